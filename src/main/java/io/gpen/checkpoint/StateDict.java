@@ -1,0 +1,40 @@
+package io.gpen.checkpoint;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Named tensors read from one checkpoint file, in file order, with where they came from so that
+ * errors can name the file.
+ *
+ * @param source the file the tensors were read from
+ * @param description what was read, e.g. {@code "entry 'g_ema' of a training checkpoint"}
+ * @param tensors name to tensor, in file order
+ * @param metadata string metadata stored with the tensors (safetensors header), possibly empty
+ */
+public record StateDict(
+    Path source, String description, Map<String, TensorData> tensors, Map<String, String> metadata) {
+
+  public StateDict {
+    tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+    metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+  }
+
+  public StateDict(Path source, String description, Map<String, TensorData> tensors) {
+    this(source, description, tensors, Map.of());
+  }
+
+  public TensorData get(String name) {
+    return tensors.get(name);
+  }
+
+  public boolean contains(String name) {
+    return tensors.containsKey(name);
+  }
+
+  public int size() {
+    return tensors.size();
+  }
+}
