@@ -1,0 +1,98 @@
+package io.gpen.model;
+
+import io.gpen.GpenException;
+import io.gpen.nn.Module;
+import io.gpen.nn.Sequential;
+import io.gpen.nn.Tensors;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * GPEN: an encoder ({@code ecd0} … {@code ecdN}) turns the degraded face into feature maps at every
+ * resolution and, through {@code final_linear}, into a latent code; the StyleGAN2 decoder
+ * ({@code generator}) synthesises the restored face from that code with the encoder features
+ * injected as noise.
+ */
+public final class FullGenerator extends Module {
+  private final GpenConfig config;
+  private final Generator generator;
+  private final List<Sequential> encoder = new ArrayList<>();
+  private final Sequential finalLinear;
+
+  /** Output of a forward pass: the image [B,3,S,S] and the W+ latents [B, n_latent, style_dim]. */
+  public record Output(Tensor image, Tensor latent) {}
+
+  public FullGenerator(GpenConfig config) {
+    this.config = config;
+    int log = config.logSize();
+    generator = registerModule("generator", new Generator(config));
+    Sequential first = new Sequential();
+    first.add(new ConvLayer(3, config.channels(config.size()), 1, false));
+    encoder.add(registerModule("ecd0", first));
+    for (int i = log; i >= 3; i--) {
+      Sequential s = new Sequential();
+      s.add(new ConvLayer(config.channels(1 << i), config.channels(1 << (i - 1)), 3, true));
+      encoder.add(registerModule("ecd" + (log - i + 1), s));
+    }
+    finalLinear = registerModule("final_linear", new Sequential());
+    finalLinear.add(new EqualLinear(config.channels(4) * 16, config.styleDim(), 0, 1, true));
+  }
+
+  public GpenConfig config() {
+    return config;
+  }
+
+  public Generator generator() {
+    return generator;
+  }
+
+  /** The encoder stages ecd0 … ecdN, finest first. */
+  public List<Sequential> encoder() {
+    return List.copyOf(encoder);
+  }
+
+  public Sequential finalLinear() {
+    return finalLinear;
+  }
+
+  /** Restores a batch of faces [B,3,S,S], RGB in [-1,1]; the reference forward pass. */
+  public Output forward(Tensor x) {
+    checkInput(x);
+    List<Tensor> features = new ArrayList<>();
+    Tensor h = x;
+    for (Sequential stage : encoder) {
+      h = stage.forward(h);
+      features.add(h);
+    }
+    Tensor z = finalLinear.forward(h.reshape(h.size(0), -1));
+    Tensor latent = generator.latents(z);
+    Tensor image = generator.synthesis(latent, noiseList(features));
+    return new Output(image, latent);
+  }
+
+  /**
+   * The decoder's noise inputs from the encoder features (finest first): each feature twice,
+   * coarsest first, without the first, i.e. [f4, f8, f8, …, fS, fS].
+   */
+  static List<Tensor> noiseList(List<Tensor> features) {
+    List<Tensor> noise = new ArrayList<>();
+    for (int i = features.size() - 1; i >= 0; i--) {
+      noise.add(features.get(i));
+      noise.add(features.get(i));
+    }
+    return noise.subList(1, noise.size());
+  }
+
+  /** Checks the input shape at the model boundary, with a message a user can act on. */
+  public void checkInput(Tensor x) {
+    long[] shape = Tensors.shape(x);
+    int s = config.size();
+    if (shape.length != 4 || shape[1] != 3 || shape[2] != s || shape[3] != s) {
+      throw new GpenException(
+          "GPEN " + config.describe() + " expects input of shape [N, 3, " + s + ", " + s + "], got "
+              + Arrays.toString(shape));
+    }
+  }
+}

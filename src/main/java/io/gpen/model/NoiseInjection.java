@@ -1,0 +1,39 @@
+package io.gpen.model;
+
+import io.gpen.nn.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Injects the "noise", which in GPEN is an encoder feature map: concatenated as weight·noise after
+ * the decoder features (isconcat) or added to them. Without noise, N(0,1) is drawn.
+ */
+public final class NoiseInjection extends Module {
+  private final Tensor weight;
+  private final boolean isConcat;
+
+  public NoiseInjection(boolean isConcat) {
+    this.weight = registerParameter("weight", torch.zeros(1));
+    this.isConcat = isConcat;
+  }
+
+  public Tensor weight() {
+    return weight;
+  }
+
+  public boolean isConcat() {
+    return isConcat;
+  }
+
+  public Tensor forward(Tensor image, Tensor noise) {
+    if (noise == null) {
+      noise = torch.randn(image.size(0), image.size(1), image.size(2), image.size(3));
+    }
+    Tensor scaled = weight.mul(noise);
+    if (isConcat) {
+      return torch.cat(new TensorVector(image, scaled), 1);
+    }
+    return image.add(scaled);
+  }
+}

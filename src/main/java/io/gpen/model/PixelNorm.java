@@ -1,0 +1,17 @@
+package io.gpen.model;
+
+import static io.gpen.model.Ops.s;
+
+import io.gpen.nn.Layer;
+import io.gpen.nn.Module;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
+
+/** x · rsqrt(mean(x², dim 1) + 1e-8): normalises each latent vector. */
+public final class PixelNorm extends Module implements Layer {
+  @Override
+  public Tensor forward(Tensor x) {
+    Tensor meanSq = x.pow(s(2)).mean(new long[] {1}, true, new ScalarTypeOptional());
+    return x.mul(meanSq.add(s(1e-8)).rsqrt());
+  }
+}

@@ -1,0 +1,32 @@
+package io.gpen.model;
+
+import static io.gpen.model.Ops.s;
+
+import io.gpen.nn.Layer;
+import io.gpen.nn.Module;
+import io.gpen.ops.Upfirdn2d;
+import org.bytedeco.pytorch.Tensor;
+
+/** 2× FIR upsampling of the RGB skip path: upfirdn2d(up=2, pad=(2,1)) with kernel·4. */
+public final class Upsample extends Module implements Layer {
+  private static final int FACTOR = 2;
+  private final Tensor kernel;
+  private final int pad0;
+  private final int pad1;
+
+  public Upsample(int[] taps) {
+    this.kernel = registerBuffer("kernel", FirKernel.make(taps).mul(s(FACTOR * FACTOR)));
+    int p = taps.length - FACTOR;
+    this.pad0 = (p + 1) / 2 + FACTOR - 1;
+    this.pad1 = p / 2;
+  }
+
+  public Tensor kernel() {
+    return kernel;
+  }
+
+  @Override
+  public Tensor forward(Tensor x) {
+    return Upfirdn2d.apply(x, kernel, FACTOR, 1, pad0, pad1);
+  }
+}

@@ -1,0 +1,159 @@
+package io.gpen.nn;
+
+import io.gpen.GpenException;
+import io.gpen.checkpoint.StateDict;
+import io.gpen.checkpoint.TensorData;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * A node of a network whose parameters, buffers and children are named as in the reference
+ * PyTorch module, so that {@link #stateDict()} yields the official checkpoint names and loading is a
+ * walk over those names.
+ *
+ * <p>Parameters and buffers are retained (JavaCPP reference count) so that a {@link PointerScope}
+ * around a forward pass never frees them; {@link #close()} releases them.
+ */
+public abstract class Module implements AutoCloseable {
+  private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+  private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+  private final Map<String, Module> children = new LinkedHashMap<>();
+
+  /** Registers a learnable tensor under {@code name}; it requires gradients. */
+  protected final Tensor registerParameter(String name, Tensor value) {
+    checkFree(name);
+    value.retainReference();
+    value.set_requires_grad(true);
+    parameters.put(name, value);
+    return value;
+  }
+
+  /** Registers a constant tensor (saved and loaded, never trained) under {@code name}. */
+  protected final Tensor registerBuffer(String name, Tensor value) {
+    checkFree(name);
+    value.retainReference();
+    buffers.put(name, value);
+    return value;
+  }
+
+  /** Registers a child module under {@code name}. */
+  protected final <M extends Module> M registerModule(String name, M child) {
+    checkFree(name);
+    children.put(name, child);
+    return child;
+  }
+
+  private void checkFree(String name) {
+    if (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
+      throw new IllegalStateException("name already registered: " + name);
+    }
+  }
+
+  /** Parameters of this module and its children, with dotted names, in registration order. */
+  public final Map<String, Tensor> namedParameters() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    collect("", out, true, false);
+    return out;
+  }
+
+  /** Buffers of this module and its children, with dotted names. */
+  public final Map<String, Tensor> namedBuffers() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    collect("", out, false, true);
+    return out;
+  }
+
+  /** Parameters and buffers with their checkpoint names (the tensors themselves, not copies). */
+  public final Map<String, Tensor> stateDict() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    collect("", out, true, true);
+    return out;
+  }
+
+  /** The learnable tensors, for optimisers. */
+  public final List<Tensor> parameters() {
+    return new ArrayList<>(namedParameters().values());
+  }
+
+  private void collect(String prefix, Map<String, Tensor> out, boolean params, boolean bufs) {
+    if (params) {
+      parameters.forEach((k, v) -> out.put(prefix + k, v));
+    }
+    if (bufs) {
+      buffers.forEach((k, v) -> out.put(prefix + k, v));
+    }
+    children.forEach((k, m) -> m.collect(prefix + k + ".", out, params, bufs));
+  }
+
+  /** Turns gradient tracking of every parameter on or off (the reference's requires_grad(model, flag)). */
+  public final void requiresGrad(boolean flag) {
+    for (Tensor p : namedParameters().values()) {
+      p.set_requires_grad(flag);
+    }
+  }
+
+  /**
+   * Copies every tensor of {@code sd} into the module, strictly: the names and shapes must match
+   * exactly. On a mismatch nothing is changed and one message names the file and lists the missing,
+   * unexpected and mis-shaped tensors.
+   *
+   * @param what a short description of this model for the message, e.g. its configuration
+   * @param optional names of buffers that may be absent from the file (their current value is kept)
+   */
+  public final void loadStateDict(StateDict sd, String what, java.util.Set<String> optional) {
+    Map<String, Tensor> own = stateDict();
+    StateDictMismatch mismatch = new StateDictMismatch();
+    for (Map.Entry<String, Tensor> e : own.entrySet()) {
+      TensorData src = sd.get(e.getKey());
+      if (src == null) {
+        if (!optional.contains(e.getKey())) {
+          mismatch.missing.add(e.getKey());
+        }
+      } else if (!Arrays.equals(src.shape(), Tensors.shape(e.getValue()))) {
+        mismatch.misShaped.add(
+            e.getKey() + " (file " + src.shapeString() + ", model " + Tensors.shapeString(e.getValue()) + ")");
+      }
+    }
+    for (String name : sd.tensors().keySet()) {
+      if (!own.containsKey(name)) {
+        mismatch.unexpected.add(name);
+      }
+    }
+    if (!mismatch.isEmpty()) {
+      throw new GpenException(sd.source() + ": " + sd.description() + " does not fit " + what + ": " + mismatch);
+    }
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard()) {
+      for (Map.Entry<String, Tensor> e : own.entrySet()) {
+        TensorData src = sd.get(e.getKey());
+        if (src != null) {
+          Tensor dst = e.getValue();
+          dst.copy_(Tensors.fromData(src).to(dst.device(), dst.scalar_type()));
+        }
+      }
+    }
+  }
+
+  /** Releases the native memory of every parameter, buffer and child. */
+  @Override
+  public void close() {
+    for (Module m : children.values()) {
+      m.close();
+    }
+    for (Tensor t : parameters.values()) {
+      t.releaseReference();
+    }
+    for (Tensor t : buffers.values()) {
+      t.releaseReference();
+    }
+    children.clear();
+    parameters.clear();
+    buffers.clear();
+  }
+}
