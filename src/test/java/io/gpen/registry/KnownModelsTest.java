@@ -1,0 +1,68 @@
+package io.gpen.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.gpen.registry.ModelInfo.GpenConfig;
+import io.gpen.registry.ModelInfo.Kind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class KnownModelsTest {
+  private final ModelRegistry reg = new ModelRegistry(KnownModels.ALL, Path.of("unused-cache"));
+
+  @Test
+  void generatorConfigsCanBeLookedUpByName() {
+    assertEquals(new GpenConfig(256, 1, 0.5), reg.require("GPEN-BFR-256").gpen().orElseThrow());
+    assertEquals(new GpenConfig(512, 2, 1.0), reg.require("gpen-bfr-512").gpen().orElseThrow());
+    for (ModelInfo m : reg.all()) {
+      assertEquals(m.kind() == Kind.GENERATOR, m.gpen().isPresent(), m.name());
+    }
+  }
+
+  @Test
+  void listCoversTheIssueAndUsesHttps() {
+    List<String> names = reg.all().stream().map(ModelInfo::name).toList();
+    assertEquals(
+        List.of(
+            "GPEN-BFR-256",
+            "GPEN-BFR-512",
+            "GPEN-BFR-256-D",
+            "GPEN-BFR-512-D",
+            "RetinaFace-R50",
+            "RetinaFace-MobileNet0.25",
+            "YuNet",
+            "ArcFace-IR-SE50",
+            "FID-InceptionV3",
+            "LPIPS-Alex-v0.1",
+            "AlexNet-torchvision"),
+        names);
+    for (ModelInfo m : reg.all()) {
+      assertEquals("https", m.url().getScheme(), m.name());
+    }
+    // torchvision and pytorch-fid put the leading SHA-256 digits in the file name
+    assertTrue(reg.require("AlexNet-torchvision").sha256().orElseThrow().startsWith("7be5be79"));
+    assertEquals("6726825d", reg.require("FID-InceptionV3").sha256().orElseThrow());
+  }
+
+  /** The project's own copies of two detectors must be the files the registry would download. */
+  @Test
+  void sharedDetectorCopiesMatchTheRegisteredChecksumsAndSizes() throws IOException {
+    Path shared = Path.of("../shared/models");
+    assumeTrue(
+        Files.isDirectory(shared), "../shared/models absent: shared test data not available");
+    check(shared.resolve("retinaface_mobilenet0.25.pth"), reg.require("RetinaFace-MobileNet0.25"));
+    check(shared.resolve("face_detection_yunet.onnx"), reg.require("YuNet"));
+  }
+
+  private static void check(Path file, ModelInfo m) throws IOException {
+    assumeTrue(Files.isRegularFile(file), file + " absent");
+    byte[] bytes = Files.readAllBytes(file);
+    assertEquals(m.size().getAsLong(), bytes.length, m.name());
+    assertEquals(m.sha256().orElseThrow(), LocalModelServer.sha256(bytes), m.name());
+  }
+}
