@@ -11,7 +11,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "GPEN blind face restoration on the JVM.",
-    subcommands = {CommandLine.HelpCommand.class, ModelsCommand.class, DownloadCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      PredictCommand.class,
+      BenchCommand.class,
+      ModelsCommand.class,
+      DownloadCommand.class
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

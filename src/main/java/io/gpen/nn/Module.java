@@ -140,6 +140,16 @@ public abstract class Module implements AutoCloseable {
     }
   }
 
+  /** Moves every parameter and buffer to {@code device} in place (tensor identities are kept). */
+  public final void to(org.bytedeco.pytorch.Device device) {
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard()) {
+      for (Tensor t : stateDict().values()) {
+        t.__dispatch_set_data(t.to(device, t.scalar_type()));
+      }
+    }
+  }
+
   /** Releases the native memory of every parameter, buffer and child. */
   @Override
   public void close() {

@@ -27,9 +27,17 @@ public final class Tensors {
     return Arrays.toString(shape(t));
   }
 
-  /** A new float32 CPU tensor holding a copy of {@code values}. */
+  /** A new float32 CPU tensor of {@code shape} holding a copy of the first elements of {@code values}. */
   public static Tensor fromFloats(float[] values, long... shape) {
-    try (FloatPointer p = new FloatPointer(values);
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    if (n > values.length) {
+      throw new IllegalArgumentException(
+          "shape " + Arrays.toString(shape) + " needs " + n + " values, got " + values.length);
+    }
+    try (FloatPointer p = new FloatPointer(n).put(values, 0, (int) n);
         TensorOptions opts = new TensorOptions(ScalarType.Float);
         Tensor view = torch.from_blob(p, shape, opts)) {
       return view.clone();

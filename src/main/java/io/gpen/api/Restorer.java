@@ -1,0 +1,233 @@
+package io.gpen.api;
+
+import io.gpen.GpenException;
+import io.gpen.image.ModelIo;
+import io.gpen.model.FullGenerator;
+import io.gpen.model.GeneratorInference;
+import io.gpen.model.GpenConfig;
+import io.gpen.model.ModelFiles;
+import io.gpen.nn.Devices;
+import io.gpen.nn.Tensors;
+import io.gpen.registry.ModelRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Restores aligned face images with a GPEN model, in memory.
+ *
+ * <pre>{@code
+ * try (Restorer r = Restorer.builder().weights("GPEN-BFR-512").build();
+ *      Mat face = opencv_imgcodecs.imread("face.png");
+ *      Mat restored = r.restore(face)) {
+ *   opencv_imgcodecs.imwrite("restored.png", restored);
+ * }
+ * }</pre>
+ *
+ * <p>Pre- and post-processing are the reference's: bilinear resize to the model size, RGB in
+ * [-1,1], output clipped and truncated to 8 bits. Faces go through the model in batches; the
+ * forward pass runs without gradient tracking on the inference fast path. Not thread-safe: use one
+ * restorer per thread.
+ */
+public final class Restorer implements AutoCloseable {
+  private final FullGenerator model;
+  /** The fast path, or null when the reference forward pass was asked for. */
+  private final GeneratorInference inference;
+  private final Device device;
+  private final int batchSize;
+  private final String description;
+  private float[] batchBuffer = new float[0];
+
+  private Restorer(FullGenerator model, Device device, int batchSize, boolean reference, String description) {
+    this.model = model;
+    this.device = device;
+    this.batchSize = batchSize;
+    this.description = description;
+    if (!device.is_cpu()) {
+      model.to(device);
+    }
+    this.inference = reference ? null : new GeneratorInference(model);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The model's architecture. */
+  public GpenConfig config() {
+    return model.config();
+  }
+
+  /** The input and output side length in pixels. */
+  public int size() {
+    return model.config().size();
+  }
+
+  /** What was loaded and how its settings were found, for logs. */
+  public String description() {
+    return description;
+  }
+
+  /** Restores one face: a {@code CV_8UC3} BGR image of any size; returns a new size×size BGR image. */
+  public Mat restore(Mat bgr) {
+    return restore(List.of(bgr)).get(0);
+  }
+
+  /** Restores faces in batches of the configured size; returns new images in the same order. */
+  public List<Mat> restore(List<Mat> faces) {
+    List<Mat> out = new ArrayList<>(faces.size());
+    for (int start = 0; start < faces.size(); start += batchSize) {
+      out.addAll(restoreBatch(faces.subList(start, Math.min(faces.size(), start + batchSize))));
+    }
+    return out;
+  }
+
+  private List<Mat> restoreBatch(List<Mat> faces) {
+    int s = size();
+    int per = 3 * s * s;
+    int n = faces.size();
+    if (batchBuffer.length < n * per) {
+      batchBuffer = new float[n * per];
+    }
+    for (int i = 0; i < n; i++) {
+      ModelIo.toModelInput(faces.get(i), s, batchBuffer, i * per);
+    }
+    try (PointerScope scope = new PointerScope()) {
+      Tensor input = Tensors.fromFloats(batchBuffer, n, 3, s, s);
+      if (!device.is_cpu()) {
+        input = input.to(device, input.scalar_type());
+      }
+      Tensor output;
+      if (inference != null) {
+        output = inference.forward(input);
+      } else {
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+          output = model.forward(input).image();
+        }
+      }
+      Tensors.copyTo(output, batchBuffer, 0);
+    }
+    List<Mat> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(ModelIo.fromModelOutput(batchBuffer, i * per, s));
+    }
+    return out;
+  }
+
+  /** The underlying generator (for export and evaluation); owned by this restorer. */
+  public FullGenerator model() {
+    return model;
+  }
+
+  @Override
+  public void close() {
+    if (inference != null) {
+      inference.close();
+    }
+    model.close();
+  }
+
+  /** Builds a {@link Restorer}; only the weights are required. */
+  public static final class Builder {
+    private String weights;
+    private String key;
+    private ModelFiles.Overrides overrides = ModelFiles.Overrides.NONE;
+    private String device = "cpu";
+    private int batchSize = 1;
+    private int threads = 0;
+    private boolean reference = false;
+    private ModelRegistry registry;
+
+    private Builder() {}
+
+    /** A checkpoint path or a registry name such as {@code GPEN-BFR-512} (downloaded when absent). */
+    public Builder weights(String pathOrName) {
+      this.weights = pathOrName;
+      return this;
+    }
+
+    public Builder weights(Path path) {
+      return weights(path.toString());
+    }
+
+    /** Entry of a training checkpoint ({@code g_ema} by default when present). */
+    public Builder key(String key) {
+      this.key = key;
+      return this;
+    }
+
+    /** Architecture settings; those left null are read from the checkpoint's tensor shapes. */
+    public Builder architecture(Integer size, Integer channelMultiplier, Double narrow) {
+      this.overrides = new ModelFiles.Overrides(size, channelMultiplier, narrow);
+      return this;
+    }
+
+    /** {@code cpu} (default), {@code cuda} or {@code cuda:N}. */
+    public Builder device(String device) {
+      this.device = device;
+      return this;
+    }
+
+    /** Faces per forward pass (default 1). */
+    public Builder batchSize(int batchSize) {
+      if (batchSize < 1) {
+        throw new GpenException("--batch_size must be at least 1, got " + batchSize);
+      }
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /** Threads for libtorch's CPU kernels; 0 (default) keeps libtorch's choice, one per core. */
+    public Builder threads(int threads) {
+      if (threads < 0) {
+        throw new GpenException("--threads must be 0 (all cores) or more, got " + threads);
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    /**
+     * Runs the reference forward pass (layer by layer as the original PyTorch code) instead of the
+     * inference fast path: slower, for checking results and measuring the speed-up.
+     */
+    public Builder referencePath(boolean reference) {
+      this.reference = reference;
+      return this;
+    }
+
+    /** The registry that resolves model names (default: the built-in one and its cache). */
+    public Builder registry(ModelRegistry registry) {
+      this.registry = registry;
+      return this;
+    }
+
+    public Restorer build() {
+      if (weights == null) {
+        throw new GpenException("no weights given (-w PATH or a model name, see 'gpen models')");
+      }
+      Device dev = Devices.parse(device);
+      if (threads > 0) {
+        torch.set_num_threads(threads);
+      }
+      ModelRegistry reg = registry != null ? registry : ModelRegistry.defaultRegistry();
+      Path file = reg.resolve(weights);
+      ModelFiles.LoadedGenerator loaded = ModelFiles.loadGenerator(file, key, overrides);
+      return new Restorer(loaded.model(), dev, batchSize, reference, loaded.note());
+    }
+
+    /** A restorer over a model the caller built (e.g. random weights for benchmarks); takes ownership. */
+    public Restorer build(FullGenerator model) {
+      Device dev = Devices.parse(device);
+      if (threads > 0) {
+        torch.set_num_threads(threads);
+      }
+      return new Restorer(model, dev, batchSize, reference, "GPEN " + model.config().describe() + " (in memory)");
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package io.gpen.cli;
+
+import io.gpen.GpenException;
+import io.gpen.api.Restorer;
+import picocli.CommandLine.Option;
+
+/** Options that choose a GPEN generator: weights, checkpoint entry, architecture, device. */
+public final class ModelOptions {
+  @Option(
+      names = {"-w", "--weights", "--w"},
+      paramLabel = "WEIGHTS",
+      description = "Checkpoint file (.pth, .pdparams, .safetensors) or a model name from `gpen models`.")
+  String weights;
+
+  @Option(
+      names = "--key",
+      paramLabel = "KEY",
+      description = "Entry of a training checkpoint (g, g_ema, ...). Default: g_ema when present.")
+  String key;
+
+  @Option(names = "--size", paramLabel = "N", description = "Model size. Default: inferred from the weights.")
+  Integer size;
+
+  @Option(names = "--mul", paramLabel = "M", description = "Channel multiplier. Default: inferred from the weights.")
+  Integer mul;
+
+  @Option(names = "--narrow", paramLabel = "F", description = "Width factor. Default: inferred from the weights.")
+  Double narrow;
+
+  @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
+  String device;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "T",
+      defaultValue = "0",
+      description = "CPU threads for the model; 0 uses every core.")
+  int threads;
+
+  /** The weights, or a one-line error when none were given. */
+  String requireWeights() {
+    if (weights == null) {
+      throw new GpenException("missing -w/--weights (a checkpoint file or a name from `gpen models`)");
+    }
+    return weights;
+  }
+
+  /** A restorer builder with these options applied (weights required). */
+  Restorer.Builder restorer() {
+    return Restorer.builder()
+        .weights(requireWeights())
+        .key(key)
+        .architecture(size, mul, narrow)
+        .device(device)
+        .threads(threads);
+  }
+}
