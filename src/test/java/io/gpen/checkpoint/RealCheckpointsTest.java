@@ -84,7 +84,9 @@ class RealCheckpointsTest {
         shared++;
       }
     }
-    assertTrue(shared >= 100, "shared tensors: " + shared);
+    // this golden file keeps every tensor, blur kernels included
+    assertEquals(torch.size(), shared);
+    assertEquals(torch.size(), paddle.size());
   }
 
   @Test
