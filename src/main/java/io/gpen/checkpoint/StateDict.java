@@ -3,7 +3,9 @@ package io.gpen.checkpoint;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Named tensors read from one checkpoint file, in file order, with where they came from so that
@@ -36,5 +38,35 @@ public record StateDict(
 
   public int size() {
     return tensors.size();
+  }
+
+  /**
+   * The names of the parts of a checkpoint that stores several state dicts under name prefixes:
+   * the distinct text before the first dot of each name, in file order.
+   */
+  public Set<String> partNames() {
+    Set<String> parts = new LinkedHashSet<>();
+    for (String name : tensors.keySet()) {
+      int dot = name.indexOf('.');
+      if (dot > 0) {
+        parts.add(name.substring(0, dot));
+      }
+    }
+    return Collections.unmodifiableSet(parts);
+  }
+
+  /**
+   * The tensors named {@code <part>.<rest>}, renamed {@code <rest>}, with the same source and
+   * metadata; empty where there are none.
+   */
+  public StateDict part(String part) {
+    String prefix = part + ".";
+    Map<String, TensorData> selected = new LinkedHashMap<>();
+    tensors.forEach((name, t) -> {
+      if (name.startsWith(prefix)) {
+        selected.put(name.substring(prefix.length()), t);
+      }
+    });
+    return new StateDict(source, description + ", part '" + part + "'", selected, metadata);
   }
 }

@@ -102,6 +102,21 @@ public final class TensorData {
     return Arrays.toString(shape);
   }
 
+  /** Equal when type, shape and every element byte are equal. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TensorData t
+        && dtype == t.dtype
+        && Arrays.equals(shape, t.shape)
+        && data.equals(t.data);
+  }
+
+  @Override
+  public int hashCode() {
+    // the elements are left out: hashing megabytes for a map key would be a surprise
+    return 31 * dtype.hashCode() + Arrays.hashCode(shape);
+  }
+
   @Override
   public String toString() {
     return "TensorData(" + dtype + ", " + shapeString() + ")";
