@@ -36,6 +36,8 @@ import org.bytedeco.pytorch.global.torch;
  * restorer per thread.
  */
 public final class Restorer implements AutoCloseable {
+  private final GpenConfig config;
+  /** The reference forward pass, kept only when asked for (otherwise its weights are freed). */
   private final FullGenerator model;
   /** The fast path, or null when the reference forward pass was asked for. */
   private final GeneratorInference inference;
@@ -45,14 +47,22 @@ public final class Restorer implements AutoCloseable {
   private float[] batchBuffer = new float[0];
 
   private Restorer(FullGenerator model, Device device, int batchSize, boolean reference, String description) {
-    this.model = model;
+    this.config = model.config();
     this.device = device;
     this.batchSize = batchSize;
     this.description = description;
     if (!device.is_cpu()) {
       model.to(device);
     }
-    this.inference = reference ? null : new GeneratorInference(model);
+    if (reference) {
+      this.model = model;
+      this.inference = null;
+    } else {
+      // the fast path holds its own folded copy of every weight: the module's are no longer needed
+      this.inference = new GeneratorInference(model);
+      this.model = null;
+      model.close();
+    }
   }
 
   public static Builder builder() {
@@ -61,12 +71,12 @@ public final class Restorer implements AutoCloseable {
 
   /** The model's architecture. */
   public GpenConfig config() {
-    return model.config();
+    return config;
   }
 
   /** The input and output side length in pixels. */
   public int size() {
-    return model.config().size();
+    return config.size();
   }
 
   /** What was loaded and how its settings were found, for logs. */
@@ -120,17 +130,14 @@ public final class Restorer implements AutoCloseable {
     return out;
   }
 
-  /** The underlying generator (for export and evaluation); owned by this restorer. */
-  public FullGenerator model() {
-    return model;
-  }
-
   @Override
   public void close() {
     if (inference != null) {
       inference.close();
     }
-    model.close();
+    if (model != null) {
+      model.close();
+    }
   }
 
   /** Builds a {@link Restorer}; only the weights are required. */

@@ -31,11 +31,22 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.setUsageHelpAutoWidth(true);
     cl.setExecutionExceptionHandler(Main::handleException);
+    cl.setParameterExceptionHandler(Main::handleUsageError);
     return cl;
   }
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
+  }
+
+  /** A mistyped command line: the problem and where to find help, not the whole usage text. */
+  static int handleUsageError(CommandLine.ParameterException ex, String[] args) {
+    CommandLine cl = ex.getCommandLine();
+    PrintWriter err = cl.getErr();
+    err.println("gpen " + cl.getCommandName() + ": " + ex.getMessage());
+    err.println("Try 'gpen " + (cl.getParent() == null ? "" : cl.getCommandName() + " ") + "--help' for the options.");
+    err.flush();
+    return cl.getCommandSpec().exitCodeOnInvalidInput();
   }
 
   /** One line on stderr for user errors; a stack trace only with GPEN_DEBUG=1. */

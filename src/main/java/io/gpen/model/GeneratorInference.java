@@ -42,6 +42,8 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  * thread-safe; use one per thread.
  */
 public final class GeneratorInference implements AutoCloseable {
+  // In-place operations (add_, leaky_relu_, ...) return a non-owning view of their receiver: a
+  // layer returns the receiver itself, never that view, so that the result outlives the layer's scope.
   private static final double SQRT2 = FusedLeakyRelu.SCALE;
   private static final double SLOPE = FusedLeakyRelu.NEGATIVE_SLOPE;
 
@@ -110,32 +112,86 @@ public final class GeneratorInference implements AutoCloseable {
     return config;
   }
 
-  /** Restores a batch [B,3,S,S], RGB in [-1,1]; returns a new [B,3,S,S] tensor. */
+  /**
+   * Restores a batch [B,3,S,S], RGB in [-1,1]; returns a new [B,3,S,S] tensor owned by the
+   * caller's {@link PointerScope} (or the garbage collector where there is none).
+   *
+   * <p>Each layer runs in its own scope and its output is released as soon as the next layer has
+   * consumed it, so the memory held at any time is a few activations, not the whole pass.
+   */
   public Tensor forward(Tensor input) {
     try (InferenceMode mode = new InferenceMode()) {
       long batch = input.size(0);
       List<Tensor> features = new ArrayList<>();
-      Tensor h = input.contiguous(MemoryFormat.ChannelsLast);
-      for (EncoderStage stage : encoder) {
-        h = stage.forward(h);
-        features.add(h);
+      Tensor skip = null;
+      Tensor out = null;
+      Tensor styles = null;
+      try {
+        Tensor h = input;
+        for (EncoderStage stage : encoder) {
+          Tensor x = h;
+          h = step(() -> stage.forward(x));
+          features.add(h);
+        }
+        styles = step(() -> styles(features.get(features.size() - 1), batch));
+        List<Tensor> noise = FullGenerator.noiseList(features);
+        Tensor st = styles;
+        out = step(() -> convs.get(0).forward(constant.repeat(batch, 1, 1, 1), st, noise.get(0)));
+        Tensor first = out;
+        skip = step(() -> rgbs.get(0).forward(first, st, null));
+        for (int j = 1; j < rgbs.size(); j++) {
+          for (int c = 2 * j - 1; c <= 2 * j; c++) {
+            StyledLayer layer = convs.get(c);
+            Tensor x = out;
+            Tensor n = noise.get(c);
+            out = step(() -> layer.forward(x, st, n));
+            x.releaseReference();
+          }
+          Tensor x = out;
+          Tensor previous = skip;
+          RgbLayer rgb = rgbs.get(j);
+          skip = step(() -> rgb.forward(x, st, previous));
+          previous.releaseReference();
+          // the encoder feature at this resolution has had both of its uses
+          features.get(features.size() - 1 - j).releaseReference();
+          features.set(features.size() - 1 - j, null);
+        }
+        // a new handle in the caller's scope; ours is released below, the data lives on
+        return skip.contiguous().alias();
+      } finally {
+        for (Tensor t : new Tensor[] {out, skip, styles}) {
+          if (t != null) {
+            t.releaseReference();
+          }
+        }
+        for (Tensor f : features) {
+          if (f != null) {
+            f.releaseReference();
+          }
+        }
       }
-      Tensor z = finalLinear.forward(h.contiguous().reshape(batch, -1));
-      Tensor w = z.mul(z.pow(s(2)).mean(L(1), true, new ScalarTypeOptional()).add(s(1e-8)).rsqrt());
-      for (LinearLayer l : mapping) {
-        w = l.forward(w);
-      }
-      Tensor styles = torch.addmm(styleBias, w, styleWeight);
-      List<Tensor> noise = FullGenerator.noiseList(features);
-      Tensor out = constant.repeat(batch, 1, 1, 1);
-      out = convs.get(0).forward(out, styles, noise.get(0));
-      Tensor skip = rgbs.get(0).forward(out, styles, null);
-      for (int j = 1; j < rgbs.size(); j++) {
-        out = convs.get(2 * j - 1).forward(out, styles, noise.get(2 * j - 1));
-        out = convs.get(2 * j).forward(out, styles, noise.get(2 * j));
-        skip = rgbs.get(j).forward(out, styles, skip);
-      }
-      return skip.contiguous();
+    }
+  }
+
+  /** Latent code from the 4×4 encoder feature, mapping network, then every layer's style at once. */
+  private Tensor styles(Tensor coarsest, long batch) {
+    Tensor z = finalLinear.forward(coarsest.contiguous().reshape(batch, -1));
+    Tensor w = z.mul(z.pow(s(2)).mean(L(1), true, new ScalarTypeOptional()).add(s(1e-8)).rsqrt());
+    for (LinearLayer l : mapping) {
+      w = l.forward(w);
+    }
+    return torch.addmm(styleBias, w, styleWeight);
+  }
+
+  /**
+   * Runs one layer in its own scope, freeing its temporaries on return; the result is retained
+   * (release it with {@code releaseReference()}).
+   */
+  private static Tensor step(java.util.function.Supplier<Tensor> layer) {
+    try (PointerScope scope = new PointerScope()) {
+      Tensor t = layer.get();
+      t.retainReference();
+      return t;
     }
   }
 
@@ -168,7 +224,10 @@ public final class GeneratorInference implements AutoCloseable {
 
     Tensor forward(Tensor x) {
       Tensor y = torch.addmm(bias, x, weightT);
-      return activate ? torch.leaky_relu_(y, s(SLOPE)) : y;
+      if (activate) {
+        torch.leaky_relu_(y, s(SLOPE));
+      }
+      return y;
     }
   }
 
@@ -204,11 +263,13 @@ public final class GeneratorInference implements AutoCloseable {
     }
 
     Tensor forward(Tensor x) {
+      x = x.contiguous(MemoryFormat.ChannelsLast);
       if (blurKernel != null) {
         x = torch.conv2d(x, expandTo(blurKernel, x.size(1)), none(), L(1, 1), L(blurPad, blurPad), L(1, 1), x.size(1));
       }
       Tensor y = torch.conv2d(x, weight, some(bias), L(stride, stride), L(padding, padding), L(1, 1), 1);
-      return torch.leaky_relu_(y, s(SLOPE));
+      torch.leaky_relu_(y, s(SLOPE));
+      return y;
     }
   }
 
@@ -263,19 +324,19 @@ public final class GeneratorInference implements AutoCloseable {
         y = upsample ? blur(transposed(xs, weight)) : conv(xs, weight);
       } else {
         // per-sample weights: W · scale · s[i] · d[o]
-        TensorVector outs = new TensorVector();
+        List<Tensor> outs = new ArrayList<>();
         for (long b = 0; b < batch; b++) {
           Tensor f = torch.outer(demod.select(0, b), st.select(0, b).mul(s(scale)));
           Tensor xb = x.narrow(0, b, 1);
           if (upsample) {
             Tensor wb = weight.mul(f.t().reshape(in, out, 1, 1));
-            outs.push_back(blur(transposed(xb, wb)));
+            outs.add(blur(transposed(xb, wb)));
           } else {
             Tensor wb = weight.mul(f.reshape(out, in, 1, 1));
-            outs.push_back(conv(xb, wb));
+            outs.add(conv(xb, wb));
           }
         }
-        y = batch == 1 ? outs.get(0) : torch.cat(outs, 0);
+        y = catBatch(outs);
       }
       long h = y.size(2);
       long w = y.size(3);
@@ -291,7 +352,8 @@ public final class GeneratorInference implements AutoCloseable {
       } else {
         buf.add_(noise, s(noiseWeight));
       }
-      return torch.leaky_relu_(buf, s(SLOPE));
+      torch.leaky_relu_(buf, s(SLOPE));
+      return buf;
     }
 
     private Tensor conv(Tensor x, Tensor w) {
@@ -327,16 +389,16 @@ public final class GeneratorInference implements AutoCloseable {
     Tensor forward(Tensor x, Tensor styles, Tensor skip) {
       long batch = x.size(0);
       Tensor st = styles.narrow(1, styleOffset, in);
-      TensorVector outs = new TensorVector();
+      List<Tensor> outs = new ArrayList<>();
       for (long b = 0; b < batch; b++) {
         Tensor wb = weight.mul(st.select(0, b).view(1, in)).view(3, in, 1, 1).contiguous(MemoryFormat.ChannelsLast);
-        outs.push_back(torch.conv2d(x.narrow(0, b, 1), wb, some(bias), L(1, 1), L(0, 0), L(1, 1), 1));
+        outs.add(torch.conv2d(x.narrow(0, b, 1), wb, some(bias), L(1, 1), L(0, 0), L(1, 1), 1));
       }
-      Tensor y = batch == 1 ? outs.get(0) : torch.cat(outs, 0);
+      Tensor y = catBatch(outs);
       if (skip != null) {
         // upfirdn2d(up=2, pad=(2,1)) of the skip is a stride-2 depthwise transposed conv cropped by 1
         Tensor up = torch.conv_transpose2d(skip, upKernel, none(), L(2, 2), L(1, 1), L(0, 0), 3, 1, 1);
-        y = y.add_(up);
+        y.add_(up);
       }
       return y;
     }
@@ -346,6 +408,21 @@ public final class GeneratorInference implements AutoCloseable {
   private static Tensor depthwise(Tensor kernel, int channels) {
     Tensor k = kernel.flip(0, 1).view(1, 1, kernel.size(0), kernel.size(1));
     return channels < 0 ? k.contiguous() : k.expand(channels, 1, kernel.size(0), kernel.size(1)).contiguous(MemoryFormat.ChannelsLast);
+  }
+
+  /**
+   * Per-sample results as one batch. A single result is returned as it is: a TensorVector's
+   * elements are views into the vector, which would not outlive it.
+   */
+  private static Tensor catBatch(List<Tensor> samples) {
+    if (samples.size() == 1) {
+      return samples.get(0);
+    }
+    TensorVector v = new TensorVector();
+    for (Tensor t : samples) {
+      v.push_back(t);
+    }
+    return torch.cat(v, 0);
   }
 
   private static Tensor channelsLast(long n, long c, long h, long w) {

@@ -85,6 +85,9 @@ public final class AtomicFiles {
     if (e instanceof AccessDeniedException) {
       return "permission denied";
     }
+    if (e instanceof java.nio.file.FileAlreadyExistsException || e instanceof java.nio.file.NotDirectoryException) {
+      return "a path component is a file, not a folder";
+    }
     if (e instanceof FileSystemException fse && fse.getReason() != null) {
       return fse.getReason();
     }
