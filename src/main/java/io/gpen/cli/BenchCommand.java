@@ -149,7 +149,8 @@ public final class BenchCommand implements Callable<Integer> {
       }
       out.flush();
     } catch (IOException e) {
-      throw new GpenException("cannot write the temporary ONNX model " + onnxFile + ": " + AtomicFiles.reason(e), e);
+      throw new GpenException("cannot write a temporary ONNX model in " + System.getProperty("java.io.tmpdir") + ": "
+          + AtomicFiles.reason(e), e);
     } finally {
       faces.forEach(Mat::close);
       if (generator != null) {

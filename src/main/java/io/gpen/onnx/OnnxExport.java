@@ -27,7 +27,7 @@ import java.util.Map;
  * operator set 17) runs without the project: {@code model.onnx}, whose input {@value #INPUT_NAME}
  * is a batch of faces [N,3,S,S], RGB in [-1,1], float32, and whose output {@code output} is the
  * restored batch in the same form; and {@code model.json}, which records the architecture, the
- * source checkpoint and the SHA-256 of both files.
+ * source checkpoint with its SHA-256, and the SHA-256 of the ONNX file.
  *
  * <p>The graph is built from the model's module tree (see {@link GeneratorGraph}) and written as
  * protobuf by the project itself; weights are initializers inside the file. Both files are written

@@ -137,6 +137,7 @@ public final class OnnxRestorer implements AutoCloseable {
     return fixedBatch;
   }
 
+  /** The name of the model's image input, as read from the model. */
   public String inputName() {
     return inputName;
   }
