@@ -13,6 +13,20 @@ public final class PeakMemory {
     return bytes(statusKilobytes("VmHWM:"));
   }
 
+  /**
+   * Starts a new peak: sets VmHWM to the current resident size (Linux {@code clear_refs}), so that
+   * the next {@link #peakResidentBytes()} covers only what ran since. Returns false where the kernel
+   * does not allow it (the peak then still counts from process start).
+   */
+  public static boolean resetPeak() {
+    try {
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Current resident set size in bytes (VmRSS), or -1 where the kernel does not report it. */
   public static long residentBytes() {
     return bytes(statusKilobytes("VmRSS:"));

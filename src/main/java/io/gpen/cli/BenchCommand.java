@@ -1,11 +1,17 @@
 package io.gpen.cli;
 
+import io.gpen.GpenException;
 import io.gpen.api.Restorer;
 import io.gpen.bench.Flops;
 import io.gpen.bench.PeakMemory;
 import io.gpen.bench.Timings;
 import io.gpen.model.FullGenerator;
 import io.gpen.model.GpenConfig;
+import io.gpen.model.ModelFiles;
+import io.gpen.onnx.OnnxExport;
+import io.gpen.onnx.OnnxRestorer;
+import io.gpen.registry.ModelRegistry;
+import io.gpen.util.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -13,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Scalar;
@@ -32,7 +39,10 @@ import picocli.CommandLine.Spec;
       "Time GPEN inference, with random weights (--size/--mul/--narrow) or given ones (-w), after"
           + " warm-up, from 8-bit image in to 8-bit image out.",
       "Prints median and p90 ms per face, faces per second, model GFLOP per face, achieved GFLOP/s,"
-          + " peak resident memory and threads."
+          + " peak resident memory and threads.",
+      "--engine onnx exports the same model to ONNX and times it in ONNX Runtime; --engine both"
+          + " prints the two side by side (each engine's peak memory is then counted from its own"
+          + " warm-up)."
     })
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -56,64 +66,179 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Time the reference forward pass (layer by layer, as the PyTorch original) instead of the fast path.")
   boolean reference;
 
+  @Option(
+      names = "--engine",
+      paramLabel = "ENGINE",
+      defaultValue = "libtorch",
+      description = "libtorch, onnx (the same model exported to ONNX and run in ONNX Runtime), or both side by side.")
+  String engine;
+
+  /** One engine's figures: what ran, its timings and the peak resident memory while it ran. */
+  private record Run(String engine, Timings timings, long peakBytes) {}
+
   @Override
   public Integer call() {
     if (iters < 1 || warmup < 0) {
-      throw new io.gpen.GpenException("--iters must be at least 1 and --warmup at least 0");
+      throw new GpenException("--iters must be at least 1 and --warmup at least 0");
     }
-    torch.manual_seed(seed);
+    boolean libtorch = engine.equals("libtorch") || engine.equals("both");
+    boolean onnx = engine.equals("onnx") || engine.equals("both");
+    if (!libtorch && !onnx) {
+      throw new GpenException("--engine must be libtorch, onnx or both, got '" + engine + "'");
+    }
+    if (reference && !libtorch) {
+      throw new GpenException("--reference times libtorch's reference forward pass; it does not apply to --engine onnx");
+    }
     Restorer.Builder builder =
         Restorer.builder().device(model.device).threads(model.threads).batchSize(batchSize).referencePath(reference);
-    Restorer restorer;
+    torch.manual_seed(seed);
+    FullGenerator generator;
     String weights;
     if (model.weights == null) {
       GpenConfig config = GpenConfig.of(
           model.size != null ? model.size : 256,
           model.mul != null ? model.mul : 1,
           model.narrow != null ? model.narrow : 0.5);
-      restorer = builder.build(new FullGenerator(config));
+      generator = new FullGenerator(config);
       weights = "random weights";
     } else {
-      restorer = model.restorer().batchSize(batchSize).referencePath(reference).build();
-      weights = restorer.description();
+      Path file = ModelRegistry.defaultRegistry().resolve(model.requireWeights());
+      ModelFiles.LoadedGenerator loaded =
+          ModelFiles.loadGenerator(file, model.key, new ModelFiles.Overrides(model.size, model.mul, model.narrow));
+      generator = loaded.model();
+      weights = loaded.note();
     }
-    PrintWriter out = spec.commandLine().getOut();
-    try (restorer) {
-      int s = restorer.size();
-      List<Mat> faces = new ArrayList<>();
-      opencv_core.setRNGSeed((int) seed);
-      for (int i = 0; i < batchSize; i++) {
-        Mat m = new Mat(s, s, opencv_core.CV_8UC3);
-        opencv_core.randu(m, new Mat(1, 1, opencv_core.CV_64F, new Scalar(0)), new Mat(1, 1, opencv_core.CV_64F, new Scalar(256)));
-        faces.add(m);
+    GpenConfig config = generator.config();
+    List<Mat> faces = randomFaces(config.size());
+    Path onnxFile = null;
+    try {
+      String onnxNote = "";
+      if (onnx) {
+        onnxFile = Files.createTempFile("gpen-bench-", ".onnx");
+        OnnxExport.writeModel(generator, onnxFile, 0);
+        onnxNote = String.format(", exported model %.1f MB", Files.size(onnxFile) / 1e6);
       }
-      double[] millis = new double[iters];
-      for (int i = -warmup; i < iters; i++) {
-        long t0 = System.nanoTime();
-        List<Mat> restored = restorer.restore(faces);
-        long t1 = System.nanoTime();
-        restored.forEach(Mat::close);
-        if (i >= 0) {
-          millis[i] = (t1 - t0) / 1e6 / batchSize;
+      boolean both = libtorch && onnx;
+      Run torchRun = null;
+      if (libtorch) {
+        try (Restorer restorer = builder.build(generator)) {
+          generator = null;
+          String what = String.format("libtorch %s, %s, %s, %d threads, batch %d", libtorchVersion(),
+              reference ? "reference forward pass" : "fast path", model.device, torch.get_num_threads(), batchSize);
+          torchRun = time(what, restorer::restore, faces, both);
+        }
+      } else {
+        generator.close();
+        generator = null;
+      }
+      Run onnxRun = null;
+      if (onnx) {
+        int threads = model.threads > 0 ? model.threads : torch.get_num_threads();
+        try (OnnxRestorer ort = OnnxRestorer.open(onnxFile, model.device, threads, batchSize)) {
+          onnxRun = time(ort.engine() + ", batch " + batchSize + onnxNote, ort::restore, faces, both);
         }
       }
-      faces.forEach(Mat::close);
-      Timings t = new Timings(millis);
-      double gflop = Flops.generator(restorer.config()) / 1e9;
+      PrintWriter out = spec.commandLine().getOut();
       out.printf("machine     %s%n", machine());
-      out.printf("model       GPEN %s, %s%n", restorer.config().describe(), weights);
-      out.printf("engine      libtorch %s, %s, %s, %d threads, batch %d%n",
-          libtorchVersion(), reference ? "reference forward pass" : "fast path", model.device,
-          torch.get_num_threads(), batchSize);
-      out.printf("per face    median %.1f ms, p90 %.1f ms, min %.1f ms (%d runs after %d warm-up)%n",
-          t.median(), t.p90(), t.min(), t.count(), warmup);
-      out.printf("throughput  %.2f faces/s%n", 1000.0 / t.median());
-      out.printf("arithmetic  %.1f GFLOP per face, %.1f GFLOP/s achieved%n", gflop, gflop / t.median() * 1000);
-      long peak = PeakMemory.peakResidentBytes();
-      out.printf("memory      peak resident %s%n", peak < 0 ? "unknown" : (peak >> 20) + " MB");
+      out.printf("model       GPEN %s, %s%n", config.describe(), weights);
+      double gflop = Flops.generator(config) / 1e9;
+      if (both) {
+        printSideBySide(out, torchRun, onnxRun, gflop);
+      } else {
+        printOne(out, libtorch ? torchRun : onnxRun, gflop);
+      }
       out.flush();
+    } catch (IOException e) {
+      throw new GpenException("cannot write a temporary ONNX model in " + System.getProperty("java.io.tmpdir") + ": "
+          + AtomicFiles.reason(e), e);
+    } finally {
+      faces.forEach(Mat::close);
+      if (generator != null) {
+        generator.close();
+      }
+      deleteQuietly(onnxFile);
     }
     return 0;
+  }
+
+  private List<Mat> randomFaces(int s) {
+    List<Mat> faces = new ArrayList<>();
+    opencv_core.setRNGSeed((int) seed);
+    for (int i = 0; i < batchSize; i++) {
+      Mat m = new Mat(s, s, opencv_core.CV_8UC3);
+      opencv_core.randu(m, new Mat(1, 1, opencv_core.CV_64F, new Scalar(0)), new Mat(1, 1, opencv_core.CV_64F, new Scalar(256)));
+      faces.add(m);
+    }
+    return faces;
+  }
+
+  /**
+   * Times one engine from 8-bit faces in to 8-bit faces out.
+   *
+   * @param ownPeak measure the peak resident memory from the warm-up on (another engine ran before
+   *     or runs after in this process) rather than from process start
+   */
+  private Run time(String what, Function<List<Mat>, List<Mat>> restore, List<Mat> faces, boolean ownPeak) {
+    if (ownPeak) {
+      PeakMemory.resetPeak();
+    }
+    double[] millis = new double[iters];
+    for (int i = -warmup; i < iters; i++) {
+      long t0 = System.nanoTime();
+      List<Mat> restored = restore.apply(faces);
+      long t1 = System.nanoTime();
+      restored.forEach(Mat::close);
+      if (i >= 0) {
+        millis[i] = (t1 - t0) / 1e6 / batchSize;
+      }
+    }
+    return new Run(what, new Timings(millis), PeakMemory.peakResidentBytes());
+  }
+
+  private void printOne(PrintWriter out, Run r, double gflop) {
+    Timings t = r.timings();
+    out.printf("engine      %s%n", r.engine());
+    out.printf("per face    median %.1f ms, p90 %.1f ms, min %.1f ms (%d runs after %d warm-up)%n",
+        t.median(), t.p90(), t.min(), t.count(), warmup);
+    out.printf("throughput  %.2f faces/s%n", 1000.0 / t.median());
+    out.printf("arithmetic  %.1f GFLOP per face, %.1f GFLOP/s achieved%n", gflop, gflop / t.median() * 1000);
+    out.printf("memory      peak resident %s%n", megabytes(r.peakBytes()));
+  }
+
+  private void printSideBySide(PrintWriter out, Run a, Run b, double gflop) {
+    Timings x = a.timings();
+    Timings y = b.timings();
+    out.printf("engines     libtorch: %s%n", a.engine());
+    out.printf("            onnx: %s%n", b.engine());
+    out.printf("runs        %d after %d warm-up, per engine%n", x.count(), warmup);
+    String row = "%-26s %12s %12s%n";
+    out.printf(row, "", "libtorch", "onnx");
+    out.printf(row, "per face    median ms", ms(x.median()), ms(y.median()));
+    out.printf(row, "            p90 ms", ms(x.p90()), ms(y.p90()));
+    out.printf(row, "            min ms", ms(x.min()), ms(y.min()));
+    out.printf(row, "throughput  faces/s", String.format("%.2f", 1000.0 / x.median()), String.format("%.2f", 1000.0 / y.median()));
+    out.printf(row, "arithmetic  GFLOP/face", String.format("%.1f", gflop), String.format("%.1f", gflop));
+    out.printf(row, "            GFLOP/s", String.format("%.1f", gflop / x.median() * 1000), String.format("%.1f", gflop / y.median() * 1000));
+    out.printf(row, "memory      peak resident", megabytes(a.peakBytes()), megabytes(b.peakBytes()));
+  }
+
+  private static String ms(double v) {
+    return String.format("%.1f", v);
+  }
+
+  private static String megabytes(long bytes) {
+    return bytes < 0 ? "unknown" : (bytes >> 20) + " MB";
+  }
+
+  private static void deleteQuietly(Path file) {
+    if (file == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // a temporary file left behind is harmless
+    }
   }
 
   /** The org.bytedeco:pytorch version on the class path, e.g. "2.10.0-1.5.13". */

@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       PredictCommand.class,
       BenchCommand.class,
+      ExportCommand.class,
+      InferCommand.class,
       ModelsCommand.class,
       DownloadCommand.class
     })

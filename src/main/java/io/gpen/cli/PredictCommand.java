@@ -118,7 +118,7 @@ public final class PredictCommand implements Callable<Integer> {
       }
       List<Mat> restored = restorer.restore(faces);
       for (int i = 0; i < restored.size(); i++) {
-        write(outputFor(sources.get(i), folder), restored.get(i), images.get(i), restorer.size());
+        write(outputFor(sources.get(i), folder, output, SUFFIX), restored.get(i), images.get(i), restorer.size());
       }
     } finally {
       images.forEach(Image::close);
@@ -126,15 +126,17 @@ public final class PredictCommand implements Callable<Integer> {
     return failed;
   }
 
-  private static void write(Path target, Mat restored, Image source, int size) {
+  /** Writes a restored face, with the source's alpha channel resized to the face when it has one. */
+  static void write(Path target, Mat restored, Image source, int size) {
     Mat alpha = source.alpha().map(a -> Images.resize(a, size, size, opencv_imgproc.INTER_LINEAR)).orElse(null);
     try (Image out = new Image(restored, alpha)) {
       Images.write(target, out);
     }
   }
 
-  private Path outputFor(Path input, boolean folder) {
-    String name = stem(input) + SUFFIX + ".png";
+  /** Where the result for {@code input} goes: beside it, into the {@code output} folder, or {@code output} itself. */
+  static Path outputFor(Path input, boolean folder, Path output, String suffix) {
+    String name = stem(input) + suffix + ".png";
     if (output == null) {
       return input.toAbsolutePath().resolveSibling(name);
     }
@@ -144,7 +146,8 @@ public final class PredictCommand implements Callable<Integer> {
     return output;
   }
 
-  private static String stem(Path p) {
+  /** The file name without its extension. */
+  static String stem(Path p) {
     String n = p.getFileName().toString();
     int dot = n.lastIndexOf('.');
     return dot > 0 ? n.substring(0, dot) : n;

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The inference fast path computes the reference forward pass: random models with every parameter
  * perturbed (non-zero noise weights and biases), several architectures, batch of 3.
  */
-class FastPathTest {
+public class FastPathTest {
   static Stream<Arguments> configs() {
     return Stream.of(
         Arguments.of(new GpenConfig(64, 512, 8, 2, 0.5, true)),
@@ -25,7 +25,7 @@ class FastPathTest {
   }
 
   /** Moves every parameter away from its initial value, as the golden model was. */
-  static void perturb(FullGenerator g) {
+  public static void perturb(FullGenerator g) {
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard()) {
       for (Tensor p : g.parameters()) {

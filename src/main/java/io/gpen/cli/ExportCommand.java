@@ -1,0 +1,83 @@
+package io.gpen.cli;
+
+import io.gpen.model.FullGenerator;
+import io.gpen.model.ModelFiles;
+import io.gpen.onnx.OnnxExport;
+import io.gpen.registry.ModelRegistry;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code gpen export}: write a GPEN generator as an ONNX model for {@code gpen infer} and other runtimes. */
+@Command(
+    name = "export",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    description = {
+      "Export a GPEN generator to ONNX (opset 17): SAVE_DIR/model.onnx, whose input 'image' is a"
+          + " batch of faces [N,3,S,S] float32, RGB in [-1,1], and whose output 'output' is the"
+          + " restored batch in the same form; and SAVE_DIR/model.json (architecture, source"
+          + " checkpoint, SHA-256 of both).",
+      "The batch size is left open unless --batch fixes it. Run the model with `gpen infer`."
+    })
+public final class ExportCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = {"--model_path", "-w", "--weights"},
+      required = true,
+      paramLabel = "WEIGHTS",
+      description = "Checkpoint file (.pth, .pdparams, .safetensors) or a model name from `gpen models`.")
+  String modelPath;
+
+  @Option(
+      names = "--key",
+      paramLabel = "KEY",
+      description = "Entry of a training checkpoint (g, g_ema, ...). Default: g_ema when present.")
+  String key;
+
+  @Option(names = "--save_dir", paramLabel = "DIR", defaultValue = "inference/GPEN", description = "Output folder.")
+  Path saveDir;
+
+  @Option(names = "--size", paramLabel = "N", description = "Model size. Default: inferred from the weights.")
+  Integer size;
+
+  @Option(names = "--mul", paramLabel = "M", description = "Channel multiplier. Default: inferred from the weights.")
+  Integer mul;
+
+  @Option(names = "--narrow", paramLabel = "F", description = "Width factor. Default: inferred from the weights.")
+  Double narrow;
+
+  @Option(
+      names = "--batch",
+      paramLabel = "B",
+      defaultValue = "0",
+      description = "Fix the model's batch size to B (for runtimes that need static shapes); 0 leaves it open.")
+  int batch;
+
+  /** The registry that resolves model names; null means the default one (tests put their own here). */
+  ModelRegistry registry;
+
+  @Override
+  public Integer call() {
+    ModelRegistry reg = registry != null ? registry : ModelRegistry.defaultRegistry();
+    Path file = reg.resolve(modelPath);
+    ModelFiles.LoadedGenerator loaded =
+        ModelFiles.loadGenerator(file, key, new ModelFiles.Overrides(size, mul, narrow));
+    PrintWriter err = spec.commandLine().getErr();
+    err.println(loaded.note());
+    err.flush();
+    try (FullGenerator model = loaded.model()) {
+      OnnxExport.Result r = OnnxExport.export(model, saveDir, file, batch);
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf("Model is saved in %s: %s (%.1f MB, sha256 %s), %s%n",
+          saveDir, r.modelFile().getFileName(), r.bytes() / 1e6, r.sha256(), r.infoFile().getFileName());
+      out.flush();
+    }
+    return 0;
+  }
+}

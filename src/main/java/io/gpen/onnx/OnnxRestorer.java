@@ -1,0 +1,311 @@
+package io.gpen.onnx;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.ValueInfo;
+import io.gpen.GpenException;
+import io.gpen.image.ModelIo;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * Restores aligned faces with a GPEN ONNX model in ONNX Runtime: the project's exports and any
+ * other model with one float input [N,3,S,S] (RGB in [-1,1]) and an output of the same form. The
+ * input name and size come from the model; a model with a fixed batch size gets exactly that many
+ * faces per run (the last run padded), one with a symbolic batch size up to the requested batch.
+ *
+ * <p>Pre- and post-processing are those of {@code Restorer} ({@link ModelIo}). Input and output
+ * stay in direct buffers reused from run to run, which ONNX Runtime reads and writes in place. Not
+ * thread-safe; close it to free the session.
+ */
+public final class OnnxRestorer implements AutoCloseable {
+  private final Path modelFile;
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final String inputName;
+  private final String outputName;
+  private final int size;
+  private final int fixedBatch;
+  private final int batchSize;
+  private final String engine;
+  private final String description;
+  private final float[] host;
+  private final FloatBuffer input;
+  private final FloatBuffer output;
+
+  private OnnxRestorer(Path modelFile, OrtEnvironment env, OrtSession session, int requestedBatch, String settings) {
+    this.modelFile = modelFile;
+    this.env = env;
+    this.session = session;
+    Signature sig = signature(modelFile, session);
+    inputName = sig.inputName();
+    outputName = sig.outputName();
+    size = sig.size();
+    fixedBatch = sig.fixedBatch();
+    batchSize = fixedBatch > 0 ? fixedBatch : requestedBatch;
+    int floats = Math.multiplyExact(batchSize, 3 * size * size);
+    host = new float[floats];
+    input = directFloats(floats);
+    output = directFloats(floats);
+    engine = "ONNX Runtime " + env.getVersion() + ", " + settings;
+    description = modelFile.getFileName() + ": ONNX model, input '" + inputName + "' ["
+        + (fixedBatch > 0 ? Integer.toString(fixedBatch) : "N") + ", 3, " + size + ", " + size + "]; " + engine;
+  }
+
+  /**
+   * Opens a model.
+   *
+   * @param device {@code cpu}, {@code cuda} or {@code cuda:N} (the CUDA execution provider needs
+   *     the onnxruntime_gpu artifact instead of the default CPU-only one)
+   * @param threads intra-op threads, or 0 for ONNX Runtime's default (one per physical core)
+   * @param batchSize faces per run for models with a symbolic batch size
+   * @throws GpenException naming the file when it is missing, not an ONNX model, or not a model of
+   *     this form; or naming the device when it is unavailable
+   */
+  public static OnnxRestorer open(Path modelFile, String device, int threads, int batchSize) {
+    if (threads < 0) {
+      throw new GpenException("--threads must be 0 (ONNX Runtime's default) or more, got " + threads);
+    }
+    if (batchSize < 1) {
+      throw new GpenException("--batch_size must be at least 1, got " + batchSize);
+    }
+    int cudaIndex = cudaIndex(device);
+    if (Files.isDirectory(modelFile)) {
+      throw new GpenException("--model_file " + modelFile + ": is a folder, not an ONNX file");
+    }
+    if (!Files.isRegularFile(modelFile)) {
+      throw new GpenException("--model_file " + modelFile + ": no such file");
+    }
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    String settings;
+    OrtSession session;
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (threads > 0) {
+        options.setIntraOpNumThreads(threads);
+      }
+      String threadText = threads > 0 ? threads + " threads" : "default threads";
+      if (cudaIndex >= 0) {
+        if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+          throw new GpenException(
+              "--device " + device + ": this ONNX Runtime build has no CUDA execution provider (the"
+                  + " onnxruntime artifact is CPU-only; put onnxruntime_gpu on the class path)");
+        }
+        try {
+          options.addCUDA(cudaIndex);
+        } catch (OrtException e) {
+          throw new GpenException("--device " + device + ": the CUDA execution provider failed to start (" + firstLine(e) + ")");
+        }
+        settings = "cuda:" + cudaIndex + " (CPU " + threadText + ")";
+      } else {
+        settings = "cpu, " + threadText;
+      }
+      session = env.createSession(modelFile.toString(), options);
+    } catch (OrtException e) {
+      throw new GpenException(modelFile + ": not a usable ONNX model (" + firstLine(e) + ")");
+    }
+    try {
+      return new OnnxRestorer(modelFile, env, session, batchSize, settings);
+    } catch (RuntimeException e) {
+      closeQuietly(session);
+      throw e;
+    }
+  }
+
+  /** The input and output side length in pixels. */
+  public int size() {
+    return size;
+  }
+
+  /** The model's fixed batch size, or 0 when it takes any batch size. */
+  public int fixedBatch() {
+    return fixedBatch;
+  }
+
+  /** The name of the model's image input, as read from the model. */
+  public String inputName() {
+    return inputName;
+  }
+
+  /** The runtime and how it runs, e.g. "ONNX Runtime 1.29.0, cpu, 2 threads". */
+  public String engine() {
+    return engine;
+  }
+
+  /** What was loaded and how it runs, for logs. */
+  public String description() {
+    return description;
+  }
+
+  /** Restores one face: a {@code CV_8UC3} BGR image of any size; returns a new size×size BGR image. */
+  public Mat restore(Mat bgr) {
+    return restore(List.of(bgr)).get(0);
+  }
+
+  /** Restores faces, {@code batchSize} per run; returns new size×size BGR images in the same order. */
+  public List<Mat> restore(List<Mat> faces) {
+    int per = 3 * size * size;
+    List<Mat> out = new ArrayList<>(faces.size());
+    for (int start = 0; start < faces.size(); start += batchSize) {
+      int n = Math.min(batchSize, faces.size() - start);
+      for (int i = 0; i < n; i++) {
+        ModelIo.toModelInput(faces.get(start + i), size, host, i * per);
+      }
+      runHost(n);
+      for (int i = 0; i < n; i++) {
+        out.add(ModelIo.fromModelOutput(host, i * per, size));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Runs the model on {@code count} faces in model form ([count,3,S,S] floats, RGB in [-1,1]) and
+   * returns the outputs in the same form.
+   */
+  public float[] forward(float[] faces, int count) {
+    int per = 3 * size * size;
+    if (count < 0 || faces.length < (long) count * per) {
+      throw new IllegalArgumentException(count + " faces need " + (long) count * per + " floats, got " + faces.length);
+    }
+    float[] result = new float[count * per];
+    for (int start = 0; start < count; start += batchSize) {
+      int n = Math.min(batchSize, count - start);
+      System.arraycopy(faces, start * per, host, 0, n * per);
+      runHost(n);
+      System.arraycopy(host, 0, result, start * per, n * per);
+    }
+    return result;
+  }
+
+  /** Runs the first {@code n} faces of {@code host} and writes their outputs back into it. */
+  private void runHost(int n) {
+    int per = 3 * size * size;
+    // a fixed-batch model always gets its full batch: the slots past n hold stale faces, discarded
+    int rows = fixedBatch > 0 ? fixedBatch : n;
+    int floats = rows * per;
+    input.clear().put(host, 0, floats).flip();
+    output.clear().limit(floats);
+    long[] shape = {rows, 3, size, size};
+    try (OnnxTensor in = OnnxTensor.createTensor(env, input, shape);
+        OnnxTensor out = OnnxTensor.createTensor(env, output, shape);
+        OrtSession.Result result = session.run(Map.of(inputName, in), Map.of(outputName, out))) {
+      output.clear().get(host, 0, n * per);
+    } catch (OrtException e) {
+      throw bad(modelFile, "running the model failed (" + firstLine(e) + ")");
+    }
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(session);
+  }
+
+  /** The names, size and batch size of a GPEN-shaped model. */
+  private record Signature(String inputName, String outputName, int size, int fixedBatch) {}
+
+  private static Signature signature(Path file, OrtSession session) {
+    try {
+      Map.Entry<String, NodeInfo> in = single(file, session.getInputInfo(), "input");
+      Map.Entry<String, NodeInfo> out = session.getOutputInfo().entrySet().iterator().next();
+      long[] inShape = floatShape(file, in.getValue(), "input");
+      long[] outShape = floatShape(file, out.getValue(), "output");
+      if (inShape.length != 4 || inShape[1] != 3 || inShape[2] <= 0 || inShape[2] != inShape[3]) {
+        throw bad(file, "input '" + in.getKey() + "' has shape " + shapeText(inShape)
+            + ", not [N, 3, S, S] with a fixed size S");
+      }
+      if (!fits(outShape, inShape)) {
+        throw bad(file, "output '" + out.getKey() + "' has shape " + shapeText(outShape)
+            + ", not [N, 3, " + inShape[2] + ", " + inShape[2] + "]");
+      }
+      int batch = inShape[0] > 0 ? Math.toIntExact(inShape[0]) : 0;
+      return new Signature(in.getKey(), out.getKey(), Math.toIntExact(inShape[2]), batch);
+    } catch (OrtException e) {
+      throw bad(file, "cannot read the model's inputs and outputs (" + firstLine(e) + ")");
+    }
+  }
+
+  private static Map.Entry<String, NodeInfo> single(Path file, Map<String, NodeInfo> infos, String what) {
+    if (infos.size() != 1) {
+      throw bad(file, "has " + infos.size() + " " + what + "s " + infos.keySet() + "; a GPEN model has one image " + what);
+    }
+    return infos.entrySet().iterator().next();
+  }
+
+  private static long[] floatShape(Path file, NodeInfo node, String what) {
+    ValueInfo info = node.getInfo();
+    if (!(info instanceof TensorInfo t) || t.type != OnnxJavaType.FLOAT) {
+      throw bad(file, what + " '" + node.getName() + "' is " + info + ", not a float32 tensor");
+    }
+    return t.getShape();
+  }
+
+  /** The output matches [N,3,S,S]; symbolic (negative) dimensions are accepted and checked at run time. */
+  private static boolean fits(long[] out, long[] in) {
+    if (out.length != 4) {
+      return false;
+    }
+    for (int i = 1; i < 4; i++) {
+      if (out[i] >= 0 && out[i] != in[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static GpenException bad(Path file, String problem) {
+    return new GpenException(file + ": " + problem);
+  }
+
+  private static String shapeText(long[] shape) {
+    return Arrays.toString(Arrays.stream(shape).mapToObj(d -> d < 0 ? "?" : Long.toString(d)).toArray());
+  }
+
+  /** -1 for the CPU, else the CUDA device index. */
+  private static int cudaIndex(String device) {
+    String d = device.trim().toLowerCase(Locale.ROOT);
+    if (d.equals("cpu")) {
+      return -1;
+    }
+    if (d.equals("cuda")) {
+      return 0;
+    }
+    if (d.matches("cuda:\\d{1,4}")) {
+      return Integer.parseInt(d.substring(5));
+    }
+    throw new GpenException("--device must be cpu, cuda or cuda:N, got '" + device + "'");
+  }
+
+  private static FloatBuffer directFloats(int n) {
+    return ByteBuffer.allocateDirect(Math.multiplyExact(n, 4)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+  }
+
+  private static String firstLine(OrtException e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  private static void closeQuietly(OrtSession session) {
+    try {
+      session.close();
+    } catch (OrtException ignored) {
+      // nothing to do about a failure to free native memory at shutdown
+    }
+  }
+}
