@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       BenchCommand.class,
       ModelsCommand.class,
+      DegradeCommand.class,
       DownloadCommand.class
     })
 public final class Main implements Runnable {
