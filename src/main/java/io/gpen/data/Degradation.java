@@ -48,7 +48,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  *
  * <p>All randomness comes from {@link Params}, which {@link #draw} takes from one generator per
  * sample, so the same parameters always give the same bytes. NumPy's streams are not reproduced:
- * the same seed gives the same images in this implementation, not in the Python one. The noise
+ * the same seed gives the same images in this implementation, not in the Python one (and the
+ * same bytes for a given JDK, OpenCV build and CPU: OpenCV picks SIMD code by CPU). The noise
  * field comes from {@code SplittableRandom.nextGaussian()}, the JDK's modified ziggurat (McFarland,
  * JDK 17+): about 3 ms for 512×512×3 values, where Box–Muller with {@code log}/{@code cos} takes
  * about 16 ms.
@@ -69,10 +70,6 @@ public final class Degradation {
 
   public Degradation(DegradationConfig config) {
     this.config = Objects.requireNonNull(config, "config");
-  }
-
-  public DegradationConfig config() {
-    return config;
   }
 
   /**

@@ -55,11 +55,6 @@ public final class FaceDataset {
     return files.size();
   }
 
-  /** The file at {@code index} of the sorted list. */
-  public Path file(int index) {
-    return files.get(index);
-  }
-
   /** The path of file {@code index} relative to the folder, with '/' between parts. */
   public String name(int index) {
     Path rel = root.relativize(files.get(index));

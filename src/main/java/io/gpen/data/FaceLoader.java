@@ -107,7 +107,7 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
     return data;
   }
 
-  /** Batches per epoch in training ({@code count / batchSize}); in evaluation, at most that + 1. */
+  /** Training batches per epoch: {@code count / batchSize}, the remainder dropped. */
   public long batchesPerEpoch() {
     return data.count() / batchSize;
   }
