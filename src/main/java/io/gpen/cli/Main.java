@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       ExportCommand.class,
       InferCommand.class,
       ModelsCommand.class,
+      DegradeCommand.class,
       DownloadCommand.class
     })
 public final class Main implements Runnable {
