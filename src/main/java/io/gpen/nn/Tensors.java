@@ -101,7 +101,9 @@ public final class Tensors {
 
   /** Checkpoint element type of a libtorch element type. */
   public static DType dtype(ScalarType s) {
-    return switch (s) {
+    // a ScalarType returned by native code (t.scalar_type()) is not the canonical constant: its
+    // ordinal is Byte's whatever its value, so a switch needs the interned one
+    return switch (s.intern()) {
       case Float -> DType.FLOAT32;
       case Double -> DType.FLOAT64;
       case Half -> DType.FLOAT16;
