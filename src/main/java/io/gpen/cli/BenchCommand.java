@@ -42,21 +42,38 @@ import picocli.CommandLine.Spec;
           + " peak resident memory and threads.",
       "--engine onnx exports the same model to ONNX and times it in ONNX Runtime; --engine both"
           + " prints the two side by side (each engine's peak memory is then counted from its own"
-          + " warm-up)."
+          + " warm-up).",
+      "--train times training iterations instead (random weights and faces, the reference's losses"
+          + " and schedule): seconds per plain iteration (D step, G step, average update), per R1 step"
+          + " and per path-length step, and per iteration with both amortised at their frequencies."
     })
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin ModelOptions model;
 
-  @Option(names = "--batch_size", paramLabel = "B", defaultValue = "1", description = "Faces per forward pass.")
-  int batchSize;
+  @Option(names = "--batch_size", paramLabel = "B", description = "Faces per forward pass. Default: 1, with --train 2.")
+  Integer batchSizeOption;
 
-  @Option(names = "--iters", paramLabel = "N", defaultValue = "10", description = "Timed forward passes.")
-  int iters;
+  @Option(names = "--iters", paramLabel = "N", description = "Timed forward passes. Default: 10, with --train 5 iterations.")
+  Integer itersOption;
 
-  @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Untimed passes first.")
+  @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Untimed passes first (with --train: 1).")
   int warmup;
+
+  @Option(names = "--train", description = "Time training iterations (see above); --size/--mul/--narrow choose both networks.")
+  boolean train;
+
+  @Option(
+      names = "--identity",
+      paramLabel = "NET",
+      defaultValue = "arcface",
+      description = "With --train: the identity loss network, with random weights: arcface (IR-SE50, as the reference),"
+          + " mobilefacenet, or none.")
+  String identity;
+
+  private int batchSize;
+  private int iters;
 
   @Option(names = "--seed", defaultValue = "0", description = "Seed of the random weights and inputs.")
   long seed;
@@ -78,6 +95,18 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    batchSize = batchSizeOption != null ? batchSizeOption : train ? 2 : 1;
+    iters = itersOption != null ? itersOption : train ? 5 : 10;
+    if (batchSize < 1) {
+      throw new GpenException("--batch_size must be at least 1, got " + batchSize);
+    }
+    if (train) {
+      if (iters < 1) {
+        throw new GpenException("--iters must be at least 1");
+      }
+      new TrainingBench(spec.commandLine().getOut(), model, batchSize, iters, seed, identity).run();
+      return 0;
+    }
     if (iters < 1 || warmup < 0) {
       throw new GpenException("--iters must be at least 1 and --warmup at least 0");
     }
