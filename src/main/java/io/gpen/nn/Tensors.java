@@ -101,7 +101,9 @@ public final class Tensors {
 
   /** Checkpoint element type of a libtorch element type. */
   public static DType dtype(ScalarType s) {
-    return switch (s) {
+    // a ScalarType that libtorch returns (e.g. Tensor.scalar_type()) is a fresh JavaCPP enum
+    // object with ordinal 0, equal to no constant: intern() maps it to the constant of its value
+    return switch (s.intern()) {
       case Float -> DType.FLOAT32;
       case Double -> DType.FLOAT64;
       case Half -> DType.FLOAT16;
