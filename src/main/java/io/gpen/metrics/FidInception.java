@@ -2,6 +2,7 @@ package io.gpen.metrics;
 
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
+import io.gpen.nn.Tensors;
 import io.gpen.registry.ModelRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.Set;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -41,6 +43,8 @@ public final class FidInception extends Module {
   private static final String WHAT = "the FID InceptionV3 (pytorch-fid pt_inception-2015-12-05)";
 
   private final List<Layer> layers = new ArrayList<>();
+  /** A parameter that tells the network's device and type (moved in place by {@link #to}). */
+  private final Tensor firstWeight;
 
   /** The network with zero weights; {@link #load} gives a usable one. */
   public FidInception() {
@@ -63,6 +67,7 @@ public final class FidInception extends Module {
     add("Mixed_7b", new InceptionBlocks.E(1280, false));
     add("Mixed_7c", new InceptionBlocks.E(2048, true));
     requiresGrad(false);
+    firstWeight = namedParameters().values().iterator().next();
   }
 
   private <L extends Module & Layer> void add(String name, L layer) {
@@ -115,11 +120,10 @@ public final class FidInception extends Module {
    */
   public Tensor features(Tensor rgb01) {
     if (rgb01.dim() != 4 || rgb01.size(1) != 3) {
-      throw new IllegalArgumentException("expected [N,3,H,W] images, got " + io.gpen.nn.Tensors.shapeString(rgb01));
+      throw new IllegalArgumentException("expected [N,3,H,W] images, got " + Tensors.shapeString(rgb01));
     }
     try (InferenceMode mode = new InferenceMode()) {
-      Tensor weight = stateDict().values().iterator().next();
-      Tensor x = rgb01.to(weight.device(), weight.scalar_type());
+      Tensor x = rgb01.to(firstWeight.device(), firstWeight.scalar_type());
       if (x.size(2) != SIZE || x.size(3) != SIZE) {
         x = torch.upsample_bilinear2d(x, new long[] {SIZE, SIZE}, false);
       }
@@ -127,7 +131,7 @@ public final class FidInception extends Module {
       for (Layer l : layers) {
         x = l.forward(x);
       }
-      return x.mean(new long[] {2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional());
+      return x.mean(new long[] {2, 3}, false, new ScalarTypeOptional());
     }
   }
 

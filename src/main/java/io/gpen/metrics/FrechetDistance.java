@@ -25,6 +25,9 @@ import org.bytedeco.pytorch.global.torch;
  * this one by 1e-15.
  */
 public final class FrechetDistance {
+  /** The name results carry. */
+  public static final String NAME = "FID";
+
   private FrechetDistance() {}
 
   /**

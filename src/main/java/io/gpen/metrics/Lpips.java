@@ -7,6 +7,7 @@ import io.gpen.nn.Sequential;
 import io.gpen.nn.Tensors;
 import io.gpen.registry.ModelRegistry;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
@@ -104,7 +105,7 @@ public final class Lpips extends Module {
    * @return [N] float32 on this network's device
    */
   public Tensor distance(Tensor x, Tensor y) {
-    if (x.dim() != 4 || x.size(1) != 3 || !java.util.Arrays.equals(Tensors.shape(x), Tensors.shape(y))) {
+    if (x.dim() != 4 || x.size(1) != 3 || !Arrays.equals(Tensors.shape(x), Tensors.shape(y))) {
       throw new IllegalArgumentException(
           "expected two [N,3,H,W] batches of one shape, got " + Tensors.shapeString(x) + " and " + Tensors.shapeString(y));
     }

@@ -22,6 +22,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FidInceptionTest {
   @TempDir static Path dir;
   private static Path weights;
+  private static FidInception net;
 
   /**
    * Writes random weights under every name of the network, plus what the published file holds
@@ -65,6 +67,12 @@ class FidInceptionTest {
     }
     weights = dir.resolve("pt_inception.safetensors");
     Safetensors.write(weights, tensors, Map.of());
+    net = FidInception.load(weights);
+  }
+
+  @AfterAll
+  static void release() {
+    net.close();
   }
 
   @Test
@@ -104,8 +112,7 @@ class FidInceptionTest {
 
   @Test
   void loadsAndGivesPool3Features() {
-    try (FidInception net = FidInception.load(weights);
-        PointerScope scope = new PointerScope()) {
+    try (PointerScope scope = new PointerScope()) {
       Tensor images = torch.rand(2, 3, 64, 80);
       Tensor f = net.features(images);
       assertArrayEquals(new long[] {2, 2048}, Tensors.shape(f));
@@ -121,6 +128,28 @@ class FidInceptionTest {
       assertTrue(Tensors.maxAbsDiff(first, f.narrow(0, 0, 1)) < 1e-4 * f.abs().max().item_double());
       // a different image gives different features
       assertTrue(Tensors.maxAbsDiff(f.narrow(0, 0, 1), f.narrow(0, 1, 1)) > 1e-3);
+    }
+  }
+
+  @Test
+  void featuresFeedTheSetStatistics() {
+    try (PointerScope scope = new PointerScope()) {
+      Tensor set = net.features(torch.rand(4, 3, 48, 48));
+      Tensor other = net.features(torch.rand(4, 3, 48, 48).mul(new org.bytedeco.pytorch.Scalar(0.5)));
+      FeatureAccumulator whole = FidInception.newAccumulator();
+      whole.add(set);
+      assertEquals(4, whole.statistics().count());
+      assertEquals(FidInception.FEATURES, whole.statistics().features());
+      // the distance itself on 64 of the 2048 features, to keep the test fast
+      FeatureAccumulator a = new FeatureAccumulator(64, "first 64");
+      FeatureAccumulator b = new FeatureAccumulator(64, "first 64");
+      FeatureAccumulator c = new FeatureAccumulator(64, "first 64");
+      a.add(set.narrow(1, 0, 64));
+      b.add(set.narrow(1, 0, 64).narrow(0, 0, 2));
+      b.add(set.narrow(1, 0, 64).narrow(0, 2, 2));
+      c.add(other.narrow(1, 0, 64));
+      assertEquals(0, FrechetDistance.between(a.statistics(), b.statistics()), 1e-9);
+      assertTrue(FrechetDistance.between(a.statistics(), c.statistics()) > 1e-3);
     }
   }
 
