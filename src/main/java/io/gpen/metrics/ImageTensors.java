@@ -5,6 +5,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -47,7 +48,7 @@ final class ImageTensors {
     try (BytePointer p = new BytePointer(bytes);
         TensorOptions opts = new TensorOptions(ScalarType.Byte);
         Tensor hwc = torch.from_blob(p, new long[] {bgr.size(), h, w, 3}, opts)) {
-      return hwc.permute(0, 3, 1, 2).flip(1).to(ScalarType.Float).div(new org.bytedeco.pytorch.Scalar(255.0));
+      return hwc.permute(0, 3, 1, 2).flip(1).to(ScalarType.Float).div(new Scalar(255.0));
     }
   }
 }

@@ -42,11 +42,12 @@ final class InceptionBlocks {
     return new BasicConv2d(in, out, kernel, kernel, 1, kernel / 2, kernel / 2);
   }
 
-  /** A 1×7 (wide) or 7×1 (tall) BasicConv2d with "same" padding, likewise for 1×3 and 3×1. */
+  /** A 1×k BasicConv2d (one row, e.g. torchvision's kernel_size=(1, 7)) with "same" padding. */
   private static BasicConv2d row(int in, int out, int k) {
     return new BasicConv2d(in, out, 1, k, 1, 0, k / 2);
   }
 
+  /** A k×1 BasicConv2d (one column, e.g. kernel_size=(7, 1)) with "same" padding. */
   private static BasicConv2d column(int in, int out, int k) {
     return new BasicConv2d(in, out, k, 1, 1, k / 2, 0);
   }
