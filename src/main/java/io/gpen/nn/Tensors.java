@@ -101,7 +101,9 @@ public final class Tensors {
 
   /** Checkpoint element type of a libtorch element type. */
   public static DType dtype(ScalarType s) {
-    return switch (s) {
+    // Tensor.scalar_type() hands back enum objects that are not the constants themselves (their
+    // ordinal is 0, Byte's): intern() gives the constant a switch can dispatch on.
+    return switch (s.intern()) {
       case Float -> DType.FLOAT32;
       case Double -> DType.FLOAT64;
       case Half -> DType.FLOAT16;
