@@ -76,11 +76,13 @@ public final class FaceEnhancer implements AutoCloseable {
   /** A processed photo and its faces; owns every image in it. */
   public static final class Result implements AutoCloseable {
     private final Mat image;
+    private final Mat mask;
     private final List<Face> faces;
     private final int skipped;
 
-    Result(Mat image, List<Face> faces, int skipped) {
+    Result(Mat image, Mat mask, List<Face> faces, int skipped) {
       this.image = image;
+      this.mask = mask;
       this.faces = Collections.unmodifiableList(faces);
       this.skipped = skipped;
     }
@@ -88,6 +90,14 @@ public final class FaceEnhancer implements AutoCloseable {
     /** The photo with its faces restored, 8-bit BGR, the input's size. */
     public Mat image() {
       return image;
+    }
+
+    /**
+     * The paste mask M ({@code CV_32F}, the input's size, 0 to 1): how much of each pixel comes
+     * from the restored faces. Where it is 0 the photo is unchanged.
+     */
+    public Mat mask() {
+      return mask;
     }
 
     /** The faces pasted, in detection order. */
@@ -103,6 +113,7 @@ public final class FaceEnhancer implements AutoCloseable {
     @Override
     public void close() {
       image.close();
+      mask.close();
       for (Face f : faces) {
         f.aligned().close();
         f.restored().close();
@@ -140,8 +151,9 @@ public final class FaceEnhancer implements AutoCloseable {
     for (int i = 0; i < kept.size(); i++) {
       faces.add(new Face(kept.get(i), crops.get(i), restored.get(i)));
     }
-    Mat out = faces.isEmpty() ? bgr.clone() : paste(bgr, faces, transforms);
-    return new Result(out, faces, skipped);
+    Mat fullMask = new Mat(bgr.rows(), bgr.cols(), CV_32F, Scalar.all(0));
+    Mat out = faces.isEmpty() ? bgr.clone() : paste(bgr, faces, transforms, fullMask);
+    return new Result(out, fullMask, faces, skipped);
   }
 
   /**
@@ -172,13 +184,11 @@ public final class FaceEnhancer implements AutoCloseable {
     return out;
   }
 
-  private Mat paste(Mat bgr, List<Face> faces, List<double[]> transforms) {
-    int w = bgr.cols();
-    int h = bgr.rows();
+  /** Pastes the faces onto a copy of the photo, composing their masks into {@code fullMask}. */
+  private Mat paste(Mat bgr, List<Face> faces, List<double[]> transforms, Mat fullMask) {
     int size = restorer.size();
     Mat mask = mask(size);
-    try (Mat fullMask = new Mat(h, w, CV_32F, Scalar.all(0));
-        Mat fullFaces = new Mat(h, w, CV_8UC3, Scalar.all(0))) {
+    try (Mat fullFaces = new Mat(bgr.rows(), bgr.cols(), CV_8UC3, Scalar.all(0))) {
       for (int i = 0; i < faces.size(); i++) {
         pasteOne(faces.get(i), transforms.get(i), mask, fullMask, fullFaces, size);
       }
