@@ -76,10 +76,13 @@ public final class RestoreCommand implements Callable<Integer> {
       description = "Weight of the restored face against the original one, 0 to 1.")
   double alpha;
 
-  @Option(names = "--aligned", description = "The inputs are aligned face crops: restore them whole, without detection.")
+  @Option(
+      names = "--aligned",
+      description = "The inputs are aligned face crops: restore each whole at the model size, without"
+          + " detection (no faces.json, no --save_faces).")
   boolean aligned;
 
-  @Option(names = "--save_faces", description = "Also write each aligned face and its restoration.")
+  @Option(names = "--save_faces", description = "Also write each aligned face and its restoration (photos only).")
   boolean saveFaces;
 
   @Option(names = "--compare", description = "Also write the input and the output side by side (JPEG).")

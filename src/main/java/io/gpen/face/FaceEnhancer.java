@@ -146,7 +146,13 @@ public final class FaceEnhancer implements AutoCloseable {
       transforms.add(m);
       crops.add(FaceAlignment.crop(bgr, m, size));
     }
-    List<Mat> restored = crops.isEmpty() ? List.of() : restorer.restore(crops);
+    List<Mat> restored;
+    try {
+      restored = crops.isEmpty() ? List.of() : restorer.restore(crops);
+    } catch (RuntimeException e) {
+      crops.forEach(Mat::close);
+      throw e;
+    }
     List<Face> faces = new ArrayList<>();
     for (int i = 0; i < kept.size(); i++) {
       faces.add(new Face(kept.get(i), crops.get(i), restored.get(i)));

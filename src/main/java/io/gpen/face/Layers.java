@@ -6,6 +6,7 @@ import io.gpen.nn.Sequential;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -56,8 +57,7 @@ final class Layers {
       mean = registerBuffer("running_mean", torch.zeros(channels));
       var = registerBuffer("running_var", torch.ones(channels));
       // PyTorch >= 0.4.1 saves this training step counter; older checkpoints lack it.
-      registerBuffer(STEP_COUNTER, torch.zeros(new long[0],
-          new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long)));
+      registerBuffer(STEP_COUNTER, torch.zeros(new long[0], new TensorOptions(torch.ScalarType.Long)));
     }
 
     @Override

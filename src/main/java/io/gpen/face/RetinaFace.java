@@ -2,7 +2,7 @@ package io.gpen.face;
 
 import io.gpen.face.Layers.BatchNorm2d;
 import io.gpen.face.Layers.Conv2d;
-import io.gpen.face.Layers.LeakyRelu;
+import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
 import io.gpen.nn.ModuleList;
 import io.gpen.nn.Sequential;
@@ -170,7 +170,7 @@ final class RetinaFace extends Module {
   }
 
   /** torchvision's Bottleneck (stride on the 3×3 convolution), expansion 4. */
-  private static final class Bottleneck extends Module implements io.gpen.nn.Layer {
+  private static final class Bottleneck extends Module implements Layer {
     private final Conv2d conv1;
     private final BatchNorm2d bn1;
     private final Conv2d conv2;
