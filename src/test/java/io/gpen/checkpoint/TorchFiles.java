@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** For tests of other packages: writes state dicts as PyTorch's {@code torch.save} does. */
+/**
+ * For tests of other packages: writes state dicts as PyTorch's {@code torch.save} and
+ * PaddlePaddle's {@code paddle.save} do.
+ */
 public final class TorchFiles {
   private TorchFiles() {}
 
@@ -18,5 +21,12 @@ public final class TorchFiles {
     Map<String, Object> items = new LinkedHashMap<>();
     tensors.forEach((name, t) -> items.put(name, torch.tensor(t)));
     torch.write(file, new OrderedDict(items, null));
+  }
+
+  /** Writes {@code tensors} as a PaddlePaddle {@code .pdparams} file: a pickled dict of NumPy arrays. */
+  public static void writePdparams(Path file, Map<String, TensorData> tensors) throws IOException {
+    Map<String, Object> items = new LinkedHashMap<>();
+    tensors.forEach((name, t) -> items.put(name, CheckpointFixtures.ndarray(t)));
+    java.nio.file.Files.write(file, PickleWriter.pickle(items));
   }
 }
