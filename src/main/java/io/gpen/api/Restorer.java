@@ -6,6 +6,7 @@ import io.gpen.model.FullGenerator;
 import io.gpen.model.GeneratorInference;
 import io.gpen.model.GpenConfig;
 import io.gpen.model.ModelFiles;
+import io.gpen.nn.CpuThreads;
 import io.gpen.nn.Devices;
 import io.gpen.nn.Tensors;
 import io.gpen.registry.ModelRegistry;
@@ -193,7 +194,7 @@ public final class Restorer implements AutoCloseable {
     /** Threads for libtorch's CPU kernels; 0 (default) keeps libtorch's choice, one per core. */
     public Builder threads(int threads) {
       if (threads < 0) {
-        throw new GpenException("--threads must be 0 (all cores) or more, got " + threads);
+        throw new GpenException("--threads must be 0 (every core) or more, got " + threads);
       }
       this.threads = threads;
       return this;
@@ -219,9 +220,7 @@ public final class Restorer implements AutoCloseable {
         throw new GpenException("no weights given (-w PATH or a model name, see 'gpen models')");
       }
       Device dev = Devices.parse(device);
-      if (threads > 0) {
-        torch.set_num_threads(threads);
-      }
+      CpuThreads.configure(threads);
       ModelRegistry reg = registry != null ? registry : ModelRegistry.defaultRegistry();
       Path file = reg.resolve(weights);
       ModelFiles.LoadedGenerator loaded = ModelFiles.loadGenerator(file, key, overrides);
@@ -231,9 +230,7 @@ public final class Restorer implements AutoCloseable {
     /** A restorer over a model the caller built (e.g. random weights for benchmarks); takes ownership. */
     public Restorer build(FullGenerator model) {
       Device dev = Devices.parse(device);
-      if (threads > 0) {
-        torch.set_num_threads(threads);
-      }
+      CpuThreads.configure(threads);
       return new Restorer(model, dev, batchSize, reference, "GPEN " + model.config().describe() + " (in memory)");
     }
   }

@@ -5,6 +5,12 @@ import io.gpen.api.Restorer;
 import io.gpen.bench.Flops;
 import io.gpen.bench.PeakMemory;
 import io.gpen.bench.Timings;
+import io.gpen.face.DetectedFace;
+import io.gpen.face.FaceDetector;
+import io.gpen.face.FaceEnhancer;
+import io.gpen.face.FaceRestorer;
+import io.gpen.image.Image;
+import io.gpen.image.Images;
 import io.gpen.model.FullGenerator;
 import io.gpen.model.GpenConfig;
 import io.gpen.model.ModelFiles;
@@ -43,14 +49,31 @@ import picocli.CommandLine.Spec;
       "--engine onnx exports the same model to ONNX and times it in ONNX Runtime; --engine both"
           + " prints the two side by side (each engine's peak memory is then counted from its own"
           + " warm-up).",
-      "--train times training iterations instead (random weights and faces, the reference's losses"
-          + " and schedule): seconds per plain iteration (D step, G step, average update), per R1 step"
-          + " and per path-length step, and per iteration with both amortised at their frequencies."
+      "With --photo, times the photo pipeline instead: face detection (ms) and the whole photo"
+          + " (detection, alignment, restoration of every face, paste-back; seconds).",
+      "With --train, times training iterations instead (random weights and faces, the reference's"
+          + " losses and schedule): seconds per plain iteration (D step, G step, average update), per R1"
+          + " step and per path-length step, and per iteration with both amortised at their frequencies."
     })
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin ModelOptions model;
+
+  @Mixin DetectorOptions detection;
+
+  @Option(
+      names = "--photo",
+      paramLabel = "PATH",
+      description = "Time face detection (--iters runs) and the whole-photo restoration (--photo_runs runs) on this photo.")
+  Path photo;
+
+  @Option(
+      names = "--photo_runs",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "Timed whole-photo runs with --photo (after one restored face as warm-up).")
+  int photoRuns;
 
   @Option(names = "--batch_size", paramLabel = "B", description = "Faces per forward pass. Default: 1, with --train 2.")
   Integer batchSizeOption;
@@ -107,8 +130,8 @@ public final class BenchCommand implements Callable<Integer> {
       new TrainingBench(spec.commandLine().getOut(), model, batchSize, iters, seed, identity).run();
       return 0;
     }
-    if (iters < 1 || warmup < 0) {
-      throw new GpenException("--iters must be at least 1 and --warmup at least 0");
+    if (iters < 1 || warmup < 0 || photoRuns < 1) {
+      throw new GpenException("--iters and --photo_runs must be at least 1 and --warmup at least 0");
     }
     boolean libtorch = engine.equals("libtorch") || engine.equals("both");
     boolean onnx = engine.equals("onnx") || engine.equals("both");
@@ -138,6 +161,16 @@ public final class BenchCommand implements Callable<Integer> {
       weights = loaded.note();
     }
     GpenConfig config = generator.config();
+    if (photo != null) {
+      if (!engine.equals("libtorch")) {
+        generator.close();
+        throw new GpenException("--photo times the libtorch pipeline; it does not combine with --engine " + engine);
+      }
+      try (Restorer restorer = builder.build(generator)) {
+        benchPhoto(restorer, weights, spec.commandLine().getOut());
+      }
+      return 0;
+    }
     List<Mat> faces = randomFaces(config.size());
     Path onnxFile = null;
     try {
@@ -267,6 +300,50 @@ public final class BenchCommand implements Callable<Integer> {
       Files.deleteIfExists(file);
     } catch (IOException ignored) {
       // a temporary file left behind is harmless
+    }
+  }
+
+  /** Times detection and the whole photo pipeline on {@link #photo}. */
+  private void benchPhoto(Restorer restorer, String weights, PrintWriter out) {
+    try (Image image = Images.read(photo);
+        FaceDetector detector = detection.open();
+        FaceEnhancer enhancer = new FaceEnhancer(FaceRestorer.of(restorer), 1.0)) {
+      Mat bgr = image.bgr();
+      List<DetectedFace> faces = List.of();
+      double[] detectMs = new double[iters];
+      for (int i = -warmup; i < iters; i++) {
+        long t0 = System.nanoTime();
+        faces = detector.detect(bgr);
+        if (i >= 0) {
+          detectMs[i] = (System.nanoTime() - t0) / 1e6;
+        }
+      }
+      if (warmup > 0 && !faces.isEmpty()) {
+        enhancer.enhance(bgr, faces.subList(0, 1)).close();
+      }
+      double[] photoMs = new double[photoRuns];
+      for (int i = 0; i < photoRuns; i++) {
+        long t0 = System.nanoTime();
+        try (FaceEnhancer.Result r = enhancer.enhance(bgr, detector.detect(bgr))) {
+          photoMs[i] = (System.nanoTime() - t0) / 1e6;
+        }
+      }
+      Timings d = new Timings(detectMs);
+      Timings p = new Timings(photoMs);
+      out.printf("machine     %s%n", machine());
+      out.printf("model       GPEN %s, %s%n", restorer.config().describe(), weights);
+      out.printf("detector    %s%n", detector.description());
+      out.printf("engine      libtorch %s, %s, %d threads, batch %d%n",
+          libtorchVersion(), model.device, torch.get_num_threads(), batchSize);
+      out.printf("photo       %s, %dx%d, %d faces%n", photo.getFileName(), image.width(), image.height(), faces.size());
+      out.printf("detection   median %.1f ms, p90 %.1f ms, min %.1f ms (%d runs after %d warm-up)%n",
+          d.median(), d.p90(), d.min(), d.count(), warmup);
+      out.printf("whole photo median %.2f s, min %.2f s (%d run%s: detection, alignment, restoration,"
+          + " paste-back), %.2f s per face%n", p.median() / 1000, p.min() / 1000, p.count(),
+          p.count() == 1 ? "" : "s", faces.isEmpty() ? 0.0 : p.median() / 1000 / faces.size());
+      long peak = PeakMemory.peakResidentBytes();
+      out.printf("memory      peak resident %s%n", peak < 0 ? "unknown" : (peak >> 20) + " MB");
+      out.flush();
     }
   }
 

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       PredictCommand.class,
+      RestoreCommand.class,
       BenchCommand.class,
       ExportCommand.class,
       InferCommand.class,

@@ -6,6 +6,7 @@ import io.gpen.bench.Timings;
 import io.gpen.identity.ArcFaceIrSe50;
 import io.gpen.identity.FaceEmbedder;
 import io.gpen.identity.MobileFaceNet;
+import io.gpen.nn.CpuThreads;
 import io.gpen.nn.Tensors;
 import io.gpen.train.TrainConfig;
 import io.gpen.train.Trainer;
@@ -54,9 +55,7 @@ final class TrainingBench {
     settings.put("device", model.device);
     settings.put("threads", model.threads);
     TrainConfig config = TrainConfig.resolve(null, settings);
-    if (config.threads() > 0) {
-      torch.set_num_threads(config.threads());
-    }
+    CpuThreads.configure(config.threads());
     List<Trainer.Timing> timed = new ArrayList<>();
     String idName;
     try (FaceEmbedder net = embedder()) {

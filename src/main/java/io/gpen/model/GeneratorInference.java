@@ -102,7 +102,7 @@ public final class GeneratorInference implements AutoCloseable {
         ws.push_back(m.weight().mul(s(m.scale())));
         bs.push_back(m.bias().mul(s(m.lrMul())));
       }
-      styleWeight = keep(torch.cat(ws, 0).t().contiguous());
+      styleWeight = keep(torch.cat(ws, 0));
       styleBias = keep(torch.cat(bs, 0));
       constant = keep(g.input().input().contiguous(MemoryFormat.ChannelsLast));
     }
@@ -180,7 +180,7 @@ public final class GeneratorInference implements AutoCloseable {
     for (LinearLayer l : mapping) {
       w = l.forward(w);
     }
-    return torch.addmm(styleBias, w, styleWeight);
+    return affine(w, styleWeight, styleBias);
   }
 
   /**
@@ -211,24 +211,35 @@ public final class GeneratorInference implements AutoCloseable {
 
   /** A fused-activation linear layer with scales and √2 folded in: lrelu(x·Wᵀ + b). */
   private final class LinearLayer {
-    final Tensor weightT;
+    final Tensor weight;
     final Tensor bias;
     final boolean activate;
 
     LinearLayer(EqualLinear l) {
       double gain = l.activate() ? SQRT2 : 1;
-      weightT = keep(l.weight().mul(s(l.scale() * gain)).t().contiguous());
+      weight = keep(l.weight().mul(s(l.scale() * gain)).contiguous());
       bias = keep(l.bias().mul(s(l.lrMul() * gain)));
       activate = l.activate();
     }
 
     Tensor forward(Tensor x) {
-      Tensor y = torch.addmm(bias, x, weightT);
+      Tensor y = affine(x, weight, bias);
       if (activate) {
         torch.leaky_relu_(y, s(SLOPE));
       }
       return y;
     }
+  }
+
+  /**
+   * x·Wᵀ + b for W [out,in]. One sample goes through a matrix-vector product: BLAS's general
+   * product with a single row is several times slower for these shapes (measured).
+   */
+  private static Tensor affine(Tensor x, Tensor weight, Tensor bias) {
+    if (x.size(0) == 1) {
+      return torch.mv(weight, x.view(-1)).add_(bias).view(1, -1);
+    }
+    return torch.linear(x, weight, some(bias));
   }
 
   /** An encoder ConvLayer: [blur] → conv (scale, √2 and bias folded) → in-place leaky ReLU. */

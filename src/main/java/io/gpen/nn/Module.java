@@ -21,6 +21,11 @@ import org.bytedeco.pytorch.Tensor;
  * around a forward pass never frees them; {@link #close()} releases them.
  */
 public abstract class Module implements AutoCloseable {
+  static {
+    // every network of the project wants OpenBLAS on the calling thread (see CpuThreads)
+    CpuThreads.configure(0);
+  }
+
   private final Map<String, Tensor> parameters = new LinkedHashMap<>();
   private final Map<String, Tensor> buffers = new LinkedHashMap<>();
   private final Map<String, Module> children = new LinkedHashMap<>();

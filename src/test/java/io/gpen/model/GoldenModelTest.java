@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.gpen.SharedData;
 import io.gpen.checkpoint.Checkpoints;
 import io.gpen.checkpoint.StateDict;
+import io.gpen.checkpoint.TensorData;
+import io.gpen.checkpoint.TorchFiles;
 import io.gpen.nn.Tensors;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.PointerScope;
@@ -91,6 +93,31 @@ class GoldenModelTest {
       assertArrayEquals(new long[] {2, 1}, Tensors.shape(scores));
       double diff = Tensors.maxAbsDiff(scores, golden("disc_output"));
       assertTrue(diff <= TOLERANCE, "scores differ by " + diff);
+    }
+  }
+
+  @Test
+  void paddleFilesWithoutBlurKernelsAndWithNoiseBuffersLoad(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws java.io.IOException {
+    // what PaddleGAN saves: no constant blur kernels, plus random generator.noises.noise_<i> buffers
+    java.util.Map<String, TensorData> tensors = new java.util.LinkedHashMap<>();
+    Checkpoints.read(SharedData.require("golden/gpen64.pth")).tensors().forEach((k, v) -> {
+      if (!k.endsWith(".kernel")) {
+        tensors.put(k, v);
+      }
+    });
+    for (int i = 0; i < 3; i++) {
+      int r = 4 << (i / 2);
+      tensors.put("generator.noises.noise_" + i,
+          TensorData.ofFloats(new long[] {1, 1, r, r}, new float[r * r]));
+    }
+    Path file = dir.resolve("paddle.pdparams");
+    TorchFiles.writePdparams(file, tensors);
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard();
+        FullGenerator g = ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE).model()) {
+      double diff = Tensors.maxAbsDiff(g.forward(golden("input")).image(), golden("output"));
+      assertTrue(diff <= TOLERANCE, "output differs by " + diff);
     }
   }
 
