@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       InferCommand.class,
       ModelsCommand.class,
       DegradeCommand.class,
+      TrainCommand.class,
       DownloadCommand.class
     })
 public final class Main implements Runnable {

@@ -76,6 +76,10 @@ final class TrainingBench {
     report(config, idName, timed);
   }
 
+  private static double[] millis(List<Trainer.Timing> timed, java.util.function.ToDoubleFunction<Trainer.Timing> seconds) {
+    return timed.stream().mapToDouble(t -> seconds.applyAsDouble(t) * 1000).toArray();
+  }
+
   private FaceEmbedder embedder() {
     return switch (identity) {
       case "arcface" -> new ArcFaceIrSe50();
@@ -86,27 +90,26 @@ final class TrainingBench {
   }
 
   private void report(TrainConfig config, String idName, List<Trainer.Timing> timed) {
-    double[] plain = timed.stream().mapToDouble(t -> t.d() + t.g() + t.ema()).toArray();
-    double[] d = timed.stream().mapToDouble(Trainer.Timing::d).toArray();
-    double[] g = timed.stream().mapToDouble(Trainer.Timing::g).toArray();
-    double[] r1 = timed.stream().filter(t -> t.r1() > 0).mapToDouble(Trainer.Timing::r1).toArray();
-    double[] path = timed.stream().filter(t -> t.path() > 0).mapToDouble(Trainer.Timing::path).toArray();
-    double plainMedian = new Timings(plain).median();
+    double[] plain = millis(timed, t -> t.d() + t.g() + t.ema());
+    double plainSeconds = new Timings(plain).median() / 1000;
     out.printf("machine      %s%n", BenchCommand.machine());
     out.printf("training     GPEN %s (generator and discriminator), batch %d, random weights and faces%n",
         config.model().describe(), config.batchSize());
     out.printf("             identity loss %s; libtorch %s, %s, %d threads%n",
         idName, BenchCommand.libtorchVersion(), config.device(), torch.get_num_threads());
     out.printf("iteration    %.2f s plain (D step %.2f s, G step %.2f s), median of %d after 1 warm-up%n",
-        plainMedian, new Timings(d).median(), new Timings(g).median(), plain.length);
-    double amortised = plainMedian;
+        plainSeconds, new Timings(millis(timed, Trainer.Timing::d)).median() / 1000,
+        new Timings(millis(timed, Trainer.Timing::g)).median() / 1000, plain.length);
+    double amortised = plainSeconds;
+    double[] r1 = millis(timed.stream().filter(t -> t.r1() > 0).toList(), Trainer.Timing::r1);
     if (r1.length > 0) {
-      double m = new Timings(r1).median();
+      double m = new Timings(r1).median() / 1000;
       amortised += m / config.dRegEvery();
       out.printf("R1 step      %.2f s, every %d iterations (median of %d)%n", m, config.dRegEvery(), r1.length);
     }
+    double[] path = millis(timed.stream().filter(t -> t.path() > 0).toList(), Trainer.Timing::path);
     if (path.length > 0) {
-      double m = new Timings(path).median();
+      double m = new Timings(path).median() / 1000;
       amortised += m / config.gRegEvery();
       out.printf("path step    %.2f s, every %d iterations (median of %d)%n", m, config.gRegEvery(), path.length);
     }

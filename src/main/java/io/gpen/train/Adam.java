@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -85,16 +86,23 @@ public final class Adam implements AutoCloseable {
     double stepSize = lr / bias1;
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard()) {
+      // one native Scalar each, not one per parameter: the update is a few hundred small calls
+      Scalar keep = Tensors.scalar(1 - beta1);
+      Scalar decay = Tensors.scalar(beta2);
+      Scalar fresh = Tensors.scalar(1 - beta2);
+      Scalar correction = Tensors.scalar(bias2Sqrt);
+      Scalar eps = Tensors.scalar(EPS);
+      Scalar rate = Tensors.scalar(-stepSize);
       for (int i = 0; i < params.size(); i++) {
         Tensor p = params.get(i);
         Tensor g = grads.get(i);
         if (!g.defined()) {
           g = torch.zeros_like(p);
         }
-        expAvg.get(i).lerp_(g, Tensors.scalar(1 - beta1));
-        expAvgSq.get(i).mul_(Tensors.scalar(beta2)).addcmul_(g, g, Tensors.scalar(1 - beta2));
-        Tensor denom = expAvgSq.get(i).sqrt().div_(Tensors.scalar(bias2Sqrt)).add_(Tensors.scalar(EPS));
-        p.addcdiv_(expAvg.get(i), denom, Tensors.scalar(-stepSize));
+        expAvg.get(i).lerp_(g, keep);
+        expAvgSq.get(i).mul_(decay).addcmul_(g, g, fresh);
+        Tensor denom = expAvgSq.get(i).sqrt().div_(correction).add_(eps);
+        p.addcdiv_(expAvg.get(i), denom, rate);
       }
     }
   }

@@ -53,8 +53,6 @@ final class TrainCheckpoints {
     m.put("batch_size", Integer.toString(run.batchSize()));
     m.put("g_lr", Double.toString(t.generatorOptimizer().lr()));
     m.put("d_lr", Double.toString(t.discriminatorOptimizer().lr()));
-    m.put("g_steps", Long.toString(t.generatorOptimizer().steps()));
-    m.put("d_steps", Long.toString(t.discriminatorOptimizer().steps()));
     return m;
   }
 

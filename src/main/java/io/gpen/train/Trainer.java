@@ -19,6 +19,7 @@ import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -323,8 +324,10 @@ public final class Trainer implements AutoCloseable {
     Map<String, Tensor> src = g.namedParameters();
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard()) {
+      Scalar decay = Tensors.scalar(EMA_DECAY);
+      Scalar rest = Tensors.scalar(1 - EMA_DECAY);
       for (Map.Entry<String, Tensor> e : gEma.namedParameters().entrySet()) {
-        e.getValue().mul_(Tensors.scalar(EMA_DECAY)).add_(src.get(e.getKey()), Tensors.scalar(1 - EMA_DECAY));
+        e.getValue().mul_(decay).add_(src.get(e.getKey()), rest);
       }
     }
   }

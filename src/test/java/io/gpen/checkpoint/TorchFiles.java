@@ -23,6 +23,41 @@ public final class TorchFiles {
     torch.write(file, new OrderedDict(items, null));
   }
 
+  /**
+   * Writes any object as {@code torch.save} would: maps become dicts (keys as they are), lists
+   * lists, {@link TensorData} tensors, and a map from strings to tensors an OrderedDict (a state
+   * dict), e.g. a training checkpoint {@code {'g': state_dict, 'g_optim': {'state': {0: {...}},
+   * 'param_groups': [...]}}}.
+   */
+  public static void writeObject(Path file, Object root) throws IOException {
+    TorchFile torch = TorchFile.zip();
+    torch.write(file, convert(torch, root));
+  }
+
+  private static Object convert(TorchFile torch, Object o) {
+    if (o instanceof TensorData t) {
+      return torch.tensor(t);
+    }
+    if (o instanceof Map<?, ?> m) {
+      Map<Object, Object> items = new LinkedHashMap<>();
+      boolean stateDict = !m.isEmpty();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        stateDict &= e.getKey() instanceof String && e.getValue() instanceof TensorData;
+        items.put(e.getKey(), convert(torch, e.getValue()));
+      }
+      if (stateDict) {
+        Map<String, Object> named = new LinkedHashMap<>();
+        items.forEach((k, v) -> named.put((String) k, v));
+        return new OrderedDict(named, null);
+      }
+      return items;
+    }
+    if (o instanceof java.util.List<?> l) {
+      return l.stream().map(v -> convert(torch, v)).toList();
+    }
+    return o;
+  }
+
   /** Writes {@code tensors} as a PaddlePaddle {@code .pdparams} file: a pickled dict of NumPy arrays. */
   public static void writePdparams(Path file, Map<String, TensorData> tensors) throws IOException {
     Map<String, Object> items = new LinkedHashMap<>();

@@ -17,6 +17,16 @@ class BenchCommandTest {
   }
 
   @Test
+  void trainingBenchReportsSecondsPerIteration() {
+    CliRun r = CliRun.of("bench", "--train", "--size", "64", "--narrow", "0.25", "--iters", "1", "--identity", "none");
+    assertEquals(0, r.exitCode(), r.err());
+    for (String field : new String[] {"s plain (D step", "R1 step", "every 16 iterations", "path step",
+        "every 4 iterations", "s per iteration (plain + R1/16 + path/4)", "batch 2", "peak resident"}) {
+      assertTrue(r.out().contains(field), field + " missing from:\n" + r.out());
+    }
+  }
+
+  @Test
   void badCountsAreRefused() {
     CliRun r = CliRun.of("bench", "--size", "64", "--iters", "0");
     assertEquals(1, r.exitCode());

@@ -1,0 +1,79 @@
+package io.gpen.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gpen.data.TestFaces;
+import io.gpen.train.TrainingRun;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code gpen train} from the command line, as a user runs it. */
+class TrainCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void trainsWithAConfigFileAndFlagsThatOverrideIt() throws IOException {
+    Path faces = TestFaces.folder(dir.resolve("faces"), 4);
+    Path config = dir.resolve("run.yaml");
+    Files.writeString(config, String.join("\n",
+        "size: 64",
+        "narrow: 0.25",
+        "max_iter: 50",
+        "d_reg_every: 2",
+        "g_reg_every: 2",
+        "log_every: 1",
+        "train_path: " + dir.resolve("elsewhere"),
+        "degradation:",
+        "  gray_prob: 0",
+        ""));
+    Path ckpts = dir.resolve("ckpts");
+    Path samples = dir.resolve("samples");
+    CliRun r = CliRun.of("train", "--config", config.toString(), "--max_iter=2", "--batch_size=2",
+        "--train_path=" + faces, "--ckpt_dir", ckpts.toString(), "--sample_dir", samples.toString(),
+        "--seed", "3", "--save_every", "1", "--device", "cpu");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().startsWith("trained iterations 0 to 2: d "), r.out());
+    assertTrue(Files.isRegularFile(ckpts.resolve("000001.safetensors")));
+    assertTrue(Files.isRegularFile(ckpts.resolve("000002.safetensors")));
+    assertTrue(Files.isRegularFile(samples.resolve("000002.png")));
+    String log = Files.readString(ckpts.resolve(TrainingRun.LOG_NAME));
+    assertTrue(log.contains("seed 3"), log);
+    assertTrue(log.contains("start at iteration 0 of 2: GPEN size=64 mul=1 narrow=0.25, batch 2"), log);
+    assertEquals(1, r.err().lines().filter(l -> l.startsWith("gpen train: identity loss off")).count(), r.err());
+    assertEquals(0, r.errorLines(), r.err());
+  }
+
+  @Test
+  void badInputIsOneErrorLine() throws IOException {
+    Path config = dir.resolve("bad.yaml");
+    Files.writeString(config, "size: 64\nlearning_rate: 0.1\n");
+    CliRun unknown = CliRun.of("train", "--config", config.toString());
+    assertEquals(1, unknown.exitCode());
+    assertEquals(1, unknown.errorLines(), unknown.err());
+    assertTrue(unknown.err().contains("gpen train: error: " + config + ": unknown key 'learning_rate'"), unknown.err());
+
+    CliRun missing = CliRun.of("train", "--size", "64", "--train_path", dir.resolve("none").toString());
+    assertEquals(1, missing.exitCode());
+    assertEquals(1, missing.errorLines(), missing.err());
+    assertTrue(missing.err().contains("folder not found"), missing.err());
+
+    CliRun negative = CliRun.of("train", "--max_iter", "0", "--train_path", dir.toString());
+    assertEquals(1, negative.exitCode());
+    assertTrue(negative.err().contains("gpen train: error: --max_iter must be at least 1, got 0"), negative.err());
+  }
+
+  @Test
+  void helpListsTheReferenceFlagNames() {
+    CliRun help = CliRun.of("train", "--help");
+    assertEquals(0, help.exitCode());
+    for (String flag : new String[] {"--size", "--mul", "--narrow", "--start_iter", "--max_iter", "--batch_size",
+        "--pretrain", "--train_path", "--test_path", "--config", "--ckpt_dir", "--sample_dir", "--seed",
+        "--save_every", "--id_weights", "--device"}) {
+      assertTrue(help.out().contains(flag + "="), flag + " missing from:\n" + help.out());
+    }
+  }
+}
