@@ -9,6 +9,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -17,6 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    defaultValueProvider = TrainCommand.Defaults.class,
     description = {
       "Train GPEN on a folder of aligned high-quality faces, degraded on the fly, with the reference's"
           + " losses and schedule: logistic GAN loss, R1 every d_reg_every iterations, path-length"
@@ -30,63 +35,65 @@ import picocli.CommandLine.Spec;
           + " it also takes official PyTorch training checkpoints and plain generator weights."
     })
 public final class TrainCommand implements Callable<Integer> {
+  // The option fields give picocli the types to parse into; call() reads the values through the
+  // parse result, because only the options actually given may override the configuration file.
   @Spec CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings (see configs/gpen.yaml).")
   Path config;
 
-  @Option(names = "--size", paramLabel = "N", description = "Face size of G and D (default 256).")
+  @Option(names = "--size", paramLabel = "N", description = "Face size of G and D.")
   Integer size;
 
-  @Option(names = "--mul", paramLabel = "M", description = "Channel multiplier (default 1).")
+  @Option(names = "--mul", paramLabel = "M", description = "Channel multiplier.")
   Integer mul;
 
-  @Option(names = "--narrow", paramLabel = "F", description = "Width factor (default 0.5).")
+  @Option(names = "--narrow", paramLabel = "F", description = "Width factor.")
   Double narrow;
 
-  @Option(names = "--start_iter", paramLabel = "I", description = "First iteration (default: the checkpoint's, else 0).")
+  @Option(names = "--start_iter", paramLabel = "I", description = "First iteration.")
   Long startIter;
 
-  @Option(names = "--max_iter", paramLabel = "N", description = "Stop when this many iterations are done (default 150000).")
+  @Option(names = "--max_iter", paramLabel = "N", description = "Stop when this many iterations are done.")
   Long maxIter;
 
-  @Option(names = "--batch_size", paramLabel = "B", description = "Faces per iteration (default 2).")
+  @Option(names = "--batch_size", paramLabel = "B", description = "Faces per iteration.")
   Integer batchSize;
 
-  @Option(names = "--lr", paramLabel = "LR", description = "Base learning rate (default 0.002).")
+  @Option(names = "--lr", paramLabel = "LR", description = "Base learning rate.")
   Double lr;
 
-  @Option(names = "--r1", paramLabel = "W", description = "R1 weight (default 10).")
+  @Option(names = "--r1", paramLabel = "W", description = "R1 weight.")
   Double r1;
 
-  @Option(names = "--path_regularize", paramLabel = "W", description = "Path-length weight (default 2).")
+  @Option(names = "--path_regularize", paramLabel = "W", description = "Path-length weight.")
   Double pathRegularize;
 
-  @Option(names = "--d_reg_every", paramLabel = "K", description = "R1 every K iterations, 0 off (default 16).")
+  @Option(names = "--d_reg_every", paramLabel = "K", description = "R1 every K iterations, 0 off.")
   Integer dRegEvery;
 
-  @Option(names = "--g_reg_every", paramLabel = "K", description = "Path-length step every K iterations, 0 off (default 4).")
+  @Option(names = "--g_reg_every", paramLabel = "K", description = "Path-length step every K iterations, 0 off.")
   Integer gRegEvery;
 
-  @Option(names = "--l1_weight", paramLabel = "W", description = "Smooth L1 weight (default 1).")
+  @Option(names = "--l1_weight", paramLabel = "W", description = "Smooth L1 weight.")
   Double l1Weight;
 
-  @Option(names = "--id_weight", paramLabel = "W", description = "Identity loss weight (default 1).")
+  @Option(names = "--id_weight", paramLabel = "W", description = "Identity loss weight.")
   Double idWeight;
 
-  @Option(names = "--save_every", paramLabel = "N", description = "Checkpoint every N iterations (default 10000).")
+  @Option(names = "--save_every", paramLabel = "N", description = "Checkpoint every N iterations.")
   Long saveEvery;
 
-  @Option(names = "--sample_every", paramLabel = "N", description = "Sample grid and validation every N (default 1000).")
+  @Option(names = "--sample_every", paramLabel = "N", description = "Sample grid and validation every N.")
   Long sampleEvery;
 
-  @Option(names = "--log_every", paramLabel = "N", description = "Log line every N iterations (default 100).")
+  @Option(names = "--log_every", paramLabel = "N", description = "Log line every N iterations.")
   Long logEvery;
 
-  @Option(names = "--val_count", paramLabel = "N", description = "Validation images scored (default 16).")
+  @Option(names = "--val_count", paramLabel = "N", description = "Validation images scored.")
   Integer valCount;
 
-  @Option(names = "--seed", paramLabel = "S", description = "Seed of weights, data order, degradation, noise (default 100).")
+  @Option(names = "--seed", paramLabel = "S", description = "Seed of weights, data order, degradation, noise.")
   Long seed;
 
   @Option(names = "--train_path", paramLabel = "DIR", description = "Folder of high-quality training faces.")
@@ -95,10 +102,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--test_path", paramLabel = "DIR", description = "Folder of high-quality validation faces.")
   Path testPath;
 
-  @Option(names = "--ckpt_dir", paramLabel = "DIR", description = "Checkpoints and train.log (default ckpts).")
+  @Option(names = "--ckpt_dir", paramLabel = "DIR", description = "Checkpoints and train.log.")
   Path ckptDir;
 
-  @Option(names = "--sample_dir", paramLabel = "DIR", description = "Sample grids (default samples).")
+  @Option(names = "--sample_dir", paramLabel = "DIR", description = "Sample grids.")
   Path sampleDir;
 
   @Option(names = "--id_weights", paramLabel = "FILE", description = "ArcFace IR-SE50 (model_ir_se50.pth) or MobileFaceNet weights.")
@@ -107,45 +114,25 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--pretrain", paramLabel = "FILE", description = "Checkpoint to start from.")
   Path pretrain;
 
-  @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, cuda or cuda:N (default cpu).")
+  @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, cuda or cuda:N.")
   String device;
 
-  @Option(names = "--threads", paramLabel = "T", description = "libtorch CPU threads, 0 for every core (default 0).")
+  @Option(names = "--threads", paramLabel = "T", description = "libtorch CPU threads, 0 for every core.")
   Integer threads;
 
-  @Option(names = "--workers", paramLabel = "N", description = "Threads that load and degrade images (default 1).")
+  @Option(names = "--workers", paramLabel = "N", description = "Threads that load and degrade images.")
   Integer workers;
 
   @Override
   public Integer call() {
+    // only what was typed: the file's values must win over the defaults the help shows
     Map<String, Object> flags = new LinkedHashMap<>();
-    flags.put("size", size);
-    flags.put("mul", mul);
-    flags.put("narrow", narrow);
-    flags.put("start_iter", startIter);
-    flags.put("max_iter", maxIter);
-    flags.put("batch_size", batchSize);
-    flags.put("lr", lr);
-    flags.put("r1", r1);
-    flags.put("path_regularize", pathRegularize);
-    flags.put("d_reg_every", dRegEvery);
-    flags.put("g_reg_every", gRegEvery);
-    flags.put("l1_weight", l1Weight);
-    flags.put("id_weight", idWeight);
-    flags.put("save_every", saveEvery);
-    flags.put("sample_every", sampleEvery);
-    flags.put("log_every", logEvery);
-    flags.put("val_count", valCount);
-    flags.put("seed", seed);
-    flags.put("train_path", trainPath);
-    flags.put("test_path", testPath);
-    flags.put("ckpt_dir", ckptDir);
-    flags.put("sample_dir", sampleDir);
-    flags.put("id_weights", idWeights);
-    flags.put("pretrain", pretrain);
-    flags.put("device", device);
-    flags.put("threads", threads);
-    flags.put("workers", workers);
+    for (OptionSpec option : spec.commandLine().getParseResult().matchedOptions()) {
+      String key = option.longestName().substring(2);
+      if (TrainConfig.KEYS.contains(key)) {
+        flags.put(key, option.getValue());
+      }
+    }
     TrainConfig settings = TrainConfig.resolve(config, flags);
     PrintWriter err = spec.commandLine().getErr();
     TrainingRun.Result r = TrainingRun.run(settings, note -> {
@@ -159,5 +146,17 @@ public final class TrainCommand implements Callable<Integer> {
         r.checkpoint());
     out.flush();
     return 0;
+  }
+
+  /** Shows the built-in defaults ({@link TrainConfig#defaults()}) in the help. */
+  static final class Defaults implements IDefaultValueProvider {
+    @Override
+    public String defaultValue(ArgSpec arg) {
+      if (arg instanceof OptionSpec option) {
+        Object value = TrainConfig.defaults().get(option.longestName().substring(2));
+        return value instanceof Map ? null : value == null ? null : value.toString();
+      }
+      return null;
+    }
   }
 }

@@ -58,7 +58,25 @@ public final class Trainer implements AutoCloseable {
   private double lastPath;
   private double lastPathLength;
 
-  /** The numbers of one iteration, for the log. r1 and path are the latest values computed. */
+  /**
+   * The numbers of one iteration, for the log.
+   *
+   * @param iteration its index
+   * @param d the discriminator loss
+   * @param g the generator loss, {@code adversarial + l1_weight·l1 + id_weight·identity}
+   * @param adversarial {@code softplus(−D(G(lq))).mean()}
+   * @param l1 the smooth L1 loss
+   * @param identity the identity loss, NaN when it is off
+   * @param r1 the R1 penalty (unweighted) of the latest R1 step of this trainer, 0 before the first
+   * @param path the path-length penalty (unweighted) of the latest path-length step, 0 before the
+   *     first
+   * @param pathLength the mean path length of the latest path-length step
+   * @param realScore mean D score of the real faces in the D step
+   * @param fakeScore mean D score of the restored faces in the D step
+   * @param regularisedD whether this iteration ran the R1 step
+   * @param regularisedG whether this iteration ran the path-length step
+   * @param timing seconds spent in each part
+   */
   public record Step(
       long iteration,
       double d,
