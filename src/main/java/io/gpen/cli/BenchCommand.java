@@ -127,6 +127,9 @@ public final class BenchCommand implements Callable<Integer> {
       if (iters < 1) {
         throw new GpenException("--iters must be at least 1");
       }
+      if (photo != null || reference || !engine.equals("libtorch")) {
+        throw new GpenException("--train times training on libtorch; it does not combine with --photo, --reference or --engine");
+      }
       new TrainingBench(spec.commandLine().getOut(), model, batchSize, iters, seed, identity).run();
       return 0;
     }

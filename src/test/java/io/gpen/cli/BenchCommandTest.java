@@ -27,6 +27,14 @@ class BenchCommandTest {
   }
 
   @Test
+  void trainingBenchRefusesInferenceOptions() {
+    CliRun r = CliRun.of("bench", "--train", "--size", "64", "--engine", "onnx");
+    assertEquals(1, r.exitCode());
+    assertEquals(1, r.errorLines(), r.err());
+    assertTrue(r.err().contains("does not combine with"), r.err());
+  }
+
+  @Test
   void badCountsAreRefused() {
     CliRun r = CliRun.of("bench", "--size", "64", "--iters", "0");
     assertEquals(1, r.exitCode());
