@@ -187,32 +187,17 @@ public final class InferCommand implements Callable<Integer> {
    */
   private int restoreChunk(OnnxRestorer restorer, List<Path> chunk, int first, Evaluator evaluator, boolean folder,
       PrintWriter saved, PrintWriter err) {
-    List<Image> images = new ArrayList<>();
-    List<Path> sources = new ArrayList<>();
-    List<Integer> positions = new ArrayList<>();
-    int failed = 0;
-    try (PointerScope scope = new PointerScope()) {
-      for (int k = 0; k < chunk.size(); k++) {
-        Path p = chunk.get(k);
-        try {
-          images.add(Images.read(p));
-          sources.add(p);
-          positions.add(first + k);
-        } catch (GpenException e) {
-          if (!folder) {
-            throw e;
-          }
-          err.println("gpen infer: warning: skipped " + e.getMessage());
-          failed++;
-        }
-      }
+    try (PointerScope scope = new PointerScope();
+        ImageChunk in = new ImageChunk(chunk, first, folder, "infer", err)) {
+      List<Image> images = in.images;
+      List<Path> sources = in.sources;
       List<Mat> faces = new ArrayList<>();
       List<Mat> real = new ArrayList<>();
       for (int k = 0; k < images.size(); k++) {
         if (evaluator == null) {
           faces.add(images.get(k).bgr());
         } else {
-          Mat[] pair = degraded(images.get(k).bgr(), restorer.size(), positions.get(k));
+          Mat[] pair = degraded(images.get(k).bgr(), restorer.size(), in.positions.get(k));
           faces.add(pair[0]);
           real.add(pair[1]);
         }
@@ -236,10 +221,8 @@ public final class InferCommand implements Callable<Integer> {
           saved.println("result saved in : " + target);
         }
       }
-    } finally {
-      images.forEach(Image::close);
+      return in.skipped;
     }
-    return failed;
   }
 
   /**
