@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       ModelsCommand.class,
       DegradeCommand.class,
       TrainCommand.class,
+      TestCommand.class,
       DownloadCommand.class
     })
 public final class Main implements Runnable {

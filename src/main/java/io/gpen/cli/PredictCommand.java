@@ -96,37 +96,15 @@ public final class PredictCommand implements Callable<Integer> {
 
   /** Restores one batch; returns how many inputs were skipped. */
   private int restoreChunk(Restorer restorer, List<Path> chunk, boolean folder, PrintWriter err) {
-    List<Image> images = new ArrayList<>();
-    List<Path> sources = new ArrayList<>();
-    int failed = 0;
-    try {
-      for (Path p : chunk) {
-        try {
-          images.add(Images.read(p));
-          sources.add(p);
-        } catch (GpenException e) {
-          if (!folder) {
-            throw e;
-          }
-          err.println("gpen predict: warning: skipped " + e.getMessage());
-          failed++;
-        }
-      }
-      List<Mat> faces = new ArrayList<>();
-      for (Image im : images) {
-        faces.add(im.bgr());
-      }
-      List<Mat> restored = restorer.restore(faces);
+    try (ImageChunk in = new ImageChunk(chunk, 0, folder, "predict", err)) {
+      List<Mat> restored = restorer.restore(in.bgr());
       for (int i = 0; i < restored.size(); i++) {
-        write(outputFor(sources.get(i), folder, output, SUFFIX), restored.get(i), images.get(i), restorer.size());
+        write(outputFor(in.sources.get(i), folder, output, SUFFIX), restored.get(i), in.images.get(i), restorer.size());
       }
-    } finally {
-      images.forEach(Image::close);
+      return in.skipped;
     }
-    return failed;
   }
 
-  /** Writes a restored face, with the source's alpha channel resized to the face when it has one. */
   static void write(Path target, Mat restored, Image source, int size) {
     Mat alpha = source.alpha().map(a -> Images.resize(a, size, size, opencv_imgproc.INTER_LINEAR)).orElse(null);
     try (Image out = new Image(restored, alpha)) {

@@ -108,10 +108,16 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--sample_dir", paramLabel = "DIR", description = "Sample grids.")
   Path sampleDir;
 
-  @Option(names = "--id_weights", paramLabel = "FILE", description = "ArcFace IR-SE50 (model_ir_se50.pth) or MobileFaceNet weights.")
+  @Option(
+      names = "--id_weights",
+      paramLabel = "FILE",
+      description = "Identity network: ArcFace IR-SE50 (model_ir_se50.pth, or the name ArcFace-IR-SE50) or MobileFaceNet.")
   Path idWeights;
 
-  @Option(names = "--pretrain", paramLabel = "FILE", description = "Checkpoint to start from.")
+  @Option(
+      names = "--pretrain",
+      paramLabel = "FILE",
+      description = "Checkpoint to start from: a training checkpoint (ours or official) or generator weights (file or model name).")
   Path pretrain;
 
   @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, cuda or cuda:N.")

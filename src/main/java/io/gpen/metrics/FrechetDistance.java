@@ -58,18 +58,23 @@ public final class FrechetDistance {
       Tensor s2 = Tensors.fromData(FeatureStatistics.float64(cov2, d, d));
       Tensor b = factor(s1, d);
       Tensor c = factor(s2, d);
-      double traceSqrt = torch.linalg_svdvals(b.t().mm(c)).sum().item_double();
+      double traceSqrt = b.size(1) == 0 || c.size(1) == 0 ? 0 : torch.linalg_svdvals(b.t().mm(c)).sum().item_double();
       return s1.trace().item_double() + s2.trace().item_double() - 2 * traceSqrt;
     }
   }
 
-  /** F with Σ = FFᵀ: the eigenvectors scaled by the roots of their eigenvalues, tiny ones zeroed. */
+  /**
+   * F with Σ = FFᵀ: the eigenvectors scaled by the roots of their eigenvalues, [d, r], only the r
+   * eigenvalues above the cut-off kept. Dropping the others (zero columns) changes no singular value
+   * of BᵀC but its size: for n &lt; d images it is at most (n−1)×(n−1), not d×d, and its SVD,
+   * otherwise the slowest step, takes no time.
+   */
   private static Tensor factor(Tensor sigma, int d) {
     T_TensorTensor_T eig = torch.linalg_eigh(sigma);
     Tensor values = eig.get0();
     double cutoff = d * Math.ulp(1.0) * Math.max(0, values.max().item_double());
-    Tensor kept = values.gt(new Scalar(cutoff));
-    Tensor roots = values.clamp_min(new Scalar(0.0)).sqrt().mul(kept);
-    return eig.get1().mul(roots);
+    // eigh gives the eigenvalues in ascending order, so the kept ones are the last r
+    long r = values.gt(new Scalar(cutoff)).sum().item_long();
+    return eig.get1().narrow(1, d - r, r).mul(values.narrow(0, d - r, r).sqrt());
   }
 }

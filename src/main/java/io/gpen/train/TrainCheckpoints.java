@@ -9,6 +9,7 @@ import io.gpen.model.Discriminator;
 import io.gpen.model.FullGenerator;
 import io.gpen.model.GpenConfig;
 import io.gpen.model.ModelFiles;
+import io.gpen.registry.ModelRegistry;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,6 +28,8 @@ import org.bytedeco.pytorch.global.torch;
  *   <li>generator weights in any format {@link ModelFiles} reads: G and g_ema start from them, D
  *       from random weights.
  * </ul>
+ *
+ * <p>The file may also be a model name of the registry ({@code gpen models}), e.g. GPEN-BFR-256.
  */
 final class TrainCheckpoints {
   private TrainCheckpoints() {}
@@ -65,7 +68,7 @@ final class TrainCheckpoints {
    *     architecture than the run's
    */
   static Trainer load(TrainConfig config, FaceEmbedder identity, Consumer<String> notes) {
-    Path file = config.pretrain();
+    Path file = ModelRegistry.defaultRegistry().resolve(config.pretrain().toString());
     if (Checkpoints.detect(file) == Checkpoints.Format.SAFETENSORS) {
       StateDict all = Safetensors.read(file);
       if (Safetensors.TRAINING_FORMAT.equals(all.metadata().get(Safetensors.FORMAT_KEY))) {
@@ -73,9 +76,9 @@ final class TrainCheckpoints {
       }
     } else if (Checkpoints.readObject(file) instanceof Map<?, ?> top
         && top.containsKey("g") && top.containsKey("d")) {
-      return official(config, identity, top, notes);
+      return official(config, identity, file, top, notes);
     }
-    return generatorOnly(config, identity, notes);
+    return generatorOnly(config, identity, file, notes);
   }
 
   private static Trainer ours(TrainConfig config, FaceEmbedder identity, StateDict all, Consumer<String> notes) {
@@ -132,8 +135,8 @@ final class TrainCheckpoints {
     return t;
   }
 
-  private static Trainer official(TrainConfig config, FaceEmbedder identity, Map<?, ?> top, Consumer<String> notes) {
-    Path file = config.pretrain();
+  private static Trainer official(
+      TrainConfig config, FaceEmbedder identity, Path file, Map<?, ?> top, Consumer<String> notes) {
     FullGenerator g = checked(file, ModelFiles.loadGenerator(file, "g", ModelFiles.Overrides.NONE).model(), config);
     FullGenerator gEma = null;
     Discriminator d = null;
@@ -174,8 +177,7 @@ final class TrainCheckpoints {
     }
   }
 
-  private static Trainer generatorOnly(TrainConfig config, FaceEmbedder identity, Consumer<String> notes) {
-    Path file = config.pretrain();
+  private static Trainer generatorOnly(TrainConfig config, FaceEmbedder identity, Path file, Consumer<String> notes) {
     ModelFiles.LoadedGenerator loaded = ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE);
     FullGenerator g = checked(file, loaded.model(), config);
     FullGenerator gEma = copyOf(g);

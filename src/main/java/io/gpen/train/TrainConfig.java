@@ -50,9 +50,9 @@ import org.yaml.snakeyaml.error.YAMLException;
  * @param testPath folder of high-quality validation faces, or null for no validation
  * @param ckptDir folder of checkpoints and {@code train.log}
  * @param sampleDir folder of sample grids
- * @param idWeights ArcFace IR-SE50 or MobileFaceNet weights for the identity loss, or null (the
- *     loss is then off)
- * @param pretrain a checkpoint to start from, or null for random weights
+ * @param idWeights ArcFace IR-SE50 or MobileFaceNet weights for the identity loss (a file or a
+ *     model name of the registry), or null (the loss is then off)
+ * @param pretrain a checkpoint to start from (a file or a model name), or null for random weights
  * @param device cpu, cuda or cuda:N
  * @param threads libtorch CPU threads; 0 keeps libtorch's default (every core)
  * @param workers threads that decode and degrade the training images

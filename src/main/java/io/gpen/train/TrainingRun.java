@@ -11,6 +11,7 @@ import io.gpen.metrics.MeanAccumulator;
 import io.gpen.metrics.MetricResult;
 import io.gpen.metrics.Psnr;
 import io.gpen.nn.CpuThreads;
+import io.gpen.registry.ModelRegistry;
 import io.gpen.util.AtomicFiles;
 import io.gpen.util.ProgressBars;
 import java.io.IOException;
@@ -115,7 +116,7 @@ public final class TrainingRun {
           + " MobileFaceNet weights work too)");
       return null;
     }
-    FaceEmbedder net = FaceEmbedders.load(config.idWeights());
+    FaceEmbedder net = FaceEmbedders.load(ModelRegistry.defaultRegistry().resolve(config.idWeights().toString()));
     notes.accept("identity loss: " + net.name() + " from " + config.idWeights());
     return net;
   }
