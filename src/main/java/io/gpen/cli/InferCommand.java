@@ -70,7 +70,7 @@ public final class InferCommand implements Callable<Integer> {
   @Option(
       names = "--output",
       paramLabel = "PATH",
-      description = "Output file (single image) or folder. Default: beside each input.")
+      description = "Output folder, or for a single image an image file name (.png, .jpg, ...). Default: beside each input.")
   Path output;
 
   @Option(

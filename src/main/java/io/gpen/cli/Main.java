@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       DegradeCommand.class,
       TrainCommand.class,
       TestCommand.class,
+      LiteCommand.class,
       DownloadCommand.class
     })
 public final class Main implements Runnable {

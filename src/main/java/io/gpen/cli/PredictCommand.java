@@ -43,7 +43,7 @@ public final class PredictCommand implements Callable<Integer> {
   @Option(
       names = "--output",
       paramLabel = "PATH",
-      description = "Output file (single image) or folder. Default: beside each input.")
+      description = "Output folder, or for a single image an image file name (.png, .jpg, ...). Default: beside each input.")
   Path output;
 
   @Option(names = "--batch_size", paramLabel = "B", defaultValue = "1", description = "Faces per forward pass.")
@@ -118,10 +118,17 @@ public final class PredictCommand implements Callable<Integer> {
     if (output == null) {
       return input.toAbsolutePath().resolveSibling(name);
     }
-    if (folder || Files.isDirectory(output) || output.toString().endsWith("/")) {
+    // a single image's --output is a file when it names an image type, else a folder
+    if (folder || Files.isDirectory(output) || !isImageName(output)) {
       return output.resolve(name);
     }
     return output;
+  }
+
+  private static boolean isImageName(Path p) {
+    String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    int dot = n.lastIndexOf('.');
+    return dot > 0 && Images.EXTENSIONS.contains(n.substring(dot + 1));
   }
 
   /** The file name without its extension. */
