@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Every benchmark quoted in the README, in one run (random weights; about 15 minutes on 2 cores).
+# Usage: scripts/bench.sh [PHOTO DETECTOR_WEIGHTS]   e.g. a group photo and RetinaFace-MobileNet0.25
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run() { echo; echo "\$ ./gpen $*"; ./gpen "$@"; }
+run bench --size 256 --mul 1 --narrow 0.5 --iters 20
+run bench --size 256 --mul 1 --narrow 0.5 --iters 5 --reference
+run bench --size 256 --mul 1 --narrow 0.5 --iters 10 --batch_size 4
+run bench --size 256 --mul 1 --narrow 0.5 --iters 10 --engine both
+run bench --size 512 --mul 2 --narrow 1 --iters 5
+run bench --size 512 --mul 2 --narrow 1 --iters 2 --reference
+run bench --size 512 --mul 2 --narrow 1 --iters 3 --engine onnx
+run bench --train --size 256 --mul 1 --narrow 0.5 --batch_size 2 --iters 3
+run bench --train --size 64 --mul 1 --narrow 0.25 --iters 8
+if [ $# -ge 2 ]; then
+  run bench --photo "$1" --detector_weights "$2" --size 256 --mul 1 --narrow 0.5 --iters 10 --photo_runs 2
+  run bench --photo "$1" --detector_weights "$2" --size 512 --mul 2 --narrow 1 --iters 10 --photo_runs 1
+fi
