@@ -1,6 +1,8 @@
 package io.gpen.model;
 
 import io.gpen.GpenException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Architecture of a GPEN generator, as the reference {@code FullGenerator} takes it.
@@ -54,6 +56,42 @@ public record GpenConfig(
   /** Number of W+ latents the decoder consumes: 2·log2(size) − 2. */
   public int nLatent() {
     return 2 * logSize() - 2;
+  }
+
+  /**
+   * The architecture as string metadata, as the project's files store it (safetensors headers,
+   * ONNX model metadata): {@code size}, {@code channel_multiplier}, {@code narrow},
+   * {@code style_dim}, {@code n_mlp}, {@code isconcat}.
+   */
+  public Map<String, String> toMetadata() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("size", Integer.toString(size));
+    m.put("channel_multiplier", Integer.toString(channelMultiplier));
+    m.put("narrow", Double.toString(narrow));
+    m.put("style_dim", Integer.toString(styleDim));
+    m.put("n_mlp", Integer.toString(nMlp));
+    m.put("isconcat", Boolean.toString(isConcat));
+    return m;
+  }
+
+  /**
+   * The architecture {@link #toMetadata} wrote; {@code style_dim}, {@code n_mlp} and
+   * {@code isconcat} default to GPEN's 512, 8 and true.
+   *
+   * @throws IllegalArgumentException when a key is missing or a value does not parse
+   */
+  public static GpenConfig fromMetadata(Map<String, String> m) {
+    try {
+      return new GpenConfig(
+          Integer.parseInt(m.get("size")),
+          Integer.parseInt(m.getOrDefault("style_dim", "512")),
+          Integer.parseInt(m.getOrDefault("n_mlp", "8")),
+          Integer.parseInt(m.get("channel_multiplier")),
+          Double.parseDouble(m.get("narrow")),
+          Boolean.parseBoolean(m.getOrDefault("isconcat", "true")));
+    } catch (NumberFormatException | NullPointerException e) {
+      throw new IllegalArgumentException("no GPEN architecture in metadata " + m, e);
+    }
   }
 
   /** Text as the command line spells it, e.g. {@code size=256 mul=1 narrow=0.5}. */

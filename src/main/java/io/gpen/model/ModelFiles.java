@@ -170,15 +170,9 @@ public final class ModelFiles {
 
   /** Writes a generator as safetensors with its architecture in the metadata. */
   public static void saveGenerator(FullGenerator g, Path file) {
-    GpenConfig c = g.config();
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put(Safetensors.FORMAT_KEY, GENERATOR_FORMAT);
-    meta.put("size", Integer.toString(c.size()));
-    meta.put("channel_multiplier", Integer.toString(c.channelMultiplier()));
-    meta.put("narrow", Double.toString(c.narrow()));
-    meta.put("style_dim", Integer.toString(c.styleDim()));
-    meta.put("n_mlp", Integer.toString(c.nMlp()));
-    meta.put("isconcat", Boolean.toString(c.isConcat()));
+    meta.putAll(g.config().toMetadata());
     Safetensors.write(file, tensorData(g), meta);
   }
 
@@ -245,14 +239,8 @@ public final class ModelFiles {
       return null;
     }
     try {
-      return new GpenConfig(
-          Integer.parseInt(m.get("size")),
-          Integer.parseInt(m.getOrDefault("style_dim", "512")),
-          Integer.parseInt(m.getOrDefault("n_mlp", "8")),
-          Integer.parseInt(m.get("channel_multiplier")),
-          Double.parseDouble(m.get("narrow")),
-          Boolean.parseBoolean(m.getOrDefault("isconcat", "true")));
-    } catch (RuntimeException e) {
+      return GpenConfig.fromMetadata(m);
+    } catch (IllegalArgumentException e) {
       throw new GpenException(sd.source() + ": damaged generator metadata " + m);
     }
   }

@@ -92,12 +92,7 @@ public final class OnnxExport {
     OnnxGraph graph = GeneratorGraph.build(model, inputName, fixedBatch == 0 ? -1 : fixedBatch);
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", INFO_FORMAT);
-    meta.put("size", Integer.toString(c.size()));
-    meta.put("channel_multiplier", Integer.toString(c.channelMultiplier()));
-    meta.put("narrow", Double.toString(c.narrow()));
-    meta.put("style_dim", Integer.toString(c.styleDim()));
-    meta.put("n_mlp", Integer.toString(c.nMlp()));
-    meta.put("isconcat", Boolean.toString(c.isConcat()));
+    meta.putAll(c.toMetadata());
     String doc = "GPEN " + c.describe() + ": input " + inputName + " [N,3," + c.size() + "," + c.size()
         + "] RGB in [-1,1]; output " + OUTPUT_NAME + " the restored faces, same form";
     ProtoMessage proto = graph.model("GPEN", producerVersion(), doc, meta);

@@ -41,12 +41,7 @@ final class TrainCheckpoints {
     TrainConfig run = t.config();
     Map<String, String> m = new LinkedHashMap<>();
     m.put("iteration", Long.toString(t.iteration()));
-    m.put("size", Integer.toString(c.size()));
-    m.put("channel_multiplier", Integer.toString(c.channelMultiplier()));
-    m.put("narrow", Double.toString(c.narrow()));
-    m.put("style_dim", Integer.toString(c.styleDim()));
-    m.put("n_mlp", Integer.toString(c.nMlp()));
-    m.put("isconcat", Boolean.toString(c.isConcat()));
+    m.putAll(c.toMetadata());
     m.put("d_size", Integer.toString(d.size()));
     m.put("d_channel_multiplier", Integer.toString(d.channelMultiplier()));
     m.put("d_narrow", Double.toString(d.narrow()));
@@ -90,10 +85,7 @@ final class TrainCheckpoints {
     float meanPathLength;
     long seed;
     try {
-      model = new GpenConfig(
-          Integer.parseInt(m.get("size")), Integer.parseInt(m.get("style_dim")), Integer.parseInt(m.get("n_mlp")),
-          Integer.parseInt(m.get("channel_multiplier")), Double.parseDouble(m.get("narrow")),
-          Boolean.parseBoolean(m.get("isconcat")));
+      model = GpenConfig.fromMetadata(m);
       checkArchitecture(file, "a training checkpoint of", model, config);
       d = new Discriminator(
           Integer.parseInt(m.get("d_size")), Integer.parseInt(m.get("d_channel_multiplier")),
@@ -101,7 +93,7 @@ final class TrainCheckpoints {
       iteration = Long.parseLong(m.get("iteration"));
       meanPathLength = Float.parseFloat(m.get("mean_path_length"));
       seed = Long.parseLong(m.get("seed"));
-    } catch (NumberFormatException | NullPointerException e) {
+    } catch (IllegalArgumentException | NullPointerException e) {
       throw new GpenException(file + ": damaged training checkpoint metadata " + m);
     }
     FullGenerator g = new FullGenerator(model);
