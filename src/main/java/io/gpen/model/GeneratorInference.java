@@ -36,6 +36,8 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  *   <li>√2 of the fused leaky ReLU and the equalised-learning-rate scales are folded into weights
  *       and biases (leaky ReLU is positively homogeneous); biases ride in the convolution or in the
  *       single pass that writes each half of the concatenated feature buffer.
+ *   <li>Each layer's temporaries are freed as soon as the layer returns, and the decoder's feature
+ *       buffers are reused from pass to pass instead of being allocated (and page-faulted) anew.
  * </ul>
  *
  * <p>It snapshots the weights when built: rebuild it after the model's weights change. Not
