@@ -1,7 +1,8 @@
 package io.gpen.face;
 
-import io.gpen.face.Layers.BatchNorm2d;
-import io.gpen.face.Layers.Conv2d;
+import io.gpen.nn.BatchNorm;
+import io.gpen.nn.Conv2d;
+
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
 import io.gpen.nn.ModuleList;
@@ -132,7 +133,7 @@ final class RetinaFace extends Module {
   /** torchvision's ResNet-50 up to layer4 (the IntermediateLayerGetter of the reference). */
   private static final class ResNet50 extends Body {
     private final Conv2d conv1 = new Conv2d(3, 64, 7, 2, 3, 1, false);
-    private final BatchNorm2d bn1 = new BatchNorm2d(64);
+    private final BatchNorm bn1 = new BatchNorm(64);
     private final List<Sequential> layers;
 
     ResNet50() {
@@ -172,24 +173,24 @@ final class RetinaFace extends Module {
   /** torchvision's Bottleneck (stride on the 3×3 convolution), expansion 4. */
   private static final class Bottleneck extends Module implements Layer {
     private final Conv2d conv1;
-    private final BatchNorm2d bn1;
+    private final BatchNorm bn1;
     private final Conv2d conv2;
-    private final BatchNorm2d bn2;
+    private final BatchNorm bn2;
     private final Conv2d conv3;
-    private final BatchNorm2d bn3;
+    private final BatchNorm bn3;
     private final Sequential downsample;
 
     Bottleneck(int in, int planes, int stride) {
       conv1 = registerModule("conv1", new Conv2d(in, planes, 1, 1, 0, 1, false));
-      bn1 = registerModule("bn1", new BatchNorm2d(planes));
+      bn1 = registerModule("bn1", new BatchNorm(planes));
       conv2 = registerModule("conv2", new Conv2d(planes, planes, 3, stride, 1, 1, false));
-      bn2 = registerModule("bn2", new BatchNorm2d(planes));
+      bn2 = registerModule("bn2", new BatchNorm(planes));
       conv3 = registerModule("conv3", new Conv2d(planes, planes * 4, 1, 1, 0, 1, false));
-      bn3 = registerModule("bn3", new BatchNorm2d(planes * 4));
+      bn3 = registerModule("bn3", new BatchNorm(planes * 4));
       if (stride != 1 || in != planes * 4) {
         Sequential d = new Sequential();
         d.add(new Conv2d(in, planes * 4, 1, stride, 0, 1, false));
-        d.add(new BatchNorm2d(planes * 4));
+        d.add(new BatchNorm(planes * 4));
         downsample = registerModule("downsample", d);
       } else {
         downsample = null;

@@ -14,7 +14,6 @@ import io.gpen.nn.Tensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,13 +76,7 @@ public final class RetinaFaceDetector implements FaceDetector {
     Backbone backbone = backboneOf(sd);
     RetinaFace net = new RetinaFace(backbone);
     try {
-      Set<String> optional = new HashSet<>();
-      for (String name : net.namedBuffers().keySet()) {
-        if (name.endsWith("." + Layers.BatchNorm2d.STEP_COUNTER)) {
-          optional.add(name);
-        }
-      }
-      net.loadStateDict(sd, "RetinaFace (" + backbone.label + ")", optional);
+      net.loadStateDict(sd, "RetinaFace (" + backbone.label + ")", Set.of());
       net.requiresGrad(false);
     } catch (RuntimeException e) {
       net.close();

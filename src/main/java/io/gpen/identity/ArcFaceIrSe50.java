@@ -1,8 +1,11 @@
 package io.gpen.identity;
 
+import io.gpen.nn.BatchNorm;
+import io.gpen.nn.Conv2d;
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
 import io.gpen.nn.Sequential;
+import io.gpen.nn.Stateless;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -31,7 +34,7 @@ public final class ArcFaceIrSe50 extends Module implements FaceEmbedder {
   /** A network with random weights (He initialisation); {@link FaceEmbedders#load} fills in real ones. */
   public ArcFaceIrSe50() {
     inputLayer = registerModule("input_layer", new Sequential());
-    inputLayer.add(Conv2d.plain(3, 64, 3, 1, 1));
+    inputLayer.add(Conv2d.heNormal(3, 64, 3, 1, 1, 1, false));
     inputLayer.add(new BatchNorm(64));
     inputLayer.add(new PReLU(64));
     body = registerModule("body", new Sequential());
@@ -83,15 +86,15 @@ public final class ArcFaceIrSe50 extends Module implements FaceEmbedder {
         shortcut = registerModule("shortcut_layer", new Subsample(stride));
       } else {
         Sequential projection = registerModule("shortcut_layer", new Sequential());
-        projection.add(Conv2d.plain(in, depth, 1, stride, 0));
+        projection.add(Conv2d.heNormal(in, depth, 1, stride, 0, 1, false));
         projection.add(new BatchNorm(depth));
         shortcut = projection;
       }
       residual = registerModule("res_layer", new Sequential());
       residual.add(new BatchNorm(in));
-      residual.add(Conv2d.plain(in, depth, 3, 1, 1));
+      residual.add(Conv2d.heNormal(in, depth, 3, 1, 1, 1, false));
       residual.add(new PReLU(depth));
-      residual.add(Conv2d.plain(depth, depth, 3, stride, 1));
+      residual.add(Conv2d.heNormal(depth, depth, 3, stride, 1, 1, false));
       residual.add(new BatchNorm(depth));
       residual.add(new SqueezeExcite(depth, SE_REDUCTION));
     }
@@ -126,8 +129,8 @@ public final class ArcFaceIrSe50 extends Module implements FaceEmbedder {
     private final Conv2d fc2;
 
     SqueezeExcite(int channels, int reduction) {
-      fc1 = registerModule("fc1", Conv2d.plain(channels, channels / reduction, 1, 1, 0));
-      fc2 = registerModule("fc2", Conv2d.plain(channels / reduction, channels, 1, 1, 0));
+      fc1 = registerModule("fc1", Conv2d.heNormal(channels, channels / reduction, 1, 1, 0, 1, false));
+      fc2 = registerModule("fc2", Conv2d.heNormal(channels / reduction, channels, 1, 1, 0, 1, false));
     }
 
     @Override

@@ -53,11 +53,8 @@ public final class FaceEmbedders {
   }
 
   private static <N extends Module & FaceEmbedder> N loadInto(N net, StateDict sd, String what) {
-    Set<String> counters = net.stateDict().keySet().stream()
-        .filter(name -> name.endsWith("." + BatchNorm.COUNTER))
-        .collect(Collectors.toSet());
     try {
-      net.loadStateDict(sd, what, counters);
+      net.loadStateDict(sd, what, Set.of());
     } catch (RuntimeException e) {
       net.close();
       throw e;

@@ -1,8 +1,11 @@
 package io.gpen.identity;
 
+import io.gpen.nn.BatchNorm;
+import io.gpen.nn.Conv2d;
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
 import io.gpen.nn.Sequential;
+import io.gpen.nn.Stateless;
 import io.gpen.nn.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -49,7 +52,7 @@ public final class MobileFaceNet extends Module implements FaceEmbedder {
     }
     conv2 = registerModule("conv2", convBnRelu6(channels, 512, 1, 1, 1));
     gdconv = registerModule("gdconv", new GlobalDepthwise(512, 7));
-    conv3 = registerModule("conv3", new Conv2d(512, DIMENSION, 1, 1, 0, 1, true));
+    conv3 = registerModule("conv3", Conv2d.heNormal(512, DIMENSION, 1, 1, 0, 1, true));
     bn = registerModule("bn", new BatchNorm(DIMENSION));
     requiresGrad(false);
   }
@@ -94,7 +97,7 @@ public final class MobileFaceNet extends Module implements FaceEmbedder {
   /** foamliu's {@code ConvBNReLU}: convolution without bias, batch norm, ReLU6 (indices 0, 1, 2). */
   private static Sequential convBnRelu6(int in, int out, int kernel, int stride, int groups) {
     Sequential s = new Sequential();
-    s.add(new Conv2d(in, out, kernel, stride, (kernel - 1) / 2, groups, false));
+    s.add(Conv2d.heNormal(in, out, kernel, stride, (kernel - 1) / 2, groups, false));
     s.add(new BatchNorm(out));
     s.add(Stateless.relu6());
     return s;
@@ -108,8 +111,8 @@ public final class MobileFaceNet extends Module implements FaceEmbedder {
     private final BatchNorm bn2;
 
     DepthwiseSeparable(int in, int out) {
-      depthwise = registerModule("depthwise", new Conv2d(in, in, 3, 1, 1, in, false));
-      pointwise = registerModule("pointwise", new Conv2d(in, out, 1, 1, 0, 1, false));
+      depthwise = registerModule("depthwise", Conv2d.heNormal(in, in, 3, 1, 1, in, false));
+      pointwise = registerModule("pointwise", Conv2d.heNormal(in, out, 1, 1, 0, 1, false));
       bn1 = registerModule("bn1", new BatchNorm(in));
       bn2 = registerModule("bn2", new BatchNorm(out));
     }
@@ -127,7 +130,7 @@ public final class MobileFaceNet extends Module implements FaceEmbedder {
     private final BatchNorm bn;
 
     GlobalDepthwise(int channels, int kernel) {
-      depthwise = registerModule("depthwise", new Conv2d(channels, channels, kernel, 1, 0, channels, false));
+      depthwise = registerModule("depthwise", Conv2d.heNormal(channels, channels, kernel, 1, 0, channels, false));
       bn = registerModule("bn", new BatchNorm(channels));
     }
 
@@ -151,7 +154,7 @@ public final class MobileFaceNet extends Module implements FaceEmbedder {
       conv = registerModule("conv", new Sequential());
       conv.add(convBnRelu6(in, hidden, 1, 1, 1));
       conv.add(convBnRelu6(hidden, hidden, 3, stride, hidden));
-      conv.add(new Conv2d(hidden, out, 1, 1, 0, 1, false));
+      conv.add(Conv2d.heNormal(hidden, out, 1, 1, 0, 1, false));
       conv.add(new BatchNorm(out));
     }
 

@@ -2,6 +2,7 @@ package io.gpen.metrics;
 
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
+import io.gpen.nn.Stateless;
 import io.gpen.nn.Tensors;
 import io.gpen.registry.ModelRegistry;
 import java.nio.file.Path;
@@ -51,10 +52,10 @@ public final class FidInception extends Module {
     add("Conv2d_1a_3x3", new InceptionBlocks.BasicConv2d(3, 32, 3, 3, 2, 0, 0));
     add("Conv2d_2a_3x3", new InceptionBlocks.BasicConv2d(32, 32, 3));
     add("Conv2d_2b_3x3", new InceptionBlocks.BasicConv2d(32, 64, 3, 3, 1, 1, 1));
-    layers.add(new Layers.MaxPool2d(3, 2));
+    layers.add(Stateless.maxPool2d(3, 2));
     add("Conv2d_3b_1x1", new InceptionBlocks.BasicConv2d(64, 80, 1));
     add("Conv2d_4a_3x3", new InceptionBlocks.BasicConv2d(80, 192, 3));
-    layers.add(new Layers.MaxPool2d(3, 2));
+    layers.add(Stateless.maxPool2d(3, 2));
     add("Mixed_5b", new InceptionBlocks.A(192, 32));
     add("Mixed_5c", new InceptionBlocks.A(256, 64));
     add("Mixed_5d", new InceptionBlocks.A(288, 64));

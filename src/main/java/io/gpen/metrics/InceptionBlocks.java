@@ -1,5 +1,7 @@
 package io.gpen.metrics;
 
+import io.gpen.nn.BatchNorm;
+import io.gpen.nn.Conv2d;
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
 import org.bytedeco.pytorch.LongOptional;
@@ -19,16 +21,16 @@ final class InceptionBlocks {
 
   /** torchvision's {@code BasicConv2d}: convolution without bias, batch norm (eps 0.001), ReLU. */
   static final class BasicConv2d extends Module implements Layer {
-    private final Layers.Conv2d conv;
-    private final Layers.BatchNorm2d bn;
+    private final Conv2d conv;
+    private final BatchNorm bn;
 
     BasicConv2d(int in, int out, int kernel) {
       this(in, out, kernel, kernel, 1, 0, 0);
     }
 
     BasicConv2d(int in, int out, int kh, int kw, int stride, int padH, int padW) {
-      conv = registerModule("conv", new Layers.Conv2d(in, out, kh, kw, stride, padH, padW, false));
-      bn = registerModule("bn", new Layers.BatchNorm2d(out, 0.001));
+      conv = registerModule("conv", new Conv2d(in, out, kh, kw, stride, padH, padW, false));
+      bn = registerModule("bn", new BatchNorm(out, 0.001, false));
     }
 
     @Override

@@ -1,9 +1,11 @@
 package io.gpen.metrics;
 
 import io.gpen.GpenException;
+import io.gpen.nn.Conv2d;
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
 import io.gpen.nn.Sequential;
+import io.gpen.nn.Stateless;
 import io.gpen.nn.Tensors;
 import io.gpen.registry.ModelRegistry;
 import java.nio.file.Path;
@@ -16,7 +18,6 @@ import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * LPIPS v0.1 with the AlexNet trunk ({@code lpips.LPIPS(net='alex', version='0.1')} of
@@ -168,18 +169,18 @@ public final class Lpips extends Module {
 
     Trunk() {
       features = registerModule("features", new Sequential());
-      features.add(new Layers.Conv2d(3, 64, 11, 11, 4, 2, 2, true));
-      features.add(new Layers.Relu());
-      features.add(new Layers.MaxPool2d(3, 2));
-      features.add(new Layers.Conv2d(64, 192, 5, 5, 1, 2, 2, true));
-      features.add(new Layers.Relu());
-      features.add(new Layers.MaxPool2d(3, 2));
-      features.add(new Layers.Conv2d(192, 384, 3, 3, 1, 1, 1, true));
-      features.add(new Layers.Relu());
-      features.add(new Layers.Conv2d(384, 256, 3, 3, 1, 1, 1, true));
-      features.add(new Layers.Relu());
-      features.add(new Layers.Conv2d(256, 256, 3, 3, 1, 1, 1, true));
-      features.add(new Layers.Relu());
+      features.add(new Conv2d(3, 64, 11, 11, 4, 2, 2, true));
+      features.add(Stateless.reluInPlace());
+      features.add(Stateless.maxPool2d(3, 2));
+      features.add(new Conv2d(64, 192, 5, 5, 1, 2, 2, true));
+      features.add(Stateless.reluInPlace());
+      features.add(Stateless.maxPool2d(3, 2));
+      features.add(new Conv2d(192, 384, 3, 3, 1, 1, 1, true));
+      features.add(Stateless.reluInPlace());
+      features.add(new Conv2d(384, 256, 3, 3, 1, 1, 1, true));
+      features.add(Stateless.reluInPlace());
+      features.add(new Conv2d(256, 256, 3, 3, 1, 1, 1, true));
+      features.add(Stateless.reluInPlace());
     }
 
     /** The outputs of the five ReLUs. */
@@ -215,8 +216,8 @@ public final class Lpips extends Module {
 
     Lin(int channels) {
       model = registerModule("model", new Sequential());
-      model.add(new Layers.Dropout());
-      weight = model.add(new Layers.Conv2d(channels, 1, 1, 1, 1, 0, 0, false)).namedParameters().get("weight");
+      model.add(Stateless.identity());
+      weight = model.add(new Conv2d(channels, 1, 1, 1, 1, 0, 0, false)).namedParameters().get("weight");
     }
 
     Tensor forward(Tensor x) {

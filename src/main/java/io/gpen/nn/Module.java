@@ -5,9 +5,11 @@ import io.gpen.checkpoint.StateDict;
 import io.gpen.checkpoint.TensorData;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -29,6 +31,7 @@ public abstract class Module implements AutoCloseable {
   private final Map<String, Tensor> parameters = new LinkedHashMap<>();
   private final Map<String, Tensor> buffers = new LinkedHashMap<>();
   private final Map<String, Module> children = new LinkedHashMap<>();
+  private final Set<String> optionalBuffers = new HashSet<>();
 
   /** Registers a learnable tensor under {@code name}; it requires gradients. */
   protected final Tensor registerParameter(String name, Tensor value) {
@@ -44,6 +47,16 @@ public abstract class Module implements AutoCloseable {
     checkFree(name);
     value.retainReference();
     buffers.put(name, value);
+    return value;
+  }
+
+  /**
+   * Registers a buffer that checkpoints may lack (e.g. a counter older PyTorch versions did not
+   * save): loading keeps its current value then.
+   */
+  protected final Tensor registerOptionalBuffer(String name, Tensor value) {
+    registerBuffer(name, value);
+    optionalBuffers.add(name);
     return value;
   }
 
@@ -96,6 +109,11 @@ public abstract class Module implements AutoCloseable {
     children.forEach((k, m) -> m.collect(prefix + k + ".", out, params, bufs));
   }
 
+  private void collectOptional(String prefix, Set<String> out) {
+    optionalBuffers.forEach(n -> out.add(prefix + n));
+    children.forEach((k, m) -> m.collectOptional(prefix + k + ".", out));
+  }
+
   /** Turns gradient tracking of every parameter on or off (the reference's requires_grad(model, flag)). */
   public final void requiresGrad(boolean flag) {
     for (Tensor p : namedParameters().values()) {
@@ -109,15 +127,18 @@ public abstract class Module implements AutoCloseable {
    * unexpected and mis-shaped tensors.
    *
    * @param what a short description of this model for the message, e.g. its configuration
-   * @param optional names of buffers that may be absent from the file (their current value is kept)
+   * @param optional names of further buffers that may be absent from the file (their current
+   *     value is kept), besides those registered as optional
    */
-  public final void loadStateDict(StateDict sd, String what, java.util.Set<String> optional) {
+  public final void loadStateDict(StateDict sd, String what, Set<String> optional) {
     Map<String, Tensor> own = stateDict();
+    Set<String> mayLack = new HashSet<>(optional);
+    collectOptional("", mayLack);
     StateDictMismatch mismatch = new StateDictMismatch();
     for (Map.Entry<String, Tensor> e : own.entrySet()) {
       TensorData src = sd.get(e.getKey());
       if (src == null) {
-        if (!optional.contains(e.getKey())) {
+        if (!mayLack.contains(e.getKey())) {
           mismatch.missing.add(e.getKey());
         }
       } else if (!Arrays.equals(src.shape(), Tensors.shape(e.getValue()))) {
