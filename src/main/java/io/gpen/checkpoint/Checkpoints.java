@@ -112,6 +112,16 @@ public final class Checkpoints {
     });
   }
 
+  /**
+   * As {@link #read(Path, String)}, on the content {@link #readObject(Path)} already gave for a
+   * PyTorch or Paddle file, so that a checkpoint with several entries is parsed once.
+   *
+   * @param root what {@code readObject(file)} returned
+   */
+  public static StateDict entry(Path file, Object root, String key) {
+    return guard(file, () -> selectEntry(file, detectChecked(file), root, key));
+  }
+
   private static Object load(Path file, Format format) throws IOException {
     return switch (format) {
       case TORCH_ZIP -> TorchCheckpoints.readZip(file);

@@ -84,9 +84,18 @@ public final class ModelFiles {
   public static LoadedGenerator loadGenerator(Path file, String key, Overrides given) {
     StateDict sd = Checkpoints.read(file, key);
     boolean paddle = Checkpoints.detect(file) == Checkpoints.Format.PICKLE;
-    if (paddle) {
-      sd = withoutPaddleNoise(sd);
-    }
+    return loadGenerator(paddle ? withoutPaddleNoise(sd) : sd, paddle, given);
+  }
+
+  /**
+   * As {@link #loadGenerator(Path, String, Overrides)} on a state dict already read from a PyTorch
+   * or safetensors file (e.g. one entry of a training checkpoint).
+   */
+  public static LoadedGenerator loadGenerator(StateDict sd, Overrides given) {
+    return loadGenerator(sd, false, given);
+  }
+
+  private static LoadedGenerator loadGenerator(StateDict sd, boolean paddle, Overrides given) {
     GpenConfig config;
     String how;
     GpenConfig fromFile = configFromMetadata(sd);
@@ -114,7 +123,7 @@ public final class ModelFiles {
       model.close();
       throw e;
     }
-    String note = file.getFileName() + ": " + sd.description() + "; GPEN " + config.describe() + " (" + how + ")";
+    String note = sd.source().getFileName() + ": " + sd.description() + "; GPEN " + config.describe() + " (" + how + ")";
     return new LoadedGenerator(model, note);
   }
 
@@ -197,6 +206,11 @@ public final class ModelFiles {
       // a training checkpoint: its default entry is the generator's average, the critic is 'd'
       sd = Checkpoints.read(file, "d");
     }
+    return loadDiscriminator(sd, given);
+  }
+
+  /** As {@link #loadDiscriminator(Path, String, Overrides)} on a state dict already read. */
+  public static Discriminator loadDiscriminator(StateDict sd, Overrides given) {
     TensorData first = sd.get("convs.0.0.weight");
     TensorData last = sd.get("final_linear.1.weight");
     if (first == null || last == null) {

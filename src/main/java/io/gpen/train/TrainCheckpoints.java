@@ -129,15 +129,16 @@ final class TrainCheckpoints {
 
   private static Trainer official(
       TrainConfig config, FaceEmbedder identity, Path file, Map<?, ?> top, Consumer<String> notes) {
-    FullGenerator g = checked(file, ModelFiles.loadGenerator(file, "g", ModelFiles.Overrides.NONE).model(), config);
+    // the file was parsed once into `top`; each network is taken from it
+    FullGenerator g = checked(file, ModelFiles.loadGenerator(Checkpoints.entry(file, top, "g"), ModelFiles.Overrides.NONE).model(), config);
     FullGenerator gEma = null;
     Discriminator d = null;
     Trainer t = null;
     try {
       gEma = top.containsKey("g_ema")
-          ? checked(file, ModelFiles.loadGenerator(file, "g_ema", ModelFiles.Overrides.NONE).model(), config)
+          ? checked(file, ModelFiles.loadGenerator(Checkpoints.entry(file, top, "g_ema"), ModelFiles.Overrides.NONE).model(), config)
           : copyOf(g);
-      d = ModelFiles.loadDiscriminator(file, "d", new ModelFiles.Overrides(config.size(), null, null));
+      d = ModelFiles.loadDiscriminator(Checkpoints.entry(file, top, "d"), new ModelFiles.Overrides(config.size(), null, null));
       t = new Trainer(config, g, d, gEma, identity);
     } catch (RuntimeException e) {
       if (t == null) {
