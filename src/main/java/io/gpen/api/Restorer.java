@@ -33,8 +33,13 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>Pre- and post-processing are the reference's: bilinear resize to the model size, RGB in
  * [-1,1], output clipped and truncated to 8 bits. Faces go through the model in batches; the
- * forward pass runs without gradient tracking on the inference fast path. Not thread-safe: use one
- * restorer per thread.
+ * forward pass runs without gradient tracking on the inference fast path.
+ *
+ * <p>One restorer may be shared by several threads: batches run one at a time (each forward pass
+ * already uses every core), so concurrent calls wait for each other rather than compete for the
+ * cores and the reused buffers. To restore faster, give several faces per call (see {@link
+ * Builder#batchSize}). {@link #close()} waits for the batch in progress; a closed restorer refuses
+ * further calls.
  */
 public final class Restorer implements AutoCloseable {
   private final GpenConfig config;
@@ -46,6 +51,7 @@ public final class Restorer implements AutoCloseable {
   private final int batchSize;
   private final String description;
   private float[] batchBuffer = new float[0];
+  private boolean closed;
 
   private Restorer(FullGenerator model, Device device, int batchSize, boolean reference, String description) {
     this.config = model.config();
@@ -99,7 +105,10 @@ public final class Restorer implements AutoCloseable {
     return out;
   }
 
-  private List<Mat> restoreBatch(List<Mat> faces) {
+  private synchronized List<Mat> restoreBatch(List<Mat> faces) {
+    if (closed) {
+      throw new IllegalStateException("the restorer is closed");
+    }
     int s = size();
     int per = 3 * s * s;
     int n = faces.size();
@@ -132,7 +141,11 @@ public final class Restorer implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     if (inference != null) {
       inference.close();
     }

@@ -28,7 +28,7 @@ public final class ExportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(
-      names = {"--model_path", "-w", "--weights"},
+      names = {"--model_path", "-w", "--weights", "--w"},
       required = true,
       paramLabel = "WEIGHTS",
       description = "Checkpoint file (.pth, .pdparams, .safetensors) or a model name from `gpen models`.")

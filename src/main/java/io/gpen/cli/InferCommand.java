@@ -9,10 +9,12 @@ import io.gpen.eval.Evaluator;
 import io.gpen.eval.Metric;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
+import io.gpen.image.OutputPaths;
 import io.gpen.metrics.FidInception;
 import io.gpen.metrics.Loaded;
 import io.gpen.onnx.OnnxRestorer;
 import io.gpen.registry.ModelRegistry;
+import io.gpen.util.AtomicFiles;
 import io.gpen.util.ProgressBars;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -120,6 +122,7 @@ public final class InferCommand implements Callable<Integer> {
     }
     boolean folder = Files.isDirectory(img);
     List<Path> inputs = folder ? folderInputs() : List.of(img);
+    AtomicFiles.requireWritableFolder(OutputPaths.forInput(inputs.get(0), folder, output, SUFFIX).toAbsolutePath().getParent());
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     // a single image has no FID: its weights are not even loaded
@@ -165,7 +168,7 @@ public final class InferCommand implements Callable<Integer> {
   private List<Path> folderInputs() {
     List<Path> all = new ArrayList<>();
     for (Path p : Images.list(img)) {
-      String stem = PredictCommand.stem(p);
+      String stem = OutputPaths.stem(p);
       if (!stem.endsWith(SUFFIX) && !stem.endsWith(SUFFIX + LQ_SUFFIX) && !stem.endsWith(PredictCommand.SUFFIX)) {
         all.add(p);
       }
@@ -208,9 +211,9 @@ public final class InferCommand implements Callable<Integer> {
         evaluator.add(sources.stream().map(p -> p.getFileName().toString()).toList(), faces, restored, real);
       }
       for (int i = 0; i < restored.size(); i++) {
-        Path target = PredictCommand.outputFor(sources.get(i), folder, output, SUFFIX);
+        Path target = OutputPaths.forInput(sources.get(i), folder, output, SUFFIX);
         if (evaluator != null) {
-          Path lq = target.resolveSibling(PredictCommand.stem(target) + LQ_SUFFIX + ".png");
+          Path lq = target.resolveSibling(OutputPaths.stem(target) + LQ_SUFFIX + ".png");
           Images.write(lq, faces.get(i));
           if (saved != null) {
             saved.println("degraded input saved in : " + lq);

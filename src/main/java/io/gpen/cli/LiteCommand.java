@@ -3,6 +3,7 @@ package io.gpen.cli;
 import io.gpen.GpenException;
 import io.gpen.data.SyntheticFaces;
 import io.gpen.image.Images;
+import io.gpen.train.RunFolder;
 import io.gpen.util.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -81,7 +82,7 @@ public final class LiteCommand implements Callable<Integer> {
       return 1;
     }
     Path ckpts = workDir.resolve("ckpts");
-    Path checkpoint = ckpts.resolve(String.format("%06d.safetensors", iters));
+    Path checkpoint = new RunFolder(ckpts).checkpoint(iters);
     Path model = workDir.resolve("inference").resolve("GPEN");
     Path probe = Images.list(faces).get(0);
     List<Stage> stages = List.of(
@@ -90,7 +91,7 @@ public final class LiteCommand implements Callable<Integer> {
             "--train_path", faces.toString(), "--test_path", faces.toString(), "--ckpt_dir", ckpts.toString(),
             "--sample_dir", workDir.resolve("samples").toString(), "--save_every", Integer.toString(iters),
             "--sample_every", Integer.toString(iters), "--log_every", Integer.toString(Math.max(1, iters / 5)),
-            "--seed", Long.toString(seed))),
+            "--seed", Long.toString(seed), "--overwrite")),
         new Stage("export", List.of("export", "--model_path", checkpoint.toString(), "--save_dir", model.toString())),
         new Stage("infer", List.of("infer", "--model_file", model.resolve("model.onnx").toString(),
             "--img", probe.toString(), "--output", workDir.resolve("predict").toString(),

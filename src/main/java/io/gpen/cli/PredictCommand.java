@@ -4,6 +4,8 @@ import io.gpen.GpenException;
 import io.gpen.api.Restorer;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
+import io.gpen.image.OutputPaths;
+import io.gpen.util.AtomicFiles;
 import io.gpen.util.ProgressBars;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -56,6 +58,8 @@ public final class PredictCommand implements Callable<Integer> {
     }
     boolean folder = Files.isDirectory(img);
     List<Path> inputs = folder ? folderInputs() : List.of(img);
+    // an unwritable destination fails now, not after the model has loaded
+    AtomicFiles.requireWritableFolder(OutputPaths.forInput(inputs.get(0), folder, output, SUFFIX).toAbsolutePath().getParent());
     PrintWriter err = spec.commandLine().getErr();
     try (Restorer restorer = model.restorer().batchSize(batchSize).build()) {
       err.println(restorer.description());
@@ -84,7 +88,7 @@ public final class PredictCommand implements Callable<Integer> {
   private List<Path> folderInputs() {
     List<Path> all = new ArrayList<>();
     for (Path p : Images.list(img)) {
-      if (!stem(p).endsWith(SUFFIX)) {
+      if (!OutputPaths.stem(p).endsWith(SUFFIX)) {
         all.add(p);
       }
     }
@@ -99,7 +103,7 @@ public final class PredictCommand implements Callable<Integer> {
     try (ImageChunk in = new ImageChunk(chunk, 0, folder, "predict", err)) {
       List<Mat> restored = restorer.restore(in.bgr());
       for (int i = 0; i < restored.size(); i++) {
-        write(outputFor(in.sources.get(i), folder, output, SUFFIX), restored.get(i), in.images.get(i), restorer.size());
+        write(OutputPaths.forInput(in.sources.get(i), folder, output, SUFFIX), restored.get(i), in.images.get(i), restorer.size());
       }
       return in.skipped;
     }
@@ -112,29 +116,4 @@ public final class PredictCommand implements Callable<Integer> {
     }
   }
 
-  /** Where the result for {@code input} goes: beside it, into the {@code output} folder, or {@code output} itself. */
-  static Path outputFor(Path input, boolean folder, Path output, String suffix) {
-    String name = stem(input) + suffix + ".png";
-    if (output == null) {
-      return input.toAbsolutePath().resolveSibling(name);
-    }
-    // a single image's --output is a file when it names an image type, else a folder
-    if (folder || Files.isDirectory(output) || !isImageName(output)) {
-      return output.resolve(name);
-    }
-    return output;
-  }
-
-  private static boolean isImageName(Path p) {
-    String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-    int dot = n.lastIndexOf('.');
-    return dot > 0 && Images.EXTENSIONS.contains(n.substring(dot + 1));
-  }
-
-  /** The file name without its extension. */
-  static String stem(Path p) {
-    String n = p.getFileName().toString();
-    int dot = n.lastIndexOf('.');
-    return dot > 0 ? n.substring(0, dot) : n;
-  }
 }

@@ -14,6 +14,7 @@ import io.gpen.face.FaceEnhancer;
 import io.gpen.face.FaceRestorer;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
+import io.gpen.image.OutputPaths;
 import io.gpen.util.AtomicFiles;
 import io.gpen.util.ProgressBars;
 import java.io.IOException;
@@ -157,7 +158,7 @@ public final class RestoreCommand implements Callable<Integer> {
   private List<Path> folderInputs() {
     List<Path> all = new ArrayList<>();
     for (Path p : Images.list(input)) {
-      if (!OUTPUT_STEM.matcher(stem(p)).matches()) {
+      if (!OUTPUT_STEM.matcher(OutputPaths.stem(p)).matches()) {
         all.add(p);
       }
     }
@@ -169,7 +170,7 @@ public final class RestoreCommand implements Callable<Integer> {
 
   /** Detects, restores and writes one photo; returns its number of faces. */
   private int restorePhoto(FaceEnhancer enhancer, FaceDetector detector, Path file, PrintWriter err) {
-    String name = stem(file);
+    String name = OutputPaths.stem(file);
     try (Image image = Images.read(file)) {
       List<DetectedFace> faces = detector.detect(image.bgr());
       if (faces.isEmpty()) {
@@ -197,7 +198,7 @@ public final class RestoreCommand implements Callable<Integer> {
 
   /** Restores one aligned face image whole; returns 1. */
   private int restoreAligned(FaceEnhancer enhancer, Path file) {
-    String name = stem(file);
+    String name = OutputPaths.stem(file);
     int size = enhancer.size();
     try (Image image = Images.read(file);
         Mat restored = enhancer.enhanceAligned(image.bgr());
@@ -275,11 +276,5 @@ public final class RestoreCommand implements Callable<Integer> {
 
   private static double round(double v) {
     return Math.round(v * 100) / 100.0;
-  }
-
-  private static String stem(Path p) {
-    String n = p.getFileName().toString();
-    int dot = n.lastIndexOf('.');
-    return dot > 0 ? n.substring(0, dot) : n;
   }
 }

@@ -1,5 +1,7 @@
 package io.gpen.cli;
 
+import io.gpen.GpenException;
+import io.gpen.train.RunFolder;
 import io.gpen.train.TrainConfig;
 import io.gpen.train.TrainingRun;
 import java.io.PrintWriter;
@@ -129,6 +131,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--workers", paramLabel = "N", description = "Threads that load and degrade images.")
   Integer workers;
 
+  @Option(
+      names = "--overwrite",
+      description = "Delete the checkpoints and train.log of an earlier run in --ckpt_dir instead of refusing the folder.")
+  boolean overwrite;
+
   @Override
   public Integer call() {
     // only what was typed: the file's values must win over the defaults the help shows
@@ -141,10 +148,15 @@ public final class TrainCommand implements Callable<Integer> {
     }
     TrainConfig settings = TrainConfig.resolve(config, flags);
     PrintWriter err = spec.commandLine().getErr();
-    TrainingRun.Result r = TrainingRun.run(settings, note -> {
-      err.println("gpen train: " + note);
-      err.flush();
-    });
+    TrainingRun.Result r;
+    try {
+      r = TrainingRun.run(settings, overwrite ? RunFolder.Existing.REPLACE : RunFolder.Existing.REFUSE, note -> {
+        err.println("gpen train: " + note);
+        err.flush();
+      });
+    } catch (RunFolder.OccupiedException e) {
+      throw new GpenException(e.getMessage() + " (--pretrain FILE, another --ckpt_dir, or --overwrite)", e);
+    }
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "trained iterations %d to %d: d %.4f, g %.4f, l1 %.4f%s; checkpoint %s%n",
         r.firstIteration(), r.iterations(), r.last().d(), r.last().g(), r.last().l1(),

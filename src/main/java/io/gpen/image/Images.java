@@ -210,7 +210,8 @@ public final class Images {
     return false;
   }
 
-  private static boolean isImageName(Path p) {
+  /** Whether the file name has one of the {@link #EXTENSIONS} (any case). */
+  public static boolean isImageName(Path p) {
     String name = p.getFileName().toString();
     int dot = name.lastIndexOf('.');
     return dot >= 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));

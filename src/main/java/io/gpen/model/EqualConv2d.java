@@ -1,10 +1,9 @@
 package io.gpen.model;
 
 import static io.gpen.model.Ops.L;
-import static io.gpen.model.Ops.none;
 import static io.gpen.model.Ops.s;
-import static io.gpen.model.Ops.some;
 
+import io.gpen.nn.Convolutions;
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -49,8 +48,6 @@ public final class EqualConv2d extends Module implements Layer {
 
   @Override
   public Tensor forward(Tensor x) {
-    return torch.conv2d(
-        x, weight.mul(s(scale)), bias == null ? none() : some(bias),
-        L(stride, stride), L(padding, padding), L(1, 1), 1);
+    return Convolutions.conv2d(x, weight.mul(s(scale)), bias, L(stride, stride), L(padding, padding), 1);
   }
 }

@@ -5,6 +5,7 @@ import static io.gpen.model.Ops.none;
 import static io.gpen.model.Ops.s;
 import static io.gpen.model.Ops.some;
 
+import io.gpen.nn.Convolutions;
 import io.gpen.nn.Layer;
 import io.gpen.nn.Sequential;
 import io.gpen.ops.FusedLeakyRelu;
@@ -40,8 +41,9 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  *       buffers are reused from pass to pass instead of being allocated (and page-faulted) anew.
  * </ul>
  *
- * <p>It snapshots the weights when built: rebuild it after the model's weights change. Not
- * thread-safe; use one per thread.
+ * <p>It snapshots the weights when built: rebuild it after the model's weights change. It is safe
+ * to share between threads: passes are serialised (they reuse the decoder buffers, and each pass
+ * already uses every core), and {@link #close()} waits for the pass in progress.
  */
 public final class GeneratorInference implements AutoCloseable {
   // In-place operations (add_, leaky_relu_, ...) return a non-owning view of their receiver: a
@@ -60,6 +62,7 @@ public final class GeneratorInference implements AutoCloseable {
   private final List<StyledLayer> convs = new ArrayList<>();
   private final List<RgbLayer> rgbs = new ArrayList<>();
   private final BufferPair buffers = new BufferPair();
+  private boolean closed;
 
   /** Precomputes the folded weights of {@code model} (its current values). */
   public GeneratorInference(FullGenerator model) {
@@ -122,7 +125,10 @@ public final class GeneratorInference implements AutoCloseable {
    * <p>Each layer runs in its own scope and its output is released as soon as the next layer has
    * consumed it, so the memory held at any time is a few activations, not the whole pass.
    */
-  public Tensor forward(Tensor input) {
+  public synchronized Tensor forward(Tensor input) {
+    if (closed) {
+      throw new IllegalStateException("the generator's inference path is closed");
+    }
     try (InferenceMode mode = new InferenceMode()) {
       long batch = input.size(0);
       buffers.reset();
@@ -209,7 +215,11 @@ public final class GeneratorInference implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     buffers.close();
     for (Tensor t : owned) {
       t.releaseReference();
@@ -286,7 +296,7 @@ public final class GeneratorInference implements AutoCloseable {
       if (blurKernel != null) {
         x = torch.conv2d(x, expandTo(blurKernel, x.size(1)), none(), L(1, 1), L(blurPad, blurPad), L(1, 1), x.size(1));
       }
-      Tensor y = torch.conv2d(x, weight, some(bias), L(stride, stride), L(padding, padding), L(1, 1), 1);
+      Tensor y = Convolutions.conv2d(x, weight, bias, L(stride, stride), L(padding, padding), 1);
       torch.leaky_relu_(y, s(SLOPE));
       return y;
     }

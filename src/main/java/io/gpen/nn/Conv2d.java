@@ -4,7 +4,6 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -54,8 +53,6 @@ public final class Conv2d extends Module implements Layer {
 
   @Override
   public Tensor forward(Tensor x) {
-    return torch.conv2d(
-        x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias),
-        stride, padding, new long[] {1, 1}, groups);
+    return Convolutions.conv2d(x, weight, bias, stride, padding, groups);
   }
 }

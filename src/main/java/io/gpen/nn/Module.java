@@ -24,8 +24,7 @@ import org.bytedeco.pytorch.Tensor;
  */
 public abstract class Module implements AutoCloseable {
   static {
-    // every network of the project wants OpenBLAS on the calling thread (see CpuThreads)
-    CpuThreads.configure(0);
+    NativeRuntime.init();
   }
 
   private final Map<String, Tensor> parameters = new LinkedHashMap<>();

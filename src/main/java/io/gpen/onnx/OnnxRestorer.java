@@ -30,8 +30,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * faces per run (the last run padded), one with a symbolic batch size up to the requested batch.
  *
  * <p>Pre- and post-processing are those of {@code Restorer} ({@link ModelIo}). Input and output
- * stay in direct buffers reused from run to run, which ONNX Runtime reads and writes in place. Not
- * thread-safe; close it to free the session.
+ * stay in direct buffers reused from run to run, which ONNX Runtime reads and writes in place, so
+ * runs are serialised: one restorer may be shared by several threads, whose calls wait for each
+ * other. Close it to free the session; a closed restorer refuses further calls.
  */
 public final class OnnxRestorer implements AutoCloseable {
   private final Path modelFile;
@@ -47,6 +48,7 @@ public final class OnnxRestorer implements AutoCloseable {
   private final float[] host;
   private final FloatBuffer input;
   private final FloatBuffer output;
+  private boolean closed;
 
   private OnnxRestorer(Path modelFile, OrtEnvironment env, OrtSession session, int requestedBatch, String settings) {
     this.modelFile = modelFile;
@@ -158,7 +160,7 @@ public final class OnnxRestorer implements AutoCloseable {
   }
 
   /** Restores faces, {@code batchSize} per run; returns new size×size BGR images in the same order. */
-  public List<Mat> restore(List<Mat> faces) {
+  public synchronized List<Mat> restore(List<Mat> faces) {
     int per = 3 * size * size;
     List<Mat> out = new ArrayList<>(faces.size());
     for (int start = 0; start < faces.size(); start += batchSize) {
@@ -178,7 +180,7 @@ public final class OnnxRestorer implements AutoCloseable {
    * Runs the model on {@code count} faces in model form ([count,3,S,S] floats, RGB in [-1,1]) and
    * returns the outputs in the same form.
    */
-  public float[] forward(float[] faces, int count) {
+  public synchronized float[] forward(float[] faces, int count) {
     int per = 3 * size * size;
     if (count < 0 || faces.length < (long) count * per) {
       throw new IllegalArgumentException(count + " faces need " + (long) count * per + " floats, got " + faces.length);
@@ -195,6 +197,9 @@ public final class OnnxRestorer implements AutoCloseable {
 
   /** Runs the first {@code n} faces of {@code host} and writes their outputs back into it. */
   private void runHost(int n) {
+    if (closed) {
+      throw new IllegalStateException("the ONNX restorer of " + modelFile + " is closed");
+    }
     int per = 3 * size * size;
     // a fixed-batch model always gets its full batch: the slots past n hold stale faces, discarded
     int rows = fixedBatch > 0 ? fixedBatch : n;
@@ -212,7 +217,8 @@ public final class OnnxRestorer implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    closed = true;
     closeQuietly(session);
   }
 

@@ -39,9 +39,6 @@ import org.bytedeco.opencv.opencv_core.Scalar;
  * (appended), {@code sample_dir/NNNNNN.png} (rows: degraded input, g_ema's restoration, original).
  */
 public final class TrainingRun {
-  /** The name of the log in {@code ckpt_dir}. */
-  public static final String LOG_NAME = "train.log";
-
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
 
   /** Black border between the cells of a sample grid, as torchvision's {@code make_grid}. */
@@ -49,6 +46,8 @@ public final class TrainingRun {
 
   private final TrainConfig config;
   private final Consumer<String> notes;
+  private final RunFolder folder;
+  private final RunFolder.Existing existing;
   private final Path log;
 
   /**
@@ -63,10 +62,12 @@ public final class TrainingRun {
    */
   public record Result(long firstIteration, long iterations, Path checkpoint, Trainer.Step last, double psnr, int skipped) {}
 
-  private TrainingRun(TrainConfig config, Consumer<String> notes) {
+  private TrainingRun(TrainConfig config, RunFolder.Existing existing, Consumer<String> notes) {
     this.config = config;
     this.notes = notes;
-    this.log = config.ckptDir().resolve(LOG_NAME);
+    this.folder = new RunFolder(config.ckptDir());
+    this.existing = existing;
+    this.log = folder.log();
   }
 
   /**
@@ -75,10 +76,16 @@ public final class TrainingRun {
    * @param notes receives one line for each thing a user should know (what was loaded, skipped
    *     images, the identity loss being off, where files went)
    * @throws GpenException with a one-line message for bad settings or files, a folder without
-   *     images, a checkpoint of another architecture, or a run whose losses stop being finite
+   *     images, a checkpoint of another architecture, or a run whose losses stop being finite;
+   *     {@link RunFolder.OccupiedException} when {@code ckpt_dir} holds another run's checkpoints
    */
   public static Result run(TrainConfig config, Consumer<String> notes) {
-    return new TrainingRun(config, notes).run();
+    return run(config, RunFolder.Existing.REFUSE, notes);
+  }
+
+  /** As {@link #run(TrainConfig, Consumer)}, with what to do about another run's checkpoints in {@code ckpt_dir}. */
+  public static Result run(TrainConfig config, RunFolder.Existing existing, Consumer<String> notes) {
+    return new TrainingRun(config, existing, notes).run();
   }
 
   private Result run() {
@@ -86,6 +93,7 @@ public final class TrainingRun {
       throw new GpenException("train_path is required: give --train_path DIR or set it in the configuration file");
     }
     CpuThreads.configure(config.threads());
+    folder.prepare(config.pretrain(), existing, notes);
     try (FaceEmbedder identity = identityNetwork();
         Trainer trainer = Trainer.create(config, identity, notes)) {
       long start = trainer.iteration();
@@ -154,7 +162,7 @@ public final class TrainingRun {
           psnr = sample(trainer, validation, batch, done);
         }
         if (done % config.saveEvery() == 0 || done == config.maxIter()) {
-          checkpoint = config.ckptDir().resolve(String.format(Locale.ROOT, "%06d.safetensors", done));
+          checkpoint = folder.checkpoint(done);
           trainer.save(checkpoint);
           line("iter " + done + " checkpoint " + checkpoint);
         }

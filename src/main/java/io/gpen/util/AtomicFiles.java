@@ -57,9 +57,38 @@ public final class AtomicFiles {
     }
   }
 
+  /**
+   * Makes sure files can be written into {@code dir} (created when missing) before any long work
+   * starts, by writing and deleting an empty temporary file there.
+   */
+  public static void requireWritableFolder(Path dir) {
+    Path abs = dir.toAbsolutePath();
+    try {
+      Files.createDirectories(abs);
+    } catch (IOException e) {
+      throw new GpenException("cannot create output folder " + abs + ": " + reason(e), e);
+    }
+    Path probe = tempSibling(abs.resolve("write-check"));
+    try {
+      Files.createFile(probe);
+    } catch (IOException e) {
+      throw new GpenException("cannot write into output folder " + abs + ": " + reason(e), e);
+    } finally {
+      deleteQuietly(probe);
+    }
+  }
+
   /** Writes bytes atomically. */
   public static void write(Path target, byte[] bytes) {
     write(target, temp -> Files.write(temp, bytes));
+  }
+
+  /** Temporary names: {@code .<base>.tmp<tag>[.<ext>]}, the tag in base 36. */
+  private static final java.util.regex.Pattern TEMP_NAME = java.util.regex.Pattern.compile("\\..+\\.tmp[0-9a-z]+(\\.[^.]+)?");
+
+  /** Whether {@code fileName} is one of our temporary names (a process killed mid-write leaves one). */
+  public static boolean isTempSibling(String fileName) {
+    return TEMP_NAME.matcher(fileName).matches();
   }
 
   /** A fresh hidden name beside {@code target} that keeps its extension. */

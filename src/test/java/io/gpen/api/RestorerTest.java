@@ -1,6 +1,8 @@
 package io.gpen.api;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpen.SharedData;
@@ -10,6 +12,9 @@ import io.gpen.image.Images;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.Test;
@@ -49,6 +54,54 @@ class RestorerTest {
     } finally {
       faces.forEach(Image::close);
     }
+  }
+
+  @Test
+  void oneRestorerServesSeveralThreadsWithTheImagesOfOne() throws Exception {
+    Path weights = SharedData.require("golden/gpen64.pth");
+    List<Image> faces = new ArrayList<>();
+    for (String n : new String[] {"00000", "00001", "00002", "00003"}) {
+      faces.add(Images.read(SharedData.require("faces/ffhq256/" + n + ".png")));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try (Restorer shared = Restorer.builder().weights(weights).build()) {
+      List<byte[]> alone = new ArrayList<>();
+      for (Image f : faces) {
+        try (Mat m = shared.restore(f.bgr())) {
+          alone.add(bytes(m));
+        }
+      }
+      // each thread restores its own face over and over, all through the one restorer at once
+      List<Future<List<byte[]>>> results = new ArrayList<>();
+      for (Image f : faces) {
+        results.add(pool.submit(() -> {
+          List<byte[]> got = new ArrayList<>();
+          for (int i = 0; i < 6; i++) {
+            try (Mat m = shared.restore(f.bgr())) {
+              got.add(bytes(m));
+            }
+          }
+          return got;
+        }));
+      }
+      for (int t = 0; t < faces.size(); t++) {
+        for (byte[] got : results.get(t).get()) {
+          assertArrayEquals(alone.get(t), got, "face " + t + " restored concurrently");
+        }
+      }
+      shared.close();
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> shared.restore(faces.get(0).bgr()));
+      assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    } finally {
+      pool.shutdownNow();
+      faces.forEach(Image::close);
+    }
+  }
+
+  private static byte[] bytes(Mat m) {
+    byte[] b = new byte[(int) (m.total() * m.channels())];
+    m.data().get(b);
+    return b;
   }
 
   @Test

@@ -131,6 +131,7 @@ class PredictCommandTest {
       {"predict", "-w", weights.toString(), "--img", face.toString(), "--output", notAFolder.resolve("x.png").toString()},
       {"predict", "--img", face.toString()},
       {"predict", "-w", weights.toString(), "--img", dir.resolve("empty").toString()},
+      {"predict", "-w", weights.toString(), "--img", face.toString(), "--output", dir.resolve("u.txt").toString()},
     };
     Files.createDirectories(dir.resolve("empty"));
     for (String[] args : cases) {
@@ -140,5 +141,17 @@ class PredictCommandTest {
       assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
     }
     assertFalse(Files.exists(dir.resolve("face_predict.png")));
+    assertFalse(Files.exists(dir.resolve("u.txt")), "a single image's output with another extension is no folder");
+  }
+
+  @Test
+  void anUnwritableOutputFailsBeforeTheModelLoads() throws IOException {
+    Path notAFolder = Files.writeString(dir.resolve("file"), "x");
+    // weights that do not exist: had the model been loaded first, the error would name them
+    CliRun r = CliRun.of("predict", "-w", dir.resolve("absent.pth").toString(), "--img", face.toString(),
+        "--output", notAFolder.resolve("sub").toString());
+    assertEquals(1, r.exitCode(), r.err());
+    assertEquals(1, r.errorLines(), r.err());
+    assertTrue(r.err().contains("cannot create output folder " + notAFolder.resolve("sub")), r.err());
   }
 }

@@ -1,10 +1,11 @@
 package io.gpen.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpen.data.TestFaces;
-import io.gpen.train.TrainingRun;
+import io.gpen.train.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,11 +41,28 @@ class TrainCommandTest {
     assertTrue(Files.isRegularFile(ckpts.resolve("000001.safetensors")));
     assertTrue(Files.isRegularFile(ckpts.resolve("000002.safetensors")));
     assertTrue(Files.isRegularFile(samples.resolve("000002.png")));
-    String log = Files.readString(ckpts.resolve(TrainingRun.LOG_NAME));
+    String log = Files.readString(ckpts.resolve(RunFolder.LOG_NAME));
     assertTrue(log.contains("seed 3"), log);
     assertTrue(log.contains("start at iteration 0 of 2: GPEN size=64 mul=1 narrow=0.25, batch 2"), log);
     assertEquals(1, r.err().lines().filter(l -> l.startsWith("gpen train: identity loss off")).count(), r.err());
     assertEquals(0, r.errorLines(), r.err());
+
+    // a second run into the same folder would interleave its checkpoints with the first one's
+    String[] again = {"train", "--config", config.toString(), "--max_iter=1", "--batch_size=2",
+        "--train_path=" + faces, "--ckpt_dir", ckpts.toString(), "--sample_dir", samples.toString(), "--seed", "4"};
+    CliRun refused = CliRun.of(again);
+    assertEquals(1, refused.exitCode());
+    assertEquals(1, refused.errorLines(), refused.err());
+    assertTrue(refused.err().contains("already holds 2 checkpoint(s) of another run (last: 000002.safetensors)")
+        && refused.err().contains("--overwrite"), refused.err());
+    assertTrue(Files.isRegularFile(ckpts.resolve("000002.safetensors")), "the first run's files are kept");
+    String[] replacing = java.util.Arrays.copyOf(again, again.length + 1);
+    replacing[again.length] = "--overwrite";
+    CliRun replaced = CliRun.of(replacing);
+    assertEquals(0, replaced.exitCode(), replaced.err());
+    assertTrue(Files.isRegularFile(ckpts.resolve("000001.safetensors")));
+    assertFalse(Files.exists(ckpts.resolve("000002.safetensors")), "the earlier run's checkpoints are gone");
+    assertFalse(Files.readString(ckpts.resolve(RunFolder.LOG_NAME)).contains("seed 3"), "and its log");
   }
 
   @Test

@@ -172,7 +172,10 @@ class LpipsTest {
       try (PointerScope scope = new PointerScope()) {
         Tensor ta = ImageTensors.rgb01(List.of(a)).mul(new Scalar(2)).sub(new Scalar(1));
         Tensor tb = ImageTensors.rgb01(List.of(b)).mul(new Scalar(2)).sub(new Scalar(1));
-        assertEquals(Tensors.toFloats(lpips.distance(ta, tb))[0], d[0], 0);
+        // one pair alone runs other convolution kernels than a batch of two (oneDNN picks them by
+        // batch size and CPU), which sum in another order: equal to float precision, not bit for bit
+        float alone = Tensors.toFloats(lpips.distance(ta, tb))[0];
+        assertEquals(alone, d[0], 1e-6 * Math.abs(alone));
       }
     }
   }

@@ -62,7 +62,8 @@ class OnnxCommandsTest {
   void exportThenInferGivesWhatPredictGives() throws IOException {
     Path weights = SharedData.require("golden/gpen64.pth");
     Path saveDir = dir.resolve("inference/GPEN");
-    assertEquals(0, run("export", "--model_path", weights.toString(), "--save_dir", saveDir.toString()), err.toString());
+    // --w: the alias every weights option takes
+    assertEquals(0, run("export", "--w", weights.toString(), "--save_dir", saveDir.toString()), err.toString());
     assertTrue(out.toString().startsWith("Model is saved in " + saveDir + ": model.onnx ("), out.toString());
     assertTrue(Files.isRegularFile(saveDir.resolve("model.json")));
 

@@ -103,7 +103,7 @@ class TrainingRunTest {
       assertEquals(64, g.config().size());
     }
 
-    List<String> log = Files.readAllLines(ckpts.resolve(TrainingRun.LOG_NAME));
+    List<String> log = Files.readAllLines(ckpts.resolve(RunFolder.LOG_NAME));
     assertTrue(log.get(0).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d start at iteration 0 of 3: .*"), log.get(0));
     long iterLines = log.stream().filter(l -> l.matches(".* iter \\d+ d .* s/it .*")).count();
     assertEquals(3, iterLines, String.join("\n", log));
