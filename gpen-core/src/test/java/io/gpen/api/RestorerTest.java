@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gpen.Performance;
 import io.gpen.SharedData;
 import io.gpen.bench.PeakMemory;
 import io.gpen.image.Image;
@@ -105,6 +106,7 @@ class RestorerTest {
   }
 
   @Test
+  @Performance
   void manyRestorationsDoNotGrowMemory() {
     Path weights = SharedData.require("golden/gpen64.pth");
     try (Image face = Images.read(SharedData.require("faces/ffhq256/00000.png"));

@@ -7,26 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
+import io.gpen.SharedData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Reads the real checkpoints under ../shared (made by PyTorch and by the Paddle layout). */
 class RealCheckpointsTest {
-  private static final Path SHARED = Path.of("../shared");
-  private static final Path GOLDEN = SHARED.resolve("golden");
-  private static final Path MODELS = SHARED.resolve("models");
+  private static Path golden;
+  private static Path models;
 
   @BeforeAll
   static void needsSharedData() {
-    Assumptions.assumeTrue(
-        Files.isDirectory(GOLDEN) && Files.isDirectory(MODELS),
-        "../shared/golden and ../shared/models are absent: real-checkpoint tests skipped");
+    golden = SharedData.require("golden");
+    models = SharedData.require("models");
   }
 
   @Test
   void zipStateDictOfTheGenerator() {
-    Path file = GOLDEN.resolve("gpen64.pth");
+    Path file = golden.resolve("gpen64.pth");
     assertEquals(Checkpoints.Format.TORCH_ZIP, Checkpoints.detect(file));
     StateDict sd = Checkpoints.read(file);
     assertEquals(106, sd.size());
@@ -50,7 +48,7 @@ class RealCheckpointsTest {
 
   @Test
   void zipStateDictOfTheDiscriminator() {
-    StateDict sd = Checkpoints.read(GOLDEN.resolve("disc64.pth"));
+    StateDict sd = Checkpoints.read(golden.resolve("disc64.pth"));
     assertEquals(36, sd.size());
     assertArrayEquals(new long[] {64, 3, 1, 1}, sd.get("convs.0.0.weight").shape());
     assertArrayEquals(new long[] {1}, sd.get("final_linear.1.bias").shape());
@@ -58,7 +56,7 @@ class RealCheckpointsTest {
 
   @Test
   void plainDictOfTensors() {
-    StateDict io = Checkpoints.read(GOLDEN.resolve("gpen64_io.pth"));
+    StateDict io = Checkpoints.read(golden.resolve("gpen64_io.pth"));
     assertArrayEquals(new long[] {2, 3, 64, 64}, io.get("input").shape());
     assertArrayEquals(new long[] {2, 10, 512}, io.get("latent").shape());
     assertArrayEquals(new long[] {}, io.get("r1").shape());
@@ -71,10 +69,10 @@ class RealCheckpointsTest {
 
   @Test
   void pdparamsHoldTheSameTensorsAsTheTorchFile() {
-    Path pd = GOLDEN.resolve("gpen64.pdparams");
+    Path pd = golden.resolve("gpen64.pdparams");
     assertEquals(Checkpoints.Format.PICKLE, Checkpoints.detect(pd));
     StateDict paddle = Checkpoints.read(pd);
-    StateDict torch = Checkpoints.read(GOLDEN.resolve("gpen64.pth"));
+    StateDict torch = Checkpoints.read(golden.resolve("gpen64.pth"));
     assertTrue(!paddle.contains("StructuredToParameterName@@"), "name table left out");
     int shared = 0;
     for (Map.Entry<String, TensorData> e : paddle.tensors().entrySet()) {
@@ -91,7 +89,7 @@ class RealCheckpointsTest {
 
   @Test
   void legacyRetinaFace() {
-    Path file = MODELS.resolve("retinaface_mobilenet0.25.pth");
+    Path file = models.resolve("retinaface_mobilenet0.25.pth");
     assertEquals(Checkpoints.Format.TORCH_LEGACY, Checkpoints.detect(file));
     StateDict sd = Checkpoints.read(file);
     assertEquals("PyTorch checkpoint (legacy format), state dict", sd.description());
@@ -102,7 +100,7 @@ class RealCheckpointsTest {
 
   @Test
   void legacyMobileFaceNetWithInt64Counters() {
-    StateDict sd = Checkpoints.read(MODELS.resolve("mobilefacenet.pt"));
+    StateDict sd = Checkpoints.read(models.resolve("mobilefacenet.pt"));
     TensorData counter =
         sd.tensors().entrySet().stream()
             .filter(e -> e.getKey().endsWith("num_batches_tracked"))

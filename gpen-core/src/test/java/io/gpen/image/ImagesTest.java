@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.gpen.GpenException;
+import io.gpen.SharedData;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.io.ByteArrayOutputStream;
@@ -40,7 +41,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ImagesTest {
-  private static final Path FACES = Path.of("../shared/faces");
 
   @TempDir Path dir;
 
@@ -212,8 +212,7 @@ class ImagesTest {
 
   @Test
   void readsAnFfhqFace() {
-    Path f = FACES.resolve("ffhq256/00000.png");
-    assumeTrue(Files.isRegularFile(f), "shared test faces not present: " + f.toAbsolutePath());
+    Path f = SharedData.require("faces/ffhq256/00000.png");
     try (Image img = Images.read(f); Mat ref = imread(f.toString(), IMREAD_COLOR)) {
       assertEquals(256, img.width());
       assertEquals(256, img.height());
@@ -225,8 +224,7 @@ class ImagesTest {
 
   @Test
   void readsTheSolvayPhotographWithItsAlpha() {
-    Path f = FACES.resolve("Solvay_conference_1927.png");
-    assumeTrue(Files.isRegularFile(f), "shared test photo not present: " + f.toAbsolutePath());
+    Path f = SharedData.require("faces/Solvay_conference_1927.png");
     try (Image img = Images.read(f);
         Mat ref = imread(f.toString(), IMREAD_COLOR);
         Mat stored = imread(f.toString(), IMREAD_UNCHANGED)) {

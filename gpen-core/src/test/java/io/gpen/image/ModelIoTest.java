@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gpen.Performance;
 import java.util.Arrays;
 import org.bytedeco.javacpp.indexer.UByteIndexer;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -134,6 +135,7 @@ class ModelIoTest {
   }
 
   @Test
+  @Performance
   void fastEnoughAt512() {
     // a per-pixel native call would take tens of milliseconds here; the loops take about one
     float[] buf = new float[3 * 512 * 512];

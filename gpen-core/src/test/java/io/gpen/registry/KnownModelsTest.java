@@ -2,8 +2,8 @@ package io.gpen.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.gpen.SharedData;
 import io.gpen.registry.ModelInfo.GpenConfig;
 import io.gpen.registry.ModelInfo.Kind;
 import java.io.IOException;
@@ -52,15 +52,11 @@ class KnownModelsTest {
   /** The project's own copies of two detectors must be the files the registry would download. */
   @Test
   void sharedDetectorCopiesMatchTheRegisteredChecksumsAndSizes() throws IOException {
-    Path shared = Path.of("../shared/models");
-    assumeTrue(
-        Files.isDirectory(shared), "../shared/models absent: shared test data not available");
-    check(shared.resolve("retinaface_mobilenet0.25.pth"), reg.require("RetinaFace-MobileNet0.25"));
-    check(shared.resolve("face_detection_yunet.onnx"), reg.require("YuNet"));
+    check(SharedData.require("models/retinaface_mobilenet0.25.pth"), reg.require("RetinaFace-MobileNet0.25"));
+    check(SharedData.require("models/face_detection_yunet.onnx"), reg.require("YuNet"));
   }
 
   private static void check(Path file, ModelInfo m) throws IOException {
-    assumeTrue(Files.isRegularFile(file), file + " absent");
     byte[] bytes = Files.readAllBytes(file);
     assertEquals(m.size().getAsLong(), bytes.length, m.name());
     assertEquals(m.sha256().orElseThrow(), LocalModelServer.sha256(bytes), m.name());

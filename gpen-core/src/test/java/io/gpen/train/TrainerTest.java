@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gpen.Performance;
 import io.gpen.SharedData;
 import io.gpen.checkpoint.Checkpoints;
 import io.gpen.checkpoint.StateDict;
@@ -87,6 +88,7 @@ class TrainerTest {
 
   /** Native memory stays flat over iterations: nothing an iteration makes outlives it. */
   @Test
+  @Performance
   void residentMemoryDoesNotGrowOverIterations() throws IOException {
     try (PointerScope scope = new PointerScope();
         Trainer t = Trainer.create(config(Map.of("narrow", 0.125)), null, n -> {})) {
