@@ -3,21 +3,29 @@ package io.gpen.nn;
 import io.gpen.GpenException;
 import org.bytedeco.pytorch.global.torch;
 
-/** The number of threads libtorch's CPU kernels run on. */
+/**
+ * The number of threads libtorch's CPU kernels run on. It is always set explicitly: libtorch's own
+ * default comes from its CPU database, which picked one thread on a 2-core AMD Zen 5 machine it did
+ * not know.
+ */
 public final class CpuThreads {
   private CpuThreads() {}
 
   /**
-   * Sets libtorch's thread count ({@code 0} keeps one per core) after the process-wide native
-   * settings ({@link NativeRuntime}).
+   * Sets libtorch's thread count, {@code 0} meaning every available processor, after the
+   * process-wide native settings ({@link NativeRuntime}). Returns the count now in use.
    */
-  public static void configure(int threads) {
+  public static int configure(int threads) {
     if (threads < 0) {
-      throw new GpenException("--threads must be 0 (every core) or more, got " + threads);
+      throw new GpenException("threads must be 0 (every core) or more, got " + threads);
     }
     NativeRuntime.init();
-    if (threads > 0) {
-      torch.set_num_threads(threads);
-    }
+    torch.set_num_threads(threads > 0 ? threads : everyCore());
+    return torch.get_num_threads();
+  }
+
+  /** The processors this JVM may use (cgroup and affinity limits included). */
+  public static int everyCore() {
+    return Runtime.getRuntime().availableProcessors();
   }
 }

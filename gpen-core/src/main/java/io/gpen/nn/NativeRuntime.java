@@ -9,6 +9,7 @@ import org.bytedeco.pytorch.global.torch;
  * ({@link Module} does it), so that the command line, the Java API and the tests run the same code.
  *
  * <ul>
+ *   <li>libtorch runs on every available processor ({@link CpuThreads}).
  *   <li>OpenBLAS, which libtorch calls for matrix products, runs on the calling thread. It keeps a
  *       pool of its own whose threads spin while they wait: on a machine with few cores that pool
  *       and libtorch's OpenMP pool take turns on the same cores, and a matrix-vector product of a
@@ -35,6 +36,7 @@ public final class NativeRuntime {
     Loader.load(openblas_nolapack.class);
     org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
     torch.globalContext().setUserEnabledNNPACK(false);
+    torch.set_num_threads(CpuThreads.everyCore());
     initialised = true;
   }
 }
