@@ -14,7 +14,7 @@ public final class ConvLayer extends Sequential {
     if (downsample) {
       int factor = 2;
       int p = (blurTaps.length - factor) + (kernel - 1);
-      add(new Blur(blurTaps, (p + 1) / 2, p / 2, 1));
+      add(new Blur(blurTaps, Math.floorDiv(p + 1, 2), Math.floorDiv(p, 2), 1));
       stride = 2;
       padding = 0;
     } else {

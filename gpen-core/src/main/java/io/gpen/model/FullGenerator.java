@@ -25,15 +25,25 @@ public final class FullGenerator extends Module {
   public record Output(Tensor image, Tensor latent) {}
 
   public FullGenerator(GpenConfig config) {
+    this(config, FirKernel.BLUR);
+  }
+
+  /**
+   * A generator whose blurs and upsamplings use another FIR kernel, as the reference's
+   * {@code blur_kernel} argument allows (no released model does).
+   *
+   * @param blur the kernel's 1-D taps
+   */
+  public FullGenerator(GpenConfig config, int[] blur) {
     this.config = config;
     int log = config.logSize();
-    generator = registerModule("generator", new Generator(config));
+    generator = registerModule("generator", new Generator(config, blur));
     Sequential first = new Sequential();
-    first.add(new ConvLayer(3, config.channels(config.size()), 1, false));
+    first.add(new ConvLayer(3, config.channels(config.size()), 1, false, blur, true, true));
     encoder.add(registerModule("ecd0", first));
     for (int i = log; i >= 3; i--) {
       Sequential s = new Sequential();
-      s.add(new ConvLayer(config.channels(1 << i), config.channels(1 << (i - 1)), 3, true));
+      s.add(new ConvLayer(config.channels(1 << i), config.channels(1 << (i - 1)), 3, true, blur, true, true));
       encoder.add(registerModule("ecd" + (log - i + 1), s));
     }
     finalLinear = registerModule("final_linear", new Sequential());
@@ -68,21 +78,22 @@ public final class FullGenerator extends Module {
     }
     Tensor z = finalLinear.forward(h.reshape(h.size(0), -1));
     Tensor latent = generator.latents(z);
-    Tensor image = generator.synthesis(latent, noiseList(features));
+    List<Tensor> noise = new ArrayList<>();
+    for (int c = 0; c <= generator.convs().size(); c++) {
+      noise.add(features.get(noiseStage(c)));
+    }
+    Tensor image = generator.synthesis(latent, noise);
     return new Output(image, latent);
   }
 
   /**
-   * The decoder's noise inputs from the encoder features (finest first): each feature twice,
-   * coarsest first, without the first, i.e. [f4, f8, f8, …, fS, fS].
+   * The noise schedule: the encoder stage whose output feature is the noise of the decoder's
+   * styled convolution {@code conv} (0 is {@code conv1}, then {@code convs.0}, {@code convs.1}, …).
+   * Each feature serves the two convolutions of its resolution, coarsest first, the 4×4 one only
+   * {@code conv1}: [f4, f8, f8, …, fS, fS].
    */
-  static List<Tensor> noiseList(List<Tensor> features) {
-    List<Tensor> noise = new ArrayList<>();
-    for (int i = features.size() - 1; i >= 0; i--) {
-      noise.add(features.get(i));
-      noise.add(features.get(i));
-    }
-    return noise.subList(1, noise.size());
+  int noiseStage(int conv) {
+    return encoder.size() - 1 - (conv + 1) / 2;
   }
 
   /** Checks the input shape at the model boundary, with a message a user can act on. */

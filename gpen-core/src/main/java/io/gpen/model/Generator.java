@@ -21,8 +21,12 @@ public final class Generator extends Module {
   private final ModuleList<ToRGB> toRgbs;
 
   public Generator(GpenConfig config) {
+    this(config, FirKernel.BLUR);
+  }
+
+  /** @param blur the taps of the FIR kernel of every blur and upsampling (GPEN's are {1,3,3,1}) */
+  public Generator(GpenConfig config, int[] blur) {
     this.config = config;
-    int[] blur = FirKernel.BLUR;
     int mult = config.isConcat() ? 2 : 1;
     int styleDim = config.styleDim();
     style = registerModule("style", new Sequential());

@@ -18,6 +18,9 @@ import org.bytedeco.pytorch.global.torch;
  * for training and as the exact reference for the inference fast path.
  */
 public final class ModulatedConv2d extends Module {
+  /** Stride of the upsampling transposed convolution. */
+  public static final int UPSAMPLE_FACTOR = 2;
+
   private final Tensor weight;
   private final EqualLinear modulation;
   private final Blur blur;
@@ -36,9 +39,12 @@ public final class ModulatedConv2d extends Module {
     this.demodulate = demodulate;
     this.upsample = upsample;
     if (upsample) {
-      int factor = 2;
+      int factor = UPSAMPLE_FACTOR;
       int p = (blurTaps.length - factor) - (kernel - 1);
-      this.blur = registerModule("blur", new Blur(blurTaps, (p + 1) / 2 + factor - 1, p / 2 + 1, factor));
+      // Python's floor division: p is negative for kernels of fewer than four taps
+      int pad0 = Math.floorDiv(p + 1, 2) + factor - 1;
+      int pad1 = Math.floorDiv(p, 2) + 1;
+      this.blur = registerModule("blur", new Blur(blurTaps, pad0, pad1, factor));
     } else {
       this.blur = null;
     }
@@ -98,7 +104,7 @@ public final class ModulatedConv2d extends Module {
     Tensor input = x.reshape(1, batch * inChannels, h, w);
     if (upsample) {
       Tensor wT = wt.transpose(1, 2).reshape(batch * inChannels, outChannels, k, k);
-      Tensor out = torch.conv_transpose2d(input, wT, none(), L(2, 2), L(0, 0), L(0, 0), batch, 1, 1);
+      Tensor out = torch.conv_transpose2d(input, wT, none(), L(UPSAMPLE_FACTOR, UPSAMPLE_FACTOR), L(0, 0), L(0, 0), batch, 1, 1);
       out = out.view(batch, outChannels, out.size(2), out.size(3));
       return blur.forward(out);
     }

@@ -9,9 +9,12 @@ import org.bytedeco.pytorch.Tensor;
 
 /** x · rsqrt(mean(x², dim 1) + 1e-8): normalises each latent vector. */
 public final class PixelNorm extends Module implements Layer {
+  /** Added to the mean square before the square root. */
+  public static final double EPS = 1e-8;
+
   @Override
   public Tensor forward(Tensor x) {
     Tensor meanSq = x.pow(s(2)).mean(new long[] {1}, true, new ScalarTypeOptional());
-    return x.mul(meanSq.add(s(1e-8)).rsqrt());
+    return x.mul(meanSq.add(s(EPS)).rsqrt());
   }
 }

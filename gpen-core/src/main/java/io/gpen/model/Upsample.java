@@ -17,12 +17,26 @@ public final class Upsample extends Module implements Layer {
   public Upsample(int[] taps) {
     this.kernel = registerBuffer("kernel", FirKernel.make(taps).mul(s(FACTOR * FACTOR)));
     int p = taps.length - FACTOR;
-    this.pad0 = (p + 1) / 2 + FACTOR - 1;
-    this.pad1 = p / 2;
+    // Python's floor division, as the reference: p is negative for a one-tap kernel
+    this.pad0 = Math.floorDiv(p + 1, 2) + FACTOR - 1;
+    this.pad1 = Math.floorDiv(p, 2);
   }
 
   public Tensor kernel() {
     return kernel;
+  }
+
+  /** The upsampling factor (zeros inserted between samples, plus one). */
+  public int factor() {
+    return FACTOR;
+  }
+
+  public int pad0() {
+    return pad0;
+  }
+
+  public int pad1() {
+    return pad1;
   }
 
   @Override

@@ -1,41 +1,32 @@
 package io.gpen.onnx;
 
-import io.gpen.model.Blur;
-import io.gpen.model.ConvLayer;
-import io.gpen.model.EqualConv2d;
-import io.gpen.model.EqualLinear;
+import io.gpen.model.FirFilter;
+import io.gpen.model.FoldedEncoderStage;
+import io.gpen.model.FoldedLinear;
+import io.gpen.model.FoldedStyledConv;
+import io.gpen.model.FoldedToRgb;
 import io.gpen.model.FullGenerator;
-import io.gpen.model.FusedLeakyReLU;
-import io.gpen.model.Generator;
-import io.gpen.model.ModulatedConv2d;
-import io.gpen.model.StyledConv;
-import io.gpen.model.ToRGB;
-import io.gpen.nn.Layer;
-import io.gpen.nn.Sequential;
+import io.gpen.model.GeneratorPlan;
+import io.gpen.model.PixelNorm;
 import io.gpen.nn.Tensors;
 import io.gpen.ops.FusedLeakyRelu;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.InferenceMode;
-import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * The ONNX graph of a {@link FullGenerator}: the function of {@code FullGenerator.forward} (the
- * image; the latents are not an output), written from the project's own module tree.
+ * image; the latents are not an output), written from the model's {@link GeneratorPlan}, the one
+ * the inference fast path executes. Its folded weights become the initializers.
  *
  * <p>Every weight is static, so nothing fixes the batch size. The per-sample modulated convolution
  * {@code conv(x, W·s[b]·d[b])} is computed as {@code conv(x·s[b], W)·d[b]}: the style scales the
- * input channels, the convolution uses the stored weight, and the demodulation factor
- * {@code d = 1/√(s²·ΣW² + 1e-8)} (from precomputed squared weight norms) scales the output channels;
- * this is the same arithmetic regrouped, as in {@code GeneratorInference}. Folded into the
- * initializers, also as there: the equalised-learning-rate scales, the √2 of the fused leaky ReLU
- * (leaky ReLU is positively homogeneous; for the demodulated layers √2 goes into the norms as ½ and
- * into ε as 5e-9) and all style projections, computed by one Gemm. The learned constant is not
- * repeated over the batch: multiplying it ([1,C,4,4]) by the styles ([N,C,1,1]) broadcasts.
+ * input channels, the convolution uses the plan's weight, and the demodulation factor (from the
+ * plan's squared weight norms, √2 included) scales the output channels. All style projections are
+ * one Gemm. The learned constant is not repeated over the batch: multiplying it ([1,C,4,4]) by the
+ * styles ([N,C,1,1]) broadcasts.
  *
  * <p>Operators (opset 17): Conv (grouped for the FIR blurs), ConvTranspose (the stride-2 upsampling
  * convolutions, grouped for the RGB skip), Gemm, MatMul, LeakyRelu, Mul, Add, Div, Sqrt, Reciprocal,
@@ -45,13 +36,11 @@ final class GeneratorGraph {
   /** The graph's output value. */
   static final String OUTPUT = "output";
 
-  private static final double SQRT2 = FusedLeakyRelu.SCALE;
   private static final float SLOPE = (float) FusedLeakyRelu.NEGATIVE_SLOPE;
   private static final long[] AXES_HW = {2, 3};
 
   private final OnnxGraph graph = new OnnxGraph();
   private String styles;
-  private int styleOffset;
 
   private GeneratorGraph() {}
 
@@ -64,76 +53,61 @@ final class GeneratorGraph {
   static OnnxGraph build(FullGenerator model, String inputName, long batch) {
     GeneratorGraph b = new GeneratorGraph();
     try (PointerScope scope = new PointerScope();
-        InferenceMode mode = new InferenceMode()) {
-      b.translate(model, inputName, batch);
+        InferenceMode mode = new InferenceMode();
+        GeneratorPlan plan = new GeneratorPlan(model)) {
+      b.translate(plan, inputName, batch);
     }
     return b.graph;
   }
 
-  private void translate(FullGenerator model, String inputName, long batch) {
-    int size = model.config().size();
+  private void translate(GeneratorPlan plan, String inputName, long batch) {
+    int size = plan.config().size();
     String x = graph.input(inputName, batch, 3, size, size);
     List<String> features = new ArrayList<>();
-    List<Sequential> stages = model.encoder();
+    List<FoldedEncoderStage> stages = plan.encoder();
     for (int i = 0; i < stages.size(); i++) {
-      x = encoderStage("ecd" + i, x, (ConvLayer) stages.get(i).layers().get(0));
+      x = encoderStage("ecd" + i, x, stages.get(i));
       features.add(x);
     }
     x = graph.op("Flatten", "flatten", new String[] {x}, Onnx.intAttribute("axis", 1));
-    x = linear("final_linear", x, (EqualLinear) model.finalLinear().layers().get(0));
-    Generator g = model.generator();
-    List<Layer> mapping = g.style().layers();
+    x = linear("final_linear", x, plan.finalLinear());
     x = pixelNorm(x);
-    for (int i = 1; i < mapping.size(); i++) {
-      x = linear("generator.style." + i, x, (EqualLinear) mapping.get(i));
+    List<FoldedLinear> mapping = plan.mapping();
+    for (int i = 0; i < mapping.size(); i++) {
+      // the pixel norm is generator.style.0
+      x = linear("generator.style." + (i + 1), x, mapping.get(i));
     }
-    styles = styleProjection(x, g);
+    styles = styleProjection(x, plan);
 
-    List<String> noise = noiseList(features);
-    String constant = graph.weight("generator.input", floats(g.input().input()), shape(g.input().input()));
-    String out = styledConv("generator.conv1", constant, g.conv1(), noise.get(0));
-    String skip = toRgb("generator.to_rgb1", out, g.toRgb1(), null, "generator.to_rgb1");
-    for (int j = 0; j < g.toRgbs().size(); j++) {
-      out = styledConv("generator.convs." + (2 * j), out, g.convs().get(2 * j), noise.get(2 * j + 1));
-      out = styledConv("generator.convs." + (2 * j + 1), out, g.convs().get(2 * j + 1), noise.get(2 * j + 2));
-      boolean last = j == g.toRgbs().size() - 1;
-      skip = toRgb("generator.to_rgbs." + j, out, g.toRgbs().get(j), skip, last ? OUTPUT : "generator.to_rgbs." + j);
+    String out = graph.weight("generator.input", floats(plan.constant()), shape(plan.constant()));
+    String skip = null;
+    List<FoldedStyledConv> convs = plan.convs();
+    List<FoldedToRgb> rgbs = plan.rgbs();
+    for (int c = 0, j = 0; c < convs.size(); c++) {
+      FoldedStyledConv conv = convs.get(c);
+      String convName = c == 0 ? "generator.conv1" : "generator.convs." + (c - 1);
+      out = styledConv(convName, out, conv, features.get(conv.noiseStage()));
+      // a ToRGB follows conv1 and the second convolution of every higher resolution
+      if (c % 2 == 0) {
+        String rgbName = j == 0 ? "generator.to_rgb1" : "generator.to_rgbs." + (j - 1);
+        String outputName = j == rgbs.size() - 1 ? OUTPUT : rgbName;
+        skip = toRgb(rgbName, out, rgbs.get(j++), skip, outputName);
+      }
     }
     graph.output(skip, batch, 3, size, size);
   }
 
-  /** The decoder's noise inputs: each encoder feature twice, coarsest first, without the first. */
-  private static List<String> noiseList(List<String> features) {
-    List<String> noise = new ArrayList<>();
-    for (int i = features.size() - 1; i >= 0; i--) {
-      noise.add(features.get(i));
-      noise.add(features.get(i));
-    }
-    return noise.subList(1, noise.size());
-  }
-
   /** [blur →] conv with scale, √2 and bias folded → leaky ReLU. */
-  private String encoderStage(String name, String x, ConvLayer layer) {
-    List<Layer> parts = layer.layers();
-    int i = 0;
-    EqualConv2d conv;
-    if (parts.get(0) instanceof Blur blur) {
-      if (blur.pad0() != blur.pad1()) {
-        throw new IllegalStateException(name + ": asymmetric blur padding " + blur.pad0() + "," + blur.pad1());
-      }
-      conv = (EqualConv2d) parts.get(1);
-      x = blur(name + ".blur", x, blur.kernel(), conv.weight().size(1), blur.pad0());
-      i = 1;
-    } else {
-      conv = (EqualConv2d) parts.get(0);
+  private String encoderStage(String name, String x, FoldedEncoderStage stage) {
+    if (stage.blur() != null) {
+      x = filter(name + ".blur", x, stage.blur());
     }
-    FusedLeakyReLU act = (FusedLeakyReLU) parts.get(i + 1);
-    Tensor w = conv.weight().mul(Tensors.scalar(conv.scale() * SQRT2));
+    Tensor w = stage.weight();
     String weight = graph.weight(name + ".weight", floats(w), shape(w));
-    String bias = graph.weight(name + ".bias", floats(act.bias().mul(Tensors.scalar(SQRT2))), act.bias().size(0));
-    long k = conv.weight().size(2);
-    long p = conv.padding();
-    long s = conv.stride();
+    String bias = graph.weight(name + ".bias", floats(stage.bias()), shape(stage.bias()));
+    long k = w.size(2);
+    long p = stage.padding();
+    long s = stage.stride();
     x = graph.op("Conv", name + ".conv", new String[] {x, weight, bias},
         Onnx.intsAttribute("kernel_shape", k, k),
         Onnx.intsAttribute("pads", p, p, p, p),
@@ -141,72 +115,58 @@ final class GeneratorGraph {
     return leakyRelu(name, x);
   }
 
-  /** The FIR filter as a true convolution: a depthwise Conv with the flipped kernel. */
-  private String blur(String name, String x, Tensor kernel, long channels, long pad) {
-    long kh = kernel.size(0);
-    long kw = kernel.size(1);
-    Tensor w = kernel.flip(0, 1).reshape(1, 1, kh, kw).expand(channels, 1, kh, kw);
-    String weight = graph.weight(name + ".kernel", floats(w), channels, 1, kh, kw);
-    return graph.op("Conv", name, new String[] {x, weight},
-        Onnx.intAttribute("group", channels),
-        Onnx.intsAttribute("kernel_shape", kh, kw),
-        Onnx.intsAttribute("pads", pad, pad, pad, pad));
+  /**
+   * The reference upfirdn2d as the plan's depthwise operator: a Conv padded by (pad0, pad1), or a
+   * strided ConvTranspose cropped by (cropBegin, cropEnd); ONNX takes pads as [begin…, end…].
+   */
+  private String filter(String name, String x, FirFilter f) {
+    long c = f.channels();
+    long k = f.weight().size(2);
+    String weight = graph.weight(name + ".kernel", floats(f.weight()), c, 1, k, k);
+    if (f.up() == 1) {
+      return graph.op("Conv", name, new String[] {x, weight},
+          Onnx.intAttribute("group", c),
+          Onnx.intsAttribute("kernel_shape", k, k),
+          Onnx.intsAttribute("pads", f.pad0(), f.pad0(), f.pad1(), f.pad1()));
+    }
+    return graph.op("ConvTranspose", name, new String[] {x, weight},
+        Onnx.intAttribute("group", c),
+        Onnx.intsAttribute("kernel_shape", k, k),
+        Onnx.intsAttribute("strides", f.up(), f.up()),
+        Onnx.intsAttribute("pads", f.cropBegin(), f.cropBegin(), f.cropEnd(), f.cropEnd()));
   }
 
-  /** An EqualLinear as one Gemm (weight kept [out,in], transposed by the operator). */
-  private String linear(String name, String x, EqualLinear l) {
-    double gain = l.activate() ? SQRT2 : 1;
-    Tensor w = l.weight().mul(Tensors.scalar(l.scale() * gain));
-    Tensor b = l.bias().mul(Tensors.scalar(l.lrMul() * gain));
-    String weight = graph.weight(name + ".weight", floats(w), shape(w));
-    String bias = graph.weight(name + ".bias", floats(b), shape(b));
+  /** A folded EqualLinear as one Gemm (weight kept [out,in], transposed by the operator). */
+  private String linear(String name, String x, FoldedLinear l) {
+    String weight = graph.weight(name + ".weight", floats(l.weight()), shape(l.weight()));
+    String bias = graph.weight(name + ".bias", floats(l.bias()), shape(l.bias()));
     String y = graph.op("Gemm", name, new String[] {x, weight, bias}, Onnx.intAttribute("transB", 1));
     return l.activate() ? leakyRelu(name, y) : y;
   }
 
-  /** z / √(mean(z²) + 1e-8) over the latent dimension. */
+  /** z / √(mean(z²) + ε) over the latent dimension. */
   private String pixelNorm(String z) {
     String sq = graph.op("Mul", "pixel_norm.square", new String[] {z, z});
     String mean = graph.op("ReduceMean", "pixel_norm.mean", new String[] {sq},
         Onnx.intsAttribute("axes", 1), Onnx.intAttribute("keepdims", 1));
-    String eps = graph.op("Add", "pixel_norm.eps", new String[] {mean, graph.scalar(1e-8f)});
+    String eps = graph.op("Add", "pixel_norm.eps", new String[] {mean, graph.scalar((float) PixelNorm.EPS)});
     String norm = graph.op("Sqrt", "pixel_norm.norm", new String[] {eps});
     return graph.op("Div", "pixel_norm", new String[] {z, norm});
   }
 
-  /**
-   * Every layer's style vector from one Gemm: the modulation layers of all styled convolutions and
-   * ToRGBs, concatenated in the order the decoder consumes them (the styles of a layer are found
-   * by offset).
-   */
-  private String styleProjection(String w, Generator g) {
-    List<EqualLinear> mods = new ArrayList<>();
-    mods.add(g.conv1().conv().modulation());
-    mods.add(g.toRgb1().conv().modulation());
-    for (int j = 0; j < g.toRgbs().size(); j++) {
-      mods.add(g.convs().get(2 * j).conv().modulation());
-      mods.add(g.convs().get(2 * j + 1).conv().modulation());
-      mods.add(g.toRgbs().get(j).conv().modulation());
-    }
-    TensorVector ws = new TensorVector();
-    TensorVector bs = new TensorVector();
-    for (EqualLinear m : mods) {
-      ws.push_back(m.weight().mul(Tensors.scalar(m.scale())));
-      bs.push_back(m.bias().mul(Tensors.scalar(m.lrMul())));
-    }
-    Tensor weight = torch.cat(ws, 0);
-    Tensor bias = torch.cat(bs, 0);
+  /** Every layer's style vector from one Gemm; a layer's styles start at its offset. */
+  private String styleProjection(String w, GeneratorPlan plan) {
+    Tensor weight = plan.styleWeight();
+    Tensor bias = plan.styleBias();
     String wName = graph.weight("generator.modulations.weight", floats(weight), shape(weight));
     String bName = graph.weight("generator.modulations.bias", floats(bias), shape(bias));
     return graph.op("Gemm", "styles", new String[] {w, wName, bName}, Onnx.intAttribute("transB", 1));
   }
 
-  /** The next {@code channels} styles [N,channels] in decoder order. */
-  private String nextStyle(String name, int channels) {
-    String s = graph.op("Slice", name + ".style", new String[] {
-        styles, graph.ints(styleOffset), graph.ints(styleOffset + channels), graph.ints(1)});
-    styleOffset += channels;
-    return s;
+  /** The {@code channels} styles [N,channels] from {@code offset}. */
+  private String style(String name, int offset, int channels) {
+    return graph.op("Slice", name + ".style", new String[] {
+        styles, graph.ints(offset), graph.ints(offset + channels), graph.ints(1)});
   }
 
   private String unsqueezeHw(String name, String x) {
@@ -214,87 +174,65 @@ final class GeneratorGraph {
   }
 
   /** A StyledConv: modulated (transposed) conv with demodulation, noise injection, activation. */
-  private String styledConv(String name, String x, StyledConv c, String noise) {
-    ModulatedConv2d m = c.conv();
-    int in = m.inChannels();
-    int out = m.outChannels();
-    int k = m.kernelSize();
-    String style = nextStyle(name, in);
+  private String styledConv(String name, String x, FoldedStyledConv c, String noise) {
+    int in = c.in();
+    int out = c.out();
+    int k = c.kernel();
+    long p = c.padding();
+    String style = style(name, c.styleOffset(), in);
     String xs = graph.op("Mul", name + ".modulate", new String[] {x, unsqueezeHw(name + ".style4", style)});
 
-    Tensor w4 = m.weight().reshape(out, in, k, k);
-    Tensor w = w4.mul(Tensors.scalar(m.scale()));
     String y;
-    if (m.upsample()) {
-      Tensor wt = w.transpose(0, 1);
-      String weight = graph.weight(name + ".weight", floats(wt), in, out, k, k);
+    if (c.up() > 1) {
+      String weight = graph.weight(name + ".weight", floats(c.weight()), in, out, k, k);
       y = graph.op("ConvTranspose", name + ".conv", new String[] {xs, weight},
           Onnx.intsAttribute("kernel_shape", k, k),
-          Onnx.intsAttribute("strides", 2, 2),
-          Onnx.intsAttribute("pads", 0, 0, 0, 0));
-      Blur b = m.blur();
-      y = blur(name + ".blur", y, b.kernel(), out, b.pad0());
+          Onnx.intsAttribute("strides", c.up(), c.up()),
+          Onnx.intsAttribute("pads", p, p, p, p));
+      y = filter(name + ".blur", y, c.blur());
     } else {
-      String weight = graph.weight(name + ".weight", floats(w), out, in, k, k);
-      long p = k / 2;
+      String weight = graph.weight(name + ".weight", floats(c.weight()), out, in, k, k);
       y = graph.op("Conv", name + ".conv", new String[] {xs, weight},
           Onnx.intsAttribute("kernel_shape", k, k),
           Onnx.intsAttribute("pads", p, p, p, p));
     }
 
-    // d·√2 = 1/√(s²·(scale²·ΣW²)/2 + 1e-8/2)
-    Tensor halfNormsT = w4.pow(Tensors.scalar(2)).sum(new long[] {2, 3}, false, new ScalarTypeOptional())
-        .mul(Tensors.scalar(m.scale() * m.scale() / 2)).t();
-    String norms = graph.weight(name + ".weight_norms", floats(halfNormsT), in, out);
+    String norms = graph.weight(name + ".weight_norms", floats(c.norms()), in, out);
     String s2 = graph.op("Mul", name + ".style_sq", new String[] {style, style});
     String sum = graph.op("MatMul", name + ".demod_sum", new String[] {s2, norms});
-    String eps = graph.op("Add", name + ".demod_eps", new String[] {sum, graph.scalar(0.5e-8f)});
+    String eps = graph.op("Add", name + ".demod_eps", new String[] {sum, graph.scalar((float) GeneratorPlan.DEMODULATION_EPS)});
     String root = graph.op("Sqrt", name + ".demod_sqrt", new String[] {eps});
     String demod = graph.op("Reciprocal", name + ".demod", new String[] {root});
     y = graph.op("Mul", name + ".demodulate", new String[] {y, unsqueezeHw(name + ".demod4", demod)});
 
-    Tensor bias = c.activate().bias().mul(Tensors.scalar(SQRT2));
-    float noiseWeight = (float) (c.noise().weight().item_double() * SQRT2);
-    String scaledNoise = graph.op("Mul", name + ".noise", new String[] {noise, graph.scalar(noiseWeight)});
+    String scaledNoise = graph.op("Mul", name + ".noise", new String[] {noise, graph.scalar((float) c.noiseWeight())});
+    String b = graph.weight(name + ".bias", floats(c.bias()), out, 1, 1);
     String h;
-    if (c.noise().isConcat()) {
-      String b1 = graph.weight(name + ".bias", floats(bias.narrow(0, 0, out)), out, 1, 1);
-      String b2 = graph.weight(name + ".noise_bias", floats(bias.narrow(0, out, out)), out, 1, 1);
-      String first = graph.op("Add", name + ".biased", new String[] {y, b1});
+    if (c.concatenatesNoise()) {
+      String b2 = graph.weight(name + ".noise_bias", floats(c.noiseBias()), out, 1, 1);
+      String first = graph.op("Add", name + ".biased", new String[] {y, b});
       String second = graph.op("Add", name + ".noise_biased", new String[] {scaledNoise, b2});
       h = graph.op("Concat", name + ".concat", new String[] {first, second}, Onnx.intAttribute("axis", 1));
     } else {
-      String b = graph.weight(name + ".bias", floats(bias), out, 1, 1);
       String biased = graph.op("Add", name + ".biased", new String[] {y, b});
       h = graph.op("Add", name + ".noised", new String[] {biased, scaledNoise});
     }
     return leakyRelu(name, h);
   }
 
-  /** A ToRGB: 1×1 modulated conv (no demodulation) plus bias, plus the 2× FIR-upsampled skip. */
-  private String toRgb(String name, String x, ToRGB r, String skip, String outputName) {
-    ModulatedConv2d m = r.conv();
-    int in = m.inChannels();
-    String style = nextStyle(name, in);
+  /** A ToRGB: 1×1 modulated conv (no demodulation) plus bias, plus the FIR-upsampled skip. */
+  private String toRgb(String name, String x, FoldedToRgb r, String skip, String outputName) {
+    int in = r.in();
+    String style = style(name, r.styleOffset(), in);
     String xs = graph.op("Mul", name + ".modulate", new String[] {x, unsqueezeHw(name + ".style4", style)});
-    Tensor w = m.weight().reshape(3, in, 1, 1).mul(Tensors.scalar(m.scale()));
-    String weight = graph.weight(name + ".weight", floats(w), 3, in, 1, 1);
+    String weight = graph.weight(name + ".weight", floats(r.weight()), 3, in, 1, 1);
     String bias = graph.weight(name + ".bias", floats(r.bias()), 3);
     String y = graph.op("Conv", skip == null ? outputName : name + ".conv", new String[] {xs, weight, bias},
         Onnx.intsAttribute("kernel_shape", 1, 1));
     if (skip == null) {
       return y;
     }
-    // upfirdn2d(up=2, pad=(2,1)) is a stride-2 transposed conv (unflipped kernel) cropped by 1
-    Tensor kernel = r.upsample().kernel();
-    long kh = kernel.size(0);
-    long kw = kernel.size(1);
-    String upKernel = graph.weight(name + ".upsample.kernel", floats(kernel.reshape(1, 1, kh, kw).expand(3, 1, kh, kw)), 3, 1, kh, kw);
-    String up = graph.op("ConvTranspose", name + ".upsample", new String[] {skip, upKernel},
-        Onnx.intAttribute("group", 3),
-        Onnx.intsAttribute("kernel_shape", kh, kw),
-        Onnx.intsAttribute("strides", 2, 2),
-        Onnx.intsAttribute("pads", 1, 1, 1, 1));
+    String up = filter(name + ".upsample", skip, r.upsample());
     return graph.op("Add", outputName, new String[] {y, up});
   }
 
