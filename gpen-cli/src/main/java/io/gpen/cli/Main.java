@@ -1,6 +1,7 @@
 package io.gpen.cli;
 
 import io.gpen.GpenException;
+import io.gpen.settings.SettingException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,14 +57,18 @@ public final class Main implements Runnable {
     return cl.getCommandSpec().exitCodeOnInvalidInput();
   }
 
-  /** One line on stderr for user errors; a stack trace only with GPEN_DEBUG=1. */
+  /**
+   * One line on stderr for user errors (a setting given as an option named by the option); a stack
+   * trace only with GPEN_DEBUG=1.
+   */
   static int handleException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
     PrintWriter err = cl.getErr();
     if ("1".equals(System.getenv("GPEN_DEBUG"))) {
       ex.printStackTrace(err);
     }
     if (ex instanceof GpenException) {
-      err.println("gpen " + cl.getCommandName() + ": error: " + ex.getMessage());
+      String message = ex instanceof SettingException e ? SettingOptions.message(e) : ex.getMessage();
+      err.println("gpen " + cl.getCommandName() + ": error: " + message);
       err.flush();
       return 1;
     }

@@ -6,14 +6,9 @@ import io.gpen.train.TrainConfig;
 import io.gpen.train.TrainingRun;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IDefaultValueProvider;
-import picocli.CommandLine.Model.ArgSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,7 +18,7 @@ import picocli.CommandLine.Spec;
     name = "train",
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
-    defaultValueProvider = TrainCommand.Defaults.class,
+    modelTransformer = SettingOptions.class,
     description = {
       "Train GPEN on a folder of aligned high-quality faces, degraded on the fly, with the reference's"
           + " losses and schedule: logistic GAN loss, R1 every d_reg_every iterations, path-length"
@@ -37,99 +32,11 @@ import picocli.CommandLine.Spec;
           + " it also takes official PyTorch training checkpoints and plain generator weights."
     })
 public final class TrainCommand implements Callable<Integer> {
-  // The option fields give picocli the types to parse into; call() reads the values through the
-  // parse result, because only the options actually given may override the configuration file.
+  // the training settings are options too, added from the schema by SettingOptions
   @Spec CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings (see configs/gpen.yaml).")
   Path config;
-
-  @Option(names = "--size", paramLabel = "N", description = "Face size of G and D.")
-  Integer size;
-
-  @Option(names = "--mul", paramLabel = "M", description = "Channel multiplier.")
-  Integer mul;
-
-  @Option(names = "--narrow", paramLabel = "F", description = "Width factor.")
-  Double narrow;
-
-  @Option(names = "--start_iter", paramLabel = "I", description = "First iteration.")
-  Long startIter;
-
-  @Option(names = "--max_iter", paramLabel = "N", description = "Stop when this many iterations are done.")
-  Long maxIter;
-
-  @Option(names = "--batch_size", paramLabel = "B", description = "Faces per iteration.")
-  Integer batchSize;
-
-  @Option(names = "--lr", paramLabel = "LR", description = "Base learning rate.")
-  Double lr;
-
-  @Option(names = "--r1", paramLabel = "W", description = "R1 weight.")
-  Double r1;
-
-  @Option(names = "--path_regularize", paramLabel = "W", description = "Path-length weight.")
-  Double pathRegularize;
-
-  @Option(names = "--d_reg_every", paramLabel = "K", description = "R1 every K iterations, 0 off.")
-  Integer dRegEvery;
-
-  @Option(names = "--g_reg_every", paramLabel = "K", description = "Path-length step every K iterations, 0 off.")
-  Integer gRegEvery;
-
-  @Option(names = "--l1_weight", paramLabel = "W", description = "Smooth L1 weight.")
-  Double l1Weight;
-
-  @Option(names = "--id_weight", paramLabel = "W", description = "Identity loss weight.")
-  Double idWeight;
-
-  @Option(names = "--save_every", paramLabel = "N", description = "Checkpoint every N iterations.")
-  Long saveEvery;
-
-  @Option(names = "--sample_every", paramLabel = "N", description = "Sample grid and validation every N.")
-  Long sampleEvery;
-
-  @Option(names = "--log_every", paramLabel = "N", description = "Log line every N iterations.")
-  Long logEvery;
-
-  @Option(names = "--val_count", paramLabel = "N", description = "Validation images scored.")
-  Integer valCount;
-
-  @Option(names = "--seed", paramLabel = "S", description = "Seed of weights, data order, degradation, noise.")
-  Long seed;
-
-  @Option(names = "--train_path", paramLabel = "DIR", description = "Folder of high-quality training faces.")
-  Path trainPath;
-
-  @Option(names = "--test_path", paramLabel = "DIR", description = "Folder of high-quality validation faces.")
-  Path testPath;
-
-  @Option(names = "--ckpt_dir", paramLabel = "DIR", description = "Checkpoints and train.log.")
-  Path ckptDir;
-
-  @Option(names = "--sample_dir", paramLabel = "DIR", description = "Sample grids.")
-  Path sampleDir;
-
-  @Option(
-      names = "--id_weights",
-      paramLabel = "FILE",
-      description = "Identity network: ArcFace IR-SE50 (model_ir_se50.pth, or the name ArcFace-IR-SE50) or MobileFaceNet.")
-  Path idWeights;
-
-  @Option(
-      names = "--pretrain",
-      paramLabel = "FILE",
-      description = "Checkpoint to start from: a training checkpoint (ours or official) or generator weights (file or model name).")
-  Path pretrain;
-
-  @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, cuda or cuda:N.")
-  String device;
-
-  @Option(names = "--threads", paramLabel = "T", description = "libtorch CPU threads, 0 for every core.")
-  Integer threads;
-
-  @Option(names = "--workers", paramLabel = "N", description = "Threads that load and degrade images.")
-  Integer workers;
 
   @Option(
       names = "--overwrite",
@@ -139,14 +46,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     // only what was typed: the file's values must win over the defaults the help shows
-    Map<String, Object> flags = new LinkedHashMap<>();
-    for (OptionSpec option : spec.commandLine().getParseResult().matchedOptions()) {
-      String key = option.longestName().substring(2);
-      if (TrainConfig.KEYS.contains(key)) {
-        flags.put(key, option.getValue());
-      }
-    }
-    TrainConfig settings = TrainConfig.resolve(config, flags);
+    TrainConfig settings = TrainConfig.resolve(config, SettingOptions.given(spec.commandLine().getParseResult()));
     PrintWriter err = spec.commandLine().getErr();
     TrainingRun.Result r;
     try {
@@ -164,17 +64,5 @@ public final class TrainCommand implements Callable<Integer> {
         r.checkpoint());
     out.flush();
     return 0;
-  }
-
-  /** Shows the built-in defaults ({@link TrainConfig#defaults()}) in the help. */
-  static final class Defaults implements IDefaultValueProvider {
-    @Override
-    public String defaultValue(ArgSpec arg) {
-      if (arg instanceof OptionSpec option) {
-        Object value = TrainConfig.defaults().get(option.longestName().substring(2));
-        return value instanceof Map ? null : value == null ? null : value.toString();
-      }
-      return null;
-    }
   }
 }

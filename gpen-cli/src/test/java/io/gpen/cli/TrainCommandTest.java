@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpen.data.TestFaces;
+import io.gpen.settings.Setting;
 import io.gpen.train.RunFolder;
+import io.gpen.train.TrainSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,5 +97,52 @@ class TrainCommandTest {
         "--save_every", "--id_weights", "--device"}) {
       assertTrue(help.out().contains(flag + "="), flag + " missing from:\n" + help.out());
     }
+  }
+
+  @Test
+  void helpShowsEverySettingOfTheSchemaWithItsDefault() {
+    String help = CliRun.of("train", "--help").out();
+    for (Setting<?> s : TrainSettings.SCHEMA.topLevel()) {
+      // the option's entry: from its line to the next option's
+      Matcher entry = Pattern.compile("^ +--" + s.key() + "=" + Pattern.quote(s.paramLabel()) + " .*?(?=^ +-|^\\S|\\z)",
+          Pattern.MULTILINE | Pattern.DOTALL).matcher(help);
+      assertTrue(entry.find(), s.key() + " missing from:\n" + help);
+      String text = entry.group().replaceAll("\\s+", " ");
+      // picocli wraps the help, also within words (model_ir_se50.pth)
+      assertTrue(text.replace(" ", "").contains(s.help().replace(" ", "")), text);
+      if (s.defaultValue() == null) {
+        assertFalse(text.contains("Default:"), text);
+      } else {
+        assertTrue(text.contains("Default: " + s.defaultText() + " "), text);
+      }
+    }
+    assertTrue(help.contains("Default: 10\n") && help.contains("Default: 0.002\n") && help.contains("Default: ckpts\n"),
+        "numbers and paths as configs/gpen.yaml writes them:\n" + help);
+    assertTrue(help.contains("\ndegradation:\n  flip_prob: 0.5  # Horizontal flip of the pair.\n"), help);
+    assertTrue(help.contains("\n  sigma: [0.1, 10]  # Blur standard deviations, pixels.\n"), help);
+  }
+
+  @Test
+  void aBadValueIsNamedByTheFileAndKeyOrByTheOption() throws IOException {
+    Path config = dir.resolve("run.yaml");
+    Files.writeString(config, "mul: 0\n");
+    CliRun fromFile = CliRun.of("train", "--config", config.toString());
+    assertEquals(1, fromFile.exitCode());
+    assertEquals(1, fromFile.errorLines(), fromFile.err());
+    assertTrue(fromFile.err().contains("gpen train: error: " + config + ": mul must be at least 1, got 0\n"),
+        fromFile.err());
+
+    CliRun fromFlag = CliRun.of("train", "--mul", "0");
+    assertEquals(1, fromFlag.exitCode());
+    assertTrue(fromFlag.err().contains("gpen train: error: --mul must be at least 1, got 0\n"), fromFlag.err());
+
+    // the option wins over the file, and is the one named
+    CliRun both = CliRun.of("train", "--config", config.toString(), "--batch_size", "0", "--mul", "1");
+    assertTrue(both.err().contains("gpen train: error: --batch_size must be at least 1, got 0\n"), both.err());
+
+    Files.writeString(config, "degradation:\n  sigma: [5, 1]\n");
+    CliRun section = CliRun.of("train", "--config", config.toString());
+    assertTrue(section.err().contains("gpen train: error: " + config
+        + ": degradation setting sigma must be two finite numbers, min <= max, got [5.0, 1.0]"), section.err());
   }
 }

@@ -1,6 +1,15 @@
 package io.gpen.data;
 
-import io.gpen.GpenException;
+import static io.gpen.data.DegradationSettings.DOWNSAMPLE;
+import static io.gpen.data.DegradationSettings.FLIP_PROB;
+import static io.gpen.data.DegradationSettings.GRAY_PROB;
+import static io.gpen.data.DegradationSettings.ISO_PROB;
+import static io.gpen.data.DegradationSettings.JPEG_QUALITY;
+import static io.gpen.data.DegradationSettings.KERNEL_SIZE;
+import static io.gpen.data.DegradationSettings.NOISE;
+import static io.gpen.data.DegradationSettings.SIGMA;
+
+import io.gpen.settings.SettingException;
 
 /**
  * The settings of the synthetic degradation (see {@link Degradation}): probabilities of the
@@ -8,8 +17,9 @@ import io.gpen.GpenException;
  * from, uniformly.
  *
  * <p>{@link #REFERENCE} holds the values of the official training code ({@code GFPGAN_degradation}
- * in {@code training/data_loader/dataset_face.py}). The reference also has a colour jitter step
- * whose probability is 0, so it never runs; it is left out here.
+ * in {@code training/data_loader/dataset_face.py}), the defaults of {@link DegradationSettings},
+ * which also holds the allowed values. The reference also has a colour jitter step whose
+ * probability is 0, so it never runs; it is left out here.
  *
  * @param flipProb probability of a horizontal flip of the ground truth (and so of its degraded
  *     copy); the reference flips when {@code random() > 0.5}, which is 0.5
@@ -35,8 +45,9 @@ public record DegradationConfig(
   /** The official training degradation. */
   public static final DegradationConfig REFERENCE =
       new DegradationConfig(
-          0.5, 0.2, 41, 0.5, new Range(0.1, 10), new Range(0.8, 8), new Range(0, 20),
-          new Range(60, 100));
+          FLIP_PROB.defaultValue(), GRAY_PROB.defaultValue(), KERNEL_SIZE.defaultValue(),
+          ISO_PROB.defaultValue(), SIGMA.defaultValue(), DOWNSAMPLE.defaultValue(),
+          NOISE.defaultValue(), JPEG_QUALITY.defaultValue());
 
   /**
    * A closed interval a parameter is drawn from uniformly; {@code min == max} fixes the value. The
@@ -52,41 +63,20 @@ public record DegradationConfig(
     }
   }
 
-  /** Checks every setting; the message names the setting with its snake_case option name. */
+  /**
+   * Checks every setting against {@link DegradationSettings}.
+   *
+   * @throws SettingException naming the setting ({@code degradation setting sigma ...})
+   */
   public DegradationConfig {
-    probability("flip_prob", flipProb);
-    probability("gray_prob", grayProb);
-    probability("iso_prob", isoProb);
-    if (kernelSize < 1 || kernelSize % 2 == 0 || kernelSize > 201) {
-      throw new GpenException("degradation setting kernel_size must be odd, 1 to 201, got "
-          + kernelSize);
-    }
-    require(sigma, "sigma", sigma != null && sigma.min() > 0, "must be above 0");
-    require(downsample, "downsample", downsample != null && downsample.min() > 0,
-        "must be above 0");
-    require(noise, "noise", noise != null && noise.min() >= 0, "must not be negative");
-    require(jpegQuality, "jpeg_quality",
-        jpegQuality != null && jpegQuality.min() >= 0 && jpegQuality.max() <= 100,
-        "must lie within [0, 100]");
-  }
-
-  private static void probability(String name, double p) {
-    if (!(p >= 0 && p <= 1)) {
-      throw new GpenException("degradation setting " + name + " must be 0 to 1, got " + p);
-    }
-  }
-
-  private static void require(Range r, String name, boolean ok, String what) {
-    if (r == null) {
-      throw new GpenException("degradation setting " + name + " is missing");
-    }
-    if (!Double.isFinite(r.min()) || !Double.isFinite(r.max()) || r.min() > r.max()) {
-      throw new GpenException("degradation setting " + name
-          + " must be two finite numbers, min <= max, got " + r);
-    }
-    if (!ok) {
-      throw new GpenException("degradation setting " + name + " " + what + ", got " + r);
-    }
+    FLIP_PROB.check(flipProb);
+    GRAY_PROB.check(grayProb);
+    KERNEL_SIZE.check(kernelSize);
+    ISO_PROB.check(isoProb);
+    SIGMA.check(sigma);
+    DOWNSAMPLE.check(downsample);
+    NOISE.check(noise);
+    JPEG_QUALITY.check(jpegQuality);
   }
 
   /** This configuration with another flip probability. */

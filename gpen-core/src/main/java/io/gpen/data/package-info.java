@@ -1,7 +1,7 @@
 /**
  * Training and test data: the seeded GPEN/GFPGAN degradation ({@link io.gpen.data.Degradation},
- * {@link io.gpen.data.DegradationConfig}), folders of face images ({@link
- * io.gpen.data.FaceDataset}) and the background batch loader ({@link io.gpen.data.FaceLoader},
- * {@link io.gpen.data.Batch}).
+ * {@link io.gpen.data.DegradationConfig}, with its settings {@link
+ * io.gpen.data.DegradationSettings}), folders of face images ({@link io.gpen.data.FaceDataset}) and
+ * the background batch loader ({@link io.gpen.data.FaceLoader}, {@link io.gpen.data.Batch}).
  */
 package io.gpen.data;

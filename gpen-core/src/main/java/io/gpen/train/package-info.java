@@ -4,7 +4,7 @@
  * iteration of the schedule with the moving-average generator ({@link io.gpen.train.Trainer}), a
  * whole run with its log, checkpoints, sample grids and validation ({@link
  * io.gpen.train.TrainingRun}), and the settings from defaults, YAML and flags ({@link
- * io.gpen.train.TrainConfig}).
+ * io.gpen.train.TrainConfig}, declared by the schema {@link io.gpen.train.TrainSettings}).
  *
  * <p>Reproducibility: the initial weights come from {@code torch.manual_seed(seed)}, the data from
  * the {@link io.gpen.data.FaceLoader}'s (seed, iteration) streams, the path-length noise from a

@@ -8,15 +8,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpen.GpenException;
 import io.gpen.data.DegradationConfig;
+import io.gpen.data.DegradationSettings;
+import io.gpen.settings.Setting;
+import io.gpen.settings.SettingException;
+import io.gpen.settings.SettingSource;
+import io.gpen.settings.SettingsFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Settings: defaults, the YAML file, flags over the file, and one-line errors naming key and source. */
+/**
+ * Settings: defaults, the YAML file, given values over the file, and one-line errors that carry key,
+ * problem, value and source.
+ */
 class TrainConfigTest {
   @TempDir Path dir;
 
@@ -91,12 +101,97 @@ class TrainConfigTest {
     assertEquals(f + ": batch_size must be a whole number, got 'two'", fails(f, Map.of()).getMessage());
     Path zero = yaml("batch_size: 0\n");
     assertEquals(zero + ": batch_size must be at least 1, got 0", fails(zero, Map.of()).getMessage());
-    assertEquals("--batch_size must be at least 1, got 0", fails(null, Map.of("batch_size", 0)).getMessage());
+    // a given value is named by its key alone: the command line names its option (--batch_size)
+    SettingException given = (SettingException) fails(null, Map.of("batch_size", 0));
+    assertEquals("batch_size must be at least 1, got 0", given.getMessage());
+    assertEquals(List.of("batch_size", "must be at least 1", 0, SettingSource.GIVEN),
+        List.of(given.key(), given.problem(), given.value(), given.source()));
     Path size = yaml("size: 100\n");
     assertTrue(fails(size, Map.of()).getMessage().startsWith(size + ": size must be a power of two"));
     Path sigma = yaml("degradation:\n  sigma: [5, 1]\n");
     String m = fails(sigma, Map.of()).getMessage();
     assertTrue(m.startsWith(sigma + ": degradation setting sigma"), m);
+  }
+
+  @Test
+  void shippedConfigFileListsEveryKeyOfTheSchema() {
+    List<String> keys = TrainSettings.SCHEMA.settings().stream().map(Setting::key).toList();
+    assertEquals(keys, List.copyOf(SettingsFile.read(Path.of("configs", "gpen.yaml"), TrainSettings.SCHEMA).keySet()));
+  }
+
+  @Test
+  void defaultsComeFromTheSchema() {
+    Map<String, Object> d = TrainConfig.defaults();
+    assertEquals(TrainSettings.SCHEMA.keys(null), List.copyOf(d.keySet()));
+    assertEquals(256, d.get("size"));
+    assertEquals(Path.of("ckpts"), d.get("ckpt_dir"));
+    assertNull(d.get("pretrain"));
+    assertEquals(DegradationConfig.REFERENCE.sigma(), ((Map<?, ?>) d.get("degradation")).get("sigma"));
+    for (Setting<?> s : TrainSettings.SCHEMA.settings()) {
+      assertFalse(s.help() == null || s.help().isBlank(), s.key() + " has no help");
+    }
+  }
+
+  @Test
+  void aBadValueInAFileCarriesTheFileAndTheKey() throws IOException {
+    // mul 0 used to fail in the generator's check, which named neither the file nor the key
+    Path f = yaml("mul: 0\n");
+    SettingException e = (SettingException) fails(f, Map.of());
+    assertEquals(f + ": mul must be at least 1, got 0", e.getMessage());
+    assertEquals(List.of("mul", "must be at least 1", 0, new SettingSource.File(f)),
+        List.of(e.key(), e.problem(), e.value(), e.source()));
+    // a value given over the file is the one at fault, and named as given
+    SettingException g = (SettingException) fails(f, Map.of("mul", 0));
+    assertEquals(SettingSource.GIVEN, g.source());
+    assertEquals("mul must be at least 1, got 0", g.getMessage());
+    assertEquals(1, TrainConfig.resolve(f, Map.of("mul", 1)).mul());
+  }
+
+  @Test
+  void typesAreParsedAndRangeCheckedFromTheSchema() throws IOException {
+    Map<String, String> bad = new LinkedHashMap<>();
+    bad.put("max_iter: 1.5", "max_iter must be a whole number, got '1.5'");
+    bad.put("size: 3000000000", "size must be a whole number below 2^31, got '3000000000'");
+    bad.put("size: 96", "size must be a power of two from 64 to 2048, got 96");
+    bad.put("lr: fast", "lr must be a number, got 'fast'");
+    bad.put("lr: 0", "lr must be above 0, got 0.0");
+    bad.put("r1: -1", "r1 must not be negative, got -1.0");
+    bad.put("d_reg_every: -1", "d_reg_every must not be negative (0 turns R1 off), got -1");
+    bad.put("start_iter: -3", "start_iter must not be negative, got -3");
+    bad.put("ckpt_dir: [a, b]", "ckpt_dir must be a file or folder name, got '[a, b]'");
+    bad.put("ckpt_dir: ~", "ckpt_dir must be given");
+    bad.put("size: ~", "size must be given");
+    bad.put("device: [cpu]", "device must be text, got '[cpu]'");
+    bad.put("device: tpu", "device must be cpu, cuda or cuda:N, got 'tpu'");
+    bad.put("size: 64\nnarrow: 0.001", "narrow leaves no channels at 64 px with channel multiplier 1, got 0.001");
+    bad.put("degradation:\n  kernel_size: 40", "degradation setting kernel_size must be odd, 1 to 201, got 40");
+    bad.put("degradation:\n  flip_prob: 2", "degradation setting flip_prob must be 0 to 1, got 2.0");
+    bad.put("degradation:\n  noise: loud", "degradation setting noise must be [min, max] or one number, got 'loud'");
+    for (Map.Entry<String, String> e : bad.entrySet()) {
+      Path f = yaml(e.getKey() + "\n");
+      assertEquals(f + ": " + e.getValue(), fails(f, Map.of()).getMessage(), e.getKey());
+    }
+    Path good = yaml("size: '64'\nnarrow: 1\nstart_iter: 7\ndevice: cuda:1\npretrain: w.pth\ndegradation:\n  noise: 5\n");
+    TrainConfig c = TrainConfig.resolve(good, Map.of("seed", "12", "lr", "0.01", "ckpt_dir", "out"));
+    assertEquals(64, c.size());
+    assertEquals(1.0, c.narrow());
+    assertEquals(7L, c.startIter());
+    assertEquals("cuda:1", c.device());
+    assertEquals(Path.of("w.pth"), c.pretrain());
+    assertEquals(new DegradationConfig.Range(5, 5), c.degradation().noise());
+    assertEquals(12, c.seed());
+    assertEquals(0.01, c.lr());
+    assertEquals(Path.of("out"), c.ckptDir());
+    assertThrows(IllegalArgumentException.class, () -> TrainConfig.resolve(null, Map.of("learning_rate", 1)));
+  }
+
+  @Test
+  void recordsCheckTheirValuesAgainstTheSchema() {
+    SettingException e = assertThrows(SettingException.class,
+        () -> DegradationConfig.REFERENCE.withGrayProb(-0.5));
+    assertEquals(List.of(DegradationSettings.GRAY_PROB.key(), "must be 0 to 1"), List.of(e.key(), e.problem()));
+    assertNull(e.source());
+    assertEquals("degradation setting gray_prob must be 0 to 1, got -0.5", e.getMessage());
   }
 
   @Test
