@@ -1,5 +1,6 @@
 package io.gpen.cli;
 
+import io.gpen.BadParameter;
 import io.gpen.GpenException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -56,14 +57,20 @@ public final class Main implements Runnable {
     return cl.getCommandSpec().exitCodeOnInvalidInput();
   }
 
-  /** One line on stderr for user errors; a stack trace only with GPEN_DEBUG=1. */
+  /**
+   * One line on stderr for user errors, naming the command's flags where the library names its
+   * parameters ({@link OptionNames}); a stack trace only with GPEN_DEBUG=1.
+   */
   static int handleException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
     PrintWriter err = cl.getErr();
     if ("1".equals(System.getenv("GPEN_DEBUG"))) {
       ex.printStackTrace(err);
     }
     if (ex instanceof GpenException) {
-      err.println("gpen " + cl.getCommandName() + ": error: " + ex.getMessage());
+      String message = ex instanceof BadParameter bad
+          ? bad.message(parameter -> OptionNames.flag(cl.getCommandSpec(), parameter))
+          : ex.getMessage();
+      err.println("gpen " + cl.getCommandName() + ": error: " + message);
       err.flush();
       return 1;
     }
