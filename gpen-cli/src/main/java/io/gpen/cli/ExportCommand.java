@@ -1,9 +1,7 @@
 package io.gpen.cli;
 
-import io.gpen.model.FullGenerator;
-import io.gpen.model.ModelFiles;
 import io.gpen.onnx.OnnxExport;
-import io.gpen.registry.ModelRegistry;
+import io.gpen.workflow.ModelExport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -12,7 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code gpen export}: write a GPEN generator as an ONNX model for {@code gpen infer} and other runtimes. */
+/** {@code gpen export}: write a GPEN generator as an ONNX model for {@code gpen infer} and other runtimes ({@link ModelExport}). */
 @Command(
     name = "export",
     mixinStandardHelpOptions = true,
@@ -32,7 +30,7 @@ public final class ExportCommand implements Callable<Integer> {
       required = true,
       paramLabel = "WEIGHTS",
       description = "Checkpoint file (.pth, .pdparams, .safetensors) or a model name from `gpen models`.")
-  String modelPath;
+  String weights;
 
   @Option(
       names = "--key",
@@ -57,27 +55,22 @@ public final class ExportCommand implements Callable<Integer> {
       paramLabel = "B",
       defaultValue = "0",
       description = "Fix the model's batch size to B (for runtimes that need static shapes); 0 leaves it open.")
-  int batch;
-
-  /** The registry that resolves model names; null means the default one (tests put their own here). */
-  ModelRegistry registry;
+  int fixedBatch;
 
   @Override
   public Integer call() {
-    ModelRegistry reg = registry != null ? registry : ModelRegistry.defaultRegistry();
-    Path file = reg.resolve(modelPath);
-    ModelFiles.LoadedGenerator loaded =
-        ModelFiles.loadGenerator(file, key, new ModelFiles.Overrides(size, mul, narrow));
-    PrintWriter err = spec.commandLine().getErr();
-    err.println(loaded.note());
-    err.flush();
-    try (FullGenerator model = loaded.model()) {
-      OnnxExport.Result r = OnnxExport.export(model, saveDir, file, batch);
-      PrintWriter out = spec.commandLine().getOut();
-      out.printf("Model is saved in %s: %s (%.1f MB, sha256 %s), %s%n",
-          saveDir, r.modelFile().getFileName(), r.bytes() / 1e6, r.sha256(), r.infoFile().getFileName());
-      out.flush();
-    }
+    ModelExport.Result result = ModelExport.run(
+        ModelExport.Options.builder(weights, saveDir)
+            .key(key)
+            .architecture(size, mul, narrow)
+            .fixedBatch(fixedBatch)
+            .build(),
+        new CommandListener(spec));
+    OnnxExport.Result files = result.files();
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("Model is saved in %s: %s (%.1f MB, sha256 %s), %s%n",
+        saveDir, files.modelFile().getFileName(), files.bytes() / 1e6, files.sha256(), files.infoFile().getFileName());
+    out.flush();
     return 0;
   }
 }

@@ -1,30 +1,18 @@
 package io.gpen.cli;
 
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
-
 import io.gpen.GpenException;
-import io.gpen.data.Degradation;
 import io.gpen.eval.Evaluation;
-import io.gpen.eval.Evaluator;
 import io.gpen.eval.Metric;
-import io.gpen.image.Image;
-import io.gpen.image.Images;
-import io.gpen.image.OutputPaths;
 import io.gpen.metrics.FidInception;
-import io.gpen.metrics.Loaded;
-import io.gpen.onnx.OnnxRestorer;
-import io.gpen.registry.ModelRegistry;
-import io.gpen.util.AtomicFiles;
-import io.gpen.util.ProgressBars;
+import io.gpen.workflow.FolderEvaluation;
+import io.gpen.workflow.FolderRestoration;
+import io.gpen.workflow.ModelSpec;
+import io.gpen.workflow.OutputNaming;
+import io.gpen.workflow.WrittenFace;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.opencv.opencv_core.Mat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -32,14 +20,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code gpen infer}: restore aligned faces with an ONNX model in ONNX Runtime, as the original's
- * {@code infer.py} does with its exported model.
+ * {@code infer.py} does with its exported model ({@link FolderRestoration}).
  *
- * <p>With {@code --degrade} (the original's test mode) each input is taken as a high-quality face:
- * it is resized to the model size (area interpolation), degraded with the seeded test degradation
- * ({@link Evaluator#TEST_DEGRADATION}, input i of the sorted list keyed by (seed, 0, i), so a single
- * image is position 0 as in a {@code gpen test} pass), rounded to 8 bits, saved as {@code
- * <output>_lq.png}, and restored; PSNR and FID against the high-quality faces are printed as the
- * original printed them.
+ * <p>With {@code --degrade} (the original's test mode) each input is taken as a high-quality face,
+ * degraded, saved as {@code <output>_lq.png} and restored, and PSNR and FID against the
+ * high-quality faces are printed as the original printed them: the evaluation of {@code gpen test}
+ * ({@link FolderEvaluation}), input i of the sorted list keyed by (seed, 0, i), so a single image is
+ * position 0 as in a {@code gpen test} pass.
  */
 @Command(
     name = "infer",
@@ -47,27 +34,22 @@ import picocli.CommandLine.Spec;
     showDefaultValues = true,
     description = {
       "Restore aligned face images with an ONNX model in ONNX Runtime: one image, or every image"
-          + " of a folder. Each output is <name>" + InferCommand.SUFFIX + ".png at the model's size.",
+          + " of a folder. Each output is <name>_predict_infer.png at the model's size.",
       "The model is one written by `gpen export`, or any GPEN ONNX model with one float32 input"
           + " [N,3,S,S] (RGB in [-1,1]) and an output of the same form; a model with a fixed batch"
           + " size gets that many faces per run.",
       "--degrade: treat the inputs as high-quality faces, degrade them first (seeded, as `gpen"
-          + " test`), save the degraded input as <name>" + InferCommand.SUFFIX + "_lq.png, and print PSNR (and FID"
+          + " test`), save the degraded input as <name>_predict_infer_lq.png, and print PSNR (and FID"
           + " with --inception, from 2 images up) of the results against the originals."
     })
 public final class InferCommand implements Callable<Integer> {
-  static final String SUFFIX = "_predict_infer";
-
-  /** The suffix of the saved degraded inputs, after that of the output they belong to. */
-  static final String LQ_SUFFIX = "_lq";
-
   @Spec CommandSpec spec;
 
   @Option(names = "--model_file", required = true, paramLabel = "FILE", description = "The ONNX model (model.onnx).")
-  Path modelFile;
+  Path weights;
 
   @Option(names = "--img", required = true, paramLabel = "PATH", description = "An aligned face image or a folder of them.")
-  Path img;
+  Path input;
 
   @Option(
       names = "--output",
@@ -98,8 +80,8 @@ public final class InferCommand implements Callable<Integer> {
 
   @Option(
       names = "--degrade",
-      description = "Degrade each (high-quality) input first, save it as <output>" + LQ_SUFFIX
-          + ".png, restore it, and print PSNR and FID against the input.")
+      description = "Degrade each (high-quality) input first, save it as <output>_lq.png, restore it, and print PSNR"
+          + " and FID against the input.")
   boolean degrade;
 
   @Option(names = "--seed", defaultValue = "100", paramLabel = "S", description = "Seed of the --degrade degradation.")
@@ -117,128 +99,63 @@ public final class InferCommand implements Callable<Integer> {
     if (!degrade && inception != null) {
       throw new GpenException("--inception applies with --degrade only");
     }
-    if (!Files.exists(img)) {
-      throw new GpenException("--img " + img + ": no such file or folder");
-    }
-    boolean folder = Files.isDirectory(img);
-    List<Path> inputs = folder ? folderInputs() : List.of(img);
-    AtomicFiles.requireWritableFolder(OutputPaths.forInput(inputs.get(0), folder, output, SUFFIX).toAbsolutePath().getParent());
-    PrintWriter err = spec.commandLine().getErr();
+    ModelSpec model = ModelSpec.onnx(weights).withDevice(device).withThreads(threads);
+    return degrade ? evaluate(model) : restore(model);
+  }
+
+  private int restore(ModelSpec model) {
+    FolderRestoration.Result result = FolderRestoration.run(
+        FolderRestoration.Options.builder(model, input)
+            .output(output)
+            .naming(OutputNaming.INFER)
+            .batchSize(batchSize)
+            .build(),
+        new CommandListener(spec));
     PrintWriter out = spec.commandLine().getOut();
-    // a single image has no FID: its weights are not even loaded
-    Loaded<FidInception> fid = inception != null && inputs.size() < 2
-        ? Loaded.skipped("FID needs at least 2 images, got " + inputs.size())
-        : TestCommand.naming("--inception", () -> FidInception.open(inception, ModelRegistry.defaultRegistry()));
-    try (FidInception closedAtEnd = fid.model().orElse(null);
-        OnnxRestorer restorer = OnnxRestorer.open(modelFile, device, threads, batchSize)) {
-      err.println(restorer.description());
-      err.flush();
-      Evaluator evaluator = degrade
-          ? new Evaluator(Loaded.skipped("not computed by infer"), fid, null, Loaded.skipped("not computed by infer"))
-          : null;
-      long start = System.nanoTime();
-      int failed = 0;
-      try (ProgressBar bar = folder ? ProgressBars.create("infer", inputs.size(), "img") : null) {
-        for (int i = 0; i < inputs.size(); i += batchSize) {
-          List<Path> chunk = inputs.subList(i, Math.min(inputs.size(), i + batchSize));
-          failed += restoreChunk(restorer, chunk, i, evaluator, folder, folder ? null : out, err);
-          if (bar != null) {
-            bar.stepBy(chunk.size());
-          }
-        }
+    if (!result.folder()) {
+      for (WrittenFace w : result.written()) {
+        out.println("result saved in : " + w.restored());
       }
-      double seconds = (System.nanoTime() - start) / 1e9;
-      if (folder || failed > 0) {
-        err.printf("restored %d image(s) in %.1f s%s%n", inputs.size() - failed, seconds,
-            failed > 0 ? ", " + failed + " skipped" : "");
-      }
-      if (evaluator != null && evaluator.count() > 0) {
-        Evaluation result = evaluator.finish();
-        // the original's infer.py printed FID, then PSNR, each after a tab
-        out.println("\t" + result.scores(Metric.FID).restored().summary());
-        out.println("\t" + result.scores(Metric.PSNR).restored().summary());
-      }
-      out.flush();
-      err.flush();
-      return failed == 0 ? 0 : 1;
     }
+    return finish(result.folder(), result.restored(), result.skipped(), result.seconds());
   }
 
-  /** The folder's images, without earlier outputs of infer and predict. */
-  private List<Path> folderInputs() {
-    List<Path> all = new ArrayList<>();
-    for (Path p : Images.list(img)) {
-      String stem = OutputPaths.stem(p);
-      if (!stem.endsWith(SUFFIX) && !stem.endsWith(SUFFIX + LQ_SUFFIX) && !stem.endsWith(PredictCommand.SUFFIX)) {
-        all.add(p);
+  private int evaluate(ModelSpec model) {
+    FolderEvaluation.Result result = FolderEvaluation.run(
+        FolderEvaluation.Options.builder(model, input)
+            .seed(seed)
+            .batchSize(batchSize)
+            .inception(inception)
+            .restoredImages(OutputNaming.INFER, output)
+            .build(),
+        new CommandListener(spec));
+    PrintWriter out = spec.commandLine().getOut();
+    boolean folder = Files.isDirectory(input);
+    if (!folder) {
+      for (WrittenFace w : result.written()) {
+        out.println("degraded input saved in : " + w.degraded());
+        out.println("result saved in : " + w.restored());
       }
     }
-    if (all.isEmpty()) {
-      throw new GpenException("--img " + img + ": no images to restore (only earlier *" + SUFFIX + ", *"
-          + SUFFIX + LQ_SUFFIX + " or *" + PredictCommand.SUFFIX + " outputs)");
+    Evaluation evaluation = result.evaluation();
+    int code = finish(folder, evaluation.count(), result.unreadable(), result.seconds());
+    if (evaluation.count() > 0) {
+      // the original's infer.py printed FID, then PSNR, each after a tab
+      out.println("\t" + evaluation.scores(Metric.FID).restored().summary());
+      out.println("\t" + evaluation.scores(Metric.PSNR).restored().summary());
     }
-    return all;
+    out.flush();
+    return code;
   }
 
-  /**
-   * Restores one chunk; in a folder an unreadable image is skipped with a warning. Returns how many
-   * were skipped.
-   *
-   * @param first the position of the chunk's first input in the sorted list (keys --degrade)
-   * @param evaluator scores the chunk with --degrade, else null
-   * @param saved where to report each written file (single-image mode), or null
-   */
-  private int restoreChunk(OnnxRestorer restorer, List<Path> chunk, int first, Evaluator evaluator, boolean folder,
-      PrintWriter saved, PrintWriter err) {
-    try (PointerScope scope = new PointerScope();
-        ImageChunk in = new ImageChunk(chunk, first, folder, "infer", err)) {
-      List<Image> images = in.images;
-      List<Path> sources = in.sources;
-      List<Mat> faces = new ArrayList<>();
-      List<Mat> real = new ArrayList<>();
-      for (int k = 0; k < images.size(); k++) {
-        if (evaluator == null) {
-          faces.add(images.get(k).bgr());
-        } else {
-          Mat[] pair = degraded(images.get(k).bgr(), restorer.size(), in.positions.get(k));
-          faces.add(pair[0]);
-          real.add(pair[1]);
-        }
-      }
-      List<Mat> restored = restorer.restore(faces);
-      if (evaluator != null) {
-        // scored before writing: writing a result closes its matrix
-        evaluator.add(sources.stream().map(p -> p.getFileName().toString()).toList(), faces, restored, real);
-      }
-      for (int i = 0; i < restored.size(); i++) {
-        Path target = OutputPaths.forInput(sources.get(i), folder, output, SUFFIX);
-        if (evaluator != null) {
-          Path lq = target.resolveSibling(OutputPaths.stem(target) + LQ_SUFFIX + ".png");
-          Images.write(lq, faces.get(i));
-          if (saved != null) {
-            saved.println("degraded input saved in : " + lq);
-          }
-        }
-        PredictCommand.write(target, restored.get(i), images.get(i), restorer.size());
-        if (saved != null) {
-          saved.println("result saved in : " + target);
-        }
-      }
-      return in.skipped;
+  /** Prints the closing line for a folder or after skipped images; returns the exit status. */
+  private int finish(boolean folder, int restored, int skipped, double seconds) {
+    PrintWriter err = spec.commandLine().getErr();
+    if (folder || skipped > 0) {
+      err.println(Summaries.restored(restored, skipped, seconds));
     }
-  }
-
-  /**
-   * The degraded copy and the ground truth of a high-quality face: resized to size×size with area
-   * interpolation (as {@code gpen test} reads its faces), degraded with (seed, 0, position), both
-   * rounded to 8 bits. The matrices live in the caller's pointer scope.
-   */
-  private Mat[] degraded(Mat bgr, int size, int position) {
-    Degradation degradation = new Degradation(Evaluator.TEST_DEGRADATION);
-    try (Mat hq = Images.resize(bgr, size, size, INTER_AREA);
-        Mat hqFloat = Degradation.toFloat(hq);
-        Degradation.Pair pair = degradation.apply(hqFloat, degradation.draw(seed, 0, position))) {
-      return new Mat[] {Degradation.toEightBit(pair.lq()), Degradation.toEightBit(pair.gt())};
-    }
+    spec.commandLine().getOut().flush();
+    err.flush();
+    return skipped == 0 ? 0 : 1;
   }
 }

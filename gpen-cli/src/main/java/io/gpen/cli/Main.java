@@ -1,5 +1,6 @@
 package io.gpen.cli;
 
+import io.gpen.BadParameter;
 import io.gpen.GpenException;
 import io.gpen.settings.SettingException;
 import java.io.PrintWriter;
@@ -58,7 +59,8 @@ public final class Main implements Runnable {
   }
 
   /**
-   * One line on stderr for user errors (a setting given as an option named by the option); a stack
+   * One line on stderr for user errors, naming the command's flags where the library names its
+   * parameters ({@link OptionNames}) or a setting given as an option ({@link SettingOptions}); a stack
    * trace only with GPEN_DEBUG=1.
    */
   static int handleException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
@@ -67,7 +69,11 @@ public final class Main implements Runnable {
       ex.printStackTrace(err);
     }
     if (ex instanceof GpenException) {
-      String message = ex instanceof SettingException e ? SettingOptions.message(e) : ex.getMessage();
+      String message = ex instanceof SettingException e
+          ? SettingOptions.message(e)
+          : ex instanceof BadParameter bad
+              ? bad.message(parameter -> OptionNames.flag(cl.getCommandSpec(), parameter))
+              : ex.getMessage();
       err.println("gpen " + cl.getCommandName() + ": error: " + message);
       err.flush();
       return 1;

@@ -1,7 +1,8 @@
 package io.gpen.cli;
 
 import io.gpen.GpenException;
-import io.gpen.api.Restorer;
+import io.gpen.api.Engine;
+import io.gpen.workflow.ModelSpec;
 import picocli.CommandLine.Option;
 
 /** Options that choose a GPEN generator: weights, checkpoint entry, architecture, device. */
@@ -45,13 +46,12 @@ public final class ModelOptions {
     return weights;
   }
 
-  /** A restorer builder with these options applied (weights required). */
-  Restorer.Builder restorer() {
-    return Restorer.builder()
-        .weights(requireWeights())
-        .key(key)
-        .architecture(size, mul, narrow)
-        .device(device)
-        .threads(threads);
+  /** The model these options choose, on {@code engine} (weights required). */
+  ModelSpec spec(Engine engine) {
+    return ModelSpec.of(engine, requireWeights())
+        .withKey(key)
+        .withArchitecture(size, mul, narrow)
+        .withDevice(device)
+        .withThreads(threads);
   }
 }

@@ -1,6 +1,6 @@
 package io.gpen.api;
 
-import io.gpen.GpenException;
+import io.gpen.BadParameter;
 import io.gpen.image.ModelIo;
 import io.gpen.model.FullGenerator;
 import io.gpen.model.GeneratorInference;
@@ -13,15 +13,16 @@ import io.gpen.registry.ModelRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
- * Restores aligned face images with a GPEN model, in memory.
+ * Restores aligned face images with a GPEN checkpoint on libtorch, in memory: the {@link
+ * FaceRestorer} of checkpoints.
  *
  * <pre>{@code
  * try (Restorer r = Restorer.builder().weights("GPEN-BFR-512").build();
@@ -41,7 +42,7 @@ import org.bytedeco.pytorch.global.torch;
  * Builder#batchSize}). {@link #close()} waits for the batch in progress; a closed restorer refuses
  * further calls.
  */
-public final class Restorer implements AutoCloseable {
+public final class Restorer implements FaceRestorer {
   private final GpenConfig config;
   /** The reference forward pass, kept only when asked for (otherwise its weights are freed). */
   private final FullGenerator model;
@@ -81,22 +82,25 @@ public final class Restorer implements AutoCloseable {
     return config;
   }
 
+  @Override
+  public Optional<GpenConfig> architecture() {
+    return Optional.of(config);
+  }
+
   /** The input and output side length in pixels. */
+  @Override
   public int size() {
     return config.size();
   }
 
   /** What was loaded and how its settings were found, for logs. */
+  @Override
   public String description() {
     return description;
   }
 
-  /** Restores one face: a {@code CV_8UC3} BGR image of any size; returns a new size×size BGR image. */
-  public Mat restore(Mat bgr) {
-    return restore(List.of(bgr)).get(0);
-  }
-
   /** Restores faces in batches of the configured size; returns new images in the same order. */
+  @Override
   public List<Mat> restore(List<Mat> faces) {
     List<Mat> out = new ArrayList<>(faces.size());
     for (int start = 0; start < faces.size(); start += batchSize) {
@@ -198,7 +202,7 @@ public final class Restorer implements AutoCloseable {
     /** Faces per forward pass (default 1). */
     public Builder batchSize(int batchSize) {
       if (batchSize < 1) {
-        throw new GpenException("--batch_size must be at least 1, got " + batchSize);
+        throw BadParameter.of("batchSize", "must be at least 1, got " + batchSize);
       }
       this.batchSize = batchSize;
       return this;
@@ -207,7 +211,7 @@ public final class Restorer implements AutoCloseable {
     /** Threads for libtorch's CPU kernels; 0 (default) keeps libtorch's choice, one per core. */
     public Builder threads(int threads) {
       if (threads < 0) {
-        throw new GpenException("--threads must be 0 (every core) or more, got " + threads);
+        throw BadParameter.of("threads", "must be 0 (every core) or more, got " + threads);
       }
       this.threads = threads;
       return this;
@@ -230,7 +234,8 @@ public final class Restorer implements AutoCloseable {
 
     public Restorer build() {
       if (weights == null) {
-        throw new GpenException("no weights given (-w PATH or a model name, see 'gpen models')");
+        throw new BadParameter(names -> "no " + names.apply("weights") + " given (a checkpoint file or a model name"
+            + " such as GPEN-BFR-512)");
       }
       Device dev = Devices.parse(device);
       CpuThreads.configure(threads);

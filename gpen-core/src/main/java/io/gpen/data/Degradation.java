@@ -174,6 +174,28 @@ public final class Degradation {
     }
   }
 
+  /**
+   * {@link #apply} on an 8-bit face: {@link #toFloat}, the degradation, and both images back to 8
+   * bits with {@link #toEightBit}, as {@code gpen degrade} writes its pairs and the evaluations of
+   * restored images score them.
+   *
+   * @param hq8 BGR {@code CV_8UC3}; not modified
+   * @return the ground truth and the degraded image, both {@code CV_8UC3} of {@code hq8}'s size;
+   *     the caller closes the pair
+   */
+  public Pair applyEightBit(Mat hq8, Params p) {
+    try (Mat hq = toFloat(hq8);
+        Pair pair = apply(hq, p)) {
+      Mat gt8 = toEightBit(pair.gt());
+      try {
+        return new Pair(gt8, toEightBit(pair.lq()));
+      } catch (RuntimeException | Error e) {
+        gt8.close();
+        throw e;
+      }
+    }
+  }
+
   private static Mat groundTruth(Mat hq, Params p) {
     Mat gt = new Mat();
     if (p.flip()) {

@@ -6,7 +6,9 @@ import io.gpen.image.Image;
 import io.gpen.image.Images;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -26,10 +28,18 @@ public final class SourceSizes {
    * resizes them; unreadable files are not counted (the loader reports them).
    */
   public static int countResized(FaceDataset data) {
-    int size = data.resolution();
-    int count = 0;
+    List<Path> files = new ArrayList<>(data.count());
     for (int i = 0; i < data.count(); i++) {
-      long[] wh = dimensions(data.root().resolve(data.name(i)));
+      files.add(data.root().resolve(data.name(i)));
+    }
+    return countResized(files, data.resolution());
+  }
+
+  /** How many of {@code files} are not size×size; unreadable files are not counted. */
+  public static int countResized(List<Path> files, int size) {
+    int count = 0;
+    for (Path file : files) {
+      long[] wh = dimensions(file);
       if (wh != null && (wh[0] != size || wh[1] != size)) {
         count++;
       }

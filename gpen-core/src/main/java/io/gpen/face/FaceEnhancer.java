@@ -6,6 +6,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_32FC3;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 
+import io.gpen.api.FaceRestorer;
 import io.gpen.image.Images;
 import java.util.ArrayList;
 import java.util.Collections;

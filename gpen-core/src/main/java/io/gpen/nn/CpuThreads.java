@@ -1,6 +1,6 @@
 package io.gpen.nn;
 
-import io.gpen.GpenException;
+import io.gpen.BadParameter;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -17,7 +17,7 @@ public final class CpuThreads {
    */
   public static int configure(int threads) {
     if (threads < 0) {
-      throw new GpenException("threads must be 0 (every core) or more, got " + threads);
+      throw BadParameter.of("threads", "must be 0 (every core) or more, got " + threads);
     }
     NativeRuntime.init();
     torch.set_num_threads(threads > 0 ? threads : everyCore());

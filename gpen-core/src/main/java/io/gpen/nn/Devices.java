@@ -1,6 +1,6 @@
 package io.gpen.nn;
 
-import io.gpen.GpenException;
+import io.gpen.BadParameter;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch;
 
@@ -20,12 +20,11 @@ public final class Devices {
     }
     if (n.equals("cuda") || n.matches("cuda:\\d+")) {
       if (!torch.cuda_is_available()) {
-        throw new GpenException(
-            "--device " + name + ": no usable CUDA device (this libtorch build is CPU-only or no GPU is"
-                + " visible; see README, GPU)");
+        throw BadParameter.of("device", name + ": no usable CUDA device (this libtorch build is CPU-only or no GPU"
+            + " is visible; see README, GPU)");
       }
       return new Device(n);
     }
-    throw new GpenException("--device must be cpu, cuda or cuda:N, got '" + name + "'");
+    throw BadParameter.of("device", "must be cpu, cuda or cuda:N, got '" + name + "'");
   }
 }

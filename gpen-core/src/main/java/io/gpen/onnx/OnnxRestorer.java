@@ -9,7 +9,9 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.ValueInfo;
+import io.gpen.BadParameter;
 import io.gpen.GpenException;
+import io.gpen.api.FaceRestorer;
 import io.gpen.image.ModelIo;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,12 +31,12 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * input name and size come from the model; a model with a fixed batch size gets exactly that many
  * faces per run (the last run padded), one with a symbolic batch size up to the requested batch.
  *
- * <p>Pre- and post-processing are those of {@code Restorer} ({@link ModelIo}). Input and output
+ * <p>Pre- and post-processing are those of {@link io.gpen.api.Restorer} ({@link ModelIo}). Input and output
  * stay in direct buffers reused from run to run, which ONNX Runtime reads and writes in place, so
  * runs are serialised: one restorer may be shared by several threads, whose calls wait for each
  * other. Close it to free the session; a closed restorer refuses further calls.
  */
-public final class OnnxRestorer implements AutoCloseable {
+public final class OnnxRestorer implements FaceRestorer {
   private final Path modelFile;
   private final OrtEnvironment env;
   private final OrtSession session;
@@ -77,21 +79,22 @@ public final class OnnxRestorer implements AutoCloseable {
    * @param threads intra-op threads, or 0 for ONNX Runtime's default (one per physical core)
    * @param batchSize faces per run for models with a symbolic batch size
    * @throws GpenException naming the file when it is missing, not an ONNX model, or not a model of
-   *     this form; or naming the device when it is unavailable
+   *     this form; {@link BadParameter} naming the parameter ({@code modelFile}, {@code device},
+   *     {@code threads}, {@code batchSize}) when it is unusable
    */
   public static OnnxRestorer open(Path modelFile, String device, int threads, int batchSize) {
     if (threads < 0) {
-      throw new GpenException("--threads must be 0 (ONNX Runtime's default) or more, got " + threads);
+      throw BadParameter.of("threads", "must be 0 (ONNX Runtime's default) or more, got " + threads);
     }
     if (batchSize < 1) {
-      throw new GpenException("--batch_size must be at least 1, got " + batchSize);
+      throw BadParameter.of("batchSize", "must be at least 1, got " + batchSize);
     }
     int cudaIndex = cudaIndex(device);
     if (Files.isDirectory(modelFile)) {
-      throw new GpenException("--model_file " + modelFile + ": is a folder, not an ONNX file");
+      throw BadParameter.of("modelFile", modelFile + ": is a folder, not an ONNX file");
     }
     if (!Files.isRegularFile(modelFile)) {
-      throw new GpenException("--model_file " + modelFile + ": no such file");
+      throw BadParameter.of("modelFile", modelFile + ": no such file");
     }
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     String settings;
@@ -104,14 +107,13 @@ public final class OnnxRestorer implements AutoCloseable {
       String threadText = threads > 0 ? threads + " threads" : "default threads";
       if (cudaIndex >= 0) {
         if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-          throw new GpenException(
-              "--device " + device + ": this ONNX Runtime build has no CUDA execution provider (the"
-                  + " onnxruntime artifact is CPU-only; put onnxruntime_gpu on the class path)");
+          throw BadParameter.of("device", device + ": this ONNX Runtime build has no CUDA execution provider (the"
+              + " onnxruntime artifact is CPU-only; put onnxruntime_gpu on the class path)");
         }
         try {
           options.addCUDA(cudaIndex);
         } catch (OrtException e) {
-          throw new GpenException("--device " + device + ": the CUDA execution provider failed to start (" + firstLine(e) + ")");
+          throw BadParameter.of("device", device + ": the CUDA execution provider failed to start (" + firstLine(e) + ")");
         }
         settings = "cuda:" + cudaIndex + " (CPU " + threadText + ")";
       } else {
@@ -130,6 +132,7 @@ public final class OnnxRestorer implements AutoCloseable {
   }
 
   /** The input and output side length in pixels. */
+  @Override
   public int size() {
     return size;
   }
@@ -150,16 +153,13 @@ public final class OnnxRestorer implements AutoCloseable {
   }
 
   /** What was loaded and how it runs, for logs. */
+  @Override
   public String description() {
     return description;
   }
 
-  /** Restores one face: a {@code CV_8UC3} BGR image of any size; returns a new size×size BGR image. */
-  public Mat restore(Mat bgr) {
-    return restore(List.of(bgr)).get(0);
-  }
-
   /** Restores faces, {@code batchSize} per run; returns new size×size BGR images in the same order. */
+  @Override
   public synchronized List<Mat> restore(List<Mat> faces) {
     int per = 3 * size * size;
     List<Mat> out = new ArrayList<>(faces.size());
@@ -294,7 +294,7 @@ public final class OnnxRestorer implements AutoCloseable {
     if (d.matches("cuda:\\d{1,4}")) {
       return Integer.parseInt(d.substring(5));
     }
-    throw new GpenException("--device must be cpu, cuda or cuda:N, got '" + device + "'");
+    throw BadParameter.of("device", "must be cpu, cuda or cuda:N, got '" + device + "'");
   }
 
   private static FloatBuffer directFloats(int n) {

@@ -4,6 +4,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gpen.api.FaceRestorer;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.indexer.FloatIndexer;
@@ -16,9 +17,20 @@ class FaceEnhancerTest {
   static final int W = 480;
   static final int H = 360;
 
+  /** A restorer made up for a test: nothing to describe or to free. */
+  abstract static class MadeUpRestorer implements FaceRestorer {
+    @Override
+    public String description() {
+      return "made up for a test";
+    }
+
+    @Override
+    public void close() {}
+  }
+
   /** Gives back each aligned face unchanged. */
   static FaceRestorer identity(int size) {
-    return new FaceRestorer() {
+    return new MadeUpRestorer() {
       @Override
       public int size() {
         return size;
@@ -39,7 +51,7 @@ class FaceEnhancerTest {
 
   /** Gives back face k painted in the grey level levels[k]. */
   static FaceRestorer painter(int size, int... levels) {
-    return new FaceRestorer() {
+    return new MadeUpRestorer() {
       @Override
       public int size() {
         return size;

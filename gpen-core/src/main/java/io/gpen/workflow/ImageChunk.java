@@ -1,30 +1,29 @@
-package io.gpen.cli;
+package io.gpen.workflow;
 
 import io.gpen.GpenException;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
- * The readable images of one batch of input files. In a folder an unreadable file is skipped with
- * a warning (the command reports the count and exits 1 at the end); a single file fails at once.
+ * The readable images of one batch of input files. In a folder an unreadable file is reported as a
+ * warning and skipped (the workflow counts it); a single file fails at once.
  */
 final class ImageChunk implements AutoCloseable {
   final List<Image> images = new ArrayList<>();
   final List<Path> sources = new ArrayList<>();
-  /** Position of each read image in the command's sorted input list. */
+  /** Position of each read image in the sorted input list. */
   final List<Integer> positions = new ArrayList<>();
   final int skipped;
 
   /**
    * @param first position of {@code paths.get(0)} in the sorted input list
-   * @param command the command's name, for warnings
+   * @param folder whether the inputs come from a folder (an unreadable one is then skipped)
    */
-  ImageChunk(List<Path> paths, int first, boolean folder, String command, PrintWriter err) {
+  ImageChunk(List<Path> paths, int first, boolean folder, WorkflowListener listener) {
     int failed = 0;
     try {
       for (int k = 0; k < paths.size(); k++) {
@@ -37,7 +36,7 @@ final class ImageChunk implements AutoCloseable {
           if (!folder) {
             throw e;
           }
-          err.println("gpen " + command + ": warning: skipped " + e.getMessage());
+          listener.warning("skipped " + e.getMessage());
           failed++;
         }
       }
@@ -55,6 +54,11 @@ final class ImageChunk implements AutoCloseable {
       faces.add(im.bgr());
     }
     return faces;
+  }
+
+  /** The file names of the read images, in order. */
+  List<String> names() {
+    return sources.stream().map(p -> p.getFileName().toString()).toList();
   }
 
   @Override

@@ -1,0 +1,12 @@
+package io.gpen.workflow;
+
+import java.nio.file.Path;
+
+/**
+ * The files written for one input image of a restoration.
+ *
+ * @param input the input image
+ * @param restored the restored image
+ * @param degraded the degraded copy of the input the model was given (evaluations only), else null
+ */
+public record WrittenFace(Path input, Path restored, Path degraded) {}
