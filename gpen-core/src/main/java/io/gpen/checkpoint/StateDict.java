@@ -69,4 +69,17 @@ public record StateDict(
     });
     return new StateDict(source, description + ", part '" + part + "'", selected, metadata);
   }
+
+  /**
+   * The same tensors with {@code prefix} removed from their names where every name starts with it
+   * (the {@code module.} that DataParallel training leaves); otherwise this state dict.
+   */
+  public StateDict withoutCommonPrefix(String prefix) {
+    if (tensors.isEmpty() || !tensors.keySet().stream().allMatch(n -> n.startsWith(prefix))) {
+      return this;
+    }
+    Map<String, TensorData> renamed = new LinkedHashMap<>();
+    tensors.forEach((name, t) -> renamed.put(name.substring(prefix.length()), t));
+    return new StateDict(source, description + ", prefix '" + prefix + "' removed", renamed, metadata);
+  }
 }

@@ -117,6 +117,48 @@ final class KnownModels {
               229_738L,
               "ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0",
               null),
+          // The in-the-wild pipeline's face parser and background super-resolution, linked from the
+          // same README line as the generators (FaceParse loads weights/ParseNet-latest.pth,
+          // RealESRNet weights/realesrnet_x<scale>.pth); no checksums or sizes are published.
+          // ParseNet-latest.pth is a plain state dict of ParseNet(512, 512, 32, 64, 19, bn,
+          // LeakyReLU, ch_range [32, 256]); facexlib's parsing_parsenet.pth has the same layout.
+          model(
+              "ParseNet-latest",
+              Kind.FACE_PARSER,
+              "ParseNet face parser whose parsing masks the pasting of restored faces",
+              GPEN_BASE + "ParseNet-latest.pth",
+              "ParseNet-latest.pth",
+              -1,
+              null,
+              null),
+          // RRDBNet(3, 3, num_feat 32, num_block 23, num_grow_ch 32, scale s) under 'params_ema'.
+          model(
+              "realesrnet_x1",
+              Kind.SUPER_RESOLUTION,
+              "Real-ESRNet x1 background enhancement (same size) for the in-the-wild pipeline",
+              GPEN_BASE + "realesrnet_x1.pth",
+              "realesrnet_x1.pth",
+              -1,
+              null,
+              null),
+          model(
+              "realesrnet_x2",
+              Kind.SUPER_RESOLUTION,
+              "Real-ESRNet x2 background super-resolution (the reference demo's default --sr_scale)",
+              GPEN_BASE + "realesrnet_x2.pth",
+              "realesrnet_x2.pth",
+              -1,
+              null,
+              null),
+          model(
+              "realesrnet_x4",
+              Kind.SUPER_RESOLUTION,
+              "Real-ESRNet x4 background super-resolution for the in-the-wild pipeline",
+              GPEN_BASE + "realesrnet_x4.pth",
+              "realesrnet_x4.pth",
+              -1,
+              null,
+              null),
           // Linked from the GPEN README (training's identity loss loads weights/model_ir_se50.pth).
           // Hugging Face copies of model_ir_se50.pth (e.g. adirik/stylemc-demo, 175 MB) show sha256
           // a035c768259b98ab1ce0e646312f48b9e1e218197a0f80ac6765e88f8b6ddf28, as does facexlib's

@@ -39,6 +39,8 @@ public record ModelInfo(
     GENERATOR("generator"),
     DISCRIMINATOR("discriminator"),
     FACE_DETECTOR("face-detector"),
+    FACE_PARSER("face-parser"),
+    SUPER_RESOLUTION("super-resolution"),
     IDENTITY("identity"),
     FID("fid"),
     LPIPS("lpips"),

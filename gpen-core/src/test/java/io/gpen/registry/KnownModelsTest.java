@@ -36,6 +36,10 @@ class KnownModelsTest {
             "RetinaFace-R50",
             "RetinaFace-MobileNet0.25",
             "YuNet",
+            "ParseNet-latest",
+            "realesrnet_x1",
+            "realesrnet_x2",
+            "realesrnet_x4",
             "ArcFace-IR-SE50",
             "FID-InceptionV3",
             "LPIPS-Alex-v0.1",
@@ -47,6 +51,26 @@ class KnownModelsTest {
     // torchvision and pytorch-fid put the leading SHA-256 digits in the file name
     assertTrue(reg.require("AlexNet-torchvision").sha256().orElseThrow().startsWith("7be5be79"));
     assertEquals("6726825d", reg.require("FID-InceptionV3").sha256().orElseThrow());
+  }
+
+  /** The in-the-wild networks, at the official GPEN links, with no checksum (none is published). */
+  @Test
+  void parserAndSuperResolutionAreTheOfficialFiles() {
+    ModelInfo parser = reg.require("ParseNet-latest");
+    assertEquals(Kind.FACE_PARSER, parser.kind());
+    assertEquals("https://public-vigen-video.oss-cn-shanghai.aliyuncs.com/robin/models/ParseNet-latest.pth",
+        parser.url().toString());
+    assertTrue(parser.sha256().isEmpty());
+    for (int s : new int[] {1, 2, 4}) {
+      ModelInfo sr = reg.require("realesrnet_x" + s);
+      assertEquals(Kind.SUPER_RESOLUTION, sr.kind());
+      assertEquals("super-resolution", sr.kind().label());
+      assertEquals("realesrnet_x" + s + ".pth", sr.fileName());
+      assertEquals("https://public-vigen-video.oss-cn-shanghai.aliyuncs.com/robin/models/realesrnet_x" + s + ".pth",
+          sr.url().toString());
+      assertTrue(sr.sha256().isEmpty());
+      assertTrue(sr.gpen().isEmpty());
+    }
   }
 
   /** The project's own copies of two detectors must be the files the registry would download. */
