@@ -32,9 +32,13 @@ import org.bytedeco.pytorch.Tensor;
  * }
  * }</pre>
  *
- * <p>Pre- and post-processing are the reference's: bilinear resize to the model size, RGB in
- * [-1,1], output clipped and truncated to 8 bits. Faces go through the model in batches; the
- * forward pass runs without gradient tracking on the inference fast path.
+ * <p>Pre- and post-processing are the reference's: bilinear resize to the model's input size, RGB
+ * in [-1,1], output clipped and truncated to 8 bits. The output has the model's output size, which
+ * is larger than the input size for a {@code FullGenerator_SR} ({@link #inputSize()},
+ * {@link #size()}); such a model's decoder layers finer than its input draw random noise, as the
+ * reference's do, so its results vary from call to call unless libtorch's generator is seeded.
+ * Faces go through the model in batches; the forward pass runs without gradient tracking on the
+ * inference fast path.
  *
  * <p>One restorer may be shared by several threads: batches run one at a time (each forward pass
  * already uses every core), so concurrent calls wait for each other rather than compete for the
@@ -87,9 +91,17 @@ public final class Restorer implements FaceRestorer {
     return Optional.of(config);
   }
 
-  /** The input and output side length in pixels. */
+  /** The side length in pixels of the restored faces, the model's output. */
   @Override
   public int size() {
+    return config.outSize();
+  }
+
+  /**
+   * The side length in pixels the faces are resized to for the model, its input: {@link #size()}
+   * except for a model whose output is larger ({@code FullGenerator_SR}).
+   */
+  public int inputSize() {
     return config.size();
   }
 
@@ -113,11 +125,14 @@ public final class Restorer implements FaceRestorer {
     if (closed) {
       throw new IllegalStateException("the restorer is closed");
     }
-    int s = size();
+    int s = inputSize();
+    int o = size();
     int per = 3 * s * s;
+    int perOut = 3 * o * o;
     int n = faces.size();
-    if (batchBuffer.length < n * per) {
-      batchBuffer = new float[n * per];
+    // one buffer holds the input batch, then the output batch
+    if (batchBuffer.length < n * Math.max(per, perOut)) {
+      batchBuffer = new float[n * Math.max(per, perOut)];
     }
     for (int i = 0; i < n; i++) {
       ModelIo.toModelInput(faces.get(i), s, batchBuffer, i * per);
@@ -139,7 +154,7 @@ public final class Restorer implements FaceRestorer {
     }
     List<Mat> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      out.add(ModelIo.fromModelOutput(batchBuffer, i * per, s));
+      out.add(ModelIo.fromModelOutput(batchBuffer, i * perOut, o));
     }
     return out;
   }
@@ -189,7 +204,19 @@ public final class Restorer implements FaceRestorer {
 
     /** Architecture settings; those left null are read from the checkpoint's tensor shapes. */
     public Builder architecture(Integer size, Integer channelMultiplier, Double narrow) {
-      this.overrides = new ModelFiles.Overrides(size, channelMultiplier, narrow);
+      return architecture(size, channelMultiplier, narrow, null);
+    }
+
+    /**
+     * Architecture settings with the output side, for a {@code FullGenerator_SR} checkpoint whose
+     * shapes should be checked against given sides (see {@link ModelFiles.Overrides}); those left
+     * null are read from the checkpoint's tensor shapes.
+     *
+     * @param size the input side ({@code --size})
+     * @param outSize the output side ({@code --out_size}); null: the checkpoint's
+     */
+    public Builder architecture(Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
+      this.overrides = new ModelFiles.Overrides(size, channelMultiplier, narrow, outSize);
       return this;
     }
 

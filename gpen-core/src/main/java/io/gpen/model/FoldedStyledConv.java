@@ -4,7 +4,7 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * A {@link StyledConv} of a {@link GeneratorPlan}: a modulated, demodulated convolution (transposed
- * and blurred when upsampling), its encoder feature injected as noise, leaky ReLU.
+ * and blurred when upsampling), its encoder feature (or drawn noise) injected as noise, leaky ReLU.
  *
  * <p>For sample b with styles s = styles[b, styleOffset : styleOffset + in], the convolution's
  * weight is {@code W·s[i]·d[o]} with {@code d[o] = 1/√(Σ_i s[i]²·norms[i,o] + DEMODULATION_EPS)}
@@ -23,7 +23,9 @@ import org.bytedeco.pytorch.Tensor;
  * @param bias [1,out,1,1], the fused leaky ReLU's bias of the convolution's channels, times √2
  * @param noiseBias [1,out,1,1], that of the noise channels, times √2; null when the noise is added
  * @param noiseWeight the noise injection's weight times √2
- * @param noiseStage the encoder stage whose output is the noise
+ * @param noiseStage the encoder stage whose output is the noise, or −1 for a layer finer than the
+ *     encoder's input, whose noise is drawn from N(0,1) in the layer's shape [B,out,H,W] on each
+ *     pass ({@link #drawsNoise()})
  */
 public record FoldedStyledConv(
     int styleOffset,
@@ -40,6 +42,11 @@ public record FoldedStyledConv(
     Tensor noiseBias,
     double noiseWeight,
     int noiseStage) {
+
+  /** Whether the noise is random rather than an encoder feature (the reference's {@code None}). */
+  public boolean drawsNoise() {
+    return noiseStage == FullGenerator.DRAWN_NOISE;
+  }
 
   /** Whether the noise is concatenated to the convolution's channels rather than added. */
   public boolean concatenatesNoise() {

@@ -14,6 +14,15 @@ import org.bytedeco.pytorch.Tensor;
  * resolution and, through {@code final_linear}, into a latent code; the StyleGAN2 decoder
  * ({@code generator}) synthesises the restored face from that code with the encoder features
  * injected as noise.
+ *
+ * <p>This is the reference's {@code FullGenerator} and, when the configuration's output is larger
+ * than its input ({@link GpenConfig#isSuperResolution()}), its {@code FullGenerator_SR}: the encoder
+ * works at {@link GpenConfig#size()} and the decoder at {@link GpenConfig#outSize()}, with the same
+ * state-dict names. The decoder's layers finer than the encoder's input have no encoder feature:
+ * the reference passes them {@code None}, so their {@link NoiseInjection} draws fresh N(0,1) noise
+ * of the layer's shape on every forward pass, from libtorch's default generator (seed it with
+ * {@code torch.manual_seed} for repeatable results). With equal sizes there are no such layers and
+ * the two reference classes compute the same function.
  */
 public final class FullGenerator extends Module {
   private final GpenConfig config;
@@ -21,7 +30,10 @@ public final class FullGenerator extends Module {
   private final List<Sequential> encoder = new ArrayList<>();
   private final Sequential finalLinear;
 
-  /** Output of a forward pass: the image [B,3,S,S] and the W+ latents [B, n_latent, style_dim]. */
+  /** {@link #noiseStage} of a decoder layer finer than the input: its noise is drawn, N(0,1). */
+  static final int DRAWN_NOISE = -1;
+
+  /** Output of a forward pass: the image [B,3,O,O] and the W+ latents [B, n_latent, style_dim]. */
   public record Output(Tensor image, Tensor latent) {}
 
   public FullGenerator(GpenConfig config) {
@@ -67,7 +79,10 @@ public final class FullGenerator extends Module {
     return finalLinear;
   }
 
-  /** Restores a batch of faces [B,3,S,S], RGB in [-1,1]; the reference forward pass. */
+  /**
+   * Restores a batch of faces [B,3,S,S], RGB in [-1,1], into [B,3,O,O] (S the input size, O the
+   * output size); the reference forward pass.
+   */
   public Output forward(Tensor x) {
     checkInput(x);
     List<Tensor> features = new ArrayList<>();
@@ -80,7 +95,9 @@ public final class FullGenerator extends Module {
     Tensor latent = generator.latents(z);
     List<Tensor> noise = new ArrayList<>();
     for (int c = 0; c <= generator.convs().size(); c++) {
-      noise.add(features.get(noiseStage(c)));
+      int stage = noiseStage(c);
+      // null: the layer draws random noise, as the reference's None does
+      noise.add(stage == DRAWN_NOISE ? null : features.get(stage));
     }
     Tensor image = generator.synthesis(latent, noise);
     return new Output(image, latent);
@@ -88,12 +105,16 @@ public final class FullGenerator extends Module {
 
   /**
    * The noise schedule: the encoder stage whose output feature is the noise of the decoder's
-   * styled convolution {@code conv} (0 is {@code conv1}, then {@code convs.0}, {@code convs.1}, …).
-   * Each feature serves the two convolutions of its resolution, coarsest first, the 4×4 one only
-   * {@code conv1}: [f4, f8, f8, …, fS, fS].
+   * styled convolution {@code conv} (0 is {@code conv1}, then {@code convs.0}, {@code convs.1}, …),
+   * or {@link #DRAWN_NOISE}. Each feature serves the two convolutions of its resolution, coarsest
+   * first, the 4×4 one only {@code conv1}: [f4, f8, f8, …, fS, fS], followed for an output larger
+   * than the input by a drawn noise for each finer convolution. This is the reference's list:
+   * {@code FullGenerator_SR} puts log2(O/S) {@code None} before the features, doubles every entry,
+   * reverses the list and drops its first element.
    */
   int noiseStage(int conv) {
-    return encoder.size() - 1 - (conv + 1) / 2;
+    int stage = encoder.size() - 1 - (conv + 1) / 2;
+    return stage < 0 ? DRAWN_NOISE : stage;
   }
 
   /** Checks the input shape at the model boundary, with a message a user can act on. */

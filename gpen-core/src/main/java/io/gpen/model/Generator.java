@@ -7,9 +7,10 @@ import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The StyleGAN2 decoder of GPEN: a mapping network ({@code style}), a learned constant, and per
- * resolution an upsampling and a plain styled convolution plus a ToRGB. Each styled convolution
- * receives an encoder feature map as its noise.
+ * The StyleGAN2 decoder of GPEN, at the configuration's output size: a mapping network
+ * ({@code style}), a learned constant, and per resolution an upsampling and a plain styled
+ * convolution plus a ToRGB. Each styled convolution receives an encoder feature map as its noise
+ * (or, finer than the encoder's input, random noise).
  */
 public final class Generator extends Module {
   private final GpenConfig config;
@@ -41,7 +42,7 @@ public final class Generator extends Module {
     convs = registerModule("convs", new ModuleList<>());
     toRgbs = registerModule("to_rgbs", new ModuleList<>());
     int inChannels = c4;
-    for (int i = 3; i <= config.logSize(); i++) {
+    for (int i = 3; i <= config.logOutSize(); i++) {
       int out = config.channels(1 << i);
       convs.add(new StyledConv(inChannels * mult, out, 3, styleDim, true, blur, config.isConcat()));
       convs.add(new StyledConv(out * mult, out, 3, styleDim, false, blur, config.isConcat()));
@@ -86,7 +87,7 @@ public final class Generator extends Module {
   /**
    * Synthesises images from W+ latents.
    *
-   * @param noise 1 + 2·(log2(size) − 2) feature maps, coarsest first; an entry may be null for
+   * @param noise 1 + 2·(log2(outSize) − 2) feature maps, coarsest first; an entry may be null for
    *     random noise
    */
   public Tensor synthesis(Tensor latent, List<Tensor> noise) {

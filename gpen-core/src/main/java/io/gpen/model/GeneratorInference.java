@@ -63,8 +63,10 @@ public final class GeneratorInference implements AutoCloseable {
   }
 
   /**
-   * Restores a batch [B,3,S,S], RGB in [-1,1]; returns a new [B,3,S,S] tensor owned by the
-   * caller's {@link PointerScope} (or the garbage collector where there is none).
+   * Restores a batch [B,3,S,S], RGB in [-1,1]; returns a new [B,3,O,O] tensor (O the output size)
+   * owned by the caller's {@link PointerScope} (or the garbage collector where there is none).
+   * Decoder layers finer than the input draw their noise from libtorch's default generator, in the
+   * reference's order and shapes, so a seed gives the reference forward pass's result.
    *
    * <p>Each layer runs in its own scope and its output is released as soon as the next layer has
    * consumed it, so the memory held at any time is a few activations, not the whole pass.
@@ -81,7 +83,9 @@ public final class GeneratorInference implements AutoCloseable {
       List<Tensor> features = new ArrayList<>();
       int[] readers = new int[plan.encoder().size()];
       for (FoldedStyledConv c : convs) {
-        readers[c.noiseStage()]++;
+        if (!c.drawsNoise()) {
+          readers[c.noiseStage()]++;
+        }
       }
       Tensor skip = null;
       Tensor out = null;
@@ -98,12 +102,13 @@ public final class GeneratorInference implements AutoCloseable {
         for (int c = 0, j = 0; c < convs.size(); c++) {
           FoldedStyledConv layer = convs.get(c);
           Tensor x = out;
-          Tensor noise = features.get(layer.noiseStage());
+          // null: drawn in the layer
+          Tensor noise = layer.drawsNoise() ? null : features.get(layer.noiseStage());
           out = step(() -> styledConv(layer, x == null ? plan.constant().repeat(batch, 1, 1, 1) : x, st, noise));
           if (x != null) {
             buffers.give(x);
           }
-          if (--readers[layer.noiseStage()] == 0) {
+          if (noise != null && --readers[layer.noiseStage()] == 0) {
             noise.releaseReference();
             features.set(layer.noiseStage(), null);
           }
@@ -134,6 +139,32 @@ public final class GeneratorInference implements AutoCloseable {
             f.releaseReference();
           }
         }
+      }
+    }
+  }
+
+  /**
+   * The W+ latents [B, n_latent, style_dim] of a batch [B,3,S,S] as the plan computes them
+   * (encoder, final linear layer, pixel norm, mapping network), without the decoder: what
+   * {@link FullGenerator#forward} returns beside the image. Owned by the caller's scope.
+   */
+  public synchronized Tensor latents(Tensor input) {
+    if (closed) {
+      throw new IllegalStateException("the generator's inference path is closed");
+    }
+    try (InferenceMode mode = new InferenceMode()) {
+      Tensor w = step(() -> {
+        Tensor h = input;
+        for (FoldedEncoderStage stage : plan.encoder()) {
+          h = encoderStage(stage, h);
+        }
+        return mapping(h, input.size(0)).unsqueeze(1).repeat(1, plan.config().nLatent(), 1);
+      });
+      try {
+        // a new handle in the caller's scope, as forward's result
+        return w.alias();
+      } finally {
+        w.releaseReference();
       }
     }
   }
@@ -175,12 +206,17 @@ public final class GeneratorInference implements AutoCloseable {
 
   /** Latent code from the coarsest encoder feature, mapping network, then every layer's style at once. */
   private Tensor styles(Tensor coarsest, long batch) {
+    return affine(mapping(coarsest, batch), plan.styleWeight(), plan.styleBias());
+  }
+
+  /** The latent w [B, style_dim] of the coarsest encoder feature: final linear, pixel norm, mapping. */
+  private Tensor mapping(Tensor coarsest, long batch) {
     Tensor z = linear(plan.finalLinear(), coarsest.contiguous().reshape(batch, -1));
     Tensor w = z.mul(z.pow(s(2)).mean(L(1), true, new ScalarTypeOptional()).add(s(PixelNorm.EPS)).rsqrt());
     for (FoldedLinear l : plan.mapping()) {
       w = linear(l, w);
     }
-    return affine(w, plan.styleWeight(), plan.styleBias());
+    return w;
   }
 
   private static Tensor linear(FoldedLinear l, Tensor x) {
@@ -202,7 +238,11 @@ public final class GeneratorInference implements AutoCloseable {
     return torch.linear(x, weight, some(bias));
   }
 
-  /** A styled convolution into a free decoder buffer: modulated conv, noise injection, activation. */
+  /**
+   * A styled convolution into a free decoder buffer: modulated conv, noise injection, activation.
+   *
+   * @param noise the layer's encoder feature, or null for a layer that draws its noise
+   */
   private Tensor styledConv(FoldedStyledConv layer, Tensor x, Tensor styles, Tensor noise) {
     long batch = x.size(0);
     int in = layer.in();
@@ -236,10 +276,12 @@ public final class GeneratorInference implements AutoCloseable {
     } else {
       torch.add_out(first, layer.bias(), y);
     }
+    // the reference's None: N(0,1) of the convolution's shape, drawn here as NoiseInjection draws it
+    Tensor n = noise != null ? noise : NoiseInjection.draw(y);
     if (concat) {
-      torch.add_out(buf.narrow(1, out, out), layer.noiseBias(), noise, s(layer.noiseWeight()));
+      torch.add_out(buf.narrow(1, out, out), layer.noiseBias(), n, s(layer.noiseWeight()));
     } else {
-      buf.add_(noise, s(layer.noiseWeight()));
+      buf.add_(n, s(layer.noiseWeight()));
     }
     torch.leaky_relu_(buf, s(SLOPE));
     return buf;

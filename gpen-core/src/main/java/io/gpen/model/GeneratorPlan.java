@@ -20,7 +20,8 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
 /**
  * A {@link FullGenerator} compiled for inference: its layers in execution order with the weights
  * folded, plus the plain facts needed to run them (strides, paddings, FIR filters and their
- * padding, channel counts, which encoder feature each decoder layer takes as noise). The fast path
+ * padding, channel counts, which encoder feature each decoder layer takes as noise or that it
+ * draws its noise, as a {@code FullGenerator_SR}'s layers finer than its input do). The fast path
  * ({@link GeneratorInference}) executes it and the ONNX writer emits it, so both compute the same
  * function, {@link FullGenerator#forward}'s image, from the same numbers.
  *

@@ -41,28 +41,48 @@ public final class ModelFiles {
    */
   public record LoadedGenerator(FullGenerator model, String note) {}
 
-  /** Architecture settings a user may give; null fields are inferred from the checkpoint. */
-  public record Overrides(Integer size, Integer channelMultiplier, Double narrow) {
-    public static final Overrides NONE = new Overrides(null, null, null);
+  /**
+   * Architecture settings a user may give; null fields are inferred from the checkpoint.
+   *
+   * @param size the input side, the encoder's (the command line's {@code --size}, the official
+   *     demo's {@code --in_size})
+   * @param outSize the output side, the decoder's ({@code --out_size}); when null, the checkpoint's
+   *     output side, or {@code size} itself where the checkpoint's model has equal sides (a
+   *     {@code FullGenerator}, as the official {@code FaceGAN} defaults {@code out_size} to
+   *     {@code in_size})
+   */
+  public record Overrides(Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
+    public static final Overrides NONE = new Overrides(null, null, null, null);
+
+    /** Settings of a model whose output side is left to the checkpoint (or equals {@code size}). */
+    public Overrides(Integer size, Integer channelMultiplier, Double narrow) {
+      this(size, channelMultiplier, narrow, null);
+    }
 
     boolean isEmpty() {
-      return size == null && channelMultiplier == null && narrow == null;
+      return size == null && channelMultiplier == null && narrow == null && outSize == null;
     }
 
     GpenConfig applyTo(GpenConfig c) {
+      int in = size != null ? size : c.size();
+      int out = outSize != null ? outSize : c.isSuperResolution() ? c.outSize() : in;
       return new GpenConfig(
-          size != null ? size : c.size(),
+          in,
           c.styleDim(),
           c.nMlp(),
           channelMultiplier != null ? channelMultiplier : c.channelMultiplier(),
           narrow != null ? narrow : c.narrow(),
-          c.isConcat());
+          c.isConcat(),
+          out);
     }
 
     String describe() {
       StringBuilder sb = new StringBuilder();
       if (size != null) {
         sb.append(" size=").append(size);
+      }
+      if (outSize != null) {
+        sb.append(" out_size=").append(outSize);
       }
       if (channelMultiplier != null) {
         sb.append(" mul=").append(channelMultiplier);
@@ -111,7 +131,8 @@ public final class ModelFiles {
           throw e;
         }
         // let the strict load below say precisely what does not fit
-        config = GpenConfig.of(given.size(), given.channelMultiplier(), given.narrow());
+        int out = given.outSize() != null ? given.outSize() : given.size();
+        config = GpenConfig.of(given.size(), out, given.channelMultiplier(), given.narrow());
         how = "given";
       }
     }
@@ -128,9 +149,11 @@ public final class ModelFiles {
   }
 
   /**
-   * The architecture of a GPEN generator state dict, from its tensor shapes: size from the number
-   * of encoder stages, narrow from the 4×4 width, channel multiplier from the finest width, style
-   * width and mapping depth from the mapping network, concatenation from the first ToRGB's width.
+   * The architecture of a GPEN generator state dict, from its tensor shapes: the input size from
+   * the number of encoder stages, the output size from the number of decoder resolutions (larger
+   * for a {@code FullGenerator_SR}), narrow from the 4×4 width, channel multiplier from the
+   * decoder's finest width, style width and mapping depth from the mapping network, concatenation
+   * from the first ToRGB's width.
    */
   public static GpenConfig inferConfig(StateDict sd) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -158,22 +181,35 @@ public final class ModelFiles {
       stages++;
     }
     int size = 1 << (stages + 1);
+    // one ToRGB per decoder resolution above 4×4
+    int resolutions = 0;
+    while (shapes.containsKey("generator.to_rgbs." + resolutions + ".conv.weight")) {
+      resolutions++;
+    }
+    int outSize = 1 << (resolutions + 2);
+    long[] finest = shapes.get("generator.to_rgbs." + (resolutions - 1) + ".conv.weight");
     int c4 = (int) constant[1];
     double narrow = c4 / 512.0;
     try {
-      double perMultiplier = Channels.at(size, 1, 1) * narrow;
-      int mul = (int) Math.max(1, Math.round(ecd0[0] / perMultiplier));
+      boolean isConcat = rgb1[2] == 2L * c4;
+      if (finest == null || finest.length != 5) {
+        throw new IllegalArgumentException("no decoder resolution above 4x4");
+      }
+      // the finest ToRGB reads the finest features, doubled by concatenation; an input of 32 px
+      // or less has no width that depends on the multiplier, the decoder's 64 px and up always do
+      long finestWidth = finest[2] / (isConcat ? 2 : 1);
+      double perMultiplier = Channels.at(outSize, 1, 1) * narrow;
+      int mul = (int) Math.max(1, Math.round(finestWidth / perMultiplier));
       int styleDim = (int) fin[0];
       int nMlp = 0;
       while (shapes.containsKey("generator.style." + (nMlp + 1) + ".weight")) {
         nMlp++;
       }
-      boolean isConcat = rgb1[2] == 2L * c4;
-      return new GpenConfig(size, styleDim, nMlp, mul, narrow, isConcat);
+      return new GpenConfig(size, styleDim, nMlp, mul, narrow, isConcat, outSize);
     } catch (RuntimeException e) {
       throw new GpenException(
           what + ": cannot infer the GPEN architecture from the tensor shapes (" + e.getMessage()
-              + "); give --size, --mul and --narrow");
+              + "); give --size, --mul and --narrow (and --out_size for an output larger than the input)");
     }
   }
 

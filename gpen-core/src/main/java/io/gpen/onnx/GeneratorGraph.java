@@ -28,9 +28,15 @@ import org.bytedeco.pytorch.Tensor;
  * one Gemm. The learned constant is not repeated over the batch: multiplying it ([1,C,4,4]) by the
  * styles ([N,C,1,1]) broadcasts.
  *
+ * <p>The input is [N,3,S,S] and the output [N,3,O,O] (larger for a {@code FullGenerator_SR}). The
+ * decoder layers finer than the input draw N(0,1) noise on every run, as the reference's do, with
+ * RandomNormalLike of the convolution's output (ONNX Runtime's generator: other numbers than
+ * libtorch's); or, built with {@code noiseInputs}, take it from graph inputs named
+ * {@code <layer>.noise} ([N,C,H,W], e.g. {@code generator.convs.6.noise}), to feed chosen noise.
+ *
  * <p>Operators (opset 17): Conv (grouped for the FIR blurs), ConvTranspose (the stride-2 upsampling
  * convolutions, grouped for the RGB skip), Gemm, MatMul, LeakyRelu, Mul, Add, Div, Sqrt, Reciprocal,
- * ReduceMean, Slice, Unsqueeze, Concat, Flatten.
+ * ReduceMean, Slice, Unsqueeze, Concat, Flatten, and RandomNormalLike for drawn noise.
  */
 final class GeneratorGraph {
   /** The graph's output value. */
@@ -39,19 +45,35 @@ final class GeneratorGraph {
   private static final float SLOPE = (float) FusedLeakyRelu.NEGATIVE_SLOPE;
   private static final long[] AXES_HW = {2, 3};
 
-  private final OnnxGraph graph = new OnnxGraph();
-  private String styles;
+  /** Suffix of the name of a noise input: the layer's name, then this. */
+  static final String NOISE_INPUT_SUFFIX = ".noise";
 
-  private GeneratorGraph() {}
+  private final OnnxGraph graph = new OnnxGraph();
+  private final boolean noiseInputs;
+  private String styles;
+  private long batch;
+
+  private GeneratorGraph(boolean noiseInputs) {
+    this.noiseInputs = noiseInputs;
+  }
 
   /**
-   * The graph of {@code model}'s current weights.
+   * The graph of {@code model}'s current weights; layers without an encoder feature draw their
+   * noise in the graph.
    *
    * @param inputName name of the image input
    * @param batch the batch dimension, or -1 for a symbolic (any) batch size
    */
   static OnnxGraph build(FullGenerator model, String inputName, long batch) {
-    GeneratorGraph b = new GeneratorGraph();
+    return build(model, inputName, batch, false);
+  }
+
+  /**
+   * As {@link #build(FullGenerator, String, long)}; with {@code noiseInputs}, the noise of layers
+   * without an encoder feature is a graph input named {@code <layer>.noise} instead.
+   */
+  static OnnxGraph build(FullGenerator model, String inputName, long batch, boolean noiseInputs) {
+    GeneratorGraph b = new GeneratorGraph(noiseInputs);
     try (PointerScope scope = new PointerScope();
         InferenceMode mode = new InferenceMode();
         GeneratorPlan plan = new GeneratorPlan(model)) {
@@ -61,6 +83,7 @@ final class GeneratorGraph {
   }
 
   private void translate(GeneratorPlan plan, String inputName, long batch) {
+    this.batch = batch;
     int size = plan.config().size();
     String x = graph.input(inputName, batch, 3, size, size);
     List<String> features = new ArrayList<>();
@@ -86,7 +109,7 @@ final class GeneratorGraph {
     for (int c = 0, j = 0; c < convs.size(); c++) {
       FoldedStyledConv conv = convs.get(c);
       String convName = c == 0 ? "generator.conv1" : "generator.convs." + (c - 1);
-      out = styledConv(convName, out, conv, features.get(conv.noiseStage()));
+      out = styledConv(convName, out, conv, conv.drawsNoise() ? null : features.get(conv.noiseStage()));
       // a ToRGB follows conv1 and the second convolution of every higher resolution
       if (c % 2 == 0) {
         String rgbName = j == 0 ? "generator.to_rgb1" : "generator.to_rgbs." + (j - 1);
@@ -94,7 +117,8 @@ final class GeneratorGraph {
         skip = toRgb(rgbName, out, rgbs.get(j++), skip, outputName);
       }
     }
-    graph.output(skip, batch, 3, size, size);
+    int outSize = plan.config().outSize();
+    graph.output(skip, batch, 3, outSize, outSize);
   }
 
   /** [blur →] conv with scale, √2 and bias folded → leaky ReLU. */
@@ -173,7 +197,11 @@ final class GeneratorGraph {
     return graph.op("Unsqueeze", name, new String[] {x, graph.ints(AXES_HW)});
   }
 
-  /** A StyledConv: modulated (transposed) conv with demodulation, noise injection, activation. */
+  /**
+   * A StyledConv: modulated (transposed) conv with demodulation, noise injection, activation.
+   *
+   * @param noise the encoder feature, or null for a layer whose noise is drawn (or a graph input)
+   */
   private String styledConv(String name, String x, FoldedStyledConv c, String noise) {
     int in = c.in();
     int out = c.out();
@@ -205,6 +233,15 @@ final class GeneratorGraph {
     String demod = graph.op("Reciprocal", name + ".demod", new String[] {root});
     y = graph.op("Mul", name + ".demodulate", new String[] {y, unsqueezeHw(name + ".demod4", demod)});
 
+    if (noise == null) {
+      if (noiseInputs) {
+        long res = (long) c.inputSize() * c.up();
+        noise = graph.input(name + NOISE_INPUT_SUFFIX, batch, out, res, res);
+      } else {
+        // N(0,1) of the convolution output's shape [N,out,H,W], as the reference's NoiseInjection
+        noise = graph.op("RandomNormalLike", name + ".draw_noise", new String[] {y});
+      }
+    }
     String scaledNoise = graph.op("Mul", name + ".noise", new String[] {noise, graph.scalar((float) c.noiseWeight())});
     String b = graph.weight(name + ".bias", floats(c.bias()), out, 1, 1);
     String h;

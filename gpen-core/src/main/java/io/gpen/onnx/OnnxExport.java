@@ -26,8 +26,10 @@ import java.util.Map;
  * Exports a GPEN generator as an ONNX model that ONNX Runtime (or any ONNX runtime supporting
  * operator set 17) runs without the project: {@code model.onnx}, whose input {@value #INPUT_NAME}
  * is a batch of faces [N,3,S,S], RGB in [-1,1], float32, and whose output {@code output} is the
- * restored batch in the same form; and {@code model.json}, which records the architecture, the
- * source checkpoint with its SHA-256, and the SHA-256 of the ONNX file.
+ * restored batch in the same form, [N,3,O,O] (O = S except for a {@code FullGenerator_SR}, whose
+ * finer decoder layers draw random noise in the graph, as the reference's do); and
+ * {@code model.json}, which records the architecture, the source checkpoint with its SHA-256, and
+ * the SHA-256 of the ONNX file.
  *
  * <p>The graph is built from the model's module tree (see {@link GeneratorGraph}) and written as
  * protobuf by the project itself; weights are initializers inside the file. Both files are written
@@ -88,13 +90,23 @@ public final class OnnxExport {
 
   /** As {@link #writeModel(FullGenerator, Path, int)} with another name for the input. */
   static String writeModel(FullGenerator model, Path file, String inputName, int fixedBatch) {
+    return writeModel(model, file, inputName, fixedBatch, false);
+  }
+
+  /**
+   * As {@link #writeModel(FullGenerator, Path, String, int)}; with {@code noiseInputs} the noise
+   * of decoder layers finer than the input is read from graph inputs ({@code <layer>.noise},
+   * [N,C,H,W]) instead of drawn, so that a test can give the noise libtorch drew.
+   */
+  static String writeModel(FullGenerator model, Path file, String inputName, int fixedBatch, boolean noiseInputs) {
     GpenConfig c = model.config();
-    OnnxGraph graph = GeneratorGraph.build(model, inputName, fixedBatch == 0 ? -1 : fixedBatch);
+    OnnxGraph graph = GeneratorGraph.build(model, inputName, fixedBatch == 0 ? -1 : fixedBatch, noiseInputs);
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", INFO_FORMAT);
     meta.putAll(c.toMetadata());
     String doc = "GPEN " + c.describe() + ": input " + inputName + " [N,3," + c.size() + "," + c.size()
-        + "] RGB in [-1,1]; output " + OUTPUT_NAME + " the restored faces, same form";
+        + "] RGB in [-1,1]; output " + OUTPUT_NAME + " the restored faces, "
+        + (c.isSuperResolution() ? "[N,3," + c.outSize() + "," + c.outSize() + "]" : "same form");
     ProtoMessage proto = graph.model("GPEN", producerVersion(), doc, meta);
     long size = proto.serializedSize();
     if (size > PROTOBUF_LIMIT) {
@@ -118,6 +130,9 @@ public final class OnnxExport {
     json.put("sha256", sha256);
     json.put("bytes", bytes);
     json.put("size", c.size());
+    if (c.isSuperResolution()) {
+      json.put("out_size", c.outSize());
+    }
     json.put("channel_multiplier", c.channelMultiplier());
     json.put("narrow", c.narrow());
     json.put("style_dim", c.styleDim());
@@ -125,7 +140,7 @@ public final class OnnxExport {
     json.put("isconcat", c.isConcat());
     Object batch = fixedBatch == 0 ? "N" : fixedBatch;
     json.put("input", io(INPUT_NAME, batch, c.size()));
-    json.put("output", io(OUTPUT_NAME, batch, c.size()));
+    json.put("output", io(OUTPUT_NAME, batch, c.outSize()));
     json.put("opset", Onnx.OPSET);
     json.put("producer", "gpen-java " + producerVersion());
     if (source != null) {

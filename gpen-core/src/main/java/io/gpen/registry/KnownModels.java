@@ -25,6 +25,16 @@ final class KnownModels {
   private static final String GPEN_BASE =
       "https://public-vigen-video.oss-cn-shanghai.aliyuncs.com/robin/models/";
 
+  // GPEN-BFR-1024 and -2048 (README of yangxy/GPEN, news of 2023-02-15: "download them via
+  // ModelScope2", the model damo/cv_gpen_image-portrait-enhancement-hires; "pytorch_model.pt,
+  // pytorch_model-2048.pt are respectively the 1024 and 2048 versions"). ModelScope lists the
+  // model now under the iic/ namespace; this is its per-file download link (resolve/<revision>/
+  // <file>), which download lists of other projects use for these two files. ModelScope's file
+  // list carries a SHA-256 per file, but it was not readable when this list was written: checksum
+  // not published here, so none is enforced.
+  private static final String MODELSCOPE_HIRES =
+      "https://www.modelscope.cn/models/iic/cv_gpen_image-portrait-enhancement-hires/resolve/master/";
+
   static final List<ModelInfo> ALL =
       List.of(
           // Settings from demo.py/README (gpen-reference.md §1.6): 256 uses cm 1, narrow 0.5.
@@ -49,6 +59,69 @@ final class KnownModels {
               GPEN_BASE + "GPEN-BFR-512.pth",
               "GPEN-BFR-512.pth",
               284_085_738L,
+              null,
+              new GpenConfig(512, 2, 1.0)),
+          // Settings: ModelScope's pipeline (image_portrait_enhancement_pipeline.py) builds
+          // FullGenerator(1024, 512, 8, 2, narrow=1) for the hires model and loads this file
+          // strictly: input and output 1024, cm 2, narrow 1. Checksum not published (above).
+          model(
+              "GPEN-BFR-1024",
+              Kind.GENERATOR,
+              "GPEN face restoration generator for 1024x1024 faces (ModelScope hires model)",
+              MODELSCOPE_HIRES + "pytorch_model.pt",
+              "GPEN-BFR-1024.pt",
+              -1,
+              null,
+              new GpenConfig(1024, 2, 1.0)),
+          // Settings: the official run.sh runs it as "--model GPEN-BFR-2048 --in_size 2048
+          // --channel_multiplier 2 --narrow 1 --alpha 0.8" (no --out_size, which demo.py does not
+          // pass on anyway): a FullGenerator, input and output 2048. Checksum not published.
+          model(
+              "GPEN-BFR-2048",
+              Kind.GENERATOR,
+              "GPEN face restoration generator for 2048x2048 faces, for selfies (ModelScope hires"
+                  + " model)",
+              MODELSCOPE_HIRES + "pytorch_model-2048.pt",
+              "GPEN-BFR-2048.pt",
+              -1,
+              null,
+              new GpenConfig(2048, 2, 1.0)),
+          // Settings: README "demo.py --task FaceColorization --model GPEN-Colorization-1024
+          // --in_size 1024"; FaceColorization defaults out_size 1024, channel_multiplier 2,
+          // narrow 1 (demo.py passes neither). Its input is a grey face as 3-channel BGR. Checksum
+          // not published (the README links, above).
+          model(
+              "GPEN-Colorization-1024",
+              Kind.GENERATOR,
+              "GPEN face colorization generator for 1024x1024 grey faces",
+              GPEN_BASE + "GPEN-Colorization-1024.pth",
+              "GPEN-Colorization-1024.pth",
+              -1,
+              null,
+              new GpenConfig(1024, 2, 1.0)),
+          // Settings: README "--task FaceInpainting --model GPEN-Inpainting-1024 --in_size 1024";
+          // FaceInpainting defaults out_size 1024, cm 2, narrow 1. Checksum not published.
+          model(
+              "GPEN-Inpainting-1024",
+              Kind.GENERATOR,
+              "GPEN face inpainting generator for 1024x1024 faces with missing (white) regions",
+              GPEN_BASE + "GPEN-Inpainting-1024.pth",
+              "GPEN-Inpainting-1024.pth",
+              -1,
+              null,
+              new GpenConfig(1024, 2, 1.0)),
+          // Settings: README "--task Segmentation2Face --model GPEN-Seg2face-512 --in_size 512";
+          // Segmentation2Face defaults cm 2, narrow 1, and demo.py passes is_norm=False: the
+          // model takes its input in [0,1] and gives its output in [0,1], not GPEN's usual
+          // [-1,1]. Checksum not published.
+          model(
+              "GPEN-Seg2face-512",
+              Kind.GENERATOR,
+              "GPEN generator drawing 512x512 faces from segmentation maps (input and output in"
+                  + " [0,1], not [-1,1])",
+              GPEN_BASE + "GPEN-Seg2face-512.pth",
+              "GPEN-Seg2face-512.pth",
+              -1,
               null,
               new GpenConfig(512, 2, 1.0)),
           // The discriminators' channel multiplier/narrow differ from their generators' (GPEN

@@ -48,6 +48,66 @@ class ModelFilesTest {
   }
 
   @Test
+  void savedSuperResolutionGeneratorLoadsBackWithBothSizes() {
+    torch.manual_seed(5);
+    GpenConfig config = GpenConfig.of(32, 64, 1, 0.25);
+    Path file = dir.resolve("sr.safetensors");
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard();
+        FullGenerator g = new FullGenerator(config)) {
+      FastPathTest.perturb(g);
+      ModelFiles.saveGenerator(g, file);
+      Map<String, String> meta = Checkpoints.read(file).metadata();
+      assertEquals("32", meta.get("size"));
+      assertEquals("64", meta.get("out_size"));
+      ModelFiles.LoadedGenerator loaded = ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE);
+      try (FullGenerator back = loaded.model()) {
+        assertEquals(config, back.config());
+        assertTrue(loaded.note().contains("GPEN size=32 out_size=64 mul=1 narrow=0.25 (settings from the file's metadata)"),
+            loaded.note());
+        Tensor x = torch.rand(2, 3, 32, 32);
+        torch.manual_seed(8);
+        Tensor a = g.forward(x).image();
+        torch.manual_seed(8);
+        assertEquals(0.0, Tensors.maxAbsDiff(a, back.forward(x).image()));
+      }
+    }
+  }
+
+  @Test
+  void metadataRoundTripsAndOlderFilesMeanEqualSizes() {
+    GpenConfig sr = new GpenConfig(128, 256, 4, 2, 0.5, false, 512);
+    assertEquals(sr, GpenConfig.fromMetadata(sr.toMetadata()));
+    GpenConfig plain = GpenConfig.of(256, 1, 0.5);
+    assertTrue(!plain.toMetadata().containsKey("out_size"));
+    assertEquals(plain, GpenConfig.fromMetadata(plain.toMetadata()));
+    assertEquals(plain, GpenConfig.fromMetadata(Map.of("size", "256", "channel_multiplier", "1", "narrow", "0.5")));
+    assertEquals("size=128 out_size=512 mul=2 narrow=0.5 isconcat=false style_dim=256 n_mlp=4", sr.describe());
+  }
+
+  @Test
+  void outputSizeCanBeGivenOrLeftToTheCheckpoint() {
+    Path golden = SharedData.require("golden/gpen_sr32to64.pth");
+    ModelFiles.LoadedGenerator given = ModelFiles.loadGenerator(golden, null, new ModelFiles.Overrides(32, null, null, 64));
+    try (FullGenerator g = given.model()) {
+      assertEquals(GpenConfig.of(32, 64, 1, 0.25), g.config());
+      assertTrue(given.note().contains("(given size=32 out_size=64, the rest inferred)"), given.note());
+    }
+    // the size alone keeps the checkpoint's larger output
+    try (FullGenerator g = ModelFiles.loadGenerator(golden, null, new ModelFiles.Overrides(32, null, null)).model()) {
+      assertEquals(64, g.config().outSize());
+    }
+    GpenException e = assertThrows(GpenException.class,
+        () -> ModelFiles.loadGenerator(golden, null, new ModelFiles.Overrides(null, null, null, 128)));
+    assertTrue(e.getMessage().contains("generator.convs.8"), e.getMessage());
+    // a plain checkpoint with a size alone stays plain: its output side follows the size
+    Path plain = SharedData.require("golden/gpen64.pth");
+    GpenException p = assertThrows(GpenException.class,
+        () -> ModelFiles.loadGenerator(plain, null, new ModelFiles.Overrides(128, null, null)));
+    assertTrue(p.getMessage().contains("GPEN size=128 mul=1"), p.getMessage());
+  }
+
+  @Test
   void savedDiscriminatorLoadsBack() {
     torch.manual_seed(4);
     Path file = dir.resolve("d.safetensors");

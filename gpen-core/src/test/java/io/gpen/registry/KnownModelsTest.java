@@ -19,6 +19,14 @@ class KnownModelsTest {
   void generatorConfigsCanBeLookedUpByName() {
     assertEquals(new GpenConfig(256, 1, 0.5), reg.require("GPEN-BFR-256").gpen().orElseThrow());
     assertEquals(new GpenConfig(512, 2, 1.0), reg.require("gpen-bfr-512").gpen().orElseThrow());
+    // every released model is a FullGenerator (input and output of one size), cm 2, narrow 1:
+    // the ModelScope pipeline (1024), run.sh (2048), the README commands and the task classes'
+    // defaults (colorization, inpainting, seg2face)
+    assertEquals(new GpenConfig(1024, 2, 1.0), reg.require("GPEN-BFR-1024").gpen().orElseThrow());
+    assertEquals(new GpenConfig(2048, 2, 1.0), reg.require("GPEN-BFR-2048").gpen().orElseThrow());
+    assertEquals(new GpenConfig(1024, 2, 1.0), reg.require("GPEN-Colorization-1024").gpen().orElseThrow());
+    assertEquals(new GpenConfig(1024, 2, 1.0), reg.require("GPEN-Inpainting-1024").gpen().orElseThrow());
+    assertEquals(new GpenConfig(512, 2, 1.0), reg.require("GPEN-Seg2face-512").gpen().orElseThrow());
     for (ModelInfo m : reg.all()) {
       assertEquals(m.kind() == Kind.GENERATOR, m.gpen().isPresent(), m.name());
     }
@@ -31,6 +39,11 @@ class KnownModelsTest {
         List.of(
             "GPEN-BFR-256",
             "GPEN-BFR-512",
+            "GPEN-BFR-1024",
+            "GPEN-BFR-2048",
+            "GPEN-Colorization-1024",
+            "GPEN-Inpainting-1024",
+            "GPEN-Seg2face-512",
             "GPEN-BFR-256-D",
             "GPEN-BFR-512-D",
             "RetinaFace-R50",
@@ -71,6 +84,26 @@ class KnownModelsTest {
       assertTrue(sr.sha256().isEmpty());
       assertTrue(sr.gpen().isEmpty());
     }
+  }
+
+  @Test
+  void largeAndTaskModelsComeFromTheirOfficialHostsWithoutPublishedChecksums() {
+    String hires = "https://www.modelscope.cn/models/iic/cv_gpen_image-portrait-enhancement-hires/resolve/master/";
+    assertEquals(hires + "pytorch_model.pt", reg.require("GPEN-BFR-1024").url().toString());
+    assertEquals(hires + "pytorch_model-2048.pt", reg.require("GPEN-BFR-2048").url().toString());
+    String robin = "https://public-vigen-video.oss-cn-shanghai.aliyuncs.com/robin/models/";
+    for (String name : List.of("GPEN-Colorization-1024", "GPEN-Inpainting-1024", "GPEN-Seg2face-512")) {
+      ModelInfo m = reg.require(name);
+      assertEquals(robin + name + ".pth", m.url().toString());
+      assertEquals(name + ".pth", m.fileName());
+    }
+    for (String name : List.of("GPEN-BFR-1024", "GPEN-BFR-2048", "GPEN-Colorization-1024",
+        "GPEN-Inpainting-1024", "GPEN-Seg2face-512")) {
+      ModelInfo m = reg.require(name);
+      assertEquals(Kind.GENERATOR, m.kind(), name);
+      assertTrue(m.sha256().isEmpty(), name);
+    }
+    assertTrue(reg.require("GPEN-Seg2face-512").description().contains("[0,1]"));
   }
 
   /** The project's own copies of two detectors must be the files the registry would download. */
