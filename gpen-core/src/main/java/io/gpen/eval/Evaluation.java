@@ -3,7 +3,7 @@ package io.gpen.eval;
 import io.gpen.metrics.FeatureStatistics;
 import io.gpen.metrics.MetricResult;
 import java.util.Collections;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,13 +11,14 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The outcome of an evaluation: for every {@link Metric}, the result of the degraded inputs and of
- * the restored images, both against the real faces, with the images' names in the order scored.
+ * The outcome of an evaluation: for each of its {@link Metric}s, in report order, the result of the
+ * degraded inputs and of the restored images, both against the real faces, with the images' names
+ * in the order scored and what else the metrics computed ({@link Scorer#byProducts()}).
  */
 public final class Evaluation {
   private final List<String> names;
   private final Map<Metric, Scores> scores;
-  private final FeatureStatistics realStatistics;
+  private final Map<Metric, List<Object>> byProducts;
 
   /**
    * One metric's two columns.
@@ -32,7 +33,7 @@ public final class Evaluation {
     }
 
     /** Both columns skipped with one reason. */
-    static Scores skipped(Metric metric, String reason) {
+    public static Scores skipped(Metric metric, String reason) {
       MetricResult r = MetricResult.skipped(metric.label(), reason);
       return new Scores(r, r);
     }
@@ -44,21 +45,26 @@ public final class Evaluation {
 
   /**
    * @param names the images, in the order their per-image values are given
-   * @param scores a result for every metric
-   * @param realStatistics the FID statistics of the real faces where this evaluation computed them,
-   *     else null
+   * @param scores the result of each metric, in report order, each metric's label its own
+   * @param byProducts what else each metric computed; metrics with nothing may be left out
+   * @throws IllegalArgumentException where a per-image metric has not one value per image in both
+   *     columns and has not skipped both (the reports would have no value to show for some image)
    */
-  Evaluation(List<String> names, Map<Metric, Scores> scores, FeatureStatistics realStatistics) {
+  Evaluation(List<String> names, Map<Metric, Scores> scores, Map<Metric, List<Object>> byProducts) {
     this.names = List.copyOf(names);
-    EnumMap<Metric, Scores> copy = new EnumMap<>(Metric.class);
-    copy.putAll(scores);
-    for (Metric m : Metric.values()) {
-      if (!copy.containsKey(m)) {
-        throw new IllegalArgumentException("no result for " + m);
+    int n = this.names.size();
+    scores.forEach((m, s) -> {
+      int degraded = s.degraded().perImage().size();
+      int restored = s.restored().perImage().size();
+      if (m.perImage() && !s.isSkipped() && (degraded != n || restored != n)) {
+        throw new IllegalArgumentException(m + " needs a value per image in both columns: " + n + " images, "
+            + degraded + " degraded and " + restored + " restored values");
       }
-    }
-    this.scores = Collections.unmodifiableMap(copy);
-    this.realStatistics = realStatistics;
+    });
+    this.scores = Collections.unmodifiableMap(new LinkedHashMap<>(scores));
+    Map<Metric, List<Object>> kept = new LinkedHashMap<>();
+    byProducts.forEach((m, list) -> kept.put(m, List.copyOf(list)));
+    this.byProducts = Collections.unmodifiableMap(kept);
   }
 
   /** The images scored, in order. */
@@ -71,14 +77,35 @@ public final class Evaluation {
     return names.size();
   }
 
-  /** The two columns of {@code metric}. */
-  public Scores scores(Metric metric) {
-    return scores.get(metric);
+  /** The metrics, in report order. */
+  public List<Metric> metrics() {
+    return List.copyOf(scores.keySet());
   }
 
-  /** The FID statistics of the real faces, where this evaluation computed them (not given ones). */
+  /**
+   * The two columns of {@code metric}.
+   *
+   * @throws IllegalArgumentException where this evaluation has no such metric
+   */
+  public Scores scores(Metric metric) {
+    Scores s = scores.get(metric);
+    if (s == null) {
+      throw new IllegalArgumentException("no " + metric + " in this evaluation, only " + scores.keySet());
+    }
+    return s;
+  }
+
+  /** The first of what {@code metric} computed besides its scores that is a {@code type}, if any. */
+  public <T> Optional<T> byProduct(Metric metric, Class<T> type) {
+    return byProducts.getOrDefault(metric, List.of()).stream().filter(type::isInstance).map(type::cast).findFirst();
+  }
+
+  /**
+   * The FID statistics of the real faces, where this evaluation computed them (not given ones): the
+   * by-product of {@link FidScorer}.
+   */
   public Optional<FeatureStatistics> computedRealStatistics() {
-    return Optional.ofNullable(realStatistics);
+    return byProduct(Metric.FID, FeatureStatistics.class);
   }
 
   /**
@@ -89,12 +116,13 @@ public final class Evaluation {
    *     terminals that cannot show them)
    */
   public String table(boolean arrows) {
-    String[][] rows = new String[Metric.values().length + 1][];
+    String[][] rows = new String[scores.size() + 1][];
     rows[0] = new String[] {"metric", "degraded input", "restored"};
     int i = 1;
-    for (Metric m : Metric.values()) {
+    for (Map.Entry<Metric, Scores> e : scores.entrySet()) {
+      Metric m = e.getKey();
       String better = arrows ? (m.higherIsBetter() ? " \u2191" : " \u2193") : (m.higherIsBetter() ? " (higher)" : " (lower)");
-      Scores s = scores.get(m);
+      Scores s = e.getValue();
       rows[i++] = s.isSkipped()
           ? new String[] {m.label() + better, "skipped (" + s.restored().note() + ")"}
           : new String[] {m.label() + better, cell(s.degraded()), cell(s.restored())};

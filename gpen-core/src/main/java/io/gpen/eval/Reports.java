@@ -10,11 +10,16 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** Writes an {@link Evaluation} as {@code metrics.json} and as a static {@code index.html} page. */
+/**
+ * Writes an {@link Evaluation} as {@code metrics.json} and as a static {@code index.html} page.
+ *
+ * <p>Both list the evaluation's metrics in its order, each under its {@link Metric#label()}: the
+ * built-in five of {@code gpen test}, then any metric of one's own ({@link Scorer}), which thus
+ * reaches every report without a change to the format; a per-image one also gets a value per image.
+ */
 public final class Reports {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -35,8 +40,9 @@ public final class Reports {
     root.set("config", JSON.valueToTree(config));
     root.put("seed", seed);
     root.set("counts", JSON.valueToTree(counts));
+    List<Metric> all = e.metrics();
     ObjectNode metrics = root.putObject("metrics");
-    for (Metric m : Metric.values()) {
+    for (Metric m : all) {
       Evaluation.Scores s = e.scores(m);
       ObjectNode node = metrics.putObject(m.label());
       node.put("better", m.higherIsBetter() ? "higher" : "lower");
@@ -51,7 +57,7 @@ public final class Reports {
     for (int i = 0; i < e.count(); i++) {
       ObjectNode image = images.addObject();
       image.put("name", e.names().get(i));
-      for (Metric m : Metric.values()) {
+      for (Metric m : all) {
         Evaluation.Scores s = e.scores(m);
         if (m.perImage() && !s.isSkipped()) {
           ObjectNode v = image.putObject(m.label());
@@ -88,7 +94,8 @@ public final class Reports {
     if (triplets.size() != e.count()) {
       throw new IllegalArgumentException(e.count() + " images but " + triplets.size() + " triplets");
     }
-    List<Metric> perImage = Arrays.stream(Metric.values())
+    List<Metric> all = e.metrics();
+    List<Metric> perImage = all.stream()
         .filter(m -> m.perImage() && !e.scores(m).isSkipped())
         .toList();
     int shown = Math.min(Math.max(size, 256), 512);
@@ -107,7 +114,7 @@ public final class Reports {
       h.append("<p>").append(html(line)).append("</p>\n");
     }
     h.append("<table>\n<tr><th>metric</th><th>better</th><th>degraded input</th><th>restored</th></tr>\n");
-    for (Metric m : Metric.values()) {
+    for (Metric m : all) {
       Evaluation.Scores s = e.scores(m);
       h.append("<tr><td>").append(html(m.label())).append("</td><td>")
           .append(m.higherIsBetter() ? "higher" : "lower").append("</td>");

@@ -9,6 +9,7 @@ import io.gpen.eval.Evaluation;
 import io.gpen.eval.Evaluator;
 import io.gpen.eval.IdentitySimilarity;
 import io.gpen.eval.Reports;
+import io.gpen.eval.Scorer;
 import io.gpen.image.Images;
 import io.gpen.metrics.FeatureStatistics;
 import io.gpen.metrics.FidInception;
@@ -41,7 +42,8 @@ import org.bytedeco.pytorch.Device;
  * input i keyed by (seed, 0, i), so that the same seed and files give the same numbers), rounded to
  * 8 bits and restored; the degraded inputs and the restored faces are both scored against the real
  * faces: PSNR, SSIM, and where their weights are given LPIPS, FID and the identity similarity
- * (otherwise skipped with the reason).
+ * (otherwise skipped with the reason), then any metric of one's own ({@link
+ * Options.Builder#addMetric}).
  *
  * <p>The faces stream through in batches: each batch is restored, scored ({@link Evaluator}),
  * written where asked, and freed; only the per-image scores and the FID feature statistics are
@@ -106,6 +108,8 @@ public final class FolderEvaluation {
    * @param lpips LPIPS v0.1 AlexNet heads, a file or a model name; null: LPIPS skipped
    * @param lpipsTrunk the AlexNet trunk of LPIPS, a file or a model name
    * @param identityWeights the face embedding network of the identity similarity; null: skipped
+   * @param extraMetrics metrics of one's own, scored and reported after the built-in ones: each
+   *     gives a new scorer for each run
    * @param saveDir where the triplets and their page go; null: not written
    * @param metricsFile where the metrics go ({@code metrics.json}); null: not written
    * @param restoredImages how to write the restored images; null: they are not kept, and the input
@@ -121,6 +125,7 @@ public final class FolderEvaluation {
       String lpips,
       String lpipsTrunk,
       String identityWeights,
+      List<Supplier<? extends Scorer>> extraMetrics,
       Path saveDir,
       Path metricsFile,
       RestoredImages restoredImages) {
@@ -128,6 +133,7 @@ public final class FolderEvaluation {
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(input, "input");
       Objects.requireNonNull(lpipsTrunk, "lpipsTrunk");
+      extraMetrics = List.copyOf(extraMetrics);
       if (batchSize < 1) {
         throw BadParameter.of("batchSize", "must be at least 1, got " + batchSize);
       }
@@ -135,7 +141,7 @@ public final class FolderEvaluation {
 
     /**
      * Options for {@code input} with the defaults: seed 100, batch 4, no LPIPS, FID or identity
-     * weights, nothing written.
+     * weights, no metric of one's own, nothing written.
      */
     public static Builder builder(ModelSpec model, Path input) {
       return new Builder(model, input);
@@ -152,6 +158,7 @@ public final class FolderEvaluation {
       private String lpips;
       private String lpipsTrunk = Lpips.TRUNK_REGISTRY_NAME;
       private String identityWeights;
+      private final List<Supplier<? extends Scorer>> extraMetrics = new ArrayList<>();
       private Path saveDir;
       private Path metricsFile;
       private RestoredImages restoredImages;
@@ -203,6 +210,16 @@ public final class FolderEvaluation {
         return this;
       }
 
+      /**
+       * Adds a metric of one's own, scored and reported (table, {@code metrics.json}, page) after the
+       * built-in ones. {@code scorer} gives a new {@link Scorer} for each run, as a scorer serves one
+       * evaluation; the networks it uses stay the caller's.
+       */
+      public Builder addMetric(Supplier<? extends Scorer> scorer) {
+        extraMetrics.add(Objects.requireNonNull(scorer, "scorer"));
+        return this;
+      }
+
       /** Writes the triplets ({@value FolderEvaluation#TRIPLETS}/) and their page here; outside the input. */
       public Builder saveDir(Path dir) {
         this.saveDir = dir;
@@ -230,7 +247,7 @@ public final class FolderEvaluation {
 
       public Options build() {
         return new Options(model, input, seed, batchSize, inception, fidStatistics, lpips, lpipsTrunk,
-            identityWeights, saveDir, metricsFile, restoredImages);
+            identityWeights, extraMetrics, saveDir, metricsFile, restoredImages);
       }
     }
   }
@@ -324,7 +341,11 @@ public final class FolderEvaluation {
         fid.model().ifPresent(n -> n.to(device));
         lpips.model().ifPresent(n -> n.to(device));
       }
-      return evaluate(options, images, restorer, new Evaluator(lpips, fid, givenReal, identity), listener);
+      List<Scorer> scorers = new ArrayList<>(Evaluator.standardScorers(lpips, fid, givenReal, identity));
+      for (Supplier<? extends Scorer> metric : options.extraMetrics()) {
+        scorers.add(metric.get());
+      }
+      return evaluate(options, images, restorer, new Evaluator(scorers), listener);
     } finally {
       for (AutoCloseable c : open) {
         try {

@@ -10,7 +10,7 @@ import io.gpen.metrics.MetricResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -24,7 +24,7 @@ class ReportsTest {
   private static final List<String> NAMES = List.of("a <b> & \"c\".png", "sub/d #1?.png");
 
   private static Evaluation evaluation() {
-    Map<Metric, Evaluation.Scores> s = new EnumMap<>(Metric.class);
+    Map<Metric, Evaluation.Scores> s = new LinkedHashMap<>();
     s.put(Metric.PSNR, new Evaluation.Scores(
         perImage("PSNR", 20.0, 22.0), perImage("PSNR", Double.POSITIVE_INFINITY, 30.0)));
     s.put(Metric.SSIM, new Evaluation.Scores(perImage("SSIM", 0.5, 0.25), perImage("SSIM", 0.75, 0.5)));
@@ -32,7 +32,7 @@ class ReportsTest {
     s.put(Metric.FID, new Evaluation.Scores(
         MetricResult.ofSet("FID", 150.5, "2 images"), MetricResult.ofSet("FID", 50.25, "2 images")));
     s.put(Metric.IDENTITY, Evaluation.Scores.skipped(Metric.IDENTITY, "no face embedding weights given"));
-    return new Evaluation(NAMES, s, null);
+    return new Evaluation(NAMES, s, Map.of());
   }
 
   private static MetricResult perImage(String name, double a, double b) {

@@ -9,10 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gpen.BadParameter;
 import io.gpen.SharedData;
 import io.gpen.data.TestFaces;
 import io.gpen.eval.Evaluation;
+import io.gpen.eval.MeanAbsoluteError;
 import io.gpen.eval.Metric;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
@@ -71,6 +75,42 @@ class FolderEvaluationTest {
         FolderEvaluation.Options.builder(golden(), faces).seed(7).build(), WorkflowListener.SILENT);
     assertNotEquals(evaluation.scores(Metric.PSNR).degraded().perImage(),
         otherSeed.evaluation().scores(Metric.PSNR).degraded().perImage());
+  }
+
+  /**
+   * A metric of one's own is scored with the built-in ones and reported after them, each run with a
+   * new scorer; the rest of metrics.json is as without it.
+   */
+  @Test
+  void aMetricOfOnesOwnIsReportedAfterTheBuiltInOnes() throws IOException {
+    Path faces = TestFaces.folder(dir.resolve("faces"), 2);
+    Path plain = dir.resolve("plain.json");
+    FolderEvaluation.run(FolderEvaluation.Options.builder(golden(), faces).metricsFile(plain).build(),
+        WorkflowListener.SILENT);
+    Path withMae = dir.resolve("mae.json");
+    FolderEvaluation.Options options = FolderEvaluation.Options.builder(golden(), faces).metricsFile(withMae)
+        .addMetric(MeanAbsoluteError::new).build();
+    FolderEvaluation.Result result = FolderEvaluation.run(options, WorkflowListener.SILENT);
+    Evaluation evaluation = result.evaluation();
+    assertEquals(evaluation.scores(MeanAbsoluteError.METRIC),
+        FolderEvaluation.run(options, WorkflowListener.SILENT).evaluation().scores(MeanAbsoluteError.METRIC),
+        "each run scores with a new scorer");
+    assertEquals(MeanAbsoluteError.METRIC, evaluation.metrics().get(evaluation.metrics().size() - 1));
+    List<Double> mae = evaluation.scores(MeanAbsoluteError.METRIC).restored().perImage();
+    assertEquals(2, mae.size());
+    assertTrue(mae.get(0) > 0, mae.toString());
+    List<String> table = evaluation.table(true).lines().toList();
+    assertTrue(table.get(table.size() - 1).startsWith("MAE \u2193"), table.toString());
+
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode written = (ObjectNode) json.readTree(withMae.toFile());
+    assertEquals(mae.get(1), written.at("/images/1/MAE/restored").asDouble());
+    assertEquals("lower", written.at("/metrics/MAE/better").asText());
+    ((ObjectNode) written.get("metrics")).remove("MAE");
+    for (JsonNode image : written.get("images")) {
+      ((ObjectNode) image).remove("MAE");
+    }
+    assertEquals(json.readTree(plain.toFile()), written);
   }
 
   @Test
