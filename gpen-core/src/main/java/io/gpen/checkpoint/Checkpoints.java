@@ -128,8 +128,10 @@ public final class Checkpoints {
       case TORCH_LEGACY -> TorchCheckpoints.readLegacy(file);
       case PICKLE -> {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-          Object root = new PickleReader(null).read(new PickleReader.Input(in, Files.size(file)));
-          yield PythonObjects.resolve(root, null);
+          long size = Files.size(file);
+          Object root = new PickleReader(null).read(new PickleReader.Input(in, size));
+          // the arrays' bytes are inside the pickle: the file's size bounds the tensor data
+          yield PythonObjects.resolve(root, null, size);
         }
       }
       case SAFETENSORS -> throw new IllegalArgumentException("safetensors is no pickle");

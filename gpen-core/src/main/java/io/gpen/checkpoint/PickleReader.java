@@ -10,6 +10,7 @@ import io.gpen.checkpoint.PythonObjects.StorageRef;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -86,6 +87,9 @@ final class PickleReader extends Unpickler {
 
   private static final Map<String, IObjectConstructor> ALLOWED = allowList();
 
+  /** Python's limit on the digits of an int converted from text. */
+  private static final int MAX_INT_DIGITS = 4300;
+
   private final PersistentLoader loader;
   private Input source;
 
@@ -153,6 +157,7 @@ final class PickleReader extends Unpickler {
       case Opcodes.BINBYTES -> stack.add(bytes(uint(4)));
       case Opcodes.BINBYTES8, Opcodes.BYTEARRAY8 -> stack.add(bytes(uint(8)));
       case Opcodes.LONG4 -> stack.add(PickleUtils.decode_long(bytes(uint(4))));
+      case Opcodes.LONG -> stack.add(decimalLong(PickleUtils.readline(input)));
       default -> {
         return super.dispatch(key);
       }
@@ -234,6 +239,21 @@ final class PickleReader extends Unpickler {
       throw new BadCheckpoint("a pickled value is larger than 2 GiB, which is not supported");
     }
     return PickleUtils.readbytes(input, (int) n);
+  }
+
+  /**
+   * A protocol-0 integer, {@code 123L}. Converting decimal text takes time quadratic in its length,
+   * so text longer than Python itself converts (4300 digits, {@code sys.get_int_max_str_digits})
+   * is refused rather than parsed for minutes.
+   */
+  private static Object decimalLong(String text) {
+    String digits = text.endsWith("L") ? text.substring(0, text.length() - 1) : text;
+    if (digits.length() > MAX_INT_DIGITS + 1) {
+      throw new BadCheckpoint(
+          "corrupt pickle data (an integer of " + digits.length() + " digits, Python writes at most "
+              + MAX_INT_DIGITS + ")");
+    }
+    return PickleUtils.optimizeBigint(new BigInteger(digits));
   }
 
   private static String utf8(byte[] b) {

@@ -36,7 +36,34 @@ final class PythonObjects {
 
   /** A Python object that becomes a Java value once the whole file has been read. */
   interface Deferred {
-    Object resolve(StorageSource storages, String path);
+    Object resolve(StorageSource storages, CopyBudget copies, String path);
+  }
+
+  /**
+   * The bytes that tensors viewing their storage with strides may copy, together: as many as the
+   * file's tensor data plus {@link #SLACK}. A view copies at most its storage's bytes unless its
+   * strides repeat elements (an expanded tensor, stride 0); a few such views of small buffers are
+   * fine, but a tiny file whose views repeat one element billions of times is refused before the
+   * copy is allocated.
+   */
+  static final class CopyBudget {
+    private static final long SLACK = 64L << 20;
+
+    private final long dataBytes;
+    private long copied;
+
+    CopyBudget(long dataBytes) {
+      this.dataBytes = dataBytes;
+    }
+
+    void take(long bytes, String path) {
+      copied = saturatedAdd(copied, bytes);
+      if (copied > saturatedAdd(dataBytes, SLACK)) {
+        throw new BadCheckpoint(
+            "tensor '" + path + "': strided views would copy " + copied + " bytes from the file's "
+                + dataBytes + " bytes of tensor data (views repeating elements)");
+      }
+    }
   }
 
   /** An object that takes its state from the pickle BUILD opcode. */
@@ -97,7 +124,7 @@ final class PythonObjects {
     }
 
     @Override
-    public Object resolve(StorageSource storages, String path) {
+    public Object resolve(StorageSource storages, CopyBudget copies, String path) {
       long extent;
       try {
         extent = StridedCopy.extent(offset, size, stride);
@@ -111,6 +138,9 @@ final class PythonObjects {
       }
       int es = storage.dtype().byteSize();
       checkFits(path, size, es);
+      if (!StridedCopy.isContiguous(size, stride)) {
+        copies.take(numel(size) * es, path);
+      }
       ByteBuffer root = storages.bytes(storage);
       ByteBuffer view =
           root.slice(
@@ -199,7 +229,7 @@ final class PythonObjects {
     }
 
     @Override
-    public Object resolve(StorageSource storages, String path) {
+    public Object resolve(StorageSource storages, CopyBudget copies, String path) {
       if (raw == null) {
         throw new BadCheckpoint("numpy array '" + path + "' has no data");
       }
@@ -213,6 +243,9 @@ final class PythonObjects {
       }
       long[] stride =
           fortranOrder ? StridedCopy.columnMajorStrides(shape) : StridedCopy.rowMajorStrides(shape);
+      if (!StridedCopy.isContiguous(shape, stride)) {
+        copies.take(raw.length, path);
+      }
       return new TensorData(
           t, shape, StridedCopy.gather(ByteBuffer.wrap(raw), 0, shape, stride, t.byteSize()));
     }
@@ -250,17 +283,22 @@ final class PythonObjects {
    * The finished pickle as plain Java values: dicts become insertion-ordered maps, lists and tuples
    * lists, sets sets, tensors and arrays {@link TensorData}. Objects shared in the pickle stay
    * shared. Anything else left over (a bare storage, a type) is an error.
+   *
+   * @param dataBytes the tensor data the file holds, which bounds the copies strided views make
+   *     ({@link CopyBudget})
    */
-  static Object resolve(Object root, StorageSource storages) {
-    return new Resolver(storages).convert(root, "", 0);
+  static Object resolve(Object root, StorageSource storages, long dataBytes) {
+    return new Resolver(storages, new CopyBudget(dataBytes)).convert(root, "", 0);
   }
 
   private static final class Resolver {
     private final StorageSource storages;
+    private final CopyBudget copies;
     private final Map<Object, Object> done = new IdentityHashMap<>();
 
-    Resolver(StorageSource storages) {
+    Resolver(StorageSource storages, CopyBudget copies) {
       this.storages = storages;
+      this.copies = copies;
     }
 
     Object convert(Object o, String path, int depth) {
@@ -280,7 +318,7 @@ final class PythonObjects {
         throw new BadCheckpoint("objects nested more than " + MAX_DEPTH + " deep");
       }
       if (o instanceof Deferred d) {
-        Object v = d.resolve(storages, path);
+        Object v = d.resolve(storages, copies, path);
         done.put(o, v);
         return v;
       }
@@ -321,6 +359,12 @@ final class PythonObjects {
       String k = printable(String.valueOf(key));
       return path.isEmpty() ? k : path + "." + k;
     }
+  }
+
+  /** {@code a + b} for sizes (not negative), or Long.MAX_VALUE where that overflows. */
+  static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
   static long numel(long[] shape) {

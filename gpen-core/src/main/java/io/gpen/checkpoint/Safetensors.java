@@ -15,9 +15,12 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,6 +46,9 @@ public final class Safetensors {
   private static final long MAX_HEADER = 100_000_000;
 
   private static final String METADATA = "__metadata__";
+
+  /** Bytes read from the file per call. */
+  private static final int CHUNK = 1 << 20;
 
   private static final ObjectMapper JSON =
       JsonMapper.builder()
@@ -92,17 +98,53 @@ public final class Safetensors {
       long dataStart = 8 + headerLength;
       long dataSize = size - dataStart;
       Map<String, String> metadata = new LinkedHashMap<>();
-      Map<String, TensorData> tensors = new LinkedHashMap<>();
+      List<Entry> entries = new ArrayList<>();
       for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
         if (field.getKey().equals(METADATA)) {
           readMetadata(field.getValue(), metadata);
         } else {
-          String name = field.getKey();
-          tensors.put(name, readTensor(ch, name, field.getValue(), dataStart, dataSize));
+          entries.add(entry(field.getKey(), field.getValue(), dataSize));
         }
       }
+      checkLayout(entries, dataSize);
+      Map<String, TensorData> tensors = new LinkedHashMap<>();
+      for (Entry e : entries) {
+        ByteBuffer data = readFully(ch, dataStart + e.start(), (int) (e.end() - e.start()));
+        tensors.put(e.name(), new TensorData(e.dtype(), e.shape(), data));
+      }
       return new StateDict(file, LABEL, tensors, metadata);
+    }
+  }
+
+  /** A tensor as the header describes it; its data is {@code [start, end)} of the data section. */
+  private record Entry(String name, DType dtype, long[] shape, long start, long end) {}
+
+  /**
+   * The tensors must cover the data section exactly, without gaps or overlaps, as the reference
+   * implementation requires: then the buffers read are never more than the file holds, whatever
+   * the header says.
+   */
+  private static void checkLayout(List<Entry> entries, long dataSize) {
+    List<Entry> byStart = new ArrayList<>(entries);
+    byStart.sort(Comparator.comparingLong(Entry::start).thenComparingLong(Entry::end));
+    long expected = 0;
+    String previous = null;
+    for (Entry e : byStart) {
+      if (e.start() != expected) {
+        String what = "tensor '" + PythonObjects.printable(e.name()) + "' starts at data byte "
+            + e.start();
+        throw new BadCheckpoint("corrupt safetensors header (" + what
+            + (previous == null ? ", not 0" : ", where '" + previous + "' ends at " + expected)
+            + ")");
+      }
+      expected = e.end();
+      previous = PythonObjects.printable(e.name());
+    }
+    if (expected != dataSize) {
+      throw new BadCheckpoint(
+          "corrupt safetensors file (the tensors cover " + expected + " of its " + dataSize
+              + " data bytes)");
     }
   }
 
@@ -121,9 +163,7 @@ public final class Safetensors {
     }
   }
 
-  private static TensorData readTensor(
-      FileChannel ch, String name, JsonNode entry, long dataStart, long dataSize)
-      throws IOException {
+  private static Entry entry(String name, JsonNode entry, long dataSize) {
     String what = "tensor '" + PythonObjects.printable(name) + "'";
     if (!entry.isObject() || !entry.path("dtype").isTextual()) {
       throw new BadCheckpoint("corrupt safetensors header (" + what + " has no dtype)");
@@ -159,7 +199,7 @@ public final class Safetensors {
     if (bytes > Integer.MAX_VALUE - 8) {
       throw new BadCheckpoint(what + " is larger than 2 GiB, which is not supported");
     }
-    return new TensorData(dtype, shape, readFully(ch, dataStart + offsets[0], (int) bytes));
+    return new Entry(name, dtype, shape, offsets[0], offsets[1]);
   }
 
   private static long[] naturals(JsonNode node, String what) {
@@ -180,7 +220,10 @@ public final class Safetensors {
 
   private static ByteBuffer readFully(FileChannel ch, long position, int count) throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(count);
-    while (buf.hasRemaining()) {
+    while (buf.position() < count) {
+      // at most CHUNK per call: the JDK reads into a heap buffer through a temporary direct buffer
+      // of the request's size, which it then keeps for the thread
+      buf.limit(Math.min(count, buf.position() + CHUNK));
       if (ch.read(buf, position + buf.position()) < 0) {
         throw new BadCheckpoint("truncated: the file ends early");
       }

@@ -3,7 +3,7 @@ package io.gpen.checkpoint;
 import io.gpen.checkpoint.PythonObjects.PyType;
 import io.gpen.checkpoint.PythonObjects.StorageRef;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -30,6 +30,16 @@ final class TorchCheckpoints {
     0x6a, (byte) 0xa8, 0x50, 0x19, 0x2e
   };
 
+  /** The largest storage a Java buffer holds. */
+  private static final long MAX_BUFFER = Integer.MAX_VALUE - 8;
+
+  /**
+   * How many times its file's size the entries of an archive may inflate to, together. torch.save
+   * stores entries uncompressed and deflated weights shrink by a few percent; only long runs of
+   * equal bytes compress further, which is what a zip bomb is made of.
+   */
+  static final long MAX_EXPANSION = 100;
+
   private static final BigInteger MAGIC_NUMBER = new BigInteger("1950a86a20f9469cfc6c", 16);
   private static final int LEGACY_PROTOCOL_VERSION = 1001;
 
@@ -37,10 +47,13 @@ final class TorchCheckpoints {
 
   /**
    * The zip layout (torch >= 1.6): {@code <prefix>/data.pkl} whose persistent ids name storages
-   * stored as {@code <prefix>/data/<key>}.
+   * stored as {@code <prefix>/data/<key>}. The pickle is parsed from its entry as a stream and each
+   * storage is inflated straight into its buffer, once every size involved has been checked (see
+   * {@link ZipEntries}).
    */
   static Object readZip(Path file) throws IOException {
     try (ZipFile zip = new ZipFile(file.toFile())) {
+      ZipEntries entries = new ZipEntries(zip, Files.size(file));
       String prefix = prefix(zip);
       if (zip.getEntry(prefix + "constants.pkl") != null) {
         throw new BadCheckpoint(
@@ -48,27 +61,30 @@ final class TorchCheckpoints {
       }
       ZipEntry order = zip.getEntry(prefix + "byteorder");
       if (order != null) {
-        String text = new String(entryBytes(zip, order, order.getSize()), StandardCharsets.US_ASCII);
+        String text = new String(entries.readSmall(order, 16), StandardCharsets.US_ASCII);
         if (!text.strip().equals("little")) {
           throw new BadCheckpoint(
               "byte order '" + PythonObjects.printable(text.strip()) + "' is not supported");
         }
       }
       ZipEntry pklEntry = zip.getEntry(prefix + "data.pkl");
-      byte[] pkl = entryBytes(zip, pklEntry, pklEntry.getSize());
       Storages storages = new Storages();
-      Object root =
-          new PickleReader(storages)
-              .read(new PickleReader.Input(new ByteArrayInputStream(pkl), pkl.length));
+      Object root;
+      try (InputStream pkl = new BufferedInputStream(entries.open(pklEntry), 1 << 16)) {
+        root = new PickleReader(storages).read(new PickleReader.Input(pkl, pklEntry.getSize()));
+      }
       Map<String, ByteBuffer> cache = new HashMap<>();
       try {
         return PythonObjects.resolve(
-            root, ref -> cache.computeIfAbsent(ref.key(), k -> zipStorage(zip, prefix, ref)));
+            root,
+            ref -> cache.computeIfAbsent(ref.key(), k -> zipStorage(entries, prefix, ref)),
+            storages.dataBytes());
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }
     } catch (ZipException e) {
-      throw new BadCheckpoint("truncated or corrupt zip archive (" + e.getMessage() + ")", e);
+      throw new BadCheckpoint(
+          "truncated or corrupt zip archive (" + PythonObjects.printable(e.getMessage()) + ")", e);
     }
   }
 
@@ -85,37 +101,27 @@ final class TorchCheckpoints {
     throw new BadCheckpoint("zip archive without a data.pkl entry (not a PyTorch checkpoint)");
   }
 
-  private static ByteBuffer zipStorage(ZipFile zip, String prefix, StorageRef ref) {
-    ZipEntry entry = zip.getEntry(prefix + "data/" + ref.key());
+  private static ByteBuffer zipStorage(ZipEntries entries, String prefix, StorageRef ref) {
+    String key = PythonObjects.printable(ref.key());
+    ZipEntry entry = entries.zip.getEntry(prefix + "data/" + ref.key());
     if (entry == null) {
-      throw new BadCheckpoint(
-          "storage '" + PythonObjects.printable(ref.key()) + "' is referenced but absent");
+      throw new BadCheckpoint("storage '" + key + "' is referenced but absent");
     }
     long need = ref.numel() * ref.dtype().byteSize();
     if (entry.getSize() < need) {
       throw new BadCheckpoint(
-          "truncated: storage '" + PythonObjects.printable(ref.key()) + "' holds "
-              + entry.getSize() + " bytes, needs " + need);
+          "truncated: storage '" + key + "' holds " + entry.getSize() + " bytes, needs " + need);
+    }
+    if (entry.getSize() > need) {
+      // torch.save writes exactly the storage's bytes: more is a damaged entry or pickle
+      throw new BadCheckpoint(
+          "storage '" + key + "' holds " + entry.getSize() + " bytes where the pickle declares "
+              + need);
     }
     try {
-      return ByteBuffer.wrap(entryBytes(zip, entry, need));
+      return ByteBuffer.wrap(entries.readAll(entry));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static byte[] entryBytes(ZipFile zip, ZipEntry entry, long count) throws IOException {
-    if (count > Integer.MAX_VALUE - 8) {
-      throw new BadCheckpoint(
-          "entry '" + PythonObjects.printable(entry.getName()) + "' is larger than 2 GiB");
-    }
-    try (InputStream in = zip.getInputStream(entry)) {
-      byte[] b = in.readNBytes((int) count);
-      if (b.length < count) {
-        throw new BadCheckpoint(
-            "truncated: entry '" + PythonObjects.printable(entry.getName()) + "' ends early");
-      }
-      return b;
     }
   }
 
@@ -163,7 +169,7 @@ final class TorchCheckpoints {
               "storage '" + PythonObjects.printable(key) + "' is referenced but absent");
         }
       }
-      return PythonObjects.resolve(root, ref -> data.get(ref.key()));
+      return PythonObjects.resolve(root, ref -> data.get(ref.key()), storages.dataBytes());
     }
   }
 
@@ -186,10 +192,15 @@ final class TorchCheckpoints {
           "truncated: storage '" + key + "' needs " + bytes + " bytes, only " + in.remaining()
               + " remain");
     }
-    if (bytes > Integer.MAX_VALUE - 8) {
+    if (bytes > MAX_BUFFER) {
       throw new BadCheckpoint("storage '" + key + "' is larger than 2 GiB, which is not supported");
     }
-    return ByteBuffer.wrap(in.readNBytes((int) bytes));
+    // read straight into a buffer of the checked size (readNBytes(int) would gather chunks and copy)
+    byte[] data = new byte[(int) bytes];
+    if (in.readNBytes(data, 0, data.length) < data.length) {
+      throw new BadCheckpoint("truncated: storage '" + key + "' ends early");
+    }
+    return ByteBuffer.wrap(data);
   }
 
   /**
@@ -199,6 +210,16 @@ final class TorchCheckpoints {
    */
   private static final class Storages implements PickleReader.PersistentLoader {
     final Map<String, StorageRef> roots = new LinkedHashMap<>();
+
+    /** The bytes of every storage referenced: the tensor data the file declares. */
+    long dataBytes() {
+      long total = 0;
+      for (StorageRef r : roots.values()) {
+        // numel is at most Long.MAX_VALUE / 8 (checked below), so each product fits; the sum saturates
+        total = PythonObjects.saturatedAdd(total, r.numel() * r.dtype().byteSize());
+      }
+      return total;
+    }
 
     @Override
     public Object load(Object[] pid) {
@@ -235,6 +256,138 @@ final class TorchCheckpoints {
                 + "' lies outside its storage");
       }
       return new StorageRef(key, type.dtype(), numel, offset, viewSize);
+    }
+  }
+
+  /**
+   * The entries of one archive, each checked against the file before anything is allocated for it:
+   * a compressed size within the file, a stored entry as long as its data, and the entries read
+   * together inflating to at most {@link #MAX_EXPANSION} times the file's size. Their streams fail
+   * when the data ends before the size the entry declares or runs on past it.
+   */
+  private static final class ZipEntries {
+    final ZipFile zip;
+    private final long fileSize;
+    private long inflated;
+
+    ZipEntries(ZipFile zip, long fileSize) {
+      this.zip = zip;
+      this.fileSize = fileSize;
+    }
+
+    /** The data of an entry, which holds exactly as many bytes as it declares. */
+    InputStream open(ZipEntry entry) throws IOException {
+      String name = PythonObjects.printable(entry.getName());
+      long size = entry.getSize();
+      long compressed = entry.getCompressedSize();
+      if (size < 0 || compressed < 0) {
+        throw new BadCheckpoint("entry '" + name + "' does not record its size");
+      }
+      if (compressed > fileSize) {
+        throw new BadCheckpoint(
+            "entry '" + name + "' declares " + compressed + " bytes of data, the file holds "
+                + fileSize);
+      }
+      if (entry.getMethod() == ZipEntry.STORED && size != compressed) {
+        throw new BadCheckpoint(
+            "stored entry '" + name + "' declares " + size + " bytes but holds " + compressed);
+      }
+      if (size > MAX_EXPANSION * fileSize - inflated) {
+        throw new BadCheckpoint(
+            "entry '" + name + "' declares " + size + " bytes from " + compressed
+                + " compressed: the archive would inflate to more than " + MAX_EXPANSION
+                + " times the file's " + fileSize + " bytes (a zip bomb?)");
+      }
+      inflated += size;
+      return new EntryStream(zip.getInputStream(entry), name, size);
+    }
+
+    /**
+     * The whole data of an entry of at most 2 GiB, read into one array allocated once the entry's
+     * sizes have passed {@link #open}.
+     */
+    byte[] readAll(ZipEntry entry) throws IOException {
+      try (InputStream in = open(entry)) {
+        if (entry.getSize() > MAX_BUFFER) {
+          throw new BadCheckpoint(
+              "entry '" + PythonObjects.printable(entry.getName()) + "' is larger than 2 GiB,"
+                  + " which is not supported");
+        }
+        byte[] data = new byte[(int) entry.getSize()];
+        in.readNBytes(data, 0, data.length);
+        // past the declared end the stream fails if the entry's data runs on
+        in.read();
+        return data;
+      }
+    }
+
+    /** An entry of a few bytes (a text tag), refused when it declares more than {@code max}. */
+    byte[] readSmall(ZipEntry entry, int max) throws IOException {
+      if (entry.getSize() > max) {
+        throw new BadCheckpoint(
+            "entry '" + PythonObjects.printable(entry.getName()) + "' holds " + entry.getSize()
+                + " bytes, more than the " + max + " it may");
+      }
+      return readAll(entry);
+    }
+  }
+
+  /** An entry's data, checked against the size the entry declares. */
+  private static final class EntryStream extends InputStream {
+    private final InputStream in;
+    private final String name;
+    private final long declared;
+    private long count;
+
+    EntryStream(InputStream in, String name, long declared) {
+      this.in = in;
+      this.name = name;
+      this.declared = declared;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (count == declared) {
+        if (underlying(new byte[1], 0, 1) >= 0) {
+          throw new BadCheckpoint(
+              "entry '" + name + "' inflates to more than the " + declared + " bytes it declares");
+        }
+        return -1;
+      }
+      int n = underlying(b, off, (int) Math.min(len, declared - count));
+      if (n < 0) {
+        throw new BadCheckpoint(
+            "truncated: entry '" + name + "' ends after " + count + " of its " + declared
+                + " bytes");
+      }
+      count += n;
+      return n;
+    }
+
+    private int underlying(byte[] b, int off, int len) throws IOException {
+      try {
+        return in.read(b, off, len);
+      } catch (ZipException | EOFException e) {
+        // damaged deflate data: the file's fault, not the disk's
+        throw new BadCheckpoint(
+            "corrupt entry '" + name + "' (" + PythonObjects.printable(String.valueOf(e.getMessage()))
+                + ")",
+            e);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
     }
   }
 }

@@ -54,8 +54,17 @@
  *       Checkpoints.read(file, "d")} selects one like an entry of a PyTorch training checkpoint.
  * </ul>
  *
+ * <h2>Bounds</h2>
+ *
+ * Memory follows what a file really holds, never what it declares: every declared size is checked
+ * before anything is allocated for it, and data goes straight into its final buffer. Zip entries
+ * must lie within the file, hold exactly what they and the pickle declare, and inflate together to
+ * at most 100 times the file's size (a zip bomb compresses further, weights never do); pickled
+ * lengths must fit in what is left of the file; strided views may copy at most the file's tensor
+ * data plus 64 MiB; safetensors tensors must cover the data section exactly.
+ *
  * <p>Every problem with a file (missing, a directory, empty, not a checkpoint, truncated, corrupt,
- * forbidden Python object, unsupported element type, missing storage) is reported as a one-line
- * {@link io.gpen.GpenException} that starts with the file name.
+ * forbidden Python object, unsupported element type, missing storage, a size beyond those bounds)
+ * is reported as a one-line {@link io.gpen.GpenException} that starts with the file name.
  */
 package io.gpen.checkpoint;

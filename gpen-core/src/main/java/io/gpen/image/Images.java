@@ -22,12 +22,16 @@ import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_GRAY2BGR;
 import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 
 import io.gpen.GpenException;
+import io.gpen.nn.NativeRuntime;
 import io.gpen.util.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -51,10 +55,33 @@ public final class Images {
   public static final List<String> EXTENSIONS =
       List.of("png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp");
 
+  /**
+   * The most pixels {@link #read(Path)} decodes: 120 megapixels, so that the frames of all but the
+   * largest cameras pass (102 MP medium format does, 151 MP does not). A restore of that size needs
+   * about 10 GB of native memory (about 85 bytes per pixel for the float paste-back), which a 24 GB
+   * machine holds beside a 4 GB heap and the model; the heap itself holds nothing per pixel.
+   */
+  public static final long DEFAULT_MAX_PIXELS = 120_000_000L;
+
+  private static final String NOT_READABLE = "not a readable image (corrupt, truncated or unsupported format)";
+
+  static {
+    // OpenCV's first use usually comes from here: only its bundled libraries may load
+    NativeRuntime.useBundledLibraries();
+  }
+
   private Images() {}
 
+  /** Reads an image file of at most {@link #DEFAULT_MAX_PIXELS} pixels: {@code read(file, DEFAULT_MAX_PIXELS)}. */
+  public static Image read(Path file) {
+    return read(file, DEFAULT_MAX_PIXELS);
+  }
+
   /**
-   * Reads an image file.
+   * Reads an image file: PNG, JPEG, BMP, TIFF or WebP, recognised by content. The size its header
+   * declares is checked against {@code maxPixels} before any pixel is decoded, so that a small file
+   * declaring a huge image is refused at once. Other formats OpenCV would decode (JPEG 2000,
+   * OpenEXR, ...) are refused: their size is not checked and their decoders are not needed.
    *
    * <p>The file is decoded twice from memory: once as stored, to learn its channels, depth and
    * alpha, and once as OpenCV's {@code IMREAD_COLOR} so that the colour matches the reference
@@ -62,12 +89,31 @@ public final class Images {
    * alpha is decoded without EXIF orientation, as OpenCV's {@code IMREAD_UNCHANGED} does, so that
    * colour and alpha stay aligned. The second decode costs a few milliseconds for a 512x512 PNG.
    *
-   * @throws GpenException naming the file when it is missing, a folder, empty or not decodable
+   * @param maxPixels the largest width × height decoded (at least 1)
+   * @throws GpenException naming the file when it is missing, a folder, empty, not decodable, or
+   *     larger than {@code maxPixels} (with both numbers)
    */
-  public static Image read(Path file) {
-    byte[] bytes = readBytes(file);
-    try (BytePointer data = new BytePointer(bytes);
-        Mat encoded = new Mat(1, bytes.length, CV_8UC1, data);
+  public static Image read(Path file, long maxPixels) {
+    if (maxPixels < 1) {
+      throw new IllegalArgumentException("maxPixels must be at least 1, got " + maxPixels);
+    }
+    try (BytePointer data = readEncoded(file)) {
+      ImageHeaders.Size size = ImageHeaders.read(data.asByteBuffer());
+      if (size == null) {
+        throw unreadable(file, NOT_READABLE, null);
+      }
+      if (size.pixels() > maxPixels) {
+        throw unreadable(file, size.format() + " of " + size.width() + "x" + size.height() + " pixels ("
+            + (size.pixels() == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : size.pixels())
+            + "), more than the limit of " + maxPixels, null);
+      }
+      return decodeBoth(data, file);
+    }
+  }
+
+  /** The image decoded as stored and as {@code IMREAD_COLOR} (see {@link #read(Path, long)}). */
+  private static Image decodeBoth(BytePointer data, Path file) {
+    try (Mat encoded = new Mat(1, (int) data.limit(), CV_8UC1, data);
         Mat stored = decode(encoded, IMREAD_UNCHANGED, file)) {
       int channels = stored.channels();
       boolean hasAlpha = channels == 2 || channels == 4;
@@ -87,19 +133,35 @@ public final class Images {
     }
   }
 
-  private static byte[] readBytes(Path file) {
+  /**
+   * The file's bytes, in native memory: the Java heap (1 GB under the launcher) may be smaller
+   * than a large image file, which OpenCV reads from native memory anyway.
+   */
+  private static BytePointer readEncoded(Path file) {
     if (Files.isDirectory(file)) {
       throw unreadable(file, "is a folder, not a file", null);
     }
-    try {
-      if (Files.size(file) > Integer.MAX_VALUE - 8) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size > Integer.MAX_VALUE - 8) {
         throw unreadable(file, "file is larger than 2 GB", null);
       }
-      byte[] bytes = Files.readAllBytes(file);
-      if (bytes.length == 0) {
+      if (size == 0) {
         throw unreadable(file, "file is empty", null);
       }
-      return bytes;
+      BytePointer data = new BytePointer(size);
+      try {
+        ByteBuffer buf = data.asByteBuffer();
+        while (buf.hasRemaining()) {
+          if (ch.read(buf) < 0) {
+            break; // the file shrank meanwhile: what was there is decoded, or refused
+          }
+        }
+        return data.limit(buf.position());
+      } catch (IOException | RuntimeException e) {
+        data.close();
+        throw e;
+      }
     } catch (NoSuchFileException e) {
       throw unreadable(file, "file not found", e);
     } catch (IOException e) {
@@ -116,8 +178,7 @@ public final class Images {
     }
     if (m.empty()) {
       m.close();
-      throw unreadable(
-          file, "not a readable image (corrupt, truncated or unsupported format)", null);
+      throw unreadable(file, NOT_READABLE, null);
     }
     return m;
   }

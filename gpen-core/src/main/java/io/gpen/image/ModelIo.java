@@ -3,6 +3,7 @@ package io.gpen.image;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 
+import io.gpen.GpenException;
 import java.nio.ByteBuffer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -82,12 +83,29 @@ public final class ModelIo {
    * The 8-bit BGR image for the model output at {@code chw[offset .. offset + 3·size·size)} (red
    * plane first): {@code x * 0.5 + 0.5}, clipped to [0, 1], times 255, truncated toward zero as
    * NumPy's {@code astype(np.uint8)} does. The caller closes the returned matrix.
+   *
+   * <p>Every restorer's output passes through here, so this is where a broken model is caught: an
+   * output holding NaN or infinity (which the reference would write as a black or saturated image)
+   * is refused.
+   *
+   * @throws GpenException when the output holds NaN or infinity, with their number
    */
   public static Mat fromModelOutput(float[] chw, int offset, int size) {
     int plane = checkSize(size);
     if (offset < 0 || chw.length - offset < 3 * plane) {
       throw new IllegalArgumentException("model output too small: " + chw.length
           + " floats from offset " + offset + " for " + 3 * plane);
+    }
+    int nonFinite = 0;
+    for (int i = offset, end = offset + 3 * plane; i < end; i++) {
+      if (!Float.isFinite(chw[i])) {
+        nonFinite++;
+      }
+    }
+    if (nonFinite > 0) {
+      throw new GpenException("the model produced " + nonFinite + " non-finite values (NaN or"
+          + " infinity) in a " + size + "x" + size + " output instead of an image: its weights or"
+          + " its input are damaged");
     }
     Mat out = new Mat(size, size, CV_8UC3);
     ByteBuffer px = pixels(out);
@@ -104,7 +122,6 @@ public final class ModelIo {
 
   private static byte toLevel(float x) {
     float y = x * 0.5f + 0.5f;
-    // NaN passes both comparisons and becomes 0 in the cast, as NumPy's cast gives on x86
     y = y < 0f ? 0f : (y > 1f ? 1f : y);
     return (byte) (int) (y * 255f);
   }

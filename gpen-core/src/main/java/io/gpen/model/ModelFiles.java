@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.bytedeco.javacpp.PointerScope;
@@ -42,7 +43,8 @@ public final class ModelFiles {
   public record LoadedGenerator(FullGenerator model, String note) {}
 
   /**
-   * Architecture settings a user may give; null fields are inferred from the checkpoint.
+   * Architecture settings a user may give, null fields being inferred from the checkpoint, and
+   * whether weights holding NaN or infinity may be loaded (refused by default).
    *
    * @param size the input side, the encoder's (the command line's {@code --size}, the official
    *     demo's {@code --in_size})
@@ -51,7 +53,8 @@ public final class ModelFiles {
    *     {@code FullGenerator}, as the official {@code FaceGAN} defaults {@code out_size} to
    *     {@code in_size})
    */
-  public record Overrides(Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
+  public record Overrides(
+      Integer size, Integer channelMultiplier, Double narrow, Integer outSize, boolean allowNonFinite) {
     public static final Overrides NONE = new Overrides(null, null, null, null);
 
     /** Settings of a model whose output side is left to the checkpoint (or equals {@code size}). */
@@ -59,6 +62,17 @@ public final class ModelFiles {
       this(size, channelMultiplier, narrow, null);
     }
 
+    /** Architecture settings; non-finite weights refused. */
+    public Overrides(Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
+      this(size, channelMultiplier, narrow, outSize, false);
+    }
+
+    /** These settings, with non-finite weights allowed or refused. */
+    public Overrides allowingNonFinite(boolean allow) {
+      return new Overrides(size, channelMultiplier, narrow, outSize, allow);
+    }
+
+    /** Whether no architecture setting is given. */
     boolean isEmpty() {
       return size == null && channelMultiplier == null && narrow == null && outSize == null;
     }
@@ -98,8 +112,11 @@ public final class ModelFiles {
    * Reads a generator strictly.
    *
    * @param key entry of a training checkpoint, or null for {@code g_ema} when present
-   * @throws GpenException naming the file when it is unreadable, is not a GPEN generator, or does
-   *     not fit the given settings (listing missing, unexpected and mis-shaped tensors)
+   * @param given architecture settings and whether non-finite weights may load; where they do, the
+   *     note says how many tensors hold them
+   * @throws GpenException naming the file when it is unreadable, is not a GPEN generator, does
+   *     not fit the given settings (listing missing, unexpected and mis-shaped tensors), or holds
+   *     NaN or infinity that {@code given} does not allow (listing the tensors and counts)
    */
   public static LoadedGenerator loadGenerator(Path file, String key, Overrides given) {
     StateDict sd = Checkpoints.read(file, key);
@@ -137,14 +154,17 @@ public final class ModelFiles {
       }
     }
     FullGenerator model = new FullGenerator(config);
+    Optional<String> nonFinite;
     try {
       // Paddle files leave out the constant blur kernels; the values built in are the same
-      model.loadStateDict(sd, "GPEN " + config.describe(), paddle ? kernelNames(model) : Set.of());
+      nonFinite = model.loadStateDict(sd, "GPEN " + config.describe(), paddle ? kernelNames(model) : Set.of(),
+          given.allowNonFinite());
     } catch (RuntimeException e) {
       model.close();
       throw e;
     }
-    String note = sd.source().getFileName() + ": " + sd.description() + "; GPEN " + config.describe() + " (" + how + ")";
+    String note = sd.source().getFileName() + ": " + sd.description() + "; GPEN " + config.describe() + " (" + how + ")"
+        + nonFinite.map(n -> "; " + n + " (allowed)").orElse("");
     return new LoadedGenerator(model, note);
   }
 
@@ -265,7 +285,7 @@ public final class ModelFiles {
         : (int) Math.max(1, Math.round(first.shape()[0] / (Channels.at(size, 1, 1) * narrow)));
     Discriminator d = new Discriminator(size, mul, narrow);
     try {
-      d.loadStateDict(sd, "discriminator " + d.describe(), Set.of());
+      d.loadStateDict(sd, "discriminator " + d.describe(), Set.of(), given.allowNonFinite());
     } catch (RuntimeException e) {
       d.close();
       throw e;

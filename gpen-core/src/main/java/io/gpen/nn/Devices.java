@@ -10,6 +10,11 @@ import org.bytedeco.pytorch.global.torch;
  * is CPU-only.
  */
 public final class Devices {
+  static {
+    // the first use of libtorch may come from here, before any network is built
+    NativeRuntime.init();
+  }
+
   private Devices() {}
 
   /** A device from its name: {@code cpu}, {@code cuda} or {@code cuda:N}. */

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -121,15 +122,28 @@ public abstract class Module implements AutoCloseable {
   }
 
   /**
+   * Copies every tensor of {@code sd} into the module, strictly, refusing tensors that hold NaN or
+   * infinity: {@code loadStateDict(sd, what, optional, false)}.
+   */
+  public final void loadStateDict(StateDict sd, String what, Set<String> optional) {
+    loadStateDict(sd, what, optional, false);
+  }
+
+  /**
    * Copies every tensor of {@code sd} into the module, strictly: the names and shapes must match
-   * exactly. On a mismatch nothing is changed and one message names the file and lists the missing,
-   * unexpected and mis-shaped tensors.
+   * exactly, and floating-point tensors must hold finite values unless {@code allowNonFinite}. On
+   * a refusal nothing is changed and one message names the file and lists the missing, unexpected
+   * and mis-shaped tensors, or the tensors holding NaN or infinity with their counts.
    *
    * @param what a short description of this model for the message, e.g. its configuration
    * @param optional names of further buffers that may be absent from the file (their current
    *     value is kept), besides those registered as optional
+   * @param allowNonFinite load tensors holding NaN or infinity instead of refusing the file
+   * @return the summary of the non-finite values loaded (where allowed), e.g. {@code "2 tensors
+   *     hold non-finite values: a.weight (3 NaN), b.bias (1 infinite)"}; empty when all are finite
    */
-  public final void loadStateDict(StateDict sd, String what, Set<String> optional) {
+  public final Optional<String> loadStateDict(
+      StateDict sd, String what, Set<String> optional, boolean allowNonFinite) {
     Map<String, Tensor> own = stateDict();
     Set<String> mayLack = new HashSet<>(optional);
     collectOptional("", mayLack);
@@ -155,13 +169,26 @@ public abstract class Module implements AutoCloseable {
     }
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard()) {
-      for (Map.Entry<String, Tensor> e : own.entrySet()) {
-        TensorData src = sd.get(e.getKey());
+      // every tensor is converted and checked before the first is copied, so that a refused file
+      // leaves the module as it was
+      Map<String, Tensor> loaded = new LinkedHashMap<>();
+      NonFiniteValues nonFinite = new NonFiniteValues();
+      for (String name : own.keySet()) {
+        TensorData src = sd.get(name);
         if (src != null) {
-          Tensor dst = e.getValue();
-          dst.copy_(Tensors.fromData(src).to(dst.device(), dst.scalar_type()));
+          Tensor t = Tensors.fromData(src);
+          nonFinite.check(name, t);
+          loaded.put(name, t);
         }
       }
+      if (!nonFinite.isEmpty() && !allowNonFinite) {
+        throw new GpenException(sd.source() + ": " + nonFinite + " (--allow_nonfinite loads it anyway)");
+      }
+      loaded.forEach((name, t) -> {
+        Tensor dst = own.get(name);
+        dst.copy_(t.to(dst.device(), dst.scalar_type()));
+      });
+      return nonFinite.isEmpty() ? Optional.empty() : Optional.of(nonFinite.toString());
     }
   }
 

@@ -15,6 +15,11 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** Conversions between libtorch tensors, Java arrays and checkpoint {@link TensorData}. */
 public final class Tensors {
+  static {
+    // the first use of libtorch may come from here, before any network is built
+    NativeRuntime.init();
+  }
+
   private Tensors() {}
 
   /** The shape of {@code t}. */

@@ -137,6 +137,15 @@ class SafetensorsTest {
     assertTrue(Files.notExists(file));
   }
 
+  @Test
+  void tensorsOfSeveralMegabytesAreReadWhole() throws IOException {
+    // larger than the 1 MiB read per call, and not a multiple of it
+    Map<String, TensorData> tensors = Map.of("big", ramp(DType.INT8, 3 * (1 << 20) + 5));
+    Path file = dir.resolve("big.safetensors");
+    Safetensors.write(file, tensors, Map.of());
+    assertEquals(tensors.get("big"), Safetensors.read(file).get("big"));
+  }
+
   // ---- failures ---------------------------------------------------------------------------------
 
   @Test

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gpen.GpenException;
 import io.gpen.Performance;
 import java.util.Arrays;
 import org.bytedeco.javacpp.indexer.UByteIndexer;
@@ -87,8 +88,6 @@ class ModelIoTest {
     assertArrayEquals(new int[] {0, 127, 254}, pixel(0.999f, 0f, -1f));
     // clipping, both ends
     assertArrayEquals(new int[] {255, 0, 255}, pixel(2f, -3f, 1f));
-    // NaN is cast to 0 like NumPy on x86; -1 maps to 0
-    assertArrayEquals(new int[] {0, 0, 0}, pixel(-1f, Float.NaN, Float.NaN));
     // 0.99607843 * 0.5 + 0.5 gives 254.5 after * 255: truncated to 254
     assertArrayEquals(new int[] {0, 0, 254}, pixel(0.99607843f, -1f, -1f));
   }
@@ -124,6 +123,19 @@ class ModelIoTest {
         }
       }
     }
+  }
+
+  @Test
+  void nonFiniteOutputIsRefusedNotWrittenAsBlack() {
+    // the reference casts NaN to 0: a black face; here the broken model is named instead
+    float[] chw = new float[1 + 3 * 4];
+    chw[0] = Float.NaN; // before the offset: not part of this face
+    chw[2] = Float.NaN;
+    chw[5] = Float.POSITIVE_INFINITY;
+    chw[12] = Float.NEGATIVE_INFINITY;
+    GpenException e = assertThrows(GpenException.class, () -> ModelIo.fromModelOutput(chw, 1, 2));
+    assertEquals("the model produced 3 non-finite values (NaN or infinity) in a 2x2 output instead"
+        + " of an image: its weights or its input are damaged", e.getMessage());
   }
 
   @Test
