@@ -34,6 +34,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.global.opencv_imgproc;
@@ -94,25 +95,91 @@ public final class Images {
    *     larger than {@code maxPixels} (with both numbers)
    */
   public static Image read(Path file, long maxPixels) {
-    if (maxPixels < 1) {
-      throw new IllegalArgumentException("maxPixels must be at least 1, got " + maxPixels);
-    }
+    checkMaxPixels(maxPixels);
     try (BytePointer data = readEncoded(file)) {
-      ImageHeaders.Size size = ImageHeaders.read(data.asByteBuffer());
-      if (size == null) {
-        throw unreadable(file, NOT_READABLE, null);
-      }
-      if (size.pixels() > maxPixels) {
-        throw unreadable(file, size.format() + " of " + size.width() + "x" + size.height() + " pixels ("
-            + (size.pixels() == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : size.pixels())
-            + "), more than the limit of " + maxPixels, null);
-      }
-      return decodeBoth(data, file);
+      return decodeChecked(data, file.toString(), maxPixels);
     }
   }
 
+  /**
+   * Decodes an image held in memory, e.g. an upload, exactly as {@link #read(Path, long)} reads a
+   * file: PNG, JPEG, BMP, TIFF or WebP recognised by content, the declared size checked against
+   * {@code maxPixels} before any pixel is decoded, the same colour, alpha and orientation.
+   *
+   * @param encoded the encoded bytes, from address 0 to {@code limit()}; not modified or closed
+   * @param source what messages call the image, e.g. {@code "upload photo.png"}
+   * @param maxPixels the largest width × height decoded (at least 1)
+   * @throws GpenException naming {@code source} when the bytes are empty, not decodable, or declare
+   *     more than {@code maxPixels} pixels (with both numbers)
+   */
+  public static Image decode(BytePointer encoded, String source, long maxPixels) {
+    checkMaxPixels(maxPixels);
+    if (encoded.limit() <= 0) {
+      throw unreadable(source, "no bytes", null);
+    }
+    if (encoded.limit() > Integer.MAX_VALUE - 8) {
+      throw unreadable(source, "larger than 2 GB", null);
+    }
+    return decodeChecked(encoded, source, maxPixels);
+  }
+
+  /** As {@link #decode(BytePointer, String, long)}, from a byte array. */
+  public static Image decode(byte[] encoded, String source, long maxPixels) {
+    try (BytePointer data = new BytePointer(encoded)) {
+      return decode(data, source, maxPixels);
+    }
+  }
+
+  /**
+   * The size an encoded image declares in its header, read without decoding any pixel: what {@link
+   * #decode(BytePointer, String, long)} checks against its limit, for a caller that wants to know it
+   * first (e.g. to reserve memory for the decoded image).
+   *
+   * @param encoded the encoded bytes, from address 0 to {@code limit()}
+   * @return empty where the bytes do not start as PNG, JPEG, BMP, TIFF or WebP, or the header is
+   *     damaged or cut short
+   */
+  public static Optional<DeclaredSize> declaredSize(BytePointer encoded) {
+    ImageHeaders.Size size = encoded.limit() <= 0 ? null : ImageHeaders.read(encoded.asByteBuffer());
+    return size == null
+        ? Optional.empty()
+        : Optional.of(new DeclaredSize(size.format(), size.width(), size.height()));
+  }
+
+  /**
+   * The size an image header declares.
+   *
+   * @param format {@code PNG}, {@code JPEG}, {@code BMP}, {@code TIFF} or {@code WebP}
+   */
+  public record DeclaredSize(String format, long width, long height) {
+    /** width × height, or {@code Long.MAX_VALUE} where that overflows. */
+    public long pixels() {
+      return height != 0 && width > Long.MAX_VALUE / height ? Long.MAX_VALUE : width * height;
+    }
+  }
+
+  private static void checkMaxPixels(long maxPixels) {
+    if (maxPixels < 1) {
+      throw new IllegalArgumentException("maxPixels must be at least 1, got " + maxPixels);
+    }
+  }
+
+  /** The declared size checked against {@code maxPixels}, then {@link #decodeBoth}. */
+  private static Image decodeChecked(BytePointer data, String source, long maxPixels) {
+    ImageHeaders.Size size = ImageHeaders.read(data.asByteBuffer());
+    if (size == null) {
+      throw unreadable(source, NOT_READABLE, null);
+    }
+    if (size.pixels() > maxPixels) {
+      throw unreadable(source, size.format() + " of " + size.width() + "x" + size.height() + " pixels ("
+          + (size.pixels() == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : size.pixels())
+          + "), more than the limit of " + maxPixels, null);
+    }
+    return decodeBoth(data, source);
+  }
+
   /** The image decoded as stored and as {@code IMREAD_COLOR} (see {@link #read(Path, long)}). */
-  private static Image decodeBoth(BytePointer data, Path file) {
+  private static Image decodeBoth(BytePointer data, String file) {
     try (Mat encoded = new Mat(1, (int) data.limit(), CV_8UC1, data);
         Mat stored = decode(encoded, IMREAD_UNCHANGED, file)) {
       int channels = stored.channels();
@@ -169,7 +236,7 @@ public final class Images {
     }
   }
 
-  private static Mat decode(Mat encoded, int flags, Path file) {
+  private static Mat decode(Mat encoded, int flags, String file) {
     Mat m;
     try {
       m = imdecode(encoded, flags);
@@ -216,7 +283,11 @@ public final class Images {
   }
 
   private static GpenException unreadable(Path file, String why, Exception cause) {
-    return new GpenException("cannot read image " + file + ": " + why, cause);
+    return unreadable(file.toString(), why, cause);
+  }
+
+  private static GpenException unreadable(String source, String why, Exception cause) {
+    return new GpenException("cannot read image " + source + ": " + why, cause);
   }
 
   private static String firstLine(Exception e) {
