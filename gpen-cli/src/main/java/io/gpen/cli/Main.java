@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       PredictCommand.class,
       RestoreCommand.class,
+      ServeCommand.class,
       BenchCommand.class,
       ExportCommand.class,
       InferCommand.class,

@@ -323,8 +323,9 @@ final class ApiHandler extends Handler.Abstract {
     if (error.retryAfterSeconds() > 0) {
       response.getHeaders().put(HttpHeader.RETRY_AFTER, error.retryAfterSeconds());
     }
-    if (error.status() == 413) {
-      // the rest of the body is not read: the connection cannot carry another request
+    // a body left unread would reach the next request on the connection (or reset it before the
+    // client reads this answer): drop what is left, or close the connection where that is too much
+    if (error.status() == 413 || !Upload.discard(request, options.maxUploadBytes())) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
     byte[] body = errorLine(error.status(), error.getMessage());

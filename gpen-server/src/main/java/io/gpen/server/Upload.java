@@ -119,6 +119,31 @@ final class Upload implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads and drops what is left of the body, at most {@code maxBytes}: a request answered before
+   * its body was read (refused, or a bad parameter) still gets its answer on a connection that can
+   * carry the next request. Returns false where more was left (the connection is then closed).
+   */
+  static boolean discard(Request request, long maxBytes) {
+    long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+    if (declared > maxBytes) {
+      return false;
+    }
+    long left = maxBytes;
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      byte[] chunk = new byte[CHUNK];
+      for (int n; (n = in.read(chunk)) >= 0; ) {
+        left -= n;
+        if (left < 0) {
+          return false;
+        }
+      }
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   private static Upload fromForm(BytePointer body, String contentType, long maxBytes) {
     MultiPartConfig config = new MultiPartConfig.Builder()
         .location(Path.of(System.getProperty("java.io.tmpdir")))
