@@ -75,7 +75,16 @@ final class FaceBatcher implements AutoCloseable {
    * @throws ApiError 503 when the deadline passes or the batcher is closed
    */
   List<Mat> restore(List<Mat> faces, long deadline) {
+    return restore(faces, deadline, () -> {});
+  }
+
+  /**
+   * As {@link #restore(List, long)}; {@code queued} runs once the faces are queued (under the
+   * batcher's lock, so that a batch being filled sees the request either on its way or queued).
+   */
+  List<Mat> restore(List<Mat> faces, long deadline, Runnable queued) {
     if (faces.isEmpty()) {
+      queued.run();
       return List.of();
     }
     List<Mat> copies = new ArrayList<>(faces.size());
@@ -90,6 +99,7 @@ final class FaceBatcher implements AutoCloseable {
         throw ApiError.unavailable("the server is shutting down", 5);
       }
       jobs.addLast(job);
+      queued.run();
       handedIn.signalAll();
     } finally {
       lock.unlock();

@@ -11,7 +11,6 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -98,7 +97,8 @@ public final class GpenServer implements AutoCloseable {
     this.detector = detector;
     this.ownsModels = ownsModels;
     this.service = new PhotoService(options, restorer, detector, this::batchDone);
-    this.metrics = new ServerMetrics(ApiHandler.paths(), options.maxBatch(), service::queueDepth, service::inProgress);
+    this.metrics = new ServerMetrics(ApiHandler.paths(), options.maxBatch(), service::queueDepth, service::inProgress,
+        service::busyPixels);
     this.handler = new ApiHandler(options, service, metrics, ApiHandler.healthFields(restorer.description(),
         detector.description(), restorer.size(), options.maxBatch()));
     // every request taken in holds a thread while it waits: room for all of them, and for the
@@ -208,12 +208,6 @@ public final class GpenServer implements AutoCloseable {
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
       response.write(true, ByteBuffer.wrap(body), callback);
-    }
-
-    @Override
-    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-      fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-      return ByteBuffer.wrap(ApiHandler.errorLine(status, reason == null || reason.isBlank() ? reason(status) : reason));
     }
 
     private static String reason(int code) {

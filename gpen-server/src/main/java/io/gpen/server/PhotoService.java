@@ -141,11 +141,6 @@ final class PhotoService implements AutoCloseable {
     return budget.used();
   }
 
-  /** The model's face size. */
-  int faceSize() {
-    return model.size();
-  }
-
   /**
    * Takes a request in, or refuses it when {@code workers + maxQueue} are in already; one taken in
    * must {@link #leave} once answered.
@@ -282,8 +277,7 @@ final class PhotoService implements AutoCloseable {
 
       @Override
       public List<Mat> restore(List<Mat> faces) {
-        submitted.run();
-        return batcher.restore(faces, deadline);
+        return batcher.restore(faces, deadline, submitted);
       }
 
       @Override

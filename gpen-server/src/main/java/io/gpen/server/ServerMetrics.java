@@ -29,17 +29,21 @@ final class ServerMetrics {
   private final LongAdder modelNanos = new LongAdder();
   private final LongSupplier queueDepth;
   private final LongSupplier inProgress;
+  private final LongSupplier busyPixels;
 
   /**
    * @param endpoints the paths labelled by name
    * @param maxBatch the largest batch (the batch-size buckets reach it)
    * @param queueDepth requests waiting for a worker, now
    * @param inProgress requests a worker holds, now
+   * @param busyPixels pixels reserved by the images at work, now
    */
-  ServerMetrics(Set<String> endpoints, int maxBatch, LongSupplier queueDepth, LongSupplier inProgress) {
+  ServerMetrics(Set<String> endpoints, int maxBatch, LongSupplier queueDepth, LongSupplier inProgress,
+      LongSupplier busyPixels) {
     this.endpoints = Set.copyOf(endpoints);
     this.queueDepth = queueDepth;
     this.inProgress = inProgress;
+    this.busyPixels = busyPixels;
     TreeSet<Double> bounds = new TreeSet<>();
     for (int b = 1; b < maxBatch; b *= 2) {
       bounds.add((double) b);
@@ -67,11 +71,6 @@ final class ServerMetrics {
     modelNanos.add(nanos);
   }
 
-  /** Faces restored so far. */
-  long facesRestored() {
-    return faces.sum();
-  }
-
   /** The exposition, every family with its HELP and TYPE. */
   String render() {
     StringBuilder b = new StringBuilder(4096);
@@ -94,6 +93,9 @@ final class ServerMetrics {
     b.append("# HELP gpen_requests_in_progress Requests a worker holds (decoding, detecting, restoring, encoding).\n");
     b.append("# TYPE gpen_requests_in_progress gauge\n");
     b.append("gpen_requests_in_progress ").append(inProgress.getAsLong()).append('\n');
+    b.append("# HELP gpen_busy_pixels Pixels reserved by the images being worked on (bounded by twice --max_pixels).\n");
+    b.append("# TYPE gpen_busy_pixels gauge\n");
+    b.append("gpen_busy_pixels ").append(busyPixels.getAsLong()).append('\n');
     b.append("# HELP gpen_faces_restored_total Faces restored by the model.\n");
     b.append("# TYPE gpen_faces_restored_total counter\n");
     b.append("gpen_faces_restored_total ").append(faces.sum()).append('\n');

@@ -201,6 +201,7 @@ class ServerLoadTest {
     // afterwards: idle, and every upload and encoded answer freed
     assertEquals(0, metric(metrics, "gpen_queue_depth"));
     assertEquals(0, metric(metrics, "gpen_requests_in_progress"));
+    assertEquals(0, metric(metrics, "gpen_busy_pixels"));
     System.gc();
     Thread.sleep(200);
     long nativeAfter = Pointer.totalBytes();
