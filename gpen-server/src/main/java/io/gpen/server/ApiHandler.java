@@ -171,7 +171,7 @@ final class ApiHandler extends Handler.Abstract {
   private int restore(Request request, Response response, long start) throws IOException {
     PhotoService.RestoreRequest parameters = restoreParameters(Request.extractQueryParameters(request));
     return admitted(() -> {
-      try (Upload upload = Upload.read(request, options.maxUploadBytes());
+      try (Upload upload = Upload.read(request, options.maxUploadBytes(), deadline(start));
           PhotoService.Restored restored = service.restore(upload, parameters, deadline(start))) {
         String name = upload.fileName() == null ? "upload" : stem(upload.fileName());
         response.getHeaders().put(HttpHeader.CONTENT_DISPOSITION,
@@ -190,7 +190,7 @@ final class ApiHandler extends Handler.Abstract {
           + FACES + " takes none)");
     }
     return admitted(() -> {
-      try (Upload upload = Upload.read(request, options.maxUploadBytes())) {
+      try (Upload upload = Upload.read(request, options.maxUploadBytes(), deadline(start))) {
         String name = upload.fileName() == null ? "upload" : baseName(upload.fileName());
         byte[] json = service.faces(upload, name, deadline(start));
         return send(request, response, 200, "application/json", json);
@@ -325,7 +325,7 @@ final class ApiHandler extends Handler.Abstract {
     }
     // a body left unread would reach the next request on the connection (or reset it before the
     // client reads this answer): drop what is left, or close the connection where that is too much
-    if (error.status() == 413 || !Upload.discard(request, options.maxUploadBytes())) {
+    if (error.status() == 413 || error.status() == 408 || !Upload.discard(request, options.maxUploadBytes())) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
     byte[] body = errorLine(error.status(), error.getMessage());

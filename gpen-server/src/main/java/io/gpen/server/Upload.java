@@ -59,15 +59,17 @@ final class Upload implements AutoCloseable {
    * Reads the request's image.
    *
    * @param maxBytes the largest body
+   * @param deadline {@link System#nanoTime()} by which the body must have arrived
    * @throws ApiError 413 for a larger body (from its {@code Content-Length} before reading, or when
-   *     the bytes read pass the limit), 400 for an empty body or a form without the field
+   *     the bytes read pass the limit), 400 for an empty body or a form without the field, 408 for
+   *     a body still arriving at the deadline
    */
-  static Upload read(Request request, long maxBytes) throws IOException {
+  static Upload read(Request request, long maxBytes, long deadline) throws IOException {
     long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
     if (declared > maxBytes) {
       throw tooLarge(declared + " bytes", maxBytes);
     }
-    BytePointer body = readBody(request, declared, maxBytes);
+    BytePointer body = readBody(request, declared, maxBytes, deadline);
     try {
       String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
       if (type != null && MimeTypes.getContentTypeWithoutCharset(type).trim().toLowerCase(Locale.ROOT)
@@ -88,7 +90,8 @@ final class Upload implements AutoCloseable {
     }
   }
 
-  private static BytePointer readBody(Request request, long declared, long maxBytes) throws IOException {
+  private static BytePointer readBody(Request request, long declared, long maxBytes, long deadline)
+      throws IOException {
     long capacity = declared >= 0 ? Math.max(declared, 1) : Math.min(maxBytes, 1024 * 1024);
     BytePointer body = new BytePointer(capacity);
     long size = 0;
@@ -97,6 +100,10 @@ final class Upload implements AutoCloseable {
       for (int n; (n = in.read(chunk)) >= 0; ) {
         if (size + n > maxBytes) {
           throw tooLarge("more than " + maxBytes + " bytes", maxBytes);
+        }
+        if (System.nanoTime() - deadline > 0) {
+          // a slow sender would hold its place in the queue: its time counts from its arrival
+          throw new ApiError(408, "the request body was still arriving when the request's time ran out");
         }
         if (size + n > capacity) {
           capacity = Math.min(maxBytes, Math.max(capacity * 2, size + n));

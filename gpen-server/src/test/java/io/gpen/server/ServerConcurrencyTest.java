@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -81,6 +86,35 @@ class ServerConcurrencyTest {
     awaitMetric(server, "gpen_requests_in_progress 0");
     HttpResponse<byte[]> next = http.post("/v1/restore", face, "image/png");
     assertEquals(200, next.statusCode(), Http.text(next));
+  }
+
+  @Test
+  void aBodyStillArrivingAtTheDeadlineIs408() {
+    Http http = start(ServerOptions.builder().timeout(Duration.ofSeconds(1)));
+    byte[] face = TestImages.bytes(TestImages.face(4));
+    // the first 64 KiB at once, the rest after the request's second is over
+    InputStream slow = new SequenceInputStream(new ByteArrayInputStream(face, 0, 65536), new InputStream() {
+      private final InputStream rest = new ByteArrayInputStream(face, 65536, face.length - 65536);
+      private boolean waited;
+
+      @Override
+      public int read() throws IOException {
+        if (!waited) {
+          waited = true;
+          try {
+            Thread.sleep(1500);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return rest.read();
+      }
+    });
+    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(http.uri("/v1/restore"))
+        .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofInputStream(() -> slow)));
+    assertEquals(408, r.statusCode(), Http.text(r));
+    assertTrue(Http.oneLineJson(r).get("error").asText().contains("still arriving"), Http.text(r));
+    assertEquals(200, http.post("/v1/restore", face, "image/png").statusCode());
   }
 
   @Test

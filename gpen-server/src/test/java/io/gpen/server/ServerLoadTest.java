@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -240,9 +239,5 @@ class ServerLoadTest {
       }
     }
     return -1;
-  }
-
-  static String describe(int[] d) {
-    return Arrays.toString(d);
   }
 }
