@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark quoted in the README, in one run (random weights; about 15 minutes on 2 cores).
-# Usage: scripts/bench.sh [PHOTO DETECTOR_WEIGHTS]   e.g. a group photo and RetinaFace-MobileNet0.25
+# Usage: scripts/bench.sh [PHOTO DETECTOR_WEIGHTS [SR_PHOTO]]   e.g. a group photo and RetinaFace-MobileNet0.25,
+# and a small photo (256 to 512 px) for the background super-resolution (x4 takes minutes per megapixel)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run() { echo; echo "\$ ./gpen $*"; ./gpen "$@"; }
@@ -16,4 +17,7 @@ run bench --train --size 64 --mul 1 --narrow 0.25 --iters 8
 if [ $# -ge 2 ]; then
   run bench --photo "$1" --detector_weights "$2" --size 256 --mul 1 --narrow 0.5 --iters 10 --photo_runs 2
   run bench --photo "$1" --detector_weights "$2" --size 512 --mul 2 --narrow 1 --iters 10 --photo_runs 1
+fi
+if [ $# -ge 3 ]; then
+  run bench --photo "$3" --detector_weights "$2" --use_sr --size 64 --mul 1 --narrow 0.25 --iters 2 --photo_runs 2
 fi

@@ -10,6 +10,7 @@ import io.gpen.model.ModelFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,12 +37,17 @@ import picocli.CommandLine.Spec;
           + " prints the two side by side (each engine's peak memory is then counted from its own"
           + " warm-up).",
       "With --photo, times the photo pipeline instead: face detection (ms) and the whole photo"
-          + " (detection, alignment, restoration of every face, paste-back; seconds).",
+          + " (detection, alignment, restoration of every face, paste-back; seconds); with --use_sr"
+          + " also the background super-resolution of the photo at x2 and x4 (seconds per input"
+          + " megapixel; random weights of the official Real-ESRNet layout, 32 features, 23 blocks).",
       "With --train, times training iterations instead (random weights and faces, the reference's"
           + " losses and schedule): seconds per plain iteration (D step, G step, average update), per R1"
           + " step and per path-length step, and per iteration with both amortised at their frequencies."
     })
 public final class BenchCommand implements Callable<Integer> {
+  /** The super-resolution scales --use_sr times. */
+  private static final List<Integer> SR_SCALES = List.of(2, 4);
+
   @Spec CommandSpec spec;
 
   @Mixin ModelOptions model;
@@ -60,6 +66,19 @@ public final class BenchCommand implements Callable<Integer> {
       defaultValue = "1",
       description = "Timed whole-photo runs with --photo (after one restored face as warm-up).")
   int photoRuns;
+
+  @Option(
+      names = "--use_sr",
+      description = "With --photo: also time the super-resolution of the photo at x2 and x4 (--photo_runs runs each,"
+          + " after one on a 64 px corner).")
+  boolean useSr;
+
+  @Option(
+      names = "--tile_size",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "With --use_sr: super-resolve in tiles of N input pixels; 0 runs the whole photo at once.")
+  int tileSize;
 
   @Option(names = "--batch_size", paramLabel = "B", description = "Faces per forward pass. Default: 1, with --train 2.")
   Integer batchSize;
@@ -101,6 +120,9 @@ public final class BenchCommand implements Callable<Integer> {
     int batch = batchSize != null ? batchSize : train ? 2 : 1;
     int iters = iterations != null ? iterations : train ? 5 : 10;
     String report;
+    if (useSr && photo == null) {
+      throw new GpenException("--use_sr times the super-resolution of a photo; give it with --photo");
+    }
     if (train) {
       if (photo != null || referencePath || !engines.equals("libtorch")) {
         throw new GpenException("--train times training on libtorch; it does not combine with --photo, --reference or --engine");
@@ -132,6 +154,7 @@ public final class BenchCommand implements Callable<Integer> {
             .warmup(warmup)
             .photoRuns(photoRuns)
             .seed(seed)
+            .superResolution(useSr ? SR_SCALES : List.of(), tileSize)
             .build()).report();
       } else {
         report = InferenceBench.run(InferenceBench.Options.builder(generator)

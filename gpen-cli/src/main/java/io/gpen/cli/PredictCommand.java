@@ -2,6 +2,7 @@ package io.gpen.cli;
 
 import io.gpen.workflow.FolderRestoration;
 import io.gpen.workflow.OutputNaming;
+import io.gpen.workflow.Task;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,7 +20,11 @@ import picocli.CommandLine.Spec;
     description = {
       "Restore aligned face images with a GPEN model: one image, or every image of a folder.",
       "Each output is <name>_predict.png at the model's size. Grayscale, RGBA (alpha kept) and"
-          + " 16-bit inputs are accepted."
+          + " 16-bit inputs are accepted.",
+      "--task runs a model trained for another task of the reference demo: colorization (the output"
+          + " keeps the input's size and luma where the sizes differ), inpainting (the missing parts,"
+          + " from --mask or --strokes, are painted white first and the painted input is written as"
+          + " <name>_masked.png), seg2face (a face from a segmentation map; values in [0, 1])."
     })
 public final class PredictCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -40,15 +45,38 @@ public final class PredictCommand implements Callable<Integer> {
   @Option(names = "--batch_size", paramLabel = "B", defaultValue = "1", description = "Faces per forward pass.")
   int batchSize;
 
+  @Option(
+      names = "--task",
+      paramLabel = "TASK",
+      defaultValue = "enhancement",
+      description = "What the model does: ${COMPLETION-CANDIDATES}.")
+  Task task;
+
+  @Option(
+      names = "--mask",
+      paramLabel = "PATH",
+      description = "With --task inpainting: a mask image whose white pixels are missing in every face.")
+  Path holeMask;
+
+  @Option(
+      names = "--strokes",
+      paramLabel = "SEED",
+      description = "With --task inpainting: paint the demo's random brush strokes (1-3 strokes, 8-27 vertices,"
+          + " 12-79 px wide), drawn as after numpy.random.seed(SEED), a new mask per face.")
+  Long strokeSeed;
+
   @Override
   public Integer call() {
-    FolderRestoration.Result result = FolderRestoration.run(
-        FolderRestoration.Options.builder(model.spec(engine.engine), input)
-            .output(output)
-            .naming(OutputNaming.PREDICT)
-            .batchSize(batchSize)
-            .build(),
-        new CommandListener(spec));
+    FolderRestoration.Options.Builder options = FolderRestoration.Options.builder(model.spec(engine.engine), input)
+        .output(output)
+        .naming(OutputNaming.PREDICT)
+        .batchSize(batchSize)
+        .task(task)
+        .holes(holeMask);
+    if (strokeSeed != null) {
+      options.strokes(strokeSeed);
+    }
+    FolderRestoration.Result result = FolderRestoration.run(options.build(), new CommandListener(spec));
     PrintWriter err = spec.commandLine().getErr();
     if (result.folder() || result.skipped() > 0) {
       err.println(Summaries.restored(result.restored(), result.skipped(), result.seconds()));

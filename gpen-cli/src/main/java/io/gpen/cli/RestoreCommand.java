@@ -1,5 +1,6 @@
 package io.gpen.cli;
 
+import io.gpen.GpenException;
 import io.gpen.workflow.PhotoRestoration;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -19,11 +20,18 @@ import picocli.CommandLine.Spec;
     description = {
       "Restore the faces of photos: detect faces and their landmarks, align each face, restore it"
           + " with a GPEN model and paste it back under a soft mask (GPEN's face_enhancement.py).",
-      "Writes <name>_GPEN.png (the input's size; grayscale stays grayscale, alpha is kept),"
-          + " <name>.faces.json (boxes, landmarks, scores), with --compare <name>_COMP.jpg (input |"
+      "The mask is the face parser's (ParseNet) when --parse_weights are given or ParseNet-latest is in"
+          + " the model cache, else the rectangle mask (--mask chooses).",
+      "With --use_sr the whole photo is first super-resolved (Real-ESRNet, x--sr_scale) and the faces"
+          + " are pasted onto it; with --aligned the restored face is super-resolved.",
+      "Writes <name>_GPEN.png (the input's size times --sr_scale; grayscale stays grayscale, alpha is"
+          + " kept), <name>.faces.json (boxes, landmarks, scores), with --compare <name>_COMP.jpg (input |"
           + " output) and with --save_faces <name>_faceNN.png and <name>_faceNN_GPEN.png."
     })
 public final class RestoreCommand implements Callable<Integer> {
+  /** The reference demo's default --sr_scale. */
+  private static final int DEFAULT_SR_SCALE = 2;
+
   @Spec CommandSpec spec;
 
   @Mixin ModelOptions model;
@@ -60,6 +68,45 @@ public final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--batch_size", paramLabel = "B", defaultValue = "1", description = "Faces per forward pass.")
   int batchSize;
 
+  @Option(
+      names = "--mask",
+      paramLabel = "MASK",
+      defaultValue = "auto",
+      description = "The paste mask: parse (the face parser's; its weights must be given or cached), box (the"
+          + " rectangle mask) or auto (parse where the weights are to be had, else box with a note).")
+  PhotoRestoration.Mask mask;
+
+  @Option(
+      names = "--parse_weights",
+      paramLabel = "PATH|NAME",
+      description = "Face parser weights (ParseNet): a file or a model name from `gpen models`. Default:"
+          + " ParseNet-latest where it is in the cache.")
+  String parserWeights;
+
+  @Option(names = "--use_sr", description = "Super-resolve the background (Real-ESRNet) and paste the faces onto it.")
+  boolean useSr;
+
+  @Option(
+      names = "--sr_scale",
+      paramLabel = "S",
+      description = "With --use_sr: 1, 2 or 4; picks realesrnet_x<S> when --sr_weights are not given. Default: 2, or"
+          + " the scale of --sr_weights.")
+  Integer srScale;
+
+  @Option(
+      names = "--sr_weights",
+      paramLabel = "PATH|NAME",
+      description = "With --use_sr: the super-resolution network (RRDBNet), a file or a model name from `gpen"
+          + " models`. Default: realesrnet_x<--sr_scale> (downloaded when absent).")
+  String srWeights;
+
+  @Option(
+      names = "--tile_size",
+      paramLabel = "N",
+      description = "With --use_sr: super-resolve in tiles of N input pixels (less memory, seams possible); 0 runs"
+          + " the whole photo at once. Default: 0.")
+  Integer tileSize;
+
   @Override
   public Integer call() {
     PhotoRestoration.Result result = PhotoRestoration.run(
@@ -70,6 +117,9 @@ public final class RestoreCommand implements Callable<Integer> {
             .extra(PhotoRestoration.Extra.COMPARISON, compare)
             .extra(PhotoRestoration.Extra.FACES, saveFaces)
             .batchSize(batchSize)
+            .mask(mask)
+            .parserWeights(parserWeights)
+            .superResolution(superResolution())
             .build(),
         new CommandListener(spec));
     PrintWriter err = spec.commandLine().getErr();
@@ -77,5 +127,17 @@ public final class RestoreCommand implements Callable<Integer> {
         result.seconds(), result.skipped() > 0 ? ", " + result.skipped() + " skipped" : "");
     err.flush();
     return result.skipped() == 0 ? 0 : 1;
+  }
+
+  /** The super-resolution --use_sr and its options ask for, or null. */
+  private PhotoRestoration.SuperResolution superResolution() {
+    if (!useSr) {
+      if (srScale != null || srWeights != null || tileSize != null) {
+        throw new GpenException("--sr_scale, --sr_weights and --tile_size apply with --use_sr");
+      }
+      return null;
+    }
+    int scale = srScale != null ? srScale : srWeights != null ? 0 : DEFAULT_SR_SCALE;
+    return new PhotoRestoration.SuperResolution(scale, srWeights, tileSize == null ? 0 : tileSize);
   }
 }

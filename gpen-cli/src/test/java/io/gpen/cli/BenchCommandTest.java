@@ -1,9 +1,16 @@
 package io.gpen.cli;
 
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gpen.SharedData;
+import io.gpen.image.Images;
+import java.nio.file.Path;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BenchCommandTest {
   @Test
@@ -39,5 +46,27 @@ class BenchCommandTest {
     CliRun r = CliRun.of("bench", "--size", "64", "--iters", "0");
     assertEquals(1, r.exitCode());
     assertEquals(1, r.errorLines(), r.err());
+  }
+
+  @Test
+  void photoBenchTimesTheSuperResolutionPerInputMegapixel(@TempDir Path dir) {
+    Path photo = dir.resolve("small.png");
+    try (Mat whole = imread(SharedData.require("faces/Solvay_conference_1927.png").toString());
+        Rect r = new Rect(600, 80, 48, 40);
+        Mat part = new Mat(whole, r)) {
+      Images.write(photo, part);
+    }
+    CliRun run = CliRun.of("bench", "--photo", photo.toString(), "--use_sr", "--size", "64", "--mul", "1", "--narrow",
+        "0.25", "--iters", "1", "--warmup", "0", "--detector_weights",
+        SharedData.require("models/retinaface_mobilenet0.25.pth").toString());
+    assertEquals(0, run.exitCode(), run.err());
+    for (String field : new String[] {"sr x2       ", "sr x4       ", "s per input megapixel",
+        "RRDBNet x4 (32 features, 23 blocks, growth 32), random weights", "untiled"}) {
+      assertTrue(run.out().contains(field), field + " missing from:\n" + run.out());
+    }
+    CliRun noPhoto = CliRun.of("bench", "--use_sr", "--size", "64");
+    assertEquals(1, noPhoto.exitCode());
+    assertEquals("gpen bench: error: --use_sr times the super-resolution of a photo; give it with --photo",
+        noPhoto.err().strip());
   }
 }

@@ -8,6 +8,10 @@ import io.gpen.SharedData;
 import io.gpen.api.Restorer;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
+import io.gpen.workflow.FolderRestoration;
+import io.gpen.workflow.ModelSpec;
+import io.gpen.workflow.Task;
+import io.gpen.workflow.WorkflowListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,5 +157,50 @@ class PredictCommandTest {
     assertEquals(1, r.exitCode(), r.err());
     assertEquals(1, r.errorLines(), r.err());
     assertTrue(r.err().contains("cannot create output folder " + notAFolder.resolve("sub")), r.err());
+  }
+
+  @Test
+  void tasksRunTheirModelsAsTheLibraryDoes() throws IOException {
+    CliRun seg = CliRun.of("predict", "-w", weights.toString(), "--img", face.toString(), "--task", "seg2face",
+        "--output", dir.resolve("seg.png").toString());
+    assertEquals(0, seg.exitCode(), seg.err());
+    Path viaJava = dir.resolve("java");
+    FolderRestoration.run(FolderRestoration.Options.builder(ModelSpec.libtorch(weights.toString()), face)
+        .output(viaJava).task(Task.SEG2FACE).build(), WorkflowListener.SILENT);
+    try (Mat a = opencv_imgcodecs.imread(dir.resolve("seg.png").toString());
+        Mat b = opencv_imgcodecs.imread(viaJava.resolve("face_predict.png").toString())) {
+      assertTrue(sameImage(a, b));
+    }
+
+    Path out = dir.resolve("inpainted");
+    CliRun inpaint = CliRun.of("predict", "-w", weights.toString(), "--img", face.toString(), "--task", "inpainting",
+        "--strokes", "12", "--output", out.toString());
+    assertEquals(0, inpaint.exitCode(), inpaint.err());
+    assertTrue(Files.isRegularFile(out.resolve("face_predict.png")));
+    assertTrue(Files.isRegularFile(out.resolve("face_masked.png")));
+    assertTrue(inpaint.err().contains("random brush strokes"), inpaint.err());
+
+    CliRun colour = CliRun.of("predict", "-w", weights.toString(), "--img", face.toString(), "--task", "colorization",
+        "--output", dir.resolve("colour.png").toString());
+    assertEquals(0, colour.exitCode(), colour.err());
+    try (Mat c = opencv_imgcodecs.imread(dir.resolve("colour.png").toString())) {
+      assertEquals(256, c.cols(), "the input's size");
+    }
+  }
+
+  @Test
+  void taskErrorsNameTheFlags() {
+    CliRun none = CliRun.of("predict", "-w", weights.toString(), "--img", face.toString(), "--task", "inpainting");
+    assertEquals(1, none.exitCode());
+    assertEquals("gpen predict: error: --task inpainting needs the missing parts of the faces: a mask image (--mask,"
+        + " white = missing) or a seed for random brush strokes (--strokes)", none.err().strip());
+    CliRun stray = CliRun.of("predict", "-w", weights.toString(), "--img", face.toString(), "--mask", face.toString());
+    assertEquals(1, stray.exitCode());
+    assertEquals("gpen predict: error: --mask applies to --task inpainting, not enhancement", stray.err().strip());
+    CliRun big = CliRun.of("predict", "-w", weights.toString(), "--img", face.toString(), "--task", "inpainting",
+        "--strokes", "4294967296");
+    assertEquals(1, big.exitCode());
+    assertEquals("gpen predict: error: --strokes must be between 0 and 4294967295 (NumPy's seed range), got 4294967296",
+        big.err().strip());
   }
 }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gpen.SharedData;
 import io.gpen.image.Images;
+import io.gpen.registry.ModelRegistry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -208,5 +209,82 @@ class RestoreCommandTest {
     err.getBuffer().setLength(0);
     assertEquals(1, restore(photo, dir.resolve("out"), "--alpha", "1.5"));
     assertEquals("gpen restore: error: --alpha must be between 0 and 1, got 1.5", err.toString().strip());
+  }
+
+  @Test
+  void theParsersMaskAndTheSuperResolvedBackground() throws Exception {
+    Path photo = dir.resolve("p.png");
+    try (Mat part = solvayPart()) {
+      Images.write(photo, part);
+    }
+    Path results = dir.resolve("results");
+    assertEquals(0, restore(photo, results, "--parse_weights", SharedData.require("golden/parsenet_small.pth").toString(),
+        "--use_sr", "--sr_weights", SharedData.require("golden/rrdb_x2_small.pth").toString(), "--tile_size", "48"),
+        err.toString());
+    assertTrue(err.toString().contains("ParseNet"), err.toString());
+    assertTrue(err.toString().contains("RRDBNet x2"), err.toString());
+    assertFalse(err.toString().contains("note:"), err.toString());
+    try (Mat out = imread(results.resolve("p_GPEN.png").toString())) {
+      assertEquals(280, out.cols());
+      assertEquals(320, out.rows());
+    }
+    JsonNode json = new ObjectMapper().readTree(results.resolve("p.faces.json").toFile());
+    assertEquals(280, json.get("width").asInt(), "boxes in the pixels of the enlarged photo");
+    assertEquals(2, json.get("faces").size());
+  }
+
+  @Test
+  void withoutAParserTheRectangleMaskIsUsedWithANoteUnlessItIsChosen() throws Exception {
+    Path photo = dir.resolve("p.png");
+    try (Mat part = solvayPart()) {
+      Images.write(photo, part);
+    }
+    ModelRegistry registry = ModelRegistry.defaultRegistry();
+    boolean cached = registry.isCached(registry.require("ParseNet-latest"));
+    assertEquals(0, restore(photo, dir.resolve("auto")), err.toString());
+    long notes = err.toString().lines().filter(l -> l.startsWith("gpen restore: note: ")).count();
+    if (cached) {
+      assertEquals(0, notes, "the cached parser is used: " + err);
+    } else {
+      assertEquals(1, notes, err.toString());
+      assertTrue(err.toString().contains("gpen restore: note: no face parser weights given (--parse_weights) and"
+          + " ParseNet-latest is not in the model cache " + registry.cacheDir() + "; the faces are pasted under the"
+          + " rectangle mask (--mask box chooses it without this note)"), err.toString());
+    }
+    err.getBuffer().setLength(0);
+    assertEquals(0, restore(photo, dir.resolve("box"), "--mask", "box"), err.toString());
+    assertFalse(err.toString().contains("note:"), err.toString());
+  }
+
+  @Test
+  void parserAndSuperResolutionErrorsNameTheirFlags() throws Exception {
+    Path photo = dir.resolve("p.png");
+    try (Mat part = solvayPart()) {
+      Images.write(photo, part);
+    }
+    Path out = dir.resolve("out");
+    Path missing = dir.resolve("parser.pth");
+    assertEquals(1, restore(photo, out, "--mask", "parse", "--parse_weights", missing.toString()));
+    assertTrue(err.toString().strip().startsWith("gpen restore: error: --parse_weights: no such file or known model: "
+        + missing), err.toString());
+
+    err.getBuffer().setLength(0);
+    assertEquals(1, restore(photo, out, "--use_sr", "--sr_scale", "3"));
+    assertEquals("gpen restore: error: --sr_scale must be 1, 2 or 4, got 3", err.toString().strip());
+
+    err.getBuffer().setLength(0);
+    assertEquals(1, restore(photo, out, "--tile_size", "64"));
+    assertEquals("gpen restore: error: --sr_scale, --sr_weights and --tile_size apply with --use_sr",
+        err.toString().strip());
+
+    Path x2 = SharedData.require("golden/rrdb_x2_small.pth");
+    err.getBuffer().setLength(0);
+    assertEquals(1, restore(photo, out, "--mask", "box", "--use_sr", "--sr_scale", "4", "--sr_weights", x2.toString()));
+    assertEquals("gpen restore: error: --sr_weights " + x2 + " is a x2 network, not the x4 of --sr_scale",
+        err.toString().strip());
+
+    err.getBuffer().setLength(0);
+    assertEquals(2, restore(photo, out, "--mask", "fancy"));
+    assertTrue(err.toString().contains("--mask"), err.toString());
   }
 }

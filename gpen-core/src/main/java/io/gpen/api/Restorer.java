@@ -1,7 +1,6 @@
 package io.gpen.api;
 
 import io.gpen.BadParameter;
-import io.gpen.image.ModelIo;
 import io.gpen.model.FullGenerator;
 import io.gpen.model.GeneratorInference;
 import io.gpen.model.GpenConfig;
@@ -13,6 +12,7 @@ import io.gpen.registry.ModelRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -33,12 +33,12 @@ import org.bytedeco.pytorch.Tensor;
  * }</pre>
  *
  * <p>Pre- and post-processing are the reference's: bilinear resize to the model's input size, RGB
- * in [-1,1], output clipped and truncated to 8 bits. The output has the model's output size, which
- * is larger than the input size for a {@code FullGenerator_SR} ({@link #inputSize()},
- * {@link #size()}); such a model's decoder layers finer than its input draw random noise, as the
- * reference's do, so its results vary from call to call unless libtorch's generator is seeded.
- * Faces go through the model in batches; the forward pass runs without gradient tracking on the
- * inference fast path.
+ * in [-1,1] (or [0,1] for a Seg2Face model, {@link Builder#pixelRange}), output clipped and
+ * truncated to 8 bits. The output has the model's output size, which is larger than the input size
+ * for a {@code FullGenerator_SR} ({@link #inputSize()}, {@link #size()}); such a model's decoder
+ * layers finer than its input draw random noise, as the reference's do, so its results vary from
+ * call to call unless libtorch's generator is seeded. Faces go through the model in batches; the
+ * forward pass runs without gradient tracking on the inference fast path.
  *
  * <p>One restorer may be shared by several threads: batches run one at a time (each forward pass
  * already uses every core), so concurrent calls wait for each other rather than compete for the
@@ -54,14 +54,17 @@ public final class Restorer implements FaceRestorer {
   private final GeneratorInference inference;
   private final Device device;
   private final int batchSize;
+  private final PixelRange pixelRange;
   private final String description;
   private float[] batchBuffer = new float[0];
   private boolean closed;
 
-  private Restorer(FullGenerator model, Device device, int batchSize, boolean reference, String description) {
+  private Restorer(FullGenerator model, Device device, int batchSize, PixelRange pixelRange, boolean reference,
+      String description) {
     this.config = model.config();
     this.device = device;
     this.batchSize = batchSize;
+    this.pixelRange = pixelRange;
     this.description = description;
     if (!device.is_cpu()) {
       model.to(device);
@@ -135,7 +138,7 @@ public final class Restorer implements FaceRestorer {
       batchBuffer = new float[n * Math.max(per, perOut)];
     }
     for (int i = 0; i < n; i++) {
-      ModelIo.toModelInput(faces.get(i), s, batchBuffer, i * per);
+      pixelRange.toModelInput(faces.get(i), s, batchBuffer, i * per);
     }
     try (PointerScope scope = new PointerScope()) {
       Tensor input = Tensors.fromFloats(batchBuffer, n, 3, s, s);
@@ -154,7 +157,7 @@ public final class Restorer implements FaceRestorer {
     }
     List<Mat> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      out.add(ModelIo.fromModelOutput(batchBuffer, i * perOut, o));
+      out.add(pixelRange.fromModelOutput(batchBuffer, i * perOut, o));
     }
     return out;
   }
@@ -181,6 +184,7 @@ public final class Restorer implements FaceRestorer {
     private String device = "cpu";
     private int batchSize = 1;
     private int threads = 0;
+    private PixelRange pixelRange = PixelRange.SIGNED;
     private boolean reference = false;
     private ModelRegistry registry;
 
@@ -244,6 +248,12 @@ public final class Restorer implements FaceRestorer {
       return this;
     }
 
+    /** The values the model takes and gives (default {@link PixelRange#SIGNED}, [-1, 1]). */
+    public Builder pixelRange(PixelRange pixelRange) {
+      this.pixelRange = Objects.requireNonNull(pixelRange, "pixelRange");
+      return this;
+    }
+
     /**
      * Runs the reference forward pass (layer by layer as the original PyTorch code) instead of the
      * inference fast path: slower, for checking results and measuring the speed-up.
@@ -269,14 +279,15 @@ public final class Restorer implements FaceRestorer {
       ModelRegistry reg = registry != null ? registry : ModelRegistry.defaultRegistry();
       Path file = reg.resolve(weights);
       ModelFiles.LoadedGenerator loaded = ModelFiles.loadGenerator(file, key, overrides);
-      return new Restorer(loaded.model(), dev, batchSize, reference, loaded.note());
+      return new Restorer(loaded.model(), dev, batchSize, pixelRange, reference, loaded.note());
     }
 
     /** A restorer over a model the caller built (e.g. random weights for benchmarks); takes ownership. */
     public Restorer build(FullGenerator model) {
       Device dev = Devices.parse(device);
       CpuThreads.configure(threads);
-      return new Restorer(model, dev, batchSize, reference, "GPEN " + model.config().describe() + " (in memory)");
+      return new Restorer(model, dev, batchSize, pixelRange, reference,
+          "GPEN " + model.config().describe() + " (in memory)");
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
  * The in-memory Java API: {@link io.gpen.api.Restorer} restores aligned faces with a GPEN model on
- * libtorch.
+ * libtorch; {@link io.gpen.api.PixelRange} says which values the model takes and gives.
  */
 package io.gpen.api;

@@ -10,15 +10,25 @@ import io.gpen.image.Image;
 import io.gpen.image.Images;
 import io.gpen.model.GpenConfig;
 import io.gpen.model.ModelFiles;
+import io.gpen.sr.RealEsrNet;
+import io.gpen.sr.RrdbNet;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
  * Times the photo pipeline on libtorch: face detection (ms per run) and the whole photo (detection,
- * alignment, restoration of every face, paste-back; seconds per run), after warm-up.
+ * alignment, restoration of every face, paste-back; seconds per run), after warm-up; where asked,
+ * the background super-resolution of the photo too (seconds per megapixel of input, per scale),
+ * with random weights of the official Real-ESRNet layout (RRDBNet, 32 features, 23 blocks, growth
+ * 32).
  *
  * <pre>{@code
  * PhotoBench.Result r = PhotoBench.run(PhotoBench.Options.builder(BenchModel.random(), Path.of("photo.jpg")).build());
@@ -38,15 +48,26 @@ public final class PhotoBench {
    * @param batchSize faces per forward pass
    * @param iterations timed detection runs
    * @param warmup untimed detection runs first (and, when at least 1, one restored face)
-   * @param photoRuns timed whole-photo runs
+   * @param photoRuns timed whole-photo runs, and timed super-resolution runs per scale
    * @param seed the seed of the random weights
+   * @param srScales the super-resolution scales to time (1, 2 or 4), none for no super-resolution
+   * @param tileSize the super-resolution's tile side in input pixels, 0 for the whole photo at once
    */
   public record Options(BenchModel model, Path photo, FaceDetectors.Kind detector, String detectorWeights, int batchSize,
-      int iterations, int warmup, int photoRuns, long seed) {
+      int iterations, int warmup, int photoRuns, long seed, List<Integer> srScales, int tileSize) {
     public Options {
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(photo, "photo");
       Objects.requireNonNull(detector, "detector");
+      srScales = List.copyOf(srScales);
+      for (int s : srScales) {
+        if (s != 1 && s != 2 && s != 4) {
+          throw BadParameter.of("srScales", "must be 1, 2 or 4, got " + s);
+        }
+      }
+      if (tileSize < 0) {
+        throw BadParameter.of("tileSize", "must be 0 (the whole photo at once) or positive, got " + tileSize);
+      }
       if (batchSize < 1) {
         throw BadParameter.of("batchSize", "must be at least 1, got " + batchSize);
       }
@@ -61,7 +82,10 @@ public final class PhotoBench {
       }
     }
 
-    /** Options with the defaults: RetinaFace, batch 1, 10 detection runs after 2, 1 photo run, seed 0. */
+    /**
+     * Options with the defaults: RetinaFace, batch 1, 10 detection runs after 2, 1 photo run, seed
+     * 0, no super-resolution.
+     */
     public static Builder builder(BenchModel model, Path photo) {
       return new Builder(model, photo);
     }
@@ -77,6 +101,8 @@ public final class PhotoBench {
       private int warmup = 2;
       private int photoRuns = 1;
       private long seed;
+      private List<Integer> srScales = List.of();
+      private int tileSize;
 
       private Builder(BenchModel model, Path photo) {
         this.model = model;
@@ -120,8 +146,19 @@ public final class PhotoBench {
         return this;
       }
 
+      /**
+       * Times the super-resolution of the photo at each of {@code scales} (1, 2 or 4), on tiles of
+       * {@code tileSize} input pixels (0: untiled); default: none.
+       */
+      public Builder superResolution(List<Integer> scales, int tileSize) {
+        this.srScales = scales;
+        this.tileSize = tileSize;
+        return this;
+      }
+
       public Options build() {
-        return new Options(model, photo, detector, detectorWeights, batchSize, iterations, warmup, photoRuns, seed);
+        return new Options(model, photo, detector, detectorWeights, batchSize, iterations, warmup, photoRuns, seed,
+            srScales, tileSize);
       }
     }
   }
@@ -141,10 +178,16 @@ public final class PhotoBench {
    * @param warmup untimed detection runs before the timed ones
    * @param detection milliseconds of each timed detection
    * @param wholePhoto milliseconds of each timed whole-photo run
+   * @param superResolution the super-resolution timings, one per scale asked for
    * @param peakBytes the peak resident memory, or -1 where unknown
    */
   public record Result(String machine, GpenConfig config, String weights, String detector, String engine, String photo,
-      int width, int height, int faces, int warmup, Timings detection, Timings wholePhoto, long peakBytes) {
+      int width, int height, int faces, int warmup, Timings detection, Timings wholePhoto,
+      List<SuperResolution> superResolution, long peakBytes) {
+    public Result {
+      superResolution = List.copyOf(superResolution);
+    }
+
     /** The report; lines ending with the platform's separator. */
     public String report() {
       Timings d = detection;
@@ -160,8 +203,29 @@ public final class PhotoBench {
       out.append(String.format("whole photo median %.2f s, min %.2f s (%d run%s: detection, alignment, restoration,"
           + " paste-back), %.2f s per face%n", p.median() / 1000, p.min() / 1000, p.count(),
           p.count() == 1 ? "" : "s", faces == 0 ? 0.0 : p.median() / 1000 / faces));
+      for (SuperResolution sr : superResolution) {
+        out.append(String.format("sr x%d       %.2f s per input megapixel (median %.2f s, min %.2f s, %d run%s, %s);"
+                + " %s%n", sr.scale(), sr.secondsPerMegapixel(width, height), sr.runs().median() / 1000,
+            sr.runs().min() / 1000, sr.runs().count(), sr.runs().count() == 1 ? "" : "s",
+            sr.tileSize() == 0 ? "untiled" : "tiles of " + sr.tileSize() + " px", sr.network()));
+      }
       out.append(String.format("memory      peak resident %s%n", Machine.megabytes(peakBytes)));
       return out.toString();
+    }
+  }
+
+  /**
+   * The super-resolution of the whole photo at one scale.
+   *
+   * @param scale 1, 2 or 4
+   * @param network the network timed
+   * @param tileSize its tile side in input pixels, 0 for untiled
+   * @param runs milliseconds of each timed run
+   */
+  public record SuperResolution(int scale, String network, int tileSize, Timings runs) {
+    /** Median seconds per megapixel of input, for a photo of {@code width}×{@code height}. */
+    public double secondsPerMegapixel(int width, int height) {
+      return runs.median() / 1000 / (width * (double) height / 1e6);
     }
   }
 
@@ -204,11 +268,61 @@ public final class PhotoBench {
           photoMs[i] = (System.nanoTime() - t0) / 1e6;
         }
       }
+      List<SuperResolution> sr = new ArrayList<>();
+      for (int scale : options.srScales()) {
+        sr.add(timeSuperResolution(scale, bgr, options));
+      }
       String engine = String.format("libtorch %s, %s, %d threads, batch %d", Machine.libtorchVersion(), m.device(),
           torch.get_num_threads(), options.batchSize());
       return new Result(Machine.describe(), restorer.config(), loaded.note(), detector.description(), engine,
           options.photo().getFileName().toString(), image.width(), image.height(), faces.size(), warmup,
-          new Timings(detectMs), new Timings(photoMs), PeakMemory.peakResidentBytes());
+          new Timings(detectMs), new Timings(photoMs), sr, PeakMemory.peakResidentBytes());
     }
+  }
+
+  /**
+   * Times the super-resolution of the photo with random weights of the official layout at {@code
+   * scale}: with warm-up, one untimed run on a corner of at most 64×64 pixels first, then {@code
+   * photoRuns} timed runs on the whole photo.
+   */
+  private static SuperResolution timeSuperResolution(int scale, Mat bgr, Options options) {
+    try (RealEsrNet network = randomUpscaler(scale, options.seed())) {
+      if (options.warmup() > 0) {
+        try (Rect corner = new Rect(0, 0, Math.min(64, bgr.cols()), Math.min(64, bgr.rows()));
+            Mat part = new Mat(bgr, corner)) {
+          network.process(part, options.tileSize()).close();
+        }
+      }
+      double[] ms = new double[options.photoRuns()];
+      for (int i = 0; i < ms.length; i++) {
+        long t0 = System.nanoTime();
+        network.process(bgr, options.tileSize()).close();
+        ms[i] = (System.nanoTime() - t0) / 1e6;
+      }
+      return new SuperResolution(scale, network.description(), options.tileSize(), new Timings(ms));
+    }
+  }
+
+  /**
+   * A Real-ESRNet of the official layout at {@code scale} with random weights drawn from {@code
+   * seed}: each convolution weight normal with the deviation of He initialisation, scaled by 0.1 in
+   * the dense blocks (as basicsr initialises them), biases zero. Only the speed means anything; the
+   * activations keep their scale through the network, so no denormal floats slow it down.
+   */
+  static RealEsrNet randomUpscaler(int scale, long seed) {
+    RrdbNet net = new RrdbNet(RrdbNet.Layout.realEsrNet(scale));
+    torch.manual_seed(seed);
+    for (Map.Entry<String, Tensor> e : net.namedParameters().entrySet()) {
+      Tensor t = e.getValue();
+      if (t.dim() == 4) {
+        double fanIn = (double) t.size(1) * t.size(2) * t.size(3);
+        double he = Math.sqrt(2 / fanIn);
+        // in place: the calls return the parameter itself, which the network owns
+        try (Scalar deviation = new Scalar(e.getKey().contains(".rdb") ? 0.1 * he : he)) {
+          t.normal_().mul_(deviation);
+        }
+      }
+    }
+    return new RealEsrNet(net, net.describe() + ", random weights");
   }
 }

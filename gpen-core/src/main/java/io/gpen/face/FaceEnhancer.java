@@ -8,6 +8,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 
 import io.gpen.api.FaceRestorer;
 import io.gpen.image.Images;
+import io.gpen.parse.FaceParser;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -28,19 +29,22 @@ import org.bytedeco.opencv.opencv_core.Size;
  * each detected face is aligned to the template, all faces go through the restorer in one call
  * (which batches), and each restored face is warped back under a soft mask.
  *
- * <p>The mask is the reference's rectangle mask: a 512×512 square of ones with a 26-px border
- * zeroed, Gaussian-blurred twice (101×101, σ 4), resized to the model size. The reference draws
- * this mask from a face parser (ParseNet, not part of this project) and applies the same border and
- * blur to it; the rectangle is the parser-free version it also builds. Because the reference
- * designs the mask at 512 and resizes it, border and blur scale with the model size (13 px and σ 2
- * at 256).
+ * <p>With a {@link FaceParser}, each face's mask is the reference's: the raw restored face (before
+ * the smoothing and the alpha blend below) is parsed, its face classes kept, a 26-px border zeroed,
+ * blurred twice and resized to the model size ({@link FaceParser#pasteMask}). Without one it is the
+ * rectangle mask the reference also builds: a 512×512 square of ones with a 26-px border zeroed,
+ * Gaussian-blurred twice (101×101, σ 4), resized to the model size. Because the reference designs
+ * either mask at 512 and resizes it, border and blur scale with the model size (13 px and σ 2 at
+ * 256). Either mask is warped back into the photo with the face (bilinear).
  *
  * <p>Before pasting, faces whose box is under 100 px on its shorter side are smoothed with the 3×3
  * binomial filter, and the restoration is blended with the aligned crop by {@code alpha}.
- * Overlapping faces are composed by the stronger mask; the photo is then {@code photo·(1−M) +
- * faces·M}, rounded and saturated to 8 bits. Outside every mask the photo is unchanged.
+ * Overlapping faces are composed by the stronger mask; the result is {@code background·(1−M) +
+ * faces·M}, rounded and saturated to 8 bits, where the background is the photo itself or, with
+ * super-resolution, the super-resolved photo ({@link #enhance(Mat, Mat, List)}). Outside every
+ * mask the background is unchanged.
  *
- * <p>Not thread-safe. Close it to free the cached masks.
+ * <p>Not thread-safe. Close it to free the cached masks (the parser is the caller's to close).
  */
 public final class FaceEnhancer implements AutoCloseable {
   /** Side of the reference mask, and its zeroed border, blur kernel and σ. */
@@ -53,17 +57,32 @@ public final class FaceEnhancer implements AutoCloseable {
 
   private final FaceRestorer restorer;
   private final double alpha;
+  /** The parser whose masks paste the faces, or null for the rectangle mask. */
+  private final FaceParser parser;
   private final Map<Integer, Mat> masks = new HashMap<>();
 
   /**
+   * A paste-back under the rectangle mask.
+   *
    * @param alpha weight of the restoration against the aligned crop, 0 to 1 (1: restoration only)
    */
   public FaceEnhancer(FaceRestorer restorer, double alpha) {
+    this(restorer, alpha, null);
+  }
+
+  /**
+   * A paste-back under the masks {@code parser} draws from each restored face; a null parser
+   * gives the rectangle mask. The enhancer uses the restorer and the parser without owning them.
+   *
+   * @param alpha weight of the restoration against the aligned crop, 0 to 1 (1: restoration only)
+   */
+  public FaceEnhancer(FaceRestorer restorer, double alpha, FaceParser parser) {
     if (!(alpha >= 0 && alpha <= 1)) {
       throw new IllegalArgumentException("alpha must be between 0 and 1, got " + alpha);
     }
     this.restorer = restorer;
     this.alpha = alpha;
+    this.parser = parser;
   }
 
   /** The model size of the restorer. */
@@ -127,8 +146,23 @@ public final class FaceEnhancer implements AutoCloseable {
    * result is a copy of the photo.
    */
   public Result enhance(Mat bgr, List<DetectedFace> detections) {
-    if (bgr.empty() || bgr.type() != CV_8UC3) {
-      throw new IllegalArgumentException("image must be a non-empty CV_8UC3 matrix");
+    return enhance(bgr, bgr, detections);
+  }
+
+  /**
+   * Restores the given faces of an 8-bit BGR photo and pastes them onto {@code background}, an
+   * image of the photo's size (the reference's {@code --use_sr}: the faces come from the photo
+   * resized to the super-resolved size, the background is the super-resolved photo). Neither is
+   * modified; the result is {@code background·(1−M) + faces·M}, a copy of the background where no
+   * face is pasted.
+   */
+  public Result enhance(Mat bgr, Mat background, List<DetectedFace> detections) {
+    if (bgr.empty() || bgr.type() != CV_8UC3 || background.type() != CV_8UC3) {
+      throw new IllegalArgumentException("image and background must be non-empty CV_8UC3 matrices");
+    }
+    if (background.cols() != bgr.cols() || background.rows() != bgr.rows()) {
+      throw new IllegalArgumentException("background is " + background.cols() + "x" + background.rows()
+          + ", the image " + bgr.cols() + "x" + bgr.rows() + "; they must have one size");
     }
     int size = restorer.size();
     List<DetectedFace> kept = new ArrayList<>();
@@ -159,8 +193,17 @@ public final class FaceEnhancer implements AutoCloseable {
       faces.add(new Face(kept.get(i), crops.get(i), restored.get(i)));
     }
     Mat fullMask = new Mat(bgr.rows(), bgr.cols(), CV_32F, Scalar.all(0));
-    Mat out = faces.isEmpty() ? bgr.clone() : paste(bgr, faces, transforms, fullMask);
-    return new Result(out, fullMask, faces, skipped);
+    try {
+      Mat out = faces.isEmpty() ? background.clone() : paste(background, faces, transforms, fullMask);
+      return new Result(out, fullMask, faces, skipped);
+    } catch (RuntimeException e) {
+      fullMask.close();
+      faces.forEach(f -> {
+        f.aligned().close();
+        f.restored().close();
+      });
+      throw e;
+    }
   }
 
   /**
@@ -191,15 +234,21 @@ public final class FaceEnhancer implements AutoCloseable {
     return out;
   }
 
-  /** Pastes the faces onto a copy of the photo, composing their masks into {@code fullMask}. */
-  private Mat paste(Mat bgr, List<Face> faces, List<double[]> transforms, Mat fullMask) {
+  /** Pastes the faces onto a copy of the background, composing their masks into {@code fullMask}. */
+  private Mat paste(Mat background, List<Face> faces, List<double[]> transforms, Mat fullMask) {
     int size = restorer.size();
-    Mat mask = mask(size);
-    try (Mat fullFaces = new Mat(bgr.rows(), bgr.cols(), CV_8UC3, Scalar.all(0))) {
+    try (Mat fullFaces = new Mat(background.rows(), background.cols(), CV_8UC3, Scalar.all(0))) {
       for (int i = 0; i < faces.size(); i++) {
-        pasteOne(faces.get(i), transforms.get(i), mask, fullMask, fullFaces, size);
+        Face face = faces.get(i);
+        if (parser == null) {
+          pasteOne(face, transforms.get(i), mask(size), fullMask, fullFaces, size);
+        } else {
+          try (Mat parsed = parser.pasteMask(face.restored(), size)) {
+            pasteOne(face, transforms.get(i), parsed, fullMask, fullFaces, size);
+          }
+        }
       }
-      return compose(bgr, fullFaces, fullMask);
+      return compose(background, fullFaces, fullMask);
     }
   }
 

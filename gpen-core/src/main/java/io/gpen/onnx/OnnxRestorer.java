@@ -12,6 +12,7 @@ import ai.onnxruntime.ValueInfo;
 import io.gpen.BadParameter;
 import io.gpen.GpenException;
 import io.gpen.api.FaceRestorer;
+import io.gpen.api.PixelRange;
 import io.gpen.image.ModelIo;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
@@ -31,9 +33,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * input name and size come from the model; a model with a fixed batch size gets exactly that many
  * faces per run (the last run padded), one with a symbolic batch size up to the requested batch.
  *
- * <p>Pre- and post-processing are those of {@link io.gpen.api.Restorer} ({@link ModelIo}). Input and output
- * stay in direct buffers reused from run to run, which ONNX Runtime reads and writes in place, so
- * runs are serialised: one restorer may be shared by several threads, whose calls wait for each
+ * <p>Pre- and post-processing are those of {@link io.gpen.api.Restorer} ({@link ModelIo}, or another
+ * {@link PixelRange}). Input and output stay in direct buffers reused from run to run, which ONNX
+ * Runtime reads and writes in place, so runs are serialised: one restorer may be shared by several threads, whose calls wait for each
  * other. Close it to free the session; a closed restorer refuses further calls.
  */
 public final class OnnxRestorer implements FaceRestorer {
@@ -47,13 +49,16 @@ public final class OnnxRestorer implements FaceRestorer {
   private final int batchSize;
   private final String engine;
   private final String description;
+  private final PixelRange pixelRange;
   private final float[] host;
   private final FloatBuffer input;
   private final FloatBuffer output;
   private boolean closed;
 
-  private OnnxRestorer(Path modelFile, OrtEnvironment env, OrtSession session, int requestedBatch, String settings) {
+  private OnnxRestorer(Path modelFile, OrtEnvironment env, OrtSession session, int requestedBatch, String settings,
+      PixelRange pixelRange) {
     this.modelFile = modelFile;
+    this.pixelRange = pixelRange;
     this.env = env;
     this.session = session;
     Signature sig = signature(modelFile, session);
@@ -83,6 +88,15 @@ public final class OnnxRestorer implements FaceRestorer {
    *     {@code threads}, {@code batchSize}) when it is unusable
    */
   public static OnnxRestorer open(Path modelFile, String device, int threads, int batchSize) {
+    return open(modelFile, device, threads, batchSize, PixelRange.SIGNED);
+  }
+
+  /**
+   * As {@link #open(Path, String, int, int)}, for a model that takes and gives the values of {@code
+   * pixelRange} ([0, 1] for a Seg2Face model).
+   */
+  public static OnnxRestorer open(Path modelFile, String device, int threads, int batchSize, PixelRange pixelRange) {
+    Objects.requireNonNull(pixelRange, "pixelRange");
     if (threads < 0) {
       throw BadParameter.of("threads", "must be 0 (ONNX Runtime's default) or more, got " + threads);
     }
@@ -124,7 +138,7 @@ public final class OnnxRestorer implements FaceRestorer {
       throw new GpenException(modelFile + ": not a usable ONNX model (" + firstLine(e) + ")");
     }
     try {
-      return new OnnxRestorer(modelFile, env, session, batchSize, settings);
+      return new OnnxRestorer(modelFile, env, session, batchSize, settings, pixelRange);
     } catch (RuntimeException e) {
       closeQuietly(session);
       throw e;
@@ -166,11 +180,11 @@ public final class OnnxRestorer implements FaceRestorer {
     for (int start = 0; start < faces.size(); start += batchSize) {
       int n = Math.min(batchSize, faces.size() - start);
       for (int i = 0; i < n; i++) {
-        ModelIo.toModelInput(faces.get(start + i), size, host, i * per);
+        pixelRange.toModelInput(faces.get(start + i), size, host, i * per);
       }
       runHost(n);
       for (int i = 0; i < n; i++) {
-        out.add(ModelIo.fromModelOutput(host, i * per, size));
+        out.add(pixelRange.fromModelOutput(host, i * per, size));
       }
     }
     return out;

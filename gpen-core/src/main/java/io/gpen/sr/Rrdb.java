@@ -17,9 +17,14 @@ final class Rrdb extends Module implements Layer {
     rdb3 = registerModule("rdb3", new ResidualDenseBlock(numFeat, numGrowCh));
   }
 
+  /** The three dense blocks, each one's temporaries freed as it returns ({@link Scopes}). */
   @Override
   public Tensor forward(Tensor x) {
-    Tensor out = rdb3.forward(rdb2.forward(rdb1.forward(x)));
+    Tensor a = Scopes.forwardFreeing(rdb1, x);
+    Tensor b = Scopes.forwardFreeing(rdb2, a);
+    Scopes.drop(a);
+    Tensor out = Scopes.forwardFreeing(rdb3, b);
+    Scopes.drop(b);
     return out.mul_(new Scalar(ResidualDenseBlock.RESIDUAL_SCALE)).add_(x);
   }
 }

@@ -176,9 +176,17 @@ public final class RrdbNet extends Module implements Layer {
       throw new IllegalArgumentException("RRDBNet x" + layout.scale() + " needs sides divisible by " + u
           + ", got " + x.size(2) + "x" + x.size(3));
     }
-    Tensor feat = u == 1 ? x : torch.pixel_unshuffle(x, u);
-    feat = convFirst.forward(feat);
-    feat = convBody.forward(body.forward(feat)).add_(feat);
+    Tensor feat = convFirst.forward(u == 1 ? x : torch.pixel_unshuffle(x, u));
+    // the trunk block by block, each one's activations freed once the next has consumed them
+    Tensor trunk = feat;
+    for (Layer block : body.layers()) {
+      Tensor next = Scopes.forwardFreeing(block, trunk);
+      if (trunk != feat) {
+        Scopes.drop(trunk);
+      }
+      trunk = next;
+    }
+    feat = convBody.forward(trunk).add_(feat);
     feat = lrelu(convUp1.forward(up2(feat)));
     feat = lrelu(convUp2.forward(up2(feat)));
     return convLast.forward(lrelu(convHr.forward(feat)));

@@ -34,6 +34,15 @@ final class InputImages {
    *     but earlier outputs
    */
   static InputImages list(Path input, OutputNaming naming) {
+    return list(input, naming, List.of());
+  }
+
+  /**
+   * As {@link #list(Path, OutputNaming)}, names ending with one of {@code otherOutputs} (before the
+   * extension) left out of a folder too: the other files the restoration writes (e.g. {@code
+   * _masked}).
+   */
+  static InputImages list(Path input, OutputNaming naming, List<String> otherOutputs) {
     if (!Files.exists(input)) {
       throw BadParameter.of("input", input + ": no such file or folder");
     }
@@ -42,13 +51,15 @@ final class InputImages {
     }
     List<Path> all = new ArrayList<>();
     for (Path p : Images.list(input)) {
-      if (!naming.isEarlierOutput(p)) {
+      String stem = OutputPaths.stem(p);
+      if (!naming.isEarlierOutput(p) && otherOutputs.stream().noneMatch(stem::endsWith)) {
         all.add(p);
       }
     }
     if (all.isEmpty()) {
-      throw BadParameter.of("input", input + ": no images to restore (only earlier " + naming.earlierOutputsText()
-          + " outputs)");
+      StringBuilder earlier = new StringBuilder(naming.earlierOutputsText());
+      otherOutputs.forEach(o -> earlier.append(" or *").append(o));
+      throw BadParameter.of("input", input + ": no images to restore (only earlier " + earlier + " outputs)");
     }
     return new InputImages(true, List.copyOf(all), naming);
   }

@@ -3,6 +3,7 @@ package io.gpen.workflow;
 import io.gpen.BadParameter;
 import io.gpen.api.Engine;
 import io.gpen.api.FaceRestorer;
+import io.gpen.api.PixelRange;
 import io.gpen.api.Restorer;
 import io.gpen.model.ModelFiles;
 import io.gpen.onnx.OnnxRestorer;
@@ -85,6 +86,14 @@ public record ModelSpec(
    *     {@link BadParameter} naming the parameter when a setting is unusable
    */
   public FaceRestorer open(int batchSize) {
+    return open(batchSize, PixelRange.SIGNED);
+  }
+
+  /**
+   * Loads the model for a model that takes and gives the values of {@code pixelRange} ([0, 1] for
+   * a Seg2Face model); otherwise as {@link #open(int)}.
+   */
+  public FaceRestorer open(int batchSize, PixelRange pixelRange) {
     if (engine == Engine.LIBTORCH) {
       return Restorer.builder()
           .weights(weights)
@@ -93,10 +102,11 @@ public record ModelSpec(
           .device(device)
           .threads(threads)
           .batchSize(batchSize)
+          .pixelRange(pixelRange)
           .build();
     }
     try {
-      return OnnxRestorer.open(Path.of(weights), device, threads, batchSize);
+      return OnnxRestorer.open(Path.of(weights), device, threads, batchSize, pixelRange);
     } catch (BadParameter e) {
       throw e.renamed("modelFile", "weights");
     }

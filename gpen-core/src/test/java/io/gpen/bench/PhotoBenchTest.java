@@ -8,6 +8,7 @@ import io.gpen.SharedData;
 import io.gpen.face.FaceDetectors;
 import io.gpen.image.Images;
 import io.gpen.model.ModelFiles;
+import io.gpen.sr.RealEsrNet;
 import java.nio.file.Path;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
@@ -39,6 +40,27 @@ class PhotoBenchTest {
     for (String field : new String[] {"detector    RetinaFace (MobileNet-0.25)", "photo       solvay.png, 140x160, 2 faces",
         "whole photo median", "s per face"}) {
       assertTrue(report.contains(field), field + " missing from:\n" + report);
+    }
+  }
+
+  @Test
+  void superResolutionIsReportedPerMegapixelOfInputWithSeededRandomWeights() {
+    PhotoBench.SuperResolution sr =
+        new PhotoBench.SuperResolution(4, "net", 0, new Timings(new double[] {2500, 2000, 1000}));
+    assertEquals(4.0, sr.secondsPerMegapixel(1000, 500), 1e-12, "median 2 s over half a megapixel");
+    try (Mat photo = new Mat(24, 16, org.bytedeco.opencv.global.opencv_core.CV_8UC3,
+            new org.bytedeco.opencv.opencv_core.Scalar(40, 120, 200, 0));
+        RealEsrNet a = PhotoBench.randomUpscaler(2, 5);
+        RealEsrNet b = PhotoBench.randomUpscaler(2, 5);
+        Mat outA = a.process(photo);
+        Mat outB = b.process(photo)) {
+      assertTrue(a.description().startsWith("RRDBNet x2 (32 features, 23 blocks, growth 32)"), a.description());
+      assertEquals(32, outA.cols());
+      assertEquals(48, outA.rows());
+      assertEquals(0, org.bytedeco.opencv.global.opencv_core.norm(outA, outB,
+          org.bytedeco.opencv.global.opencv_core.NORM_INF, new Mat()), "one seed, one network");
+      // random weights: not the zero network, whose output would be black
+      assertTrue(org.bytedeco.opencv.global.opencv_core.countNonZero(outA.reshape(1)) > 0);
     }
   }
 }

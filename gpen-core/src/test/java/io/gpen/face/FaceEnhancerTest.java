@@ -4,12 +4,18 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gpen.SharedData;
 import io.gpen.api.FaceRestorer;
+import io.gpen.image.Image;
+import io.gpen.image.Images;
+import io.gpen.parse.FaceParser;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.indexer.FloatIndexer;
 import org.bytedeco.javacpp.indexer.UByteIndexer;
+import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.junit.jupiter.api.Test;
 
@@ -163,6 +169,56 @@ class FaceEnhancerTest {
       assertEquals(20, out.get(140, 70, 0), "A where C does not reach");
       assertEquals(230, out.get(160, 290, 2), "C at its centre");
       assertEquals(100, out.get(H - 3, W - 3, 0), "the photo away from all faces");
+    }
+  }
+
+  /** Gives back {@code face} (a copy) for every face. */
+  static FaceRestorer fixed(Mat face) {
+    return new MadeUpRestorer() {
+      @Override
+      public int size() {
+        return face.cols();
+      }
+
+      @Override
+      public List<Mat> restore(List<Mat> faces) {
+        List<Mat> out = new ArrayList<>();
+        for (int k = 0; k < faces.size(); k++) {
+          out.add(face.clone());
+        }
+        return out;
+      }
+    };
+  }
+
+  @Test
+  void theParsersMaskComesFromTheRawRestorationAndIsWarpedBackWithIt() {
+    // a small face (smoothed before pasting) blended at alpha 0.25: the mask must be the parse of
+    // the restoration as the model gave it, not of what is pasted
+    int size = 64;
+    try (FaceParser parser = FaceParser.load(SharedData.require("golden/parsenet_small.pth"));
+        Image ffhq = Images.read(SharedData.require("faces/ffhq256/00000.png"));
+        Mat restoredFace = Images.resize(ffhq.bgr(), size, size, opencv_imgproc.INTER_LINEAR);
+        Mat photo = smoothPhoto();
+        FaceEnhancer enhancer = new FaceEnhancer(fixed(restoredFace), 0.25, parser);
+        FaceEnhancer.Result r = enhancer.enhance(photo, List.of(face(100, 80, size, 0)));
+        Mat expected = parser.pasteMask(restoredFace, size);
+        Mat pasted = new Mat(r.image(), new Rect(100, 80, size, size)).clone();
+        Mat pastedMask = parser.pasteMask(pasted, size);
+        FloatIndexer want = expected.createIndexer();
+        FloatIndexer other = pastedMask.createIndexer();
+        FloatIndexer got = r.mask().createIndexer()) {
+      double maxDiff = 0;
+      double fromPasted = 0;
+      for (int y = 0; y < size; y++) {
+        for (int x = 0; x < size; x++) {
+          maxDiff = Math.max(maxDiff, Math.abs(want.get(y, x) - got.get(80 + y, 100 + x)));
+          fromPasted = Math.max(fromPasted, Math.abs(other.get(y, x) - got.get(80 + y, 100 + x)));
+        }
+      }
+      assertTrue(maxDiff < 1e-4, "the raw restoration's mask, shifted into place: " + maxDiff);
+      assertTrue(fromPasted > 0.05, "a mask of the pasted face would differ: " + fromPasted);
+      assertEquals(0f, got.get(10, 10), "nothing far from the face");
     }
   }
 
