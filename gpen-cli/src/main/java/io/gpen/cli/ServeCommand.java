@@ -1,7 +1,10 @@
 package io.gpen.cli;
 
+import io.gpen.GpenException;
 import io.gpen.server.GpenServer;
+import io.gpen.server.ServerModels;
 import io.gpen.server.ServerOptions;
+import io.gpen.workflow.PhotoRestoration;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -21,10 +24,16 @@ import picocli.CommandLine.Spec;
           + " POST /v1/faces (the face list), GET /healthz, GET /metrics (Prometheus), GET /openapi.json, and a"
           + " web page at / to drop a photo and compare. The faces of concurrent requests are restored together"
           + " in batches of up to --max_batch.",
+      "The models are loaded as gpen restore loads them: the paste mask is the face parser's when"
+          + " --parse_weights are given or ParseNet-latest is cached (--mask chooses); background"
+          + " super-resolution is offered with --use_sr, --sr_scale or --sr_weights.",
       "Prints the address it listens on; SIGTERM (or Ctrl-C) finishes the requests in flight, refusing new"
           + " ones, then exits."
     })
 public final class ServeCommand implements Callable<Integer> {
+  /** The --sr_scale of --use_sr alone, as gpen restore's (the reference demo's default). */
+  private static final int DEFAULT_SR_SCALE = 2;
+
   @Spec CommandSpec spec;
 
   @Mixin ModelOptions model;
@@ -75,6 +84,46 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--aligned", description = "Inputs are aligned face crops unless a request says aligned=false.")
   boolean aligned;
 
+  @Option(
+      names = "--mask",
+      paramLabel = "MASK",
+      defaultValue = "auto",
+      description = "The paste mask: parse (the face parser's; its weights must be given or cached), box (the"
+          + " rectangle mask) or auto (parse where the weights are to be had, else box with a note).")
+  PhotoRestoration.Mask mask;
+
+  @Option(
+      names = "--parse_weights",
+      paramLabel = "PATH|NAME",
+      description = "Face parser weights (ParseNet): a file or a model name from `gpen models`. Default:"
+          + " ParseNet-latest where it is in the cache.")
+  String parserWeights;
+
+  @Option(names = "--use_sr", description = "Requests get background super-resolution unless they say use_sr=false"
+      + " (loads the network as --sr_scale or --sr_weights do).")
+  boolean useSr;
+
+  @Option(
+      names = "--sr_scale",
+      paramLabel = "S",
+      description = "Offer background super-resolution (requests with use_sr=true): 1, 2 or 4; picks"
+          + " realesrnet_x<S> when --sr_weights are not given. Default with --use_sr: 2, or the scale of --sr_weights.")
+  Integer srScale;
+
+  @Option(
+      names = "--sr_weights",
+      paramLabel = "PATH|NAME",
+      description = "Offer background super-resolution with this network (RRDBNet), a file or a model name from"
+          + " `gpen models`. Default: realesrnet_x<--sr_scale> (downloaded when absent).")
+  String srWeights;
+
+  @Option(
+      names = "--tile_size",
+      paramLabel = "N",
+      description = "Super-resolve in tiles of N input pixels (less memory, seams possible); 0 runs the whole photo"
+          + " at once. Default: 0.")
+  Integer tileSize;
+
   @Override
   public Integer call() throws InterruptedException {
     ServerOptions.Builder options = ServerOptions.builder()
@@ -87,13 +136,17 @@ public final class ServeCommand implements Callable<Integer> {
         .maxPixels(maxPixels)
         .timeout(Duration.ofSeconds(Math.max(1, timeoutS)))
         .alpha(alpha)
-        .aligned(aligned);
+        .aligned(aligned)
+        .useSr(useSr);
     if (workers > 0) {
       options.workers(workers);
     }
     ServerOptions settings = options.build();
-    GpenServer server = GpenServer.start(settings, model.spec(engine.engine), detection.detector,
-        detection.detectorWeights, new CommandListener(spec));
+    ServerModels models = ServerModels.of(model.spec(engine.engine))
+        .withDetector(detection.detector, detection.detectorWeights)
+        .withMask(mask, parserWeights)
+        .withSuperResolution(superResolution());
+    GpenServer server = GpenServer.start(settings, models, new CommandListener(spec));
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Thread hook = new Thread(() -> {
@@ -109,5 +162,17 @@ public final class ServeCommand implements Callable<Integer> {
     out.flush();
     server.join();
     return 0;
+  }
+
+  /** The super-resolution network to load: with --use_sr, --sr_scale or --sr_weights; else null. */
+  private PhotoRestoration.SuperResolution superResolution() {
+    if (!useSr && srScale == null && srWeights == null) {
+      if (tileSize != null) {
+        throw new GpenException("--tile_size applies with --use_sr, --sr_scale or --sr_weights");
+      }
+      return null;
+    }
+    int scale = srScale != null ? srScale : srWeights != null ? 0 : DEFAULT_SR_SCALE;
+    return new PhotoRestoration.SuperResolution(scale, srWeights, tileSize == null ? 0 : tileSize);
   }
 }

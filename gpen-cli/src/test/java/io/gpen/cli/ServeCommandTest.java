@@ -85,7 +85,8 @@ class ServeCommandTest {
     cl.setOut(new PrintWriter(out, true));
     assertEquals(0, cl.execute("serve", "--help"));
     for (String option : List.of("--host", "--port", "--max_batch", "--max_queue", "--max_upload_mb", "--max_pixels",
-        "--timeout_s", "--alpha", "--aligned", "--detector", "--workers", "--batch_wait_ms")) {
+        "--timeout_s", "--alpha", "--aligned", "--detector", "--workers", "--batch_wait_ms", "--mask", "--parse_weights",
+        "--use_sr", "--sr_scale", "--sr_weights", "--tile_size", "--engine")) {
       assertTrue(out.toString().contains(option), option + " in\n" + out);
     }
   }
@@ -97,5 +98,9 @@ class ServeCommandTest {
     cl.setErr(new PrintWriter(err, true));
     assertEquals(1, cl.execute("serve", "-w", SharedData.require("golden/gpen64.pth").toString(), "--max_batch", "0"));
     assertEquals("gpen serve: error: --max_batch must be at least 1, got 0\n", err.toString());
+    StringWriter tile = new StringWriter();
+    cl.setErr(new PrintWriter(tile, true));
+    assertEquals(1, cl.execute("serve", "-w", SharedData.require("golden/gpen64.pth").toString(), "--tile_size", "64"));
+    assertEquals("gpen serve: error: --tile_size applies with --use_sr, --sr_scale or --sr_weights\n", tile.toString());
   }
 }

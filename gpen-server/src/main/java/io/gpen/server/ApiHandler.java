@@ -228,8 +228,10 @@ final class ApiHandler extends Handler.Abstract {
       }
     }
     boolean aligned = bool(query, "aligned", options.aligned());
-    if (bool(query, "use_sr", false)) {
-      throw ApiError.badRequest("background SR not available (use_sr=true): this server restores faces only");
+    boolean superResolution = bool(query, "use_sr", options.useSr());
+    if (superResolution && !service.hasSuperResolution()) {
+      throw ApiError.badRequest("background SR not available (use_sr=true): start gpen serve with --use_sr,"
+          + " --sr_scale or --sr_weights");
     }
     double alpha = options.alpha();
     String a = single(query, "alpha");
@@ -252,7 +254,7 @@ final class ApiHandler extends Handler.Abstract {
         default -> throw ApiError.badRequest("format must be png or jpeg, got '" + f + "'");
       };
     }
-    return new PhotoService.RestoreRequest(aligned, alpha, format);
+    return new PhotoService.RestoreRequest(aligned, alpha, superResolution, format);
   }
 
   private static boolean bool(Fields query, String name, boolean fallback) {
@@ -351,13 +353,15 @@ final class ApiHandler extends Handler.Abstract {
     }
   }
 
-  /** What {@code /healthz} says of a server that is up: the model and detector loaded, and their settings. */
-  static Map<String, Object> healthFields(String model, String detector, int faceSize, int maxBatch) {
+  /** What {@code /healthz} says of a server that is up: the networks loaded, and their settings. */
+  static Map<String, Object> healthFields(Networks networks, int maxBatch) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("status", "ok");
-    fields.put("model", model);
-    fields.put("detector", detector);
-    fields.put("face_size", faceSize);
+    fields.put("model", networks.restorer().description());
+    fields.put("detector", networks.detector().description());
+    fields.put("parser", networks.parser() == null ? null : networks.parser().description());
+    fields.put("super_resolution", networks.upscaler() == null ? null : networks.upscaler().description());
+    fields.put("face_size", networks.restorer().size());
     fields.put("max_batch", maxBatch);
     return fields;
   }

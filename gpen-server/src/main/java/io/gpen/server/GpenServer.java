@@ -1,5 +1,6 @@
 package io.gpen.server;
 
+import io.gpen.BadParameter;
 import io.gpen.GpenException;
 import io.gpen.api.FaceRestorer;
 import io.gpen.face.FaceDetector;
@@ -45,8 +46,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class GpenServer implements AutoCloseable {
   private final ServerOptions options;
-  private final FaceRestorer restorer;
-  private final FaceDetector detector;
+  private final Networks networks;
   private final boolean ownsModels;
   private final PhotoService service;
   private final ServerMetrics metrics;
@@ -57,50 +57,53 @@ public final class GpenServer implements AutoCloseable {
   private boolean closed;
 
   /**
-   * Loads the model and the detector, then starts the server.
-   *
-   * @param model the restoration model, opened with batches of {@code maxBatch} faces
-   * @param detector the face detector
-   * @param detectorWeights the detector's weights (null: its default model)
-   * @param listener receives what was loaded
-   * @throws GpenException naming the file or setting at fault, or the address that cannot be listened on
+   * Loads the model and the detector, then starts the server: {@link #start(ServerOptions,
+   * ServerModels, WorkflowListener)} with the automatic mask and no super-resolution.
    */
   public static GpenServer start(ServerOptions options, ModelSpec model, FaceDetectors.Kind detector,
       String detectorWeights, WorkflowListener listener) {
-    FaceRestorer restorer = model.open(options.maxBatch());
-    FaceDetector faces = null;
+    return start(options, ServerModels.of(model).withDetector(detector, detectorWeights), listener);
+  }
+
+  /**
+   * Loads the networks as {@code gpen restore} does for the same settings (the model with batches
+   * of {@code maxBatch} faces), then starts the server; it frees them when it stops.
+   *
+   * @param listener receives what was loaded, and notes on the settings
+   * @throws GpenException naming the file or setting at fault, or the address that cannot be listened on
+   */
+  public static GpenServer start(ServerOptions options, ServerModels models, WorkflowListener listener) {
+    Networks networks = Networks.load(models, options.maxBatch(), listener);
     try {
-      listener.info(restorer.description());
-      faces = FaceDetectors.open(detector, detectorWeights);
-      listener.info(faces.description());
-      return new GpenServer(options, restorer, faces, true);
+      return new GpenServer(options, networks, true);
     } catch (RuntimeException e) {
-      if (faces != null) {
-        faces.close();
-      }
-      restorer.close();
+      networks.close();
       throw e;
     }
   }
 
   /**
    * Starts the server on a restorer and a detector that the caller has opened and closes after
-   * {@link #close()}. The restorer's batch size should be at least {@code maxBatch}.
+   * {@link #close()}, with the rectangle mask and no super-resolution. The restorer's batch size
+   * should be at least {@code maxBatch}.
    */
   public static GpenServer start(ServerOptions options, FaceRestorer restorer, FaceDetector detector) {
-    return new GpenServer(options, restorer, detector, false);
+    return new GpenServer(options, new Networks(restorer, detector, null, null, 0), false);
   }
 
-  private GpenServer(ServerOptions options, FaceRestorer restorer, FaceDetector detector, boolean ownsModels) {
+  private GpenServer(ServerOptions options, Networks networks, boolean ownsModels) {
+    if (options.useSr() && networks.upscaler() == null) {
+      throw new BadParameter(names -> names.apply("useSr") + " needs a super-resolution network (srScale or"
+          + " srWeights)");
+    }
     this.options = options;
-    this.restorer = restorer;
-    this.detector = detector;
+    this.networks = networks;
     this.ownsModels = ownsModels;
-    this.service = new PhotoService(options, restorer, detector, this::batchDone);
+    FaceRestorer restorer = networks.restorer();
+    this.service = new PhotoService(options, networks, this::batchDone);
     this.metrics = new ServerMetrics(ApiHandler.paths(), options.maxBatch(), service::queueDepth, service::inProgress,
         service::busyPixels);
-    this.handler = new ApiHandler(options, service, metrics, ApiHandler.healthFields(restorer.description(),
-        detector.description(), restorer.size(), options.maxBatch()));
+    this.handler = new ApiHandler(options, service, metrics, ApiHandler.healthFields(networks, options.maxBatch()));
     // every request taken in holds a thread while it waits: room for all of them, and for the
     // quick answers (health, metrics, refusals) beside them
     QueuedThreadPool threads = new QueuedThreadPool(Math.max(64, options.workers() + options.maxQueue() + 48), 8);
@@ -187,8 +190,7 @@ public final class GpenServer implements AutoCloseable {
     } finally {
       service.close();
       if (ownsModels) {
-        detector.close();
-        restorer.close();
+        networks.close();
       }
       stopped.countDown();
     }

@@ -35,9 +35,10 @@ import org.bytedeco.opencv.opencv_core.MatVector;
 
 /**
  * The work behind {@code /v1/restore} and {@code /v1/faces}, as {@code gpen restore} does it for one
- * photo ({@link io.gpen.workflow.PhotoRestoration}): decode, detect, align, restore, paste back,
- * encode; the restored PNG is byte for byte the {@code <name>_GPEN.png} that command writes, and
- * the face list its {@code <name>.faces.json}.
+ * photo ({@link io.gpen.workflow.PhotoRestoration}): decode, super-resolve where asked, detect,
+ * align, restore, paste back under the parser's mask or the rectangle, encode; the restored PNG is
+ * byte for byte the {@code <name>_GPEN.png} that command writes with the same networks, and the
+ * face list its {@code <name>.faces.json}.
  *
  * <p>Admission and memory: at most {@code maxQueue} requests wait for one of {@code workers}
  * workers, beyond that a request is refused at once ({@link #admit}); a worker first reserves room
@@ -60,8 +61,11 @@ final class PhotoService implements AutoCloseable {
     }
   }
 
-  /** What to do with a photo: the {@code aligned}, {@code alpha} and {@code format} of the request. */
-  record RestoreRequest(boolean aligned, double alpha, Format format) {}
+  /**
+   * What to do with a photo: the {@code aligned}, {@code alpha}, {@code use_sr} and {@code format}
+   * of the request.
+   */
+  record RestoreRequest(boolean aligned, double alpha, boolean superResolution, Format format) {}
 
   /** A restored image, encoded in native memory; close it once written. */
   static final class Restored implements AutoCloseable {
@@ -101,6 +105,7 @@ final class PhotoService implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final ServerOptions options;
+  private final Networks networks;
   private final FaceRestorer model;
   private final FaceDetector detector;
   private final FaceBatcher batcher;
@@ -112,14 +117,14 @@ final class PhotoService implements AutoCloseable {
   private final AtomicInteger preparing = new AtomicInteger();
 
   /**
-   * @param model the restorer (not closed here); its batch size should be at least {@code maxBatch}
-   *     so that each batch is one forward pass
-   * @param detector the face detector (not closed here)
+   * @param networks the networks (not closed here); the restorer's batch size should be at least
+   *     {@code maxBatch} so that each batch is one forward pass
    */
-  PhotoService(ServerOptions options, FaceRestorer model, FaceDetector detector, FaceBatcher.BatchListener batches) {
+  PhotoService(ServerOptions options, Networks networks, FaceBatcher.BatchListener batches) {
     this.options = options;
-    this.model = model;
-    this.detector = detector;
+    this.networks = networks;
+    this.model = networks.restorer();
+    this.detector = networks.detector();
     this.budget = new PixelBudget(options.busyPixels());
     this.workers = new Semaphore(options.workers(), true);
     this.batcher = new FaceBatcher(model, options.maxBatch(), options.batchWait().toNanos(),
@@ -176,32 +181,95 @@ final class PhotoService implements AutoCloseable {
     return size.pixels();
   }
 
-  /** Restores the faces of the photo (or the aligned face) and encodes the result. */
+  /** Whether requests may ask for background super-resolution. */
+  boolean hasSuperResolution() {
+    return networks.upscaler() != null;
+  }
+
+  /**
+   * Restores the faces of the photo (or the aligned face) and encodes the result, as {@code
+   * PhotoRestoration} restores and writes one photo.
+   */
   Restored restore(Upload upload, RestoreRequest request, long deadline) {
     long pixels = declaredPixels(upload);
+    long scale = request.superResolution() ? networks.scale() : 1;
+    long enlarged = pixels > Long.MAX_VALUE / (scale * scale) ? Long.MAX_VALUE : pixels * scale * scale;
+    if (request.superResolution() && !request.aligned() && enlarged > options.maxPixels()) {
+      throw ApiError.badRequest("image too large for use_sr: x" + scale + " gives " + enlarged
+          + " pixels, more than the limit of " + options.maxPixels() + " pixels");
+    }
+    // the photo, and with super-resolution the background and the photo at its size
+    long reserve = request.superResolution() && !request.aligned() ? pixels + 2 * Math.min(enlarged, options.maxPixels())
+        : pixels;
     return work(deadline, submitted -> {
-      long granted = budget.acquire(pixels, deadline);
+      long granted = budget.acquire(reserve, deadline);
       try (Image image = decode(upload)) {
         FaceRestorer shared = batched(deadline, submitted);
-        try (FaceEnhancer enhancer = new FaceEnhancer(shared, request.alpha())) {
-          if (request.aligned()) {
-            int size = enhancer.size();
-            try (Mat restored = enhancer.enhanceAligned(image.bgr());
-                Mat alpha = image.alpha().map(a -> Images.resize(a, size, size, INTER_LINEAR)).orElse(null)) {
-              return new Restored(encode(restored, alpha, image.sourceChannels() == 1, request.format()),
-                  request.format(), 1);
-            }
-          }
-          List<DetectedFace> faces = detect(image);
-          try (FaceEnhancer.Result result = enhancer.enhance(image.bgr(), faces)) {
-            return new Restored(encode(result.image(), image.alpha().orElse(null), image.sourceChannels() == 1,
-                request.format()), request.format(), result.faces().size());
-          }
+        try (FaceEnhancer enhancer = new FaceEnhancer(shared, request.alpha(), networks.parser())) {
+          return request.aligned()
+              ? restoreAligned(image, enhancer, request)
+              : restorePhoto(image, enhancer, request);
         }
       } finally {
         budget.release(granted);
       }
     });
+  }
+
+  /** As {@code PhotoRestoration.restorePhoto}: with super-resolution the faces go onto the enlarged photo. */
+  private Restored restorePhoto(Image image, FaceEnhancer enhancer, RestoreRequest request) {
+    Mat background = null;
+    Mat photo = null;
+    Mat alpha = null;
+    boolean sr = request.superResolution();
+    try {
+      if (!sr) {
+        photo = image.bgr();
+        background = photo;
+        alpha = image.alpha().orElse(null);
+      } else {
+        Mat enlarged = networks.upscale(image.bgr());
+        background = enlarged;
+        photo = Images.resize(image.bgr(), enlarged.cols(), enlarged.rows(), INTER_LINEAR);
+        alpha = image.alpha().map(a -> Images.resize(a, enlarged.cols(), enlarged.rows(), INTER_LINEAR)).orElse(null);
+      }
+      List<DetectedFace> faces = detect(photo);
+      try (FaceEnhancer.Result result = enhancer.enhance(photo, background, faces)) {
+        return new Restored(encode(result.image(), alpha, image.sourceChannels() == 1, request.format()),
+            request.format(), result.faces().size());
+      }
+    } finally {
+      if (sr) {
+        close(background, photo, alpha);
+      }
+    }
+  }
+
+  /** As {@code PhotoRestoration.restoreAligned}: restored whole, then super-resolved where asked. */
+  private Restored restoreAligned(Image image, FaceEnhancer enhancer, RestoreRequest request) {
+    Mat restored = null;
+    Mat alpha = null;
+    try {
+      restored = enhancer.enhanceAligned(image.bgr());
+      if (request.superResolution()) {
+        Mat small = restored;
+        restored = networks.upscale(small);
+        small.close();
+      }
+      int side = restored.cols();
+      alpha = image.alpha().map(a -> Images.resize(a, side, side, INTER_LINEAR)).orElse(null);
+      return new Restored(encode(restored, alpha, image.sourceChannels() == 1, request.format()), request.format(), 1);
+    } finally {
+      close(restored, alpha);
+    }
+  }
+
+  private static void close(Mat... mats) {
+    for (Mat m : mats) {
+      if (m != null) {
+        m.close();
+      }
+    }
   }
 
   /** The faces of the photo as {@code gpen restore}'s {@code faces.json}, named {@code name}. */
@@ -211,7 +279,7 @@ final class PhotoService implements AutoCloseable {
       long granted = budget.acquire(pixels, deadline);
       try (Image image = decode(upload)) {
         submitted.run();
-        return facesJson(name, image, detect(image), model.size());
+        return facesJson(name, image, detect(image.bgr()), model.size());
       } finally {
         budget.release(granted);
       }
@@ -261,9 +329,9 @@ final class PhotoService implements AutoCloseable {
     }
   }
 
-  private List<DetectedFace> detect(Image image) {
+  private List<DetectedFace> detect(Mat bgr) {
     synchronized (detector) {
-      return detector.detect(image.bgr());
+      return detector.detect(bgr);
     }
   }
 

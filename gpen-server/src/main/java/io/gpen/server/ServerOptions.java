@@ -26,6 +26,8 @@ import java.util.Objects;
  *     {@code alpha} overrides it)
  * @param aligned whether inputs are aligned faces by default (the request's {@code aligned}
  *     overrides it)
+ * @param useSr whether requests get background super-resolution by default (the request's {@code
+ *     use_sr} overrides it; the server must have a super-resolution network, {@link ServerModels})
  */
 public record ServerOptions(
     String host,
@@ -39,7 +41,8 @@ public record ServerOptions(
     long busyPixels,
     Duration timeout,
     double alpha,
-    boolean aligned) {
+    boolean aligned,
+    boolean useSr) {
   public ServerOptions {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(batchWait, "batchWait");
@@ -87,7 +90,7 @@ public record ServerOptions(
   /**
    * The defaults: 127.0.0.1:8080, batches of up to 8 faces with a 5 ms wait, 64 requests queued,
    * 2 workers per face of a batch (16), 25 MiB bodies, 40 megapixels per image and twice that at
-   * work, 60 s per request, alpha 1, photos (not aligned faces).
+   * work, 60 s per request, alpha 1, photos (not aligned faces), no super-resolution.
    */
   public static Builder builder() {
     return new Builder();
@@ -107,6 +110,7 @@ public record ServerOptions(
     private Duration timeout = Duration.ofSeconds(60);
     private double alpha = 1.0;
     private boolean aligned;
+    private boolean useSr;
 
     private Builder() {}
 
@@ -182,11 +186,17 @@ public record ServerOptions(
       return this;
     }
 
+    /** Whether requests get background super-resolution by default (default false). */
+    public Builder useSr(boolean useSr) {
+      this.useSr = useSr;
+      return this;
+    }
+
     public ServerOptions build() {
       int w = workers != null ? workers : 2 * Math.max(1, maxBatch);
       long busy = busyPixels != null ? busyPixels : (maxPixels > Long.MAX_VALUE / 2 ? maxPixels : 2 * maxPixels);
       return new ServerOptions(host, port, maxBatch, batchWait, maxQueue, w, maxUploadMb, maxPixels, busy, timeout,
-          alpha, aligned);
+          alpha, aligned, useSr);
     }
   }
 }

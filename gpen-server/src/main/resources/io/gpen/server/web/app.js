@@ -8,6 +8,11 @@
 
   fetch('healthz').then(function (r) { return r.json(); }).then(function (h) {
     if (h.model) { $('model').textContent = h.model + ' · faces ' + h.face_size + ' px · batches of up to ' + h.max_batch; }
+    if (!h.super_resolution) {
+      $('sr').disabled = true;
+      $('sr').parentNode.title = 'this server has no super-resolution network (gpen serve --use_sr or --sr_scale)';
+      $('sr').parentNode.classList.add('off');
+    }
   }).catch(function () {});
 
   var drop = $('drop');
