@@ -29,7 +29,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *
  * <pre>{@code
  * try (GpenServer server = GpenServer.start(ServerOptions.builder().port(0).build(),
- *     ModelSpec.libtorch("GPEN-BFR-512"), FaceDetectors.Kind.RETINAFACE, null, WorkflowListener.SILENT)) {
+ *     ServerModels.of(ModelSpec.libtorch("GPEN-BFR-512")), WorkflowListener.SILENT)) {
  *   System.out.println("listening on " + server.uri());
  *   server.join();   // until close() from another thread, e.g. a shutdown hook
  * }
@@ -99,7 +99,6 @@ public final class GpenServer implements AutoCloseable {
     this.options = options;
     this.networks = networks;
     this.ownsModels = ownsModels;
-    FaceRestorer restorer = networks.restorer();
     this.service = new PhotoService(options, networks, this::batchDone);
     this.metrics = new ServerMetrics(ApiHandler.paths(), options.maxBatch(), service::queueDepth, service::inProgress,
         service::busyPixels);

@@ -3,9 +3,11 @@ package io.gpen.server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.gpen.GpenException;
 import io.gpen.api.Restorer;
 import io.gpen.face.FaceDetector;
 import io.gpen.face.FaceDetectors;
@@ -286,6 +288,14 @@ class ServerApiTest {
     assertError(http.post("/v1/restore/", new byte[] {1}, "image/png"), 404, "no such path");
     // refused by Jetty before any route: the same JSON line
     assertError(http.send(HttpRequest.newBuilder(URI.create(server.uri() + "/healthz")).GET()), 400, "Ambiguous URI");
+    assertStillServing();
+  }
+
+  @Test
+  void aPortInUseIsOneLine() {
+    GpenException e = assertThrows(GpenException.class, () -> GpenServer.start(
+        ServerOptions.builder().port(server.port()).build(), restorer, detector));
+    assertEquals("cannot listen on 127.0.0.1:" + server.port() + ": Address already in use", e.getMessage());
     assertStillServing();
   }
 
