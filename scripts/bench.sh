@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark quoted in the README, in one run (random weights; about 15 minutes on 2 cores).
-# Usage: scripts/bench.sh [PHOTO DETECTOR_WEIGHTS]   e.g. a group photo and RetinaFace-MobileNet0.25
+# Usage: scripts/bench.sh [PHOTO DETECTOR_WEIGHTS [VIDEO]]   e.g. a group photo, RetinaFace-MobileNet0.25 and a 720p clip
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run() { echo; echo "\$ ./gpen $*"; ./gpen "$@"; }
@@ -16,4 +16,8 @@ run bench --train --size 64 --mul 1 --narrow 0.25 --iters 8
 if [ $# -ge 2 ]; then
   run bench --photo "$1" --detector_weights "$2" --size 256 --mul 1 --narrow 0.5 --iters 10 --photo_runs 2
   run bench --photo "$1" --detector_weights "$2" --size 512 --mul 2 --narrow 1 --iters 10 --photo_runs 1
+fi
+if [ $# -ge 3 ]; then
+  run bench --video "$3" --detector_weights "$2" --size 256 --mul 1 --narrow 0.5
+  run bench --video "$3" --detector_weights "$2" --size 512 --mul 2 --narrow 1
 fi
