@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark quoted in the README, in one run (random weights; about 15 minutes on 2 cores).
-# Usage: scripts/bench.sh [PHOTO DETECTOR_WEIGHTS [SR_PHOTO]]   e.g. a group photo and RetinaFace-MobileNet0.25,
-# and a small photo (256 to 512 px) for the background super-resolution (x4 takes minutes per megapixel)
+# Usage: scripts/bench.sh [PHOTO DETECTOR_WEIGHTS [SR_PHOTO [VIDEO]]]   e.g. a group photo and
+# RetinaFace-MobileNet0.25, a small photo (256 to 512 px) for the background super-resolution (x4 takes
+# minutes per megapixel) and a 720p clip
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run() { echo; echo "\$ ./gpen $*"; ./gpen "$@"; }
@@ -20,4 +21,8 @@ if [ $# -ge 2 ]; then
 fi
 if [ $# -ge 3 ]; then
   run bench --photo "$3" --detector_weights "$2" --use_sr --size 64 --mul 1 --narrow 0.25 --iters 2 --photo_runs 2
+fi
+if [ $# -ge 4 ]; then
+  run bench --video "$4" --detector_weights "$2" --size 256 --mul 1 --narrow 0.5
+  run bench --video "$4" --detector_weights "$2" --size 512 --mul 2 --narrow 1
 fi

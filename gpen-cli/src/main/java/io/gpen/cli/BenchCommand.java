@@ -6,6 +6,7 @@ import io.gpen.bench.BenchModel;
 import io.gpen.bench.InferenceBench;
 import io.gpen.bench.PhotoBench;
 import io.gpen.bench.TrainingBench;
+import io.gpen.bench.VideoBench;
 import io.gpen.model.ModelFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -21,8 +22,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code gpen bench}: time face restoration and report speed, arithmetic rate and memory ({@link
- * InferenceBench}, {@link PhotoBench} with {@code --photo}, {@link TrainingBench} with {@code
- * --train}).
+ * InferenceBench}, {@link PhotoBench} with {@code --photo}, {@link VideoBench} with {@code --video},
+ * {@link TrainingBench} with {@code --train}).
  */
 @Command(
     name = "bench",
@@ -40,6 +41,8 @@ import picocli.CommandLine.Spec;
           + " (detection, alignment, restoration of every face, paste-back; seconds); with --use_sr"
           + " also the background super-resolution of the photo at x2 and x4 (seconds per input"
           + " megapixel; random weights of the official Real-ESRNet layout, 32 features, 23 blocks).",
+      "With --video, times the video pipeline instead: the whole video decoded, its faces detected,"
+          + " tracked, restored and pasted back, and encoded (frames per second).",
       "With --train, times training iterations instead (random weights and faces, the reference's"
           + " losses and schedule): seconds per plain iteration (D step, G step, average update), per R1"
           + " step and per path-length step, and per iteration with both amortised at their frequencies."
@@ -59,6 +62,12 @@ public final class BenchCommand implements Callable<Integer> {
       paramLabel = "PATH",
       description = "Time face detection (--iters runs) and the whole-photo restoration (--photo_runs runs) on this photo.")
   Path photo;
+
+  @Option(
+      names = "--video",
+      paramLabel = "PATH",
+      description = "Time the restoration of this whole video (decoding to encoding) in frames per second.")
+  Path video;
 
   @Option(
       names = "--photo_runs",
@@ -124,8 +133,9 @@ public final class BenchCommand implements Callable<Integer> {
       throw new GpenException("--use_sr times the super-resolution of a photo; give it with --photo");
     }
     if (train) {
-      if (photo != null || referencePath || !engines.equals("libtorch")) {
-        throw new GpenException("--train times training on libtorch; it does not combine with --photo, --reference or --engine");
+      if (photo != null || video != null || referencePath || !engines.equals("libtorch")) {
+        throw new GpenException("--train times training on libtorch; it does not combine with --photo, --video,"
+            + " --reference or --engine");
       }
       if (model.weights != null) {
         throw new GpenException("bench --train times random weights; -w/--weights does not apply");
@@ -143,7 +153,19 @@ public final class BenchCommand implements Callable<Integer> {
       BenchModel generator = new BenchModel(model.weights, model.key,
           new ModelFiles.Overrides(model.size, model.mul, model.narrow), model.device, model.threads,
           referencePath ? BenchModel.ForwardPass.REFERENCE : BenchModel.ForwardPass.FAST);
-      if (photo != null) {
+      if (video != null) {
+        if (photo != null) {
+          throw new GpenException("--video and --photo time different pipelines: give one of them");
+        }
+        if (!engines.equals("libtorch")) {
+          throw new GpenException("--video times the libtorch pipeline; it does not combine with --engine " + engines);
+        }
+        report = VideoBench.run(VideoBench.Options.builder(generator, video)
+            .detector(detection.detector, detection.detectorWeights)
+            .batchSize(batch)
+            .seed(seed)
+            .build()).report();
+      } else if (photo != null) {
         if (!engines.equals("libtorch")) {
           throw new GpenException("--photo times the libtorch pipeline; it does not combine with --engine " + engines);
         }

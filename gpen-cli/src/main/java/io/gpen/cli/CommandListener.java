@@ -9,7 +9,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Shows what a workflow reports as the command line does: lines, notes and warnings on stderr
- * (notes and warnings after {@code gpen <command>:}, naming flags), and a progress bar per folder.
+ * (notes and warnings after {@code gpen <command>:}, naming flags), and a progress bar per folder
+ * (per video, with frames per second).
  */
 final class CommandListener implements WorkflowListener {
   private final CommandSpec spec;
@@ -40,7 +41,15 @@ final class CommandListener implements WorkflowListener {
 
   @Override
   public Progress progress(long total) {
-    ProgressBar bar = ProgressBars.create(spec.name(), total, "img");
+    return shown(ProgressBars.create(spec.name(), total, "img"));
+  }
+
+  @Override
+  public Progress progress(long total, String unit) {
+    return shown(ProgressBars.withRate(spec.name(), total, unit));
+  }
+
+  private static Progress shown(ProgressBar bar) {
     return new Progress() {
       @Override
       public void stepBy(long images) {

@@ -1,18 +1,30 @@
 package io.gpen.cli;
 
 import io.gpen.GpenException;
+import io.gpen.image.Images;
+import io.gpen.video.FacePipeline;
+import io.gpen.video.Smoothing;
+import io.gpen.video.VideoFiles;
+import io.gpen.video.VideoWriter;
 import io.gpen.workflow.PhotoRestoration;
+import io.gpen.workflow.VideoRestoration;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code gpen restore}: restore every face of a photo (or a folder of photos) in place ({@link PhotoRestoration}). */
+/**
+ * {@code gpen restore}: restore every face of a photo or a video, or of a folder of them ({@link
+ * PhotoRestoration}, {@link VideoRestoration}).
+ */
 @Command(
     name = "restore",
     mixinStandardHelpOptions = true,
@@ -26,7 +38,9 @@ import picocli.CommandLine.Spec;
           + " are pasted onto it; with --aligned the restored face is super-resolved.",
       "Writes <name>_GPEN.png (the input's size times --sr_scale; grayscale stays grayscale, alpha is"
           + " kept), <name>.faces.json (boxes, landmarks, scores), with --compare <name>_COMP.jpg (input |"
-          + " output) and with --save_faces <name>_faceNN.png and <name>_faceNN_GPEN.png."
+          + " output) and with --save_faces <name>_faceNN.png and <name>_faceNN_GPEN.png.",
+      "A video (mp4, mkv, mov, avi, webm, ...) gives <name>_GPEN.mp4: every frame restored, faces tracked"
+          + " and their landmarks smoothed over time, the sound copied unchanged."
     })
 public final class RestoreCommand implements Callable<Integer> {
   /** The reference demo's default --sr_scale. */
@@ -40,7 +54,7 @@ public final class RestoreCommand implements Callable<Integer> {
 
   @Mixin DetectorOptions detection;
 
-  @Option(names = "--input", required = true, paramLabel = "PATH", description = "A photo or a folder of photos.")
+  @Option(names = "--input", required = true, paramLabel = "PATH", description = "A photo, a video, or a folder of them.")
   Path input;
 
   @Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder for the results (created when missing).")
@@ -106,9 +120,43 @@ public final class RestoreCommand implements Callable<Integer> {
       description = "With --use_sr: super-resolve in tiles of N input pixels (less memory, seams possible); 0 runs"
           + " the whole photo at once. Default: 0.")
   Integer tileSize;
+      names = "--video_codec",
+      paramLabel = "CODEC",
+      defaultValue = "h264",
+      description = "Videos: the encoder of the restored frames, an FFmpeg encoder or codec name (h264,"
+          + " libvpx-vp9, libaom-av1, mpeg4, ...).")
+  String videoCodec;
+
+  @Option(
+      names = "--crf",
+      paramLabel = "Q",
+      defaultValue = "23",
+      description = "Videos: constant quality, lower is better: the encoder's crf (for H.264, a constant"
+          + " quantiser of OpenH264).")
+  int crf;
+
+  @Option(names = "--no_smoothing", description = "Videos: align every frame's faces as detected, without smoothing their landmarks over time.")
+  boolean noSmoothing;
+
+  @Option(names = "--detect_every", paramLabel = "K", defaultValue = "1", description = "Videos: detect faces every K frames and hold them in between.")
+  int detectEvery;
+
+  @Option(names = "--start", paramLabel = "SECONDS", defaultValue = "0", description = "Videos: restore from this time on.")
+  double start;
+
+  @Option(names = "--duration", paramLabel = "SECONDS", description = "Videos: restore this many seconds (default: to the end).")
+  Double duration;
 
   @Override
   public Integer call() {
+    int status = 0;
+    boolean folder = Files.isDirectory(input);
+    if (folder ? !VideoFiles.list(input, VideoRestoration.SUFFIX).isEmpty() : VideoFiles.isVideoName(input)) {
+      status = restoreVideos();
+      if (!folder || !holdsPhotos(input)) {
+        return status;
+      }
+    }
     PhotoRestoration.Result result = PhotoRestoration.run(
         PhotoRestoration.Options.builder(model.spec(engine.engine), input, output)
             .detector(detection.detector, detection.detectorWeights)
@@ -126,6 +174,35 @@ public final class RestoreCommand implements Callable<Integer> {
     err.printf(Locale.ROOT, "restored %d image(s), %d face(s) in %.1f s%s%n", result.images(), result.faces(),
         result.seconds(), result.skipped() > 0 ? ", " + result.skipped() + " skipped" : "");
     err.flush();
+    return result.skipped() == 0 ? status : 1;
+  }
+
+  private int restoreVideos() {
+    if (useSr || parserWeights != null || mask == PhotoRestoration.Mask.PARSE) {
+      throw new GpenException("--use_sr, --parse_weights and --mask parse apply to photos; videos are restored at"
+          + " their size under the rectangle mask");
+    }
+    VideoRestoration.Result result = VideoRestoration.run(
+        VideoRestoration.Options.builder(model.spec(engine.engine), input, output)
+            .detector(detection.detector, detection.detectorWeights)
+            .alpha(alpha)
+            .batchSize(batchSize)
+            .detectEvery(detectEvery)
+            .smoothing(noSmoothing ? Smoothing.OFF : Smoothing.DEFAULT)
+            .encoding(new VideoWriter.Encoding(videoCodec, crf))
+            .part(start, duration == null ? Double.POSITIVE_INFINITY : duration)
+            .build(),
+        new CommandListener(spec));
+    PrintWriter err = spec.commandLine().getErr();
+    for (VideoRestoration.Video v : result.videos()) {
+      FacePipeline.Stats s = v.stats();
+      err.printf(Locale.ROOT, "%s: %d frames (%d with faces, %d face track(s)) at %.2f frames/s; flicker in the faces"
+          + " %.2f (input %.2f)%n", v.output(), s.frames(), s.framesWithFaces(), s.tracks(), v.framesPerSecond(),
+          s.flicker(), s.inputFlicker());
+    }
+    err.printf(Locale.ROOT, "restored %d video(s) in %.1f s%s%n", result.videos().size(), result.seconds(),
+        result.skipped() > 0 ? ", " + result.skipped() + " skipped" : "");
+    err.flush();
     return result.skipped() == 0 ? 0 : 1;
   }
 
@@ -139,5 +216,14 @@ public final class RestoreCommand implements Callable<Integer> {
     }
     int scale = srScale != null ? srScale : srWeights != null ? 0 : DEFAULT_SR_SCALE;
     return new PhotoRestoration.SuperResolution(scale, srWeights, tileSize == null ? 0 : tileSize);
+  }
+
+  /** Whether a folder holds photos too (where it cannot be listed, the photo workflow says why). */
+  private static boolean holdsPhotos(Path folder) {
+    try (Stream<Path> files = Files.list(folder)) {
+      return files.anyMatch(p -> Images.isImageName(p) && !p.getFileName().toString().startsWith("."));
+    } catch (IOException e) {
+      return true;
+    }
   }
 }

@@ -207,6 +207,25 @@ public final class FaceEnhancer implements AutoCloseable {
   }
 
   /**
+   * Pastes faces that the caller aligned ({@link FaceAlignment}) and restored itself, for instance
+   * in batches across the frames of a video, onto a copy of an 8-bit BGR photo, as {@link #enhance}
+   * pastes the faces it restores: each face goes back by the alignment of its detection's landmarks.
+   * The result takes over the faces' images.
+   */
+  public Result paste(Mat bgr, List<Face> faces) {
+    if (bgr.empty() || bgr.type() != CV_8UC3) {
+      throw new IllegalArgumentException("image must be a non-empty CV_8UC3 matrix");
+    }
+    List<double[]> transforms = new ArrayList<>();
+    for (Face f : faces) {
+      transforms.add(FaceAlignment.transform(f.detection(), restorer.size()));
+    }
+    Mat fullMask = new Mat(bgr.rows(), bgr.cols(), CV_32F, Scalar.all(0));
+    Mat out = faces.isEmpty() ? bgr.clone() : paste(bgr, faces, transforms, fullMask);
+    return new Result(out, fullMask, new ArrayList<>(faces), 0);
+  }
+
+  /**
    * Restores an already aligned face (the reference's {@code --aligned}): resized to the model
    * size, restored, blended with the resized input by alpha. Returns a new size×size image.
    */

@@ -20,6 +20,14 @@ public final class ProgressBars {
     return builder(task, total).setUnit(" " + unit, 1).build();
   }
 
+  /**
+   * A bar counting {@code total} items of {@code unit} that also shows how many go by per second
+   * (e.g. the frames per second of a video); a negative total gives a bar without an end.
+   */
+  public static ProgressBar withRate(String task, long total, String unit) {
+    return builder(task, total).setUnit(" " + unit, 1).showSpeed(new DecimalFormat("0.0")).build();
+  }
+
   /** A bar counting bytes, shown in MB with the transfer speed; a negative total has no end. */
   public static ProgressBar bytes(String task, long totalBytes) {
     return builder(task, totalBytes)

@@ -29,6 +29,15 @@ public interface WorkflowListener {
     return Progress.NONE;
   }
 
+  /**
+   * Work on {@code total} items of {@code unit} starts, e.g. the frames of a video ({@code
+   * "frame"}; a negative total where it is not known); by default the same as {@link
+   * #progress(long)}.
+   */
+  default Progress progress(long total, String unit) {
+    return progress(total);
+  }
+
   /** Progress through a known number of images. */
   interface Progress extends AutoCloseable {
     /** Progress that nobody watches. */
