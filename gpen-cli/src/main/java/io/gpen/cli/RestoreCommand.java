@@ -120,6 +120,8 @@ public final class RestoreCommand implements Callable<Integer> {
       description = "With --use_sr: super-resolve in tiles of N input pixels (less memory, seams possible); 0 runs"
           + " the whole photo at once. Default: 0.")
   Integer tileSize;
+
+  @Option(
       names = "--video_codec",
       paramLabel = "CODEC",
       defaultValue = "h264",
