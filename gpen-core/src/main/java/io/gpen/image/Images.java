@@ -16,6 +16,7 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_UNCHANGED;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.haveImageWriter;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2RGB;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_GRAY2BGR;
@@ -34,8 +35,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatVector;
@@ -94,25 +97,91 @@ public final class Images {
    *     larger than {@code maxPixels} (with both numbers)
    */
   public static Image read(Path file, long maxPixels) {
-    if (maxPixels < 1) {
-      throw new IllegalArgumentException("maxPixels must be at least 1, got " + maxPixels);
-    }
+    checkMaxPixels(maxPixels);
     try (BytePointer data = readEncoded(file)) {
-      ImageHeaders.Size size = ImageHeaders.read(data.asByteBuffer());
-      if (size == null) {
-        throw unreadable(file, NOT_READABLE, null);
-      }
-      if (size.pixels() > maxPixels) {
-        throw unreadable(file, size.format() + " of " + size.width() + "x" + size.height() + " pixels ("
-            + (size.pixels() == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : size.pixels())
-            + "), more than the limit of " + maxPixels, null);
-      }
-      return decodeBoth(data, file);
+      return decodeChecked(data, file.toString(), maxPixels);
     }
   }
 
+  /**
+   * Decodes an image held in memory, e.g. an upload, exactly as {@link #read(Path, long)} reads a
+   * file: PNG, JPEG, BMP, TIFF or WebP recognised by content, the declared size checked against
+   * {@code maxPixels} before any pixel is decoded, the same colour, alpha and orientation.
+   *
+   * @param encoded the encoded bytes, from address 0 to {@code limit()}; not modified or closed
+   * @param source what messages call the image, e.g. {@code "upload photo.png"}
+   * @param maxPixels the largest width × height decoded (at least 1)
+   * @throws GpenException naming {@code source} when the bytes are empty, not decodable, or declare
+   *     more than {@code maxPixels} pixels (with both numbers)
+   */
+  public static Image decode(BytePointer encoded, String source, long maxPixels) {
+    checkMaxPixels(maxPixels);
+    if (encoded.limit() <= 0) {
+      throw unreadable(source, "no bytes", null);
+    }
+    if (encoded.limit() > Integer.MAX_VALUE - 8) {
+      throw unreadable(source, "larger than 2 GB", null);
+    }
+    return decodeChecked(encoded, source, maxPixels);
+  }
+
+  /** As {@link #decode(BytePointer, String, long)}, from a byte array. */
+  public static Image decode(byte[] encoded, String source, long maxPixels) {
+    try (BytePointer data = new BytePointer(encoded)) {
+      return decode(data, source, maxPixels);
+    }
+  }
+
+  /**
+   * The size an encoded image declares in its header, read without decoding any pixel: what {@link
+   * #decode(BytePointer, String, long)} checks against its limit, for a caller that wants to know it
+   * first (e.g. to reserve memory for the decoded image).
+   *
+   * @param encoded the encoded bytes, from address 0 to {@code limit()}
+   * @return empty where the bytes do not start as PNG, JPEG, BMP, TIFF or WebP, or the header is
+   *     damaged or cut short
+   */
+  public static Optional<DeclaredSize> declaredSize(BytePointer encoded) {
+    ImageHeaders.Size size = encoded.limit() <= 0 ? null : ImageHeaders.read(encoded.asByteBuffer());
+    return size == null
+        ? Optional.empty()
+        : Optional.of(new DeclaredSize(size.format(), size.width(), size.height()));
+  }
+
+  /**
+   * The size an image header declares.
+   *
+   * @param format {@code PNG}, {@code JPEG}, {@code BMP}, {@code TIFF} or {@code WebP}
+   */
+  public record DeclaredSize(String format, long width, long height) {
+    /** width × height, or {@code Long.MAX_VALUE} where that overflows. */
+    public long pixels() {
+      return height != 0 && width > Long.MAX_VALUE / height ? Long.MAX_VALUE : width * height;
+    }
+  }
+
+  private static void checkMaxPixels(long maxPixels) {
+    if (maxPixels < 1) {
+      throw new IllegalArgumentException("maxPixels must be at least 1, got " + maxPixels);
+    }
+  }
+
+  /** The declared size checked against {@code maxPixels}, then {@link #decodeBoth}. */
+  private static Image decodeChecked(BytePointer data, String source, long maxPixels) {
+    ImageHeaders.Size size = ImageHeaders.read(data.asByteBuffer());
+    if (size == null) {
+      throw unreadable(source, NOT_READABLE, null);
+    }
+    if (size.pixels() > maxPixels) {
+      throw unreadable(source, size.format() + " of " + size.width() + "x" + size.height() + " pixels ("
+          + (size.pixels() == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : size.pixels())
+          + "), more than the limit of " + maxPixels, null);
+    }
+    return decodeBoth(data, source);
+  }
+
   /** The image decoded as stored and as {@code IMREAD_COLOR} (see {@link #read(Path, long)}). */
-  private static Image decodeBoth(BytePointer data, Path file) {
+  private static Image decodeBoth(BytePointer data, String file) {
     try (Mat encoded = new Mat(1, (int) data.limit(), CV_8UC1, data);
         Mat stored = decode(encoded, IMREAD_UNCHANGED, file)) {
       int channels = stored.channels();
@@ -169,7 +238,7 @@ public final class Images {
     }
   }
 
-  private static Mat decode(Mat encoded, int flags, Path file) {
+  private static Mat decode(Mat encoded, int flags, String file) {
     Mat m;
     try {
       m = imdecode(encoded, flags);
@@ -216,7 +285,11 @@ public final class Images {
   }
 
   private static GpenException unreadable(Path file, String why, Exception cause) {
-    return new GpenException("cannot read image " + file + ": " + why, cause);
+    return unreadable(file.toString(), why, cause);
+  }
+
+  private static GpenException unreadable(String source, String why, Exception cause) {
+    return new GpenException("cannot read image " + source + ": " + why, cause);
   }
 
   private static String firstLine(Exception e) {
@@ -328,6 +401,64 @@ public final class Images {
         }
       }
     });
+  }
+
+  /**
+   * Encodes an 8-bit image in memory exactly as {@link #write(Path, Mat)} writes it to a file named
+   * {@code *<extension>}: the same encoder with the same settings gives the same bytes.
+   *
+   * @param extension the file type, e.g. {@code .png}
+   * @return the encoded bytes, from address 0 to {@code limit()}, in native memory; the caller
+   *     closes them
+   * @throws GpenException when the type is unknown or OpenCV cannot encode the image
+   */
+  public static BytePointer encode(Mat image, String extension) {
+    return encodeToMemory(image, null, extension, new int[0]);
+  }
+
+  /** As {@link #encode(Mat, String)}, with a JPEG quality (0 to 100; ignored by other formats), as {@link #write(Path, Mat, int)}. */
+  public static BytePointer encode(Mat image, String extension, int jpegQuality) {
+    return encodeToMemory(image, null, extension, jpegParams(jpegQuality));
+  }
+
+  /** As {@link #encode(Mat, String)}, with the image's alpha plane where it has one, as {@link #write(Path, Image)}. */
+  public static BytePointer encode(Image image, String extension) {
+    return encodeToMemory(image.bgr(), image.alpha().orElse(null), extension, new int[0]);
+  }
+
+  private static BytePointer encodeToMemory(Mat colour, Mat alpha, String extension, int[] params) {
+    if (colour.empty()) {
+      throw new IllegalArgumentException("cannot encode an empty image as " + extension);
+    }
+    if (!extension.startsWith(".") || !haveImageWriter("image" + extension)) {
+      throw new GpenException("cannot encode an image as '" + extension + "': unknown image type (use .png, .jpg,"
+          + " .bmp, .tif or .webp)");
+    }
+    Mat withAlpha = alpha == null ? null : attachAlpha(colour, alpha);
+    BytePointer out = new BytePointer();
+    try {
+      Mat toEncode = withAlpha == null ? colour : withAlpha;
+      boolean encoded;
+      if (params.length == 0) {
+        encoded = imencode(extension, toEncode, out);
+      } else {
+        try (IntPointer p = new IntPointer(params)) {
+          encoded = imencode(extension, toEncode, out, p);
+        }
+      }
+      if (!encoded) {
+        throw new GpenException("OpenCV could not encode the image as " + extension);
+      }
+      return out;
+    } catch (RuntimeException e) {
+      out.close();
+      throw e instanceof GpenException g ? g : new GpenException("OpenCV could not encode the image as " + extension
+          + ": " + firstLine(e), e);
+    } finally {
+      if (withAlpha != null) {
+        withAlpha.close();
+      }
+    }
   }
 
   private static Mat attachAlpha(Mat bgr, Mat alpha) {
