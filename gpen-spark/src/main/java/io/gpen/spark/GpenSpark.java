@@ -35,8 +35,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>Without {@code --master} the session is spark-submit's; with it the command starts a session
  * of its own and stops it at the end. A {@code local[N]} session binds to 127.0.0.1, has no web UI
- * and gives each task the N cores ({@code spark.task.cpus}), unless {@code --conf} says otherwise. Errors are one line on stderr, exit status 1;
- * with {@code --task restore} the exit status is 1 too when an input was an error row.
+ * and gives each task the N cores ({@code spark.task.cpus}), unless {@code --conf} says otherwise.
+ * Errors are one line on stderr, exit status 1; with {@code --task restore} the exit status is 1
+ * too when an input was an error row.
  */
 @Command(
     name = "gpen spark",
