@@ -76,7 +76,16 @@ public final class FaceDataset {
    */
   public Mat read(int index) {
     try (Image image = Images.read(files.get(index))) {
-      return Images.resize(image.bgr(), resolution, resolution, INTER_AREA);
+      return atResolution(image, resolution);
     }
+  }
+
+  /**
+   * An image as {@link #read} gives it from its file, for images read elsewhere (e.g. from a Hadoop
+   * file system): 8-bit BGR resized to resolution×resolution with area interpolation, alpha dropped.
+   * The caller closes the result.
+   */
+  public static Mat atResolution(Image image, int resolution) {
+    return Images.resize(image.bgr(), resolution, resolution, INTER_AREA);
   }
 }

@@ -285,11 +285,30 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
       if (degradation == null) {
         return new Sample(data.name(file), null, toModelLayout(hq), failed);
       }
-      Degradation.Params p = degradation.draw(seed, epoch, position);
-      try (Degradation.Pair pair = degradation.apply(hq, p)) {
-        return new Sample(
-            data.name(file), toModelLayout(pair.lq()), toModelLayout(pair.gt()), failed);
-      }
+      float[][] lqGt = degrade(degradation, hq, degradation.draw(seed, epoch, position));
+      return new Sample(data.name(file), lqGt[0], lqGt[1], failed);
+    }
+  }
+
+  /**
+   * Sample {@code position} of an evaluation ({@link Builder#evaluation()}) made from its 8-bit face,
+   * exactly as the loader makes it: the degraded face and the ground truth, each as the model's RGB
+   * planes in [-1, 1] ({@code [3, size, size]}, float32), the degradation drawn from (seed, 0,
+   * position). For evaluations whose images are read elsewhere (the partitions of a Spark job).
+   *
+   * @param hq8 the face as {@link FaceDataset#read} gives it: BGR {@code CV_8UC3} at the loader's
+   *     size; not modified
+   * @return {lq, gt}
+   */
+  public static float[][] evaluationSample(Degradation degradation, long seed, Mat hq8, long position) {
+    try (PointerScope scope = new PointerScope(); Mat hq = Degradation.toFloat(hq8)) {
+      return degrade(degradation, hq, degradation.draw(seed, 0, position));
+    }
+  }
+
+  private static float[][] degrade(Degradation degradation, Mat hq, Degradation.Params p) {
+    try (Degradation.Pair pair = degradation.apply(hq, p)) {
+      return new float[][] {toModelLayout(pair.lq()), toModelLayout(pair.gt())};
     }
   }
 

@@ -5,6 +5,7 @@ import io.gpen.metrics.FeatureStatistics;
 import io.gpen.metrics.FidInception;
 import io.gpen.metrics.Loaded;
 import io.gpen.metrics.Lpips;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -92,6 +93,71 @@ public final class Evaluator {
   /** How many images were scored so far. */
   public int count() {
     return names.size();
+  }
+
+  /**
+   * What every metric has gathered so far, with the names of the images: this evaluator's part of
+   * a set that is evaluated in parts (e.g. the partitions of a Spark job). The parts, merged in the
+   * order of the set ({@link Part#append}), finish as one evaluator given the whole set.
+   *
+   * @throws IllegalStateException where a metric cannot be split ({@link Scorer#tally()})
+   */
+  public Part part() {
+    List<Tally> tallies = new ArrayList<>();
+    for (Scorer s : scorers) {
+      tallies.add(s.tally().orElseThrow(() -> new IllegalStateException(
+          "metric " + s.metric().label() + " cannot be evaluated in parts: its scorer gives no tally")));
+    }
+    return new Part(new ArrayList<>(names), tallies);
+  }
+
+  /**
+   * One part of an evaluation split into parts: the names of its images, in order, and each
+   * metric's {@link Tally}. Serialisable, to travel from where the part was scored to where the
+   * parts are merged; mutable: {@link #append} adds a later part to this one.
+   */
+  public static final class Part implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final ArrayList<String> names;
+    private final List<Tally> tallies;
+
+    private Part(ArrayList<String> names, List<Tally> tallies) {
+      this.names = names;
+      this.tallies = List.copyOf(tallies);
+    }
+
+    /** How many images the part holds. */
+    public int count() {
+      return names.size();
+    }
+
+    /**
+     * Adds {@code later}, the part of the same evaluation that follows this one in the set.
+     *
+     * @throws IllegalArgumentException where {@code later} scores other metrics
+     */
+    public void append(Part later) {
+      if (later.tallies.size() != tallies.size()) {
+        throw new IllegalArgumentException("cannot merge parts of " + tallies.size() + " and " + later.tallies.size()
+            + " metrics");
+      }
+      for (int i = 0; i < tallies.size(); i++) {
+        tallies.get(i).append(later.tallies.get(i));
+      }
+      names.addAll(later.names);
+    }
+
+    /** The results of every metric over the images of the part, as {@link Evaluator#finish()} gives them. */
+    public Evaluation finish() {
+      Map<Metric, Evaluation.Scores> scores = new LinkedHashMap<>();
+      Map<Metric, List<Object>> byProducts = new LinkedHashMap<>();
+      for (Tally t : tallies) {
+        scores.put(t.metric(), t.finish());
+        byProducts.put(t.metric(), t.byProducts());
+      }
+      return new Evaluation(names, scores, byProducts);
+    }
   }
 
   /** The results of every metric (FID computes two Fréchet distances of 2048-d Gaussians, a few seconds). */

@@ -3,6 +3,7 @@ package io.gpen.eval;
 import io.gpen.metrics.Loaded;
 import io.gpen.metrics.Lpips;
 import java.util.List;
+import java.util.Optional;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /** {@link Metric#LPIPS}: the {@link Lpips} distance of each image to its real face, and the mean. */
@@ -36,5 +37,11 @@ public final class LpipsScorer implements Scorer {
   @Override
   public Evaluation.Scores finish() {
     return scores.scores();
+  }
+
+  /** The per-image values so far. */
+  @Override
+  public Optional<Tally> tally() {
+    return Optional.of(scores);
   }
 }

@@ -4,6 +4,7 @@ import io.gpen.metrics.FrechetDistance;
 import io.gpen.metrics.Lpips;
 import io.gpen.metrics.Psnr;
 import io.gpen.metrics.Ssim;
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
@@ -12,7 +13,9 @@ import java.util.Objects;
  * constants here; a {@link Scorer} of one's own names its metric with {@link #perImage} or {@link
  * #ofSet}. Two metrics are equal when all three agree.
  */
-public final class Metric {
+public final class Metric implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   /** Which values mean better images. */
   public enum Better {
     HIGHER,

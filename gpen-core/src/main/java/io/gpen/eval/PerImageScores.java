@@ -8,9 +8,12 @@ import org.bytedeco.opencv.opencv_core.Mat;
 /**
  * The per-image values of one metric in both columns, degraded inputs and restored images, and their
  * means ({@link MeanAccumulator}: infinite values kept per image but left out of the mean): what a
- * per-image {@link Scorer} keeps between batches.
+ * per-image {@link Scorer} keeps between batches, and its {@link Tally}.
  */
-public final class PerImageScores {
+public final class PerImageScores implements Tally {
+  private static final long serialVersionUID = 1L;
+
+  private final Metric metric;
   private final MeanAccumulator degraded;
   private final MeanAccumulator restored;
 
@@ -19,8 +22,27 @@ public final class PerImageScores {
     if (!metric.perImage()) {
       throw new IllegalArgumentException(metric + " has no per-image values");
     }
+    this.metric = metric;
     degraded = new MeanAccumulator(metric.label());
     restored = new MeanAccumulator(metric.label());
+  }
+
+  @Override
+  public Metric metric() {
+    return metric;
+  }
+
+  /** Adds the values of {@code later}, the same metric's scores of the images after these, in order. */
+  @Override
+  public void append(Tally later) {
+    if (!(later instanceof PerImageScores p) || !p.metric.equals(metric)) {
+      throw new IllegalArgumentException("cannot append " + later.metric().label() + " scores to " + metric.label());
+    }
+    List<Double> d = p.degraded.values();
+    List<Double> r = p.restored.values();
+    for (int i = 0; i < d.size(); i++) {
+      add(d.get(i), r.get(i));
+    }
   }
 
   /**
@@ -56,5 +78,11 @@ public final class PerImageScores {
   /** Both columns: the mean of each with the per-image values; skipped ("no images") when none were added. */
   public Evaluation.Scores scores() {
     return new Evaluation.Scores(degraded.result(), restored.result());
+  }
+
+  /** {@link #scores()}. */
+  @Override
+  public Evaluation.Scores finish() {
+    return scores();
   }
 }

@@ -2,6 +2,7 @@ package io.gpen.eval;
 
 import io.gpen.metrics.Psnr;
 import java.util.List;
+import java.util.Optional;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /** {@link Metric#PSNR}: {@link Psnr} of each image against its real face, and the mean. Needs no weights. */
@@ -21,5 +22,11 @@ public final class PsnrScorer implements Scorer {
   @Override
   public Evaluation.Scores finish() {
     return scores.scores();
+  }
+
+  /** The per-image values so far. */
+  @Override
+  public Optional<Tally> tally() {
+    return Optional.of(scores);
   }
 }

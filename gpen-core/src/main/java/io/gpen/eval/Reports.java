@@ -1,5 +1,6 @@
 package io.gpen.eval;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -36,6 +37,12 @@ public final class Reports {
    * @param counts how many files, images and so on
    */
   public static void writeJson(Path file, Evaluation e, Map<String, ?> config, long seed, Map<String, ?> counts) {
+    byte[] json = json(e, config, seed, counts);
+    AtomicFiles.write(file, json);
+  }
+
+  /** The bytes {@link #writeJson} writes, for a writer of its own (e.g. to a Hadoop file system). */
+  public static byte[] json(Evaluation e, Map<String, ?> config, long seed, Map<String, ?> counts) {
     ObjectNode root = JSON.createObjectNode();
     root.set("config", JSON.valueToTree(config));
     root.put("seed", seed);
@@ -66,7 +73,11 @@ public final class Reports {
         }
       }
     }
-    AtomicFiles.write(file, temp -> JSON.writeValue(temp.toFile(), root));
+    try {
+      return JSON.writeValueAsBytes(root);
+    } catch (JsonProcessingException ex) {
+      throw new IllegalStateException("evaluation not serialisable as JSON", ex);
+    }
   }
 
   private static void putResult(ObjectNode node, MetricResult r) {

@@ -1,6 +1,7 @@
 package io.gpen.eval;
 
 import java.util.List;
+import java.util.Optional;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
@@ -48,11 +49,21 @@ public interface Scorer {
   }
 
   /**
+   * What this scorer has gathered so far, as a value to merge with the tallies of the same metric's
+   * scorers over other parts of the set ({@link Tally}, {@link Evaluator#part()}); empty where the
+   * scorer cannot be split (the default). The built-in scorers can.
+   */
+  default Optional<Tally> tally() {
+    return Optional.empty();
+  }
+
+  /**
    * A scorer of {@code metric} that does no work and finishes skipped with {@code reason}, e.g.
    * where its network was not loaded.
    */
   static Scorer skipped(Metric metric, String reason) {
     Evaluation.Scores skipped = Evaluation.Scores.skipped(metric, reason);
+    Tally tally = new Skipped(metric, reason);
     return new Scorer() {
       @Override
       public Metric metric() {
@@ -66,6 +77,27 @@ public interface Scorer {
       public Evaluation.Scores finish() {
         return skipped;
       }
+
+      @Override
+      public Optional<Tally> tally() {
+        return Optional.of(tally);
+      }
     };
+  }
+
+  /** The tally of a skipped scorer: nothing gathered, the reason kept. */
+  record Skipped(Metric metric, String reason) implements Tally {
+    @Override
+    public void append(Tally later) {
+      if (!(later instanceof Skipped) || !later.metric().equals(metric)) {
+        throw new IllegalArgumentException("cannot append " + later.metric().label() + " scores to skipped "
+            + metric.label());
+      }
+    }
+
+    @Override
+    public Evaluation.Scores finish() {
+      return Evaluation.Scores.skipped(metric, reason);
+    }
   }
 }

@@ -16,6 +16,7 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_UNCHANGED;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.haveImageWriter;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2RGB;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_GRAY2BGR;
@@ -37,6 +38,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatVector;
@@ -399,6 +401,64 @@ public final class Images {
         }
       }
     });
+  }
+
+  /**
+   * Encodes an 8-bit image in memory exactly as {@link #write(Path, Mat)} writes it to a file named
+   * {@code *<extension>}: the same encoder with the same settings gives the same bytes.
+   *
+   * @param extension the file type, e.g. {@code .png}
+   * @return the encoded bytes, from address 0 to {@code limit()}, in native memory; the caller
+   *     closes them
+   * @throws GpenException when the type is unknown or OpenCV cannot encode the image
+   */
+  public static BytePointer encode(Mat image, String extension) {
+    return encodeToMemory(image, null, extension, new int[0]);
+  }
+
+  /** As {@link #encode(Mat, String)}, with a JPEG quality (0 to 100; ignored by other formats), as {@link #write(Path, Mat, int)}. */
+  public static BytePointer encode(Mat image, String extension, int jpegQuality) {
+    return encodeToMemory(image, null, extension, jpegParams(jpegQuality));
+  }
+
+  /** As {@link #encode(Mat, String)}, with the image's alpha plane where it has one, as {@link #write(Path, Image)}. */
+  public static BytePointer encode(Image image, String extension) {
+    return encodeToMemory(image.bgr(), image.alpha().orElse(null), extension, new int[0]);
+  }
+
+  private static BytePointer encodeToMemory(Mat colour, Mat alpha, String extension, int[] params) {
+    if (colour.empty()) {
+      throw new IllegalArgumentException("cannot encode an empty image as " + extension);
+    }
+    if (!extension.startsWith(".") || !haveImageWriter("image" + extension)) {
+      throw new GpenException("cannot encode an image as '" + extension + "': unknown image type (use .png, .jpg,"
+          + " .bmp, .tif or .webp)");
+    }
+    Mat withAlpha = alpha == null ? null : attachAlpha(colour, alpha);
+    BytePointer out = new BytePointer();
+    try {
+      Mat toEncode = withAlpha == null ? colour : withAlpha;
+      boolean encoded;
+      if (params.length == 0) {
+        encoded = imencode(extension, toEncode, out);
+      } else {
+        try (IntPointer p = new IntPointer(params)) {
+          encoded = imencode(extension, toEncode, out, p);
+        }
+      }
+      if (!encoded) {
+        throw new GpenException("OpenCV could not encode the image as " + extension);
+      }
+      return out;
+    } catch (RuntimeException e) {
+      out.close();
+      throw e instanceof GpenException g ? g : new GpenException("OpenCV could not encode the image as " + extension
+          + ": " + firstLine(e), e);
+    } finally {
+      if (withAlpha != null) {
+        withAlpha.close();
+      }
+    }
   }
 
   private static Mat attachAlpha(Mat bgr, Mat alpha) {

@@ -2,6 +2,7 @@ package io.gpen.metrics;
 
 import io.gpen.GpenException;
 import io.gpen.nn.Tensors;
+import java.io.Serializable;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -11,9 +12,13 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * Mean and covariance of feature vectors given batch by batch, so that a whole set is summarised
  * without keeping its features. Each batch is centred on its own mean and merged with the running
  * statistics by Chan et al.'s pairwise update, in double precision, which avoids the cancellation of
- * the sum-of-squares formula.
+ * the sum-of-squares formula. Two accumulators over consecutive parts of a set merge the same way
+ * ({@link #append}), so that a set scored in parts (the partitions of a Spark job) gives the
+ * statistics of the whole set up to rounding.
  */
-public final class FeatureAccumulator {
+public final class FeatureAccumulator implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   private final int dims;
   private final String features;
   private final double[] mean;
@@ -57,17 +62,39 @@ public final class FeatureAccumulator {
       batchMean = FeatureStatistics.doubles(Tensors.toData(m));
       batchScatter = FeatureStatistics.doubles(Tensors.toData(c.t().mm(c)));
     }
+    merge(n, batchMean, batchScatter);
+  }
+
+  /**
+   * Adds the vectors {@code later} summarises, as if they had been added here after those added so
+   * far: Chan et al.'s pairwise update, the one {@link #add} applies to each batch. {@code later}
+   * is not changed.
+   *
+   * @throws IllegalArgumentException where {@code later} holds vectors of other features or size
+   */
+  public void append(FeatureAccumulator later) {
+    if (later.dims != dims || !later.features.equals(features)) {
+      throw new IllegalArgumentException("cannot merge " + later.dims + "-d '" + later.features + "' features into "
+          + dims + "-d '" + features + "' ones");
+    }
+    if (later.count > 0) {
+      merge(later.count, later.mean, later.scatter);
+    }
+  }
+
+  /** Merges n vectors of mean {@code otherMean} and scatter {@code otherScatter} into these statistics. */
+  private void merge(long n, double[] otherMean, double[] otherScatter) {
     long total = count + n;
     double weight = (double) count * n / total;
     double[] delta = new double[dims];
     for (int i = 0; i < dims; i++) {
-      delta[i] = batchMean[i] - mean[i];
+      delta[i] = otherMean[i] - mean[i];
       mean[i] += delta[i] * n / total;
     }
     for (int i = 0, k = 0; i < dims; i++) {
       double wi = delta[i] * weight;
       for (int j = 0; j < dims; j++, k++) {
-        scatter[k] += batchScatter[k] + wi * delta[j];
+        scatter[k] += otherScatter[k] + wi * delta[j];
       }
     }
     count = total;

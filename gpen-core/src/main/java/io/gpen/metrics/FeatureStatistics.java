@@ -5,6 +5,7 @@ import io.gpen.checkpoint.DType;
 import io.gpen.checkpoint.Safetensors;
 import io.gpen.checkpoint.StateDict;
 import io.gpen.checkpoint.TensorData;
+import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -19,7 +20,9 @@ import java.util.Map;
  * <p>Saved as safetensors: float64 tensors {@code mu} [d] and {@code sigma} [d,d] (pytorch-fid's
  * names), and metadata {@code format} = {@value #FORMAT}, {@code count} and {@code features}.
  */
-public final class FeatureStatistics {
+public final class FeatureStatistics implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   /** The metadata {@code format} of a statistics file. */
   public static final String FORMAT = "gpen-fid-statistics";
 

@@ -1,6 +1,8 @@
 package io.gpen.metrics;
 
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.OptionalDouble;
 
@@ -11,7 +13,9 @@ import java.util.OptionalDouble;
  * PSNR is +∞ for an image identical to its reference (as scikit-image and BasicSR report it), and
  * one such pair would otherwise make the mean of the whole set infinite.
  */
-public final class MeanAccumulator {
+public final class MeanAccumulator implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   private final String name;
   private final List<Double> values = new ArrayList<>();
   private double finiteSum;
@@ -41,6 +45,11 @@ public final class MeanAccumulator {
   /** How many values were added. */
   public int count() {
     return values.size();
+  }
+
+  /** The values added, in order (a view). */
+  public List<Double> values() {
+    return Collections.unmodifiableList(values);
   }
 
   /**

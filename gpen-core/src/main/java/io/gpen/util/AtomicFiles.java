@@ -2,12 +2,15 @@ package io.gpen.util;
 
 import io.gpen.GpenException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -81,6 +84,21 @@ public final class AtomicFiles {
   /** Writes bytes atomically. */
   public static void write(Path target, byte[] bytes) {
     write(target, temp -> Files.write(temp, bytes));
+  }
+
+  /**
+   * Writes the bytes from the buffer's position to its limit atomically, e.g. an image encoded in
+   * native memory; the buffer's position is left as it was.
+   */
+  public static void write(Path target, ByteBuffer bytes) {
+    write(target, temp -> {
+      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer rest = bytes.duplicate();
+        while (rest.hasRemaining()) {
+          ch.write(rest);
+        }
+      }
+    });
   }
 
   /** Temporary names: {@code .<base>.tmp<tag>[.<ext>]}, the tag in base 36. */

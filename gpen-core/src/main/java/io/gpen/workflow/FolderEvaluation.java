@@ -517,7 +517,6 @@ public final class FolderEvaluation {
 
   /** The settings of the run, as {@code metrics.json} records them. */
   private static Map<String, Object> config(Options options, FaceRestorer restorer) {
-    DegradationConfig d = Evaluator.TEST_DEGRADATION;
     Optional<GpenConfig> architecture = restorer.architecture();
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("command", TITLE);
@@ -530,6 +529,22 @@ public final class FolderEvaluation {
     c.put("test_path", options.input().toString());
     c.put("batch_size", options.batchSize());
     c.put("device", options.model().device());
+    c.put("degradation", degradationConfig());
+    c.put("inception", options.inception());
+    c.put("fid_stats", options.fidStatistics() == null ? null : options.fidStatistics().toString());
+    c.put("lpips", options.lpips());
+    c.put("lpips_trunk", options.lpips() == null ? null : options.lpipsTrunk());
+    c.put("id_weights", options.identityWeights());
+    c.put("save_dir", options.saveDir() == null ? null : options.saveDir().toString());
+    return c;
+  }
+
+  /**
+   * The test degradation ({@link Evaluator#TEST_DEGRADATION}) as {@code metrics.json} records it
+   * under {@code config.degradation}.
+   */
+  public static Map<String, Object> degradationConfig() {
+    DegradationConfig d = Evaluator.TEST_DEGRADATION;
     Map<String, Object> deg = new LinkedHashMap<>();
     deg.put("flip_prob", d.flipProb());
     deg.put("gray_prob", d.grayProb());
@@ -539,14 +554,7 @@ public final class FolderEvaluation {
     deg.put("downsample", List.of(d.downsample().min(), d.downsample().max()));
     deg.put("noise", List.of(d.noise().min(), d.noise().max()));
     deg.put("jpeg_quality", List.of(d.jpegQuality().min(), d.jpegQuality().max()));
-    c.put("degradation", deg);
-    c.put("inception", options.inception());
-    c.put("fid_stats", options.fidStatistics() == null ? null : options.fidStatistics().toString());
-    c.put("lpips", options.lpips());
-    c.put("lpips_trunk", options.lpips() == null ? null : options.lpipsTrunk());
-    c.put("id_weights", options.identityWeights());
-    c.put("save_dir", options.saveDir() == null ? null : options.saveDir().toString());
-    return c;
+    return deg;
   }
 
   private static boolean absent(String weights) {

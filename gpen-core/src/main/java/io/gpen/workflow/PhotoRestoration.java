@@ -1,43 +1,25 @@
 package io.gpen.workflow;
 
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY;
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.gpen.BadParameter;
 import io.gpen.GpenException;
-import io.gpen.api.FaceRestorer;
-import io.gpen.face.DetectedFace;
-import io.gpen.face.FaceDetector;
 import io.gpen.face.FaceDetectors;
 import io.gpen.face.FaceEnhancer;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
 import io.gpen.image.OutputPaths;
 import io.gpen.parse.FaceParser;
-import io.gpen.registry.ModelInfo;
 import io.gpen.registry.ModelRegistry;
 import io.gpen.sr.RealEsrNet;
 import io.gpen.util.AtomicFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.bytedeco.opencv.global.opencv_core;
-import org.bytedeco.opencv.global.opencv_imgproc;
-import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.MatVector;
 
 /**
  * Restores the faces of photos, as GPEN's {@code FaceEnhancement.process}: detects the faces and
@@ -68,6 +50,9 @@ import org.bytedeco.opencv.opencv_core.MatVector;
  * model size without detection (nor mask). In a folder a photo that cannot be read or restored is
  * reported and skipped; a single one is an error.
  *
+ * <p>The networks and the work on one photo in memory are a {@link PhotoPipeline}, which other
+ * drivers (the Spark job) run too; this class lists the photos, reads them and writes the files.
+ *
  * <pre>{@code
  * PhotoRestoration.Result r = PhotoRestoration.run(
  *     PhotoRestoration.Options.builder(ModelSpec.libtorch("GPEN-BFR-512"), Path.of("photos"), Path.of("results"))
@@ -82,18 +67,14 @@ public final class PhotoRestoration {
   /** What the name of a restored photo or face adds to its input's. */
   public static final String SUFFIX = "_GPEN";
 
+  /** What the name of a photo's face list adds to its input's stem. */
+  public static final String FACES_JSON = ".faces.json";
+
   /** The face parser's registry name, used when no parser weights are given and it is cached. */
   public static final String PARSER_MODEL = "ParseNet-latest";
 
-  /** The registry name of the super-resolution network of a scale: {@code realesrnet_x<scale>}. */
-  private static final String SR_MODEL_PREFIX = "realesrnet_x";
-
   /** Names this workflow writes, left out when a folder is listed again. */
   private static final Pattern OUTPUT_STEM = Pattern.compile(".*(_GPEN|_COMP|_face\\d+|_face\\d+_GPEN)");
-
-  private static final int JPEG_QUALITY = 95;
-
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private PhotoRestoration() {}
 
@@ -206,19 +187,18 @@ public final class PhotoRestoration {
       String parserWeights,
       SuperResolution superResolution) {
     public Options {
-      Objects.requireNonNull(model, "model");
-      Objects.requireNonNull(detector, "detector");
       Objects.requireNonNull(input, "input");
       Objects.requireNonNull(output, "output");
-      Objects.requireNonNull(inputs, "inputs");
-      Objects.requireNonNull(mask, "mask");
       extras = Set.copyOf(extras);
-      if (!(alpha >= 0 && alpha <= 1)) {
-        throw BadParameter.of("alpha", "must be between 0 and 1, got " + alpha);
-      }
-      if (batchSize < 1) {
-        throw BadParameter.of("batchSize", "must be at least 1, got " + batchSize);
-      }
+      // checks the settings (the fields are assigned after this body)
+      new PhotoPipeline.Settings(model, detector, detectorWeights, alpha, inputs, extras, batchSize, mask,
+          parserWeights, superResolution);
+    }
+
+    /** How the photos are restored: these options without the input and the output (checked). */
+    public PhotoPipeline.Settings pipeline() {
+      return new PhotoPipeline.Settings(model, detector, detectorWeights, alpha, inputs, extras, batchSize, mask,
+          parserWeights, superResolution);
     }
 
     /**
@@ -339,7 +319,7 @@ public final class PhotoRestoration {
     return run(options, listener, ModelRegistry.defaultRegistry());
   }
 
-  /** As {@link #run(Options, WorkflowListener)}, the parser and super-resolution models found in {@code registry}. */
+  /** As {@link #run(Options, WorkflowListener)}, the networks' names resolved by {@code registry}. */
   static Result run(Options options, WorkflowListener listener, ModelRegistry registry) {
     Path input = options.input();
     if (!Files.exists(input)) {
@@ -348,40 +328,16 @@ public final class PhotoRestoration {
     prepareOutput(options.output());
     boolean folder = Files.isDirectory(input);
     List<Path> inputs = folder ? folderInputs(input) : List.of(input);
-    boolean aligned = options.inputs() == Inputs.ALIGNED_FACES;
-    if (aligned && (options.mask() != Mask.AUTO || options.parserWeights() != null)) {
-      listener.note(names -> names.apply("mask") + " and " + names.apply("parserWeights") + " have no effect on"
-          + " aligned faces: they are restored whole, not pasted back");
-    }
-    Path parserFile = aligned ? null : parserFile(options, registry, listener);
-    SuperResolution sr = options.superResolution();
-    try (FaceParser parser = parserFile == null ? null : loadParser(parserFile, options.parserWeights() != null);
-        RealEsrNet upscaler = sr == null ? null : loadSuperResolution(sr, registry);
-        FaceRestorer restorer = options.model().open(options.batchSize());
-        FaceDetector detector = aligned
-            ? null
-            : FaceDetectors.open(options.detector(), options.detectorWeights());
-        FaceEnhancer enhancer = new FaceEnhancer(restorer, options.alpha(), parser)) {
-      listener.info(restorer.description());
-      if (detector != null) {
-        listener.info(detector.description());
-      }
-      if (parser != null) {
-        listener.info(parser.description());
-      }
-      if (upscaler != null) {
-        listener.info(upscaler.description());
-      }
-      Upscaling upscaling = upscaler == null ? null : new Upscaling(upscaler, sr.tileSize());
+    PhotoPipeline.Settings settings = options.pipeline().resolve(registry, listener);
+    try (PhotoPipeline pipeline = PhotoPipeline.open(settings)) {
+      pipeline.descriptions().forEach(listener::info);
       long start = System.nanoTime();
       int faces = 0;
       int failed = 0;
       try (WorkflowListener.Progress progress = folder ? listener.progress(inputs.size()) : WorkflowListener.Progress.NONE) {
         for (Path p : inputs) {
           try {
-            faces += aligned
-                ? restoreAligned(options, enhancer, upscaling, p)
-                : restorePhoto(options, enhancer, upscaling, detector, p, listener);
+            faces += restore(pipeline, p, options.output(), listener);
           } catch (GpenException e) {
             if (!folder) {
               throw e;
@@ -393,89 +349,24 @@ public final class PhotoRestoration {
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      return new Result(restorer.description(), detector == null ? null : detector.description(),
-          parser == null ? null : parser.description(), upscaler == null ? null : upscaler.description(),
+      return new Result(pipeline.model(), pipeline.detector(), pipeline.parser(), pipeline.superResolution(),
           inputs.size() - failed, faces, failed, seconds);
     }
   }
 
-  /** The super-resolution network and the tile size it runs with. */
-  private record Upscaling(RealEsrNet network, int tileSize) {
-    Mat process(Mat bgr) {
-      return network.process(bgr, tileSize);
-    }
-  }
-
-  /**
-   * The face parser's weights file the options ask for, or null for the rectangle mask (with a note
-   * where the parser was wanted but is not to be had).
-   *
-   * @throws BadParameter naming {@code parserWeights} when given weights cannot be had, or {@code
-   *     mask} when the parser's mask is required and no weights are given or cached
-   */
-  private static Path parserFile(Options options, ModelRegistry registry, WorkflowListener listener) {
-    String given = options.parserWeights();
-    if (options.mask() == Mask.BOX) {
-      if (given != null) {
-        listener.note(names -> names.apply("parserWeights") + " has no effect with " + names.apply("mask") + " box");
+  /** Restores one photo and writes its files into {@code output}; returns its number of faces. */
+  private static int restore(PhotoPipeline pipeline, Path file, Path output, WorkflowListener listener) {
+    try (Image image = Images.read(file);
+        PhotoPipeline.Restored restored =
+            pipeline.restore(image, OutputPaths.stem(file), file.getFileName().toString())) {
+      if (restored.faces() == 0) {
+        listener.warning("no face found in " + file + "; written unchanged");
       }
-      return null;
-    }
-    if (given != null) {
-      try {
-        return registry.resolve(given);
-      } catch (GpenException e) {
-        throw BadParameter.naming("parserWeights", e);
+      for (PhotoPipeline.OutputFile f : restored.files()) {
+        AtomicFiles.write(output.resolve(f.name()), f.buffer());
       }
+      return restored.faces();
     }
-    ModelInfo model = registry.require(PARSER_MODEL);
-    if (registry.isCached(model)) {
-      return registry.cachedFile(model);
-    }
-    Path cache = registry.cacheDir();
-    if (options.mask() == Mask.PARSE) {
-      throw new BadParameter(names -> names.apply("mask") + " parse needs the face parser: "
-          + noParser(names.apply("parserWeights"), cache));
-    }
-    listener.note(names -> noParser(names.apply("parserWeights"), cache) + "; the faces are pasted under the"
-        + " rectangle mask (" + names.apply("mask") + " box chooses it without this note)");
-    return null;
-  }
-
-  private static String noParser(String parserWeights, Path cache) {
-    return "no face parser weights given (" + parserWeights + ") and " + PARSER_MODEL + " is not in the model cache "
-        + cache;
-  }
-
-  private static FaceParser loadParser(Path file, boolean given) {
-    try {
-      return FaceParser.load(file);
-    } catch (GpenException e) {
-      throw given ? BadParameter.naming("parserWeights", e) : e;
-    }
-  }
-
-  /**
-   * Loads the super-resolution network.
-   *
-   * @throws BadParameter naming {@code srWeights} when they cannot be had or are not an RRDBNet, or
-   *     when their scale is not {@code srScale}
-   */
-  private static RealEsrNet loadSuperResolution(SuperResolution sr, ModelRegistry registry) {
-    String weights = sr.weights() != null ? sr.weights() : SR_MODEL_PREFIX + sr.scale();
-    RealEsrNet net;
-    try {
-      net = RealEsrNet.load(registry.resolve(weights));
-    } catch (GpenException e) {
-      throw sr.weights() != null ? BadParameter.naming("srWeights", e) : e;
-    }
-    if (sr.scale() != 0 && net.scale() != sr.scale()) {
-      int actual = net.scale();
-      net.close();
-      throw new BadParameter(names -> names.apply("srWeights") + " " + weights + " is a x" + actual
-          + " network, not the x" + sr.scale() + " of " + names.apply("srScale"));
-    }
-    return net;
   }
 
   private static void prepareOutput(Path output) {
@@ -493,10 +384,20 @@ public final class PhotoRestoration {
     }
   }
 
+  /**
+   * Whether a file name is one this workflow writes ({@code <name>_GPEN.png}, {@code
+   * <name>.faces.json}, ...): such files are left out when a folder is restored again.
+   */
+  public static boolean isOutputName(String fileName) {
+    Path name = Path.of(fileName);
+    return fileName.endsWith(FACES_JSON)
+        || Images.isImageName(name) && OUTPUT_STEM.matcher(OutputPaths.stem(name)).matches();
+  }
+
   private static List<Path> folderInputs(Path input) {
     List<Path> all = new ArrayList<>();
     for (Path p : Images.list(input)) {
-      if (!OUTPUT_STEM.matcher(OutputPaths.stem(p)).matches()) {
+      if (!isOutputName(p.getFileName().toString())) {
         all.add(p);
       }
     }
@@ -504,150 +405,5 @@ public final class PhotoRestoration {
       throw BadParameter.of("input", input + ": no photos to restore (only earlier outputs)");
     }
     return all;
-  }
-
-  /**
-   * Detects, restores and writes one photo; returns its number of faces. With super-resolution the
-   * faces come from the photo resized to the super-resolved size and go onto the super-resolved
-   * photo.
-   */
-  private static int restorePhoto(Options options, FaceEnhancer enhancer, Upscaling upscaling, FaceDetector detector,
-      Path file, WorkflowListener listener) {
-    Path output = options.output();
-    String name = OutputPaths.stem(file);
-    Mat background = null;
-    Mat photo = null;
-    Mat alpha = null;
-    try (Image image = Images.read(file)) {
-      if (upscaling == null) {
-        photo = image.bgr();
-        background = photo;
-        alpha = image.alpha().orElse(null);
-      } else {
-        Mat enlarged = upscaling.process(image.bgr());
-        background = enlarged;
-        photo = Images.resize(image.bgr(), enlarged.cols(), enlarged.rows(), INTER_LINEAR);
-        alpha = image.alpha().map(a -> Images.resize(a, enlarged.cols(), enlarged.rows(), INTER_LINEAR)).orElse(null);
-      }
-      List<DetectedFace> faces = detector.detect(photo);
-      if (faces.isEmpty()) {
-        listener.warning("no face found in " + file + "; written unchanged");
-      }
-      try (FaceEnhancer.Result result = enhancer.enhance(photo, background, faces)) {
-        write(output.resolve(name + SUFFIX + ".png"), result.image(), alpha, image.sourceChannels() == 1);
-        if (options.extras().contains(Extra.COMPARISON)) {
-          writeComparison(output.resolve(name + "_COMP.jpg"), photo, result.image());
-        }
-        if (options.extras().contains(Extra.FACES)) {
-          for (int k = 0; k < result.faces().size(); k++) {
-            FaceEnhancer.Face f = result.faces().get(k);
-            String face = String.format(Locale.ROOT, "%s_face%02d", name, k);
-            Images.write(output.resolve(face + ".png"), f.aligned());
-            Images.write(output.resolve(face + SUFFIX + ".png"), f.restored());
-          }
-        }
-        writeFaces(output.resolve(name + ".faces.json"), file, photo, result.faces());
-        return result.faces().size();
-      }
-    } finally {
-      if (upscaling != null) {
-        close(background, photo, alpha);
-      }
-    }
-  }
-
-  /**
-   * Restores one aligned face image whole and, with super-resolution, super-resolves the restored
-   * face; returns 1.
-   */
-  private static int restoreAligned(Options options, FaceEnhancer enhancer, Upscaling upscaling, Path file) {
-    Path output = options.output();
-    String name = OutputPaths.stem(file);
-    Mat restored = null;
-    Mat alpha = null;
-    try (Image image = Images.read(file)) {
-      restored = enhancer.enhanceAligned(image.bgr());
-      if (upscaling != null) {
-        Mat small = restored;
-        restored = upscaling.process(small);
-        small.close();
-      }
-      int side = restored.cols();
-      alpha = image.alpha().map(a -> Images.resize(a, side, side, INTER_LINEAR)).orElse(null);
-      write(output.resolve(name + SUFFIX + ".png"), restored, alpha, image.sourceChannels() == 1);
-      if (options.extras().contains(Extra.COMPARISON)) {
-        try (Mat resized = Images.resize(image.bgr(), side, side, INTER_LINEAR)) {
-          writeComparison(output.resolve(name + "_COMP.jpg"), resized, restored);
-        }
-      }
-      return 1;
-    } finally {
-      close(restored, alpha);
-    }
-  }
-
-  private static void close(Mat... mats) {
-    for (Mat m : mats) {
-      if (m != null) {
-        m.close();
-      }
-    }
-  }
-
-  /** Writes a BGR image with an alpha plane (may be null), or as grey. */
-  private static void write(Path target, Mat bgr, Mat alpha, boolean gray) {
-    if (alpha != null) {
-      try (Image out = new Image(bgr.clone(), alpha.clone())) {
-        Images.write(target, out);
-      }
-    } else if (gray) {
-      try (Mat grey = new Mat()) {
-        opencv_imgproc.cvtColor(bgr, grey, COLOR_BGR2GRAY);
-        Images.write(target, grey);
-      }
-    } else {
-      Images.write(target, bgr);
-    }
-  }
-
-  private static void writeComparison(Path target, Mat left, Mat right) {
-    try (MatVector both = new MatVector(left, right);
-        Mat side = new Mat()) {
-      opencv_core.hconcat(both, side);
-      Images.write(target, side, JPEG_QUALITY);
-    }
-  }
-
-  /** The face list; {@code photo} is the image whose pixels the boxes and landmarks are in. */
-  private static void writeFaces(Path target, Path source, Mat photo, List<FaceEnhancer.Face> faces) {
-    List<Object> list = new ArrayList<>();
-    for (FaceEnhancer.Face f : faces) {
-      DetectedFace d = f.detection();
-      Map<String, Object> entry = new LinkedHashMap<>();
-      entry.put("box", List.of(round(d.x1()), round(d.y1()), round(d.x2()), round(d.y2())));
-      entry.put("score", Math.round(d.score() * 1e4) / 1e4);
-      List<Object> points = new ArrayList<>();
-      for (int k = 0; k < DetectedFace.POINTS; k++) {
-        points.add(List.of(round(d.landmarkX(k)), round(d.landmarkY(k))));
-      }
-      entry.put("landmarks", points);
-      list.add(entry);
-    }
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("image", source.getFileName().toString());
-    root.put("width", photo.cols());
-    root.put("height", photo.rows());
-    root.put("landmark_order", List.of("eye, picture left", "eye, picture right", "nose tip",
-        "mouth corner, picture left", "mouth corner, picture right"));
-    root.put("faces", list);
-    try {
-      AtomicFiles.write(target, (JSON.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("face list not serialisable", e);
-    }
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 100) / 100.0;
   }
 }

@@ -142,6 +142,32 @@ class PhotoPipelineTest {
   }
 
   @Test
+  void thePipelineInMemoryGivesTheFilesOfTheWorkflowTheRestoredPhotoLast() throws IOException {
+    Path out = dir.resolve("out");
+    PhotoRestoration.Options options = options(photo, out).extra(PhotoRestoration.Extra.COMPARISON, true).build();
+    PhotoRestoration.run(options, WorkflowListener.SILENT, emptyCache);
+
+    RecordingListener listener = new RecordingListener();
+    PhotoPipeline.Settings resolved = options.pipeline().resolve(emptyCache, listener);
+    assertEquals(PhotoRestoration.Mask.BOX, resolved.mask(), "no parser to be had: the rectangle, decided once");
+    assertEquals(1, listener.notes.size());
+    assertEquals(detectorWeights, resolved.detectorWeights());
+    try (PhotoPipeline pipeline = PhotoPipeline.open(resolved);
+        Image image = Images.read(photo);
+        PhotoPipeline.Restored restored = pipeline.restore(image, "solvay", "solvay.png")) {
+      assertEquals(2, restored.faces());
+      List<String> names = restored.files().stream().map(PhotoPipeline.OutputFile::name).toList();
+      assertEquals(List.of("solvay_COMP.jpg", "solvay.faces.json", "solvay_GPEN.png"), names);
+      assertEquals("solvay_GPEN.png", restored.photo().name());
+      for (PhotoPipeline.OutputFile f : restored.files()) {
+        byte[] bytes = new byte[(int) f.size()];
+        f.buffer().get(bytes);
+        assertArrayEquals(Files.readAllBytes(out.resolve(f.name())), bytes, f.name());
+      }
+    }
+  }
+
+  @Test
   void aCachedParserIsUsedAndARequiredOneThatIsMissingIsAnError() throws IOException {
     BadParameter missing = assertThrows(BadParameter.class, () -> PhotoRestoration.run(
         options(photo, dir.resolve("out")).mask(PhotoRestoration.Mask.PARSE).build(), WorkflowListener.SILENT,
