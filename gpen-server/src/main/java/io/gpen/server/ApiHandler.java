@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * shutting down, 500 for anything else (logged); none of them stops the server.
  */
 final class ApiHandler extends Handler.Abstract {
+  /** A body too large is still read and dropped up to this many times the upload limit. */
+  private static final long OVERSIZE_DRAIN_FACTOR = 4;
+
   static final String RESTORE = "/v1/restore";
   static final String FACES = "/v1/faces";
   static final String HEALTH = "/healthz";
@@ -325,9 +328,13 @@ final class ApiHandler extends Handler.Abstract {
     if (error.retryAfterSeconds() > 0) {
       response.getHeaders().put(HttpHeader.RETRY_AFTER, error.retryAfterSeconds());
     }
-    // a body left unread would reach the next request on the connection (or reset it before the
-    // client reads this answer): drop what is left, or close the connection where that is too much
-    if (error.status() == 413 || error.status() == 408 || !Upload.discard(request, options.maxUploadBytes())) {
+    // a body left unread would reach the next request on the connection, or make the connection
+    // reset before the client reads this answer (a client still sending sees "connection reset",
+    // not the 413): drop what is left, up to a few times the upload limit for a body too large, and
+    // close the connection after a body too large or too slow, or where the rest was too much
+    long drainable = error.status() == 413 ? OVERSIZE_DRAIN_FACTOR * options.maxUploadBytes() : options.maxUploadBytes();
+    boolean drained = error.status() != 408 && Upload.discard(request, drainable);
+    if (error.status() == 413 || error.status() == 408 || !drained) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
     byte[] body = errorLine(error.status(), error.getMessage());
