@@ -30,7 +30,7 @@ final class InceptionBlocks {
 
     BasicConv2d(int in, int out, int kh, int kw, int stride, int padH, int padW) {
       conv = registerModule("conv", new Conv2d(in, out, kh, kw, stride, padH, padW, false));
-      bn = registerModule("bn", new BatchNorm(out, 0.001, false));
+      bn = registerModule("bn", BatchNorm.withoutCounter(out, 0.001));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.gpen.model;
 
-import static io.gpen.model.Ops.s;
+import static io.gpen.model.Ops.scalar;
 
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
@@ -17,7 +17,7 @@ public final class Blur extends Module implements Layer {
   public Blur(int[] taps, int pad0, int pad1, int upsampleFactor) {
     Tensor k = FirKernel.make(taps);
     if (upsampleFactor > 1) {
-      k = k.mul(s((double) upsampleFactor * upsampleFactor));
+      k = k.mul(scalar((double) upsampleFactor * upsampleFactor));
     }
     this.kernel = registerBuffer("kernel", k);
     this.pad0 = pad0;

@@ -8,7 +8,7 @@ import io.gpen.nn.Sequential;
  * {@code 0.weight}, {@code 1.bias} (without).
  */
 public final class ConvLayer extends Sequential {
-  public ConvLayer(int in, int out, int kernel, boolean downsample, int[] blurTaps, boolean bias, boolean activate) {
+  ConvLayer(int in, int out, int kernel, boolean downsample, int[] blurTaps, boolean bias, boolean activate) {
     int stride;
     int padding;
     if (downsample) {
@@ -31,7 +31,7 @@ public final class ConvLayer extends Sequential {
   }
 
   /** A 3×3 (or k×k) convolution with bias and activation, the common case. */
-  public ConvLayer(int in, int out, int kernel, boolean downsample) {
+  ConvLayer(int in, int out, int kernel, boolean downsample) {
     this(in, out, kernel, downsample, FirKernel.BLUR, true, true);
   }
 }

@@ -1,7 +1,7 @@
 package io.gpen.model;
 
-import static io.gpen.model.Ops.L;
-import static io.gpen.model.Ops.s;
+import static io.gpen.model.Ops.dims;
+import static io.gpen.model.Ops.scalar;
 
 import io.gpen.GpenException;
 import io.gpen.nn.Module;
@@ -83,8 +83,8 @@ public final class Discriminator extends Module {
     long w = out.size(3);
     // group = batch: the standard deviation over the whole batch, one feature
     Tensor grouped = out.view(batch, -1, 1, c, h, w);
-    Tensor std = grouped.var(L(0), false, false).add(s(1e-8)).sqrt();
-    std = std.mean(L(2, 3, 4), true, new org.bytedeco.pytorch.ScalarTypeOptional()).squeeze(2);
+    Tensor std = grouped.var(dims(0), false, false).add(scalar(1e-8)).sqrt();
+    std = std.mean(dims(2, 3, 4), true, new org.bytedeco.pytorch.ScalarTypeOptional()).squeeze(2);
     std = std.repeat(batch, 1, h, w);
     out = torch.cat(new TensorVector(out, std), 1);
     out = finalConv.forward(out);

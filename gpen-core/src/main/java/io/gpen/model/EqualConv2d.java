@@ -1,7 +1,7 @@
 package io.gpen.model;
 
-import static io.gpen.model.Ops.L;
-import static io.gpen.model.Ops.s;
+import static io.gpen.model.Ops.dims;
+import static io.gpen.model.Ops.scalar;
 
 import io.gpen.nn.Convolutions;
 import io.gpen.nn.Layer;
@@ -48,6 +48,6 @@ public final class EqualConv2d extends Module implements Layer {
 
   @Override
   public Tensor forward(Tensor x) {
-    return Convolutions.conv2d(x, weight.mul(s(scale)), bias, L(stride, stride), L(padding, padding), 1);
+    return Convolutions.conv2d(x, weight.mul(scalar(scale)), bias, dims(stride, stride), dims(padding, padding), 1);
   }
 }

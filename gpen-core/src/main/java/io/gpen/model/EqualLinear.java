@@ -1,6 +1,6 @@
 package io.gpen.model;
 
-import static io.gpen.model.Ops.s;
+import static io.gpen.model.Ops.scalar;
 import static io.gpen.model.Ops.some;
 
 import io.gpen.nn.Layer;
@@ -21,15 +21,15 @@ public final class EqualLinear extends Module implements Layer {
   private final double lrMul;
   private final boolean activate;
 
-  public EqualLinear(int in, int out, double biasInit, double lrMul, boolean activate) {
-    this.weight = registerParameter("weight", torch.randn(out, in).div_(s(lrMul)));
-    this.bias = registerParameter("bias", torch.zeros(out).fill_(s(biasInit)));
+  EqualLinear(int in, int out, double biasInit, double lrMul, boolean activate) {
+    this.weight = registerParameter("weight", torch.randn(out, in).div_(scalar(lrMul)));
+    this.bias = registerParameter("bias", torch.zeros(out).fill_(scalar(biasInit)));
     this.scale = 1.0 / Math.sqrt(in) * lrMul;
     this.lrMul = lrMul;
     this.activate = activate;
   }
 
-  public EqualLinear(int in, int out) {
+  EqualLinear(int in, int out) {
     this(in, out, 0, 1, false);
   }
 
@@ -56,8 +56,8 @@ public final class EqualLinear extends Module implements Layer {
 
   @Override
   public Tensor forward(Tensor x) {
-    Tensor w = weight.mul(s(scale));
-    Tensor b = bias.mul(s(lrMul));
+    Tensor w = weight.mul(scalar(scale));
+    Tensor b = bias.mul(scalar(lrMul));
     if (activate) {
       return FusedLeakyRelu.apply(torch.linear(x, w), b);
     }

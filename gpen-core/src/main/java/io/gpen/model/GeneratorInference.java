@@ -1,8 +1,8 @@
 package io.gpen.model;
 
-import static io.gpen.model.Ops.L;
+import static io.gpen.model.Ops.dims;
 import static io.gpen.model.Ops.none;
-import static io.gpen.model.Ops.s;
+import static io.gpen.model.Ops.scalar;
 import static io.gpen.model.Ops.some;
 
 import io.gpen.nn.Convolutions;
@@ -199,8 +199,8 @@ public final class GeneratorInference implements AutoCloseable {
     }
     long stride = stage.stride();
     long padding = stage.padding();
-    Tensor y = Convolutions.conv2d(x, stage.weight(), stage.bias(), L(stride, stride), L(padding, padding), 1);
-    torch.leaky_relu_(y, s(SLOPE));
+    Tensor y = Convolutions.conv2d(x, stage.weight(), stage.bias(), dims(stride, stride), dims(padding, padding), 1);
+    torch.leaky_relu_(y, scalar(SLOPE));
     return y;
   }
 
@@ -212,7 +212,7 @@ public final class GeneratorInference implements AutoCloseable {
   /** The latent w [B, style_dim] of the coarsest encoder feature: final linear, pixel norm, mapping. */
   private Tensor mapping(Tensor coarsest, long batch) {
     Tensor z = linear(plan.finalLinear(), coarsest.contiguous().reshape(batch, -1));
-    Tensor w = z.mul(z.pow(s(2)).mean(L(1), true, new ScalarTypeOptional()).add(s(PixelNorm.EPS)).rsqrt());
+    Tensor w = z.mul(z.pow(scalar(2)).mean(dims(1), true, new ScalarTypeOptional()).add(scalar(PixelNorm.EPS)).rsqrt());
     for (FoldedLinear l : plan.mapping()) {
       w = linear(l, w);
     }
@@ -222,7 +222,7 @@ public final class GeneratorInference implements AutoCloseable {
   private static Tensor linear(FoldedLinear l, Tensor x) {
     Tensor y = affine(x, l.weight(), l.bias());
     if (l.activate()) {
-      torch.leaky_relu_(y, s(SLOPE));
+      torch.leaky_relu_(y, scalar(SLOPE));
     }
     return y;
   }
@@ -249,7 +249,7 @@ public final class GeneratorInference implements AutoCloseable {
     int out = layer.out();
     Tensor st = styles.narrow(1, layer.styleOffset(), in);
     // demodulation factors [B,out], √2 included
-    Tensor demod = torch.mm(st.pow(s(2)), layer.norms()).add_(s(GeneratorPlan.DEMODULATION_EPS)).rsqrt();
+    Tensor demod = torch.mm(st.pow(scalar(2)), layer.norms()).add_(scalar(GeneratorPlan.DEMODULATION_EPS)).rsqrt();
     // weights are large at coarse resolutions and activations at fine ones
     int k = layer.kernel();
     boolean modulateActivations = (long) layer.inputSize() * layer.inputSize() < (long) out * k * k;
@@ -279,11 +279,11 @@ public final class GeneratorInference implements AutoCloseable {
     // the reference's None: N(0,1) of the convolution's shape, drawn here as NoiseInjection draws it
     Tensor n = noise != null ? noise : NoiseInjection.draw(y);
     if (concat) {
-      torch.add_out(buf.narrow(1, out, out), layer.noiseBias(), n, s(layer.noiseWeight()));
+      torch.add_out(buf.narrow(1, out, out), layer.noiseBias(), n, scalar(layer.noiseWeight()));
     } else {
-      buf.add_(n, s(layer.noiseWeight()));
+      buf.add_(n, scalar(layer.noiseWeight()));
     }
-    torch.leaky_relu_(buf, s(SLOPE));
+    torch.leaky_relu_(buf, scalar(SLOPE));
     return buf;
   }
 
@@ -292,9 +292,9 @@ public final class GeneratorInference implements AutoCloseable {
     long p = layer.padding();
     if (layer.up() > 1) {
       long up = layer.up();
-      return filter(layer.blur(), torch.conv_transpose2d(x, w, none(), L(up, up), L(p, p), L(0, 0), 1, 1, 1));
+      return filter(layer.blur(), torch.conv_transpose2d(x, w, none(), dims(up, up), dims(p, p), dims(0, 0), 1, 1, 1));
     }
-    return torch.conv2d(x, w, none(), L(1, 1), L(p, p), L(1, 1), 1);
+    return torch.conv2d(x, w, none(), dims(1, 1), dims(p, p), dims(1, 1), 1);
   }
 
   /** A ToRGB: per-sample 1×1 weights (3 outputs, no demodulation) and the upsampled skip. */
@@ -305,7 +305,7 @@ public final class GeneratorInference implements AutoCloseable {
     List<Tensor> outs = new ArrayList<>();
     for (long b = 0; b < batch; b++) {
       Tensor wb = layer.weight().mul(st.select(0, b).view(1, in)).view(3, in, 1, 1).contiguous(MemoryFormat.ChannelsLast);
-      outs.add(torch.conv2d(x.narrow(0, b, 1), wb, some(layer.bias()), L(1, 1), L(0, 0), L(1, 1), 1));
+      outs.add(torch.conv2d(x.narrow(0, b, 1), wb, some(layer.bias()), dims(1, 1), dims(0, 0), dims(1, 1), 1));
     }
     Tensor y = catBatch(outs);
     if (skip != null) {
@@ -321,13 +321,13 @@ public final class GeneratorInference implements AutoCloseable {
       // symmetric padding goes to the convolution itself: the same arithmetic, and several times
       // faster than a separate pad (oneDNN's depthwise kernel handles the border)
       boolean symmetric = f.pad0() == f.pad1();
-      Tensor in = symmetric ? x : torch.constant_pad_nd(x, L(f.pad0(), f.pad1(), f.pad0(), f.pad1()), s(0));
+      Tensor in = symmetric ? x : torch.constant_pad_nd(x, dims(f.pad0(), f.pad1(), f.pad0(), f.pad1()), scalar(0));
       long p = symmetric ? f.pad0() : 0;
-      return torch.conv2d(in, f.weight(), none(), L(1, 1), L(p, p), L(1, 1), channels);
+      return torch.conv2d(in, f.weight(), none(), dims(1, 1), dims(p, p), dims(1, 1), channels);
     }
     long up = f.up();
     long both = Math.min(f.cropBegin(), f.cropEnd());
-    Tensor t = torch.conv_transpose2d(x, f.weight(), none(), L(up, up), L(both, both), L(0, 0), channels, 1, 1);
+    Tensor t = torch.conv_transpose2d(x, f.weight(), none(), dims(up, up), dims(both, both), dims(0, 0), channels, 1, 1);
     if (f.cropBegin() == f.cropEnd()) {
       return t;
     }

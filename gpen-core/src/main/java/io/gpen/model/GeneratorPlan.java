@@ -1,7 +1,7 @@
 package io.gpen.model;
 
-import static io.gpen.model.Ops.L;
-import static io.gpen.model.Ops.s;
+import static io.gpen.model.Ops.dims;
+import static io.gpen.model.Ops.scalar;
 
 import io.gpen.nn.Layer;
 import io.gpen.nn.Sequential;
@@ -96,8 +96,8 @@ public final class GeneratorPlan implements AutoCloseable {
       TensorVector ws = new TensorVector();
       TensorVector bs = new TensorVector();
       for (EqualLinear m : rows.layers) {
-        ws.push_back(m.weight().mul(s(m.scale())));
-        bs.push_back(m.bias().mul(s(m.lrMul())));
+        ws.push_back(m.weight().mul(scalar(m.scale())));
+        bs.push_back(m.bias().mul(scalar(m.lrMul())));
       }
       styleWeight = keep(torch.cat(ws, 0));
       styleBias = keep(torch.cat(bs, 0));
@@ -159,8 +159,8 @@ public final class GeneratorPlan implements AutoCloseable {
 
   private FoldedLinear linear(EqualLinear l) {
     double gain = l.activate() ? SQRT2 : 1;
-    Tensor weight = keep(l.weight().mul(s(l.scale() * gain)).contiguous());
-    Tensor bias = keep(l.bias().mul(s(l.lrMul() * gain)));
+    Tensor weight = keep(l.weight().mul(scalar(l.scale() * gain)).contiguous());
+    Tensor bias = keep(l.bias().mul(scalar(l.lrMul() * gain)));
     return new FoldedLinear(weight, bias, l.activate());
   }
 
@@ -171,8 +171,8 @@ public final class GeneratorPlan implements AutoCloseable {
     EqualConv2d conv = (EqualConv2d) parts.get(i);
     FusedLeakyReLU act = (FusedLeakyReLU) parts.get(i + 1);
     FirFilter blur = b == null ? null : fir(b.kernel(), conv.weight().size(1), 1, b.pad0(), b.pad1());
-    Tensor weight = keep(conv.weight().mul(s(conv.scale() * SQRT2)).contiguous(MemoryFormat.ChannelsLast));
-    Tensor bias = keep(act.bias().mul(s(SQRT2)));
+    Tensor weight = keep(conv.weight().mul(scalar(conv.scale() * SQRT2)).contiguous(MemoryFormat.ChannelsLast));
+    Tensor bias = keep(act.bias().mul(scalar(SQRT2)));
     return new FoldedEncoderStage(blur, weight, bias, conv.stride(), conv.padding());
   }
 
@@ -182,12 +182,12 @@ public final class GeneratorPlan implements AutoCloseable {
     int out = m.outChannels();
     int k = m.kernelSize();
     Tensor w4 = m.weight().view(out, in, k, k);
-    Tensor w = w4.mul(s(m.scale()));
-    Tensor norms = keep(w.pow(s(2)).sum(L(2, 3), false, new ScalarTypeOptional()).mul(s(0.5)).t().contiguous());
+    Tensor w = w4.mul(scalar(m.scale()));
+    Tensor norms = keep(w.pow(scalar(2)).sum(dims(2, 3), false, new ScalarTypeOptional()).mul(scalar(0.5)).t().contiguous());
     boolean up = m.upsample();
     Tensor weight = keep((up ? w.transpose(0, 1) : w).contiguous(MemoryFormat.ChannelsLast));
     FirFilter blur = up ? fir(m.blur().kernel(), out, 1, m.blur().pad0(), m.blur().pad1()) : null;
-    Tensor b = c.activate().bias().mul(s(SQRT2));
+    Tensor b = c.activate().bias().mul(scalar(SQRT2));
     Tensor bias = keep(b.narrow(0, 0, out).view(1, out, 1, 1).contiguous());
     Tensor noiseBias = c.noise().isConcat() ? keep(b.narrow(0, out, out).view(1, out, 1, 1).contiguous()) : null;
     return new FoldedStyledConv(
@@ -200,7 +200,7 @@ public final class GeneratorPlan implements AutoCloseable {
   private FoldedToRgb toRgb(ToRGB r, StyleRows rows) {
     ModulatedConv2d m = r.conv();
     int in = m.inChannels();
-    Tensor weight = keep(m.weight().view(3, in).mul(s(m.scale())));
+    Tensor weight = keep(m.weight().view(3, in).mul(scalar(m.scale())));
     Tensor bias = keep(r.bias().view(3).clone());
     Upsample u = r.upsample();
     FirFilter upsample = u == null ? null : fir(u.kernel(), 3, u.factor(), u.pad0(), u.pad1());

@@ -14,7 +14,7 @@ public final class NoiseInjection extends Module {
   private final Tensor weight;
   private final boolean isConcat;
 
-  public NoiseInjection(boolean isConcat) {
+  NoiseInjection(boolean isConcat) {
     this.weight = registerParameter("weight", torch.zeros(1));
     this.isConcat = isConcat;
   }

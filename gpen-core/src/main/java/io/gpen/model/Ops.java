@@ -7,11 +7,11 @@ import org.bytedeco.pytorch.TensorOptional;
 final class Ops {
   private Ops() {}
 
-  static long[] L(long... v) {
+  static long[] dims(long... v) {
     return v;
   }
 
-  static Scalar s(double v) {
+  static Scalar scalar(double v) {
     return new Scalar(v);
   }
 

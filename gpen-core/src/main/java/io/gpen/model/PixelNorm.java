@@ -1,6 +1,6 @@
 package io.gpen.model;
 
-import static io.gpen.model.Ops.s;
+import static io.gpen.model.Ops.scalar;
 
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
@@ -14,7 +14,7 @@ public final class PixelNorm extends Module implements Layer {
 
   @Override
   public Tensor forward(Tensor x) {
-    Tensor meanSq = x.pow(s(2)).mean(new long[] {1}, true, new ScalarTypeOptional());
-    return x.mul(meanSq.add(s(EPS)).rsqrt());
+    Tensor meanSq = x.pow(scalar(2)).mean(new long[] {1}, true, new ScalarTypeOptional());
+    return x.mul(meanSq.add(scalar(EPS)).rsqrt());
   }
 }

@@ -1,6 +1,6 @@
 package io.gpen.model;
 
-import static io.gpen.model.Ops.s;
+import static io.gpen.model.Ops.scalar;
 
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
@@ -21,6 +21,6 @@ public final class ResBlock extends Module implements Layer {
   @Override
   public Tensor forward(Tensor x) {
     Tensor out = conv2.forward(conv1.forward(x));
-    return out.add(skip.forward(x)).div(s(Math.sqrt(2)));
+    return out.add(skip.forward(x)).div(scalar(Math.sqrt(2)));
   }
 }

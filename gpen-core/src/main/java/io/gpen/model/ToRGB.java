@@ -10,7 +10,7 @@ public final class ToRGB extends Module {
   private final ModulatedConv2d conv;
   private final Tensor bias;
 
-  public ToRGB(int in, int styleDim, boolean upsample, int[] blurTaps) {
+  ToRGB(int in, int styleDim, boolean upsample, int[] blurTaps) {
     this.upsample = upsample ? registerModule("upsample", new Upsample(blurTaps)) : null;
     this.conv = registerModule("conv", new ModulatedConv2d(in, 3, 1, styleDim, false, false, blurTaps));
     this.bias = registerParameter("bias", torch.zeros(1, 3, 1, 1));

@@ -1,6 +1,6 @@
 package io.gpen.model;
 
-import static io.gpen.model.Ops.s;
+import static io.gpen.model.Ops.scalar;
 
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
@@ -15,7 +15,7 @@ public final class Upsample extends Module implements Layer {
   private final int pad1;
 
   public Upsample(int[] taps) {
-    this.kernel = registerBuffer("kernel", FirKernel.make(taps).mul(s(FACTOR * FACTOR)));
+    this.kernel = registerBuffer("kernel", FirKernel.make(taps).mul(scalar(FACTOR * FACTOR)));
     int p = taps.length - FACTOR;
     // Python's floor division, as the reference: p is negative for a one-tap kernel
     this.pad0 = Math.floorDiv(p + 1, 2) + FACTOR - 1;

@@ -25,16 +25,20 @@ public final class BatchNorm extends Module implements Layer {
   private final Tensor runningVar;
   private final double eps;
 
-  /** With the default epsilon and the step counter, which checkpoints may lack. */
+  /**
+   * With the default epsilon and the step counter {@code num_batches_tracked} (as every checkpoint
+   * saved by PyTorch ≥ 0.4.1 holds it; a file may still lack it).
+   */
   public BatchNorm(int channels) {
     this(channels, DEFAULT_EPS, true);
   }
 
-  /**
-   * @param counter whether the state dict holds {@code num_batches_tracked} (as every checkpoint
-   *     saved by PyTorch ≥ 0.4.1 does); a file may still lack it
-   */
-  public BatchNorm(int channels, double eps, boolean counter) {
+  /** With its own epsilon and no step counter in the state dict (torchvision's Inception). */
+  public static BatchNorm withoutCounter(int channels, double eps) {
+    return new BatchNorm(channels, eps, false);
+  }
+
+  private BatchNorm(int channels, double eps, boolean counter) {
     this.weight = registerParameter("weight", torch.ones(channels));
     this.bias = registerParameter("bias", torch.zeros(channels));
     this.runningMean = registerBuffer("running_mean", torch.zeros(channels));

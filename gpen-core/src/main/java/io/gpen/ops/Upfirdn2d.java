@@ -31,13 +31,13 @@ public final class Upfirdn2d {
       boolean symmetric = pad0 == pad1 && pad0 >= 0;
       Tensor in = symmetric ? x : pad(x, pad0, pad1);
       long p = symmetric ? pad0 : 0;
-      out = torch.conv2d(in, w.contiguous(x.suggest_memory_format()), new TensorOptional(), L(1, 1), L(p, p), L(1, 1), channels);
+      out = torch.conv2d(in, w.contiguous(x.suggest_memory_format()), new TensorOptional(), dims(1, 1), dims(p, p), dims(1, 1), channels);
     } else {
       // conv_transpose2d(x, K, stride=up) equals zero insertion followed by a true convolution with
       // K and padding k-1 on both sides; the reference pads by pad0/pad1 instead, so the transposed
       // output is cropped (or padded) by the difference.
       Tensor w = kernel.view(1, 1, kh, kw).expand(channels, 1, kh, kw);
-      Tensor t = torch.conv_transpose2d(x, w, new TensorOptional(), L(up, up), L(0, 0), L(0, 0), channels, 1, 1);
+      Tensor t = torch.conv_transpose2d(x, w, new TensorOptional(), dims(up, up), dims(0, 0), dims(0, 0), channels, 1, 1);
       long full = (x.size(2) - 1) * up + kh; // rows of the transposed output
       // Reference output row r reads padded rows r..r+kh-1 of the zero-inserted input, which are
       // transposed-output row r + (kh - 1 - pad0).
@@ -57,7 +57,7 @@ public final class Upfirdn2d {
     if (pad0 == 0 && pad1 == 0) {
       return x;
     }
-    return torch.constant_pad_nd(x, L(pad0, pad1, pad0, pad1), Tensors.scalar(0));
+    return torch.constant_pad_nd(x, dims(pad0, pad1, pad0, pad1), Tensors.scalar(0));
   }
 
   private static Tensor crop(Tensor t, long startH, long rowsH, long fullH, long startW, long rowsW, long fullW) {
@@ -66,14 +66,14 @@ public final class Upfirdn2d {
     long padBottom = Math.max(0, startH + rowsH - fullH);
     long padRight = Math.max(0, startW + rowsW - fullW);
     if (padTop + padLeft + padBottom + padRight > 0) {
-      t = torch.constant_pad_nd(t, L(padLeft, padRight, padTop, padBottom), Tensors.scalar(0));
+      t = torch.constant_pad_nd(t, dims(padLeft, padRight, padTop, padBottom), Tensors.scalar(0));
       startH += padTop;
       startW += padLeft;
     }
     return t.narrow(2, startH, rowsH).narrow(3, startW, rowsW);
   }
 
-  static long[] L(long... v) {
+  static long[] dims(long... v) {
     return v;
   }
 }
