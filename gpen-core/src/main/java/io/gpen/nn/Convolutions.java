@@ -4,6 +4,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.MemoryFormat;
 
 /**
  * The 2-D convolution every network of the project runs ({@link Conv2d}, GPEN's equalised-lr
@@ -23,6 +24,15 @@ import org.bytedeco.pytorch.global.torch;
  * <p>These convolutions are computed as several convolutions over slices of the output channels,
  * {@link #SAFE_OUTPUT_CHANNELS} at a time, which no special case matches: each output channel is
  * the same sum as before, and the slices run on the same multi-threaded kernels.
+ *
+ * <p>Second, on the same Zen 5 machine, the blocked-layout ({@code nChw16c}) direct kernels
+ * ({@code jit:avx512_core}, and {@code jit:avx2} under {@code ONEDNN_MAX_CPU_ISA=AVX2}) return
+ * wrong sums, forward and backward, for batches of two or more when the input channels are more
+ * than 16 and not a multiple of 16 (17, 24, 40, 129, 136...): 5–30% relative error, where float32
+ * rounding gives 1e-7 (measured against double precision). Batches of one, the SSE4.1 kernels and
+ * the channels-last ({@code nhwc}) kernels are exact on the same shapes. Such convolutions (the
+ * discriminator's last one, on 128 channels plus the standard-deviation channel; small RRDB
+ * dense blocks) take a channels-last input, and the output is returned in the input's layout.
  */
 public final class Convolutions {
   /** Output channels per slice: (in, 256) is none of the special-cased pairs for any input. */
@@ -33,6 +43,9 @@ public final class Convolutions {
     {1024, 2048}, {1024, 512}, {256, 1024}, {512, 1024}, {512, 2048}
   };
 
+  /** Channels per block of oneDNN's AVX-512 blocked layout. */
+  private static final int BLOCK = 16;
+
   private Convolutions() {}
 
   /**
@@ -40,6 +53,11 @@ public final class Convolutions {
    * {@code bias} [O] or null.
    */
   public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding, long groups) {
+    if (mustRunChannelsLast(weight.size(1) * groups, groups)
+        && !x.is_contiguous(MemoryFormat.ChannelsLast)) {
+      return conv2d(x.contiguous(MemoryFormat.ChannelsLast), weight, bias, stride, padding, groups)
+          .contiguous();
+    }
     long out = weight.size(0);
     if (!mustSplitOutputChannels(weight.size(1) * groups, out, weight.size(2), weight.size(3), groups)) {
       return call(x, weight, bias, stride, padding, groups);
@@ -64,6 +82,14 @@ public final class Convolutions {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether a convolution with {@code in} input channels must not run on the blocked-layout
+   * kernels (see the class comment).
+   */
+  static boolean mustRunChannelsLast(long in, long groups) {
+    return groups == 1 && in > BLOCK && in % BLOCK != 0;
   }
 
   private static Tensor call(Tensor x, Tensor w, Tensor b, long[] stride, long[] padding, long groups) {
