@@ -151,7 +151,7 @@ public final class BenchCommand implements Callable<Integer> {
           .build()).report();
     } else {
       BenchModel generator = new BenchModel(model.weights, model.key,
-          new ModelFiles.Overrides(model.size, model.mul, model.narrow), model.device, model.threads,
+          new ModelFiles.Overrides(model.size, model.mul, model.narrow, model.outSize).allowingNonFinite(model.allowNonFinite), model.device, model.threads,
           referencePath ? BenchModel.ForwardPass.REFERENCE : BenchModel.ForwardPass.FAST);
       if (video != null) {
         if (photo != null) {

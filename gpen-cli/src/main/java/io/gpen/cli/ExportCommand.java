@@ -51,6 +51,12 @@ public final class ExportCommand implements Callable<Integer> {
   Double narrow;
 
   @Option(
+      names = "--out_size",
+      paramLabel = "N",
+      description = "Output side of a FullGenerator_SR model (larger than --size). Default: inferred from the weights.")
+  Integer outSize;
+
+  @Option(
       names = "--batch",
       paramLabel = "B",
       defaultValue = "0",
@@ -62,7 +68,7 @@ public final class ExportCommand implements Callable<Integer> {
     ModelExport.Result result = ModelExport.run(
         ModelExport.Options.builder(weights, saveDir)
             .key(key)
-            .architecture(size, mul, narrow)
+            .architecture(size, mul, narrow, outSize)
             .fixedBatch(fixedBatch)
             .build(),
         new CommandListener(spec));

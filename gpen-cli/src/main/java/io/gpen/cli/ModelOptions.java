@@ -28,6 +28,17 @@ public final class ModelOptions {
   @Option(names = "--narrow", paramLabel = "F", description = "Width factor. Default: inferred from the weights.")
   Double narrow;
 
+  @Option(
+      names = "--out_size",
+      paramLabel = "N",
+      description = "Output side of a FullGenerator_SR model (larger than --size). Default: inferred from the weights.")
+  Integer outSize;
+
+  @Option(
+      names = "--allow_nonfinite",
+      description = "Load weights holding NaN or infinity instead of refusing them.")
+  boolean allowNonFinite;
+
   @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
   String device;
 
@@ -50,7 +61,8 @@ public final class ModelOptions {
   ModelSpec spec(Engine engine) {
     return ModelSpec.of(engine, requireWeights())
         .withKey(key)
-        .withArchitecture(size, mul, narrow)
+        .withArchitecture(size, mul, narrow, outSize)
+        .withNonFiniteWeights(allowNonFinite)
         .withDevice(device)
         .withThreads(threads);
   }

@@ -220,7 +220,16 @@ public final class Restorer implements FaceRestorer {
      * @param outSize the output side ({@code --out_size}); null: the checkpoint's
      */
     public Builder architecture(Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
-      this.overrides = new ModelFiles.Overrides(size, channelMultiplier, narrow, outSize);
+      this.overrides = new ModelFiles.Overrides(size, channelMultiplier, narrow, outSize, overrides.allowNonFinite());
+      return this;
+    }
+
+    /**
+     * Whether weights holding NaN or infinity load (default false: such a checkpoint is refused with
+     * the names and counts of the tensors).
+     */
+    public Builder allowNonFinite(boolean allow) {
+      this.overrides = overrides.allowingNonFinite(allow);
       return this;
     }
 

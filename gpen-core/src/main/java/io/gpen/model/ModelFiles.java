@@ -73,7 +73,7 @@ public final class ModelFiles {
     }
 
     /** Whether no architecture setting is given. */
-    boolean isEmpty() {
+    public boolean isEmpty() {
       return size == null && channelMultiplier == null && narrow == null && outSize == null;
     }
 

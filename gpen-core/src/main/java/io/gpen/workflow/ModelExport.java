@@ -63,7 +63,12 @@ public final class ModelExport {
 
       /** Architecture settings; those left null are read from the checkpoint. */
       public Builder architecture(Integer size, Integer channelMultiplier, Double narrow) {
-        this.architecture = new ModelFiles.Overrides(size, channelMultiplier, narrow);
+        return architecture(size, channelMultiplier, narrow, null);
+      }
+
+      /** Architecture settings with the output side of a {@code FullGenerator_SR}; nulls are read from the checkpoint. */
+      public Builder architecture(Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
+        this.architecture = new ModelFiles.Overrides(size, channelMultiplier, narrow, outSize);
         return this;
       }
 

@@ -22,8 +22,8 @@ import java.util.Objects;
  * @param weights for libtorch a checkpoint file or a model name from the registry (downloaded when
  *     absent); for ONNX the {@code .onnx} file
  * @param key the entry of a training checkpoint (libtorch only; null: {@code g_ema} when present)
- * @param architecture the architecture settings that override those read from the checkpoint
- *     (libtorch only)
+ * @param architecture the architecture settings that override those read from the checkpoint,
+ *     and whether non-finite weights load (libtorch only)
  * @param device {@code cpu}, {@code cuda} or {@code cuda:N}
  * @param threads CPU threads; 0 leaves the engine's default
  */
@@ -37,7 +37,7 @@ public record ModelSpec(
       throw new BadParameter(names -> "no " + names.apply("weights") + " given (a checkpoint file, a model name"
           + " such as GPEN-BFR-512, or an ONNX model file)");
     }
-    if (engine == Engine.ONNX && (key != null || !architecture.equals(ModelFiles.Overrides.NONE))) {
+    if (engine == Engine.ONNX && (key != null || !architecture.isEmpty() || architecture.allowNonFinite())) {
       throw new BadParameter(names -> names.apply("key") + " and the architecture settings apply to checkpoints"
           + " (engine libtorch), not to ONNX model " + weights);
     }
@@ -65,7 +65,22 @@ public record ModelSpec(
 
   /** This model with architecture settings; those left null are read from the checkpoint. */
   public ModelSpec withArchitecture(Integer size, Integer channelMultiplier, Double narrow) {
-    return new ModelSpec(engine, weights, key, new ModelFiles.Overrides(size, channelMultiplier, narrow), device, threads);
+    return withArchitecture(size, channelMultiplier, narrow, null);
+  }
+
+  /**
+   * This model with architecture settings and the output side of a {@code FullGenerator_SR}; those
+   * left null are read from the checkpoint.
+   */
+  public ModelSpec withArchitecture(Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
+    return new ModelSpec(engine, weights, key,
+        new ModelFiles.Overrides(size, channelMultiplier, narrow, outSize, architecture.allowNonFinite()), device,
+        threads);
+  }
+
+  /** This model with weights holding NaN or infinity loaded (true) or refused (false, the default). */
+  public ModelSpec withNonFiniteWeights(boolean allow) {
+    return new ModelSpec(engine, weights, key, architecture.allowingNonFinite(allow), device, threads);
   }
 
   /** This model on another device: {@code cpu}, {@code cuda} or {@code cuda:N}. */
@@ -98,7 +113,9 @@ public record ModelSpec(
       return Restorer.builder()
           .weights(weights)
           .key(key)
-          .architecture(architecture.size(), architecture.channelMultiplier(), architecture.narrow())
+          .architecture(architecture.size(), architecture.channelMultiplier(), architecture.narrow(),
+              architecture.outSize())
+          .allowNonFinite(architecture.allowNonFinite())
           .device(device)
           .threads(threads)
           .batchSize(batchSize)
