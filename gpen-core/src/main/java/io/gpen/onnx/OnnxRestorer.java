@@ -4,6 +4,7 @@ import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
@@ -110,11 +111,14 @@ public final class OnnxRestorer implements FaceRestorer {
     if (!Files.isRegularFile(modelFile)) {
       throw BadParameter.of("modelFile", modelFile + ": no such file");
     }
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    // ONNX Runtime's own warnings (graph-optimiser notes on every session) are not the user's
+    // business; its errors still print, and failures reach the user as exceptions
+    OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "gpen");
     String settings;
     OrtSession session;
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
       if (threads > 0) {
         options.setIntraOpNumThreads(threads);
       }
