@@ -14,8 +14,16 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * Close it to free the model; a closed restorer refuses further calls.
  */
 public interface FaceRestorer extends AutoCloseable {
-  /** Side of the square aligned faces it takes and gives, in pixels. */
+  /**
+   * Side of the square faces it gives, in pixels; it takes aligned faces of this side too (they
+   * are resized to {@link #inputSize()} where that is smaller).
+   */
   int size();
+
+  /** Side the model reads, in pixels: {@link #size()} except for a {@code FullGenerator_SR}. */
+  default int inputSize() {
+    return size();
+  }
 
   /**
    * Restores faces: {@code CV_8UC3} BGR images of any size (resized to the model's); returns new

@@ -104,6 +104,7 @@ public final class Restorer implements FaceRestorer {
    * The side length in pixels the faces are resized to for the model, its input: {@link #size()}
    * except for a model whose output is larger ({@code FullGenerator_SR}).
    */
+  @Override
   public int inputSize() {
     return config.size();
   }

@@ -45,13 +45,15 @@ public final class OnnxRestorer implements FaceRestorer {
   private final OrtSession session;
   private final String inputName;
   private final String outputName;
+  private final int inputSize;
   private final int size;
   private final int fixedBatch;
   private final int batchSize;
   private final String engine;
   private final String description;
   private final PixelRange pixelRange;
-  private final float[] host;
+  private final float[] hostIn;
+  private final float[] hostOut;
   private final FloatBuffer input;
   private final FloatBuffer output;
   private boolean closed;
@@ -65,16 +67,20 @@ public final class OnnxRestorer implements FaceRestorer {
     Signature sig = signature(modelFile, session);
     inputName = sig.inputName();
     outputName = sig.outputName();
-    size = sig.size();
+    inputSize = sig.inputSize();
+    size = sig.outputSize();
     fixedBatch = sig.fixedBatch();
     batchSize = fixedBatch > 0 ? fixedBatch : requestedBatch;
-    int floats = Math.multiplyExact(batchSize, 3 * size * size);
-    host = new float[floats];
-    input = directFloats(floats);
-    output = directFloats(floats);
+    int inFloats = Math.multiplyExact(batchSize, 3 * inputSize * inputSize);
+    int outFloats = Math.multiplyExact(batchSize, 3 * size * size);
+    hostIn = new float[inFloats];
+    hostOut = new float[outFloats];
+    input = directFloats(inFloats);
+    output = directFloats(outFloats);
     engine = "ONNX Runtime " + env.getVersion() + ", " + settings;
     description = modelFile.getFileName() + ": ONNX model, input '" + inputName + "' ["
-        + (fixedBatch > 0 ? Integer.toString(fixedBatch) : "N") + ", 3, " + size + ", " + size + "]; " + engine;
+        + (fixedBatch > 0 ? Integer.toString(fixedBatch) : "N") + ", 3, " + inputSize + ", " + inputSize + "]"
+        + (size != inputSize ? ", output " + size + "x" + size : "") + "; " + engine;
   }
 
   /**
@@ -149,10 +155,16 @@ public final class OnnxRestorer implements FaceRestorer {
     }
   }
 
-  /** The input and output side length in pixels. */
+  /** The output side length in pixels (larger than the input's for a {@code FullGenerator_SR}). */
   @Override
   public int size() {
     return size;
+  }
+
+  /** The input side length in pixels: faces are resized to it. */
+  @Override
+  public int inputSize() {
+    return inputSize;
   }
 
   /** The model's fixed batch size, or 0 when it takes any batch size. */
@@ -179,56 +191,57 @@ public final class OnnxRestorer implements FaceRestorer {
   /** Restores faces, {@code batchSize} per run; returns new size×size BGR images in the same order. */
   @Override
   public synchronized List<Mat> restore(List<Mat> faces) {
-    int per = 3 * size * size;
+    int perIn = 3 * inputSize * inputSize;
+    int perOut = 3 * size * size;
     List<Mat> out = new ArrayList<>(faces.size());
     for (int start = 0; start < faces.size(); start += batchSize) {
       int n = Math.min(batchSize, faces.size() - start);
       for (int i = 0; i < n; i++) {
-        pixelRange.toModelInput(faces.get(start + i), size, host, i * per);
+        pixelRange.toModelInput(faces.get(start + i), inputSize, hostIn, i * perIn);
       }
       runHost(n);
       for (int i = 0; i < n; i++) {
-        out.add(pixelRange.fromModelOutput(host, i * per, size));
+        out.add(pixelRange.fromModelOutput(hostOut, i * perOut, size));
       }
     }
     return out;
   }
 
   /**
-   * Runs the model on {@code count} faces in model form ([count,3,S,S] floats, RGB in [-1,1]) and
-   * returns the outputs in the same form.
+   * Runs the model on {@code count} faces in model form ([count,3,S,S] floats at the input size,
+   * RGB in [-1,1]) and returns the outputs in the same form at the output size.
    */
   public synchronized float[] forward(float[] faces, int count) {
-    int per = 3 * size * size;
-    if (count < 0 || faces.length < (long) count * per) {
-      throw new IllegalArgumentException(count + " faces need " + (long) count * per + " floats, got " + faces.length);
+    int perIn = 3 * inputSize * inputSize;
+    int perOut = 3 * size * size;
+    if (count < 0 || faces.length < (long) count * perIn) {
+      throw new IllegalArgumentException(count + " faces need " + (long) count * perIn + " floats, got " + faces.length);
     }
-    float[] result = new float[count * per];
+    float[] result = new float[count * perOut];
     for (int start = 0; start < count; start += batchSize) {
       int n = Math.min(batchSize, count - start);
-      System.arraycopy(faces, start * per, host, 0, n * per);
+      System.arraycopy(faces, start * perIn, hostIn, 0, n * perIn);
       runHost(n);
-      System.arraycopy(host, 0, result, start * per, n * per);
+      System.arraycopy(hostOut, 0, result, start * perOut, n * perOut);
     }
     return result;
   }
 
-  /** Runs the first {@code n} faces of {@code host} and writes their outputs back into it. */
+  /** Runs the first {@code n} faces of {@code hostIn} and writes their outputs into {@code hostOut}. */
   private void runHost(int n) {
     if (closed) {
       throw new IllegalStateException("the ONNX restorer of " + modelFile + " is closed");
     }
-    int per = 3 * size * size;
+    int perIn = 3 * inputSize * inputSize;
+    int perOut = 3 * size * size;
     // a fixed-batch model always gets its full batch: the slots past n hold stale faces, discarded
     int rows = fixedBatch > 0 ? fixedBatch : n;
-    int floats = rows * per;
-    input.clear().put(host, 0, floats).flip();
-    output.clear().limit(floats);
-    long[] shape = {rows, 3, size, size};
-    try (OnnxTensor in = OnnxTensor.createTensor(env, input, shape);
-        OnnxTensor out = OnnxTensor.createTensor(env, output, shape);
+    input.clear().put(hostIn, 0, rows * perIn).flip();
+    output.clear().limit(rows * perOut);
+    try (OnnxTensor in = OnnxTensor.createTensor(env, input, new long[] {rows, 3, inputSize, inputSize});
+        OnnxTensor out = OnnxTensor.createTensor(env, output, new long[] {rows, 3, size, size});
         OrtSession.Result result = session.run(Map.of(inputName, in), Map.of(outputName, out))) {
-      output.clear().get(host, 0, n * per);
+      output.clear().get(hostOut, 0, n * perOut);
     } catch (OrtException e) {
       throw bad(modelFile, "running the model failed (" + firstLine(e) + ")");
     }
@@ -241,7 +254,7 @@ public final class OnnxRestorer implements FaceRestorer {
   }
 
   /** The names, size and batch size of a GPEN-shaped model. */
-  private record Signature(String inputName, String outputName, int size, int fixedBatch) {}
+  private record Signature(String inputName, String outputName, int inputSize, int outputSize, int fixedBatch) {}
 
   private static Signature signature(Path file, OrtSession session) {
     try {
@@ -253,12 +266,14 @@ public final class OnnxRestorer implements FaceRestorer {
         throw bad(file, "input '" + in.getKey() + "' has shape " + shapeText(inShape)
             + ", not [N, 3, S, S] with a fixed size S");
       }
-      if (!fits(outShape, inShape)) {
+      // a FullGenerator_SR draws larger faces than it reads; a symbolic side is the input's
+      long outSide = outShape.length == 4 && outShape[2] > 0 ? outShape[2] : inShape[2];
+      if (!fits(outShape, new long[] {inShape[0], 3, outSide, outSide}) || outSide < inShape[2]) {
         throw bad(file, "output '" + out.getKey() + "' has shape " + shapeText(outShape)
-            + ", not [N, 3, " + inShape[2] + ", " + inShape[2] + "]");
+            + ", not [N, 3, S, S] with S at least the input's " + inShape[2]);
       }
       int batch = inShape[0] > 0 ? Math.toIntExact(inShape[0]) : 0;
-      return new Signature(in.getKey(), out.getKey(), Math.toIntExact(inShape[2]), batch);
+      return new Signature(in.getKey(), out.getKey(), Math.toIntExact(inShape[2]), Math.toIntExact(outSide), batch);
     } catch (OrtException e) {
       throw bad(file, "cannot read the model's inputs and outputs (" + firstLine(e) + ")");
     }

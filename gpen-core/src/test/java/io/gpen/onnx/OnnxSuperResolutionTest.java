@@ -12,8 +12,11 @@ import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gpen.SharedData;
+import io.gpen.api.Restorer;
 import io.gpen.checkpoint.Checkpoints;
 import io.gpen.checkpoint.StateDict;
+import io.gpen.image.Image;
+import io.gpen.image.Images;
 import io.gpen.model.FastPathTest;
 import io.gpen.model.FullGenerator;
 import io.gpen.model.GpenConfig;
@@ -27,6 +30,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -174,6 +178,41 @@ class OnnxSuperResolutionTest {
         float[] actual = run(env, session, Map.of(OnnxExport.INPUT_NAME, Tensors.toFloats(input)), 2);
         double diff = OnnxParityTest.maxAbsDiff(actual, expected, 0, actual.length);
         assertTrue(diff <= TOLERANCE, "differs by " + diff);
+      }
+    }
+  }
+
+  /**
+   * The ONNX restorer reads the larger output side from the model: with the drawn layers' noise
+   * weights zeroed, it restores faces as the libtorch restorer does (32 px in, 64 px out).
+   */
+  @Test
+  void onnxRestorerGivesTheDecodersSide() {
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard();
+        FullGenerator g = ModelFiles.loadGenerator(SharedData.require("golden/gpen_sr32to64.pth"), null,
+            ModelFiles.Overrides.NONE).model()) {
+      g.generator().convs().get(6).noise().weight().zero_();
+      g.generator().convs().get(7).noise().weight().zero_();
+      Path file = dir.resolve("quiet.onnx");
+      OnnxExport.writeModel(g, file, 0);
+      try (Image face = Images.read(SharedData.require("faces/ffhq256/00001.png"));
+          OnnxRestorer onnx = OnnxRestorer.open(file, "cpu", 0, 2);
+          Restorer libtorch = Restorer.builder().batchSize(2).build(g)) {
+        assertEquals(64, onnx.size());
+        assertEquals(32, onnx.inputSize());
+        assertTrue(onnx.description().contains("output 64x64"), onnx.description());
+        java.util.List<Mat> got = onnx.restore(java.util.List.of(face.bgr(), face.bgr()));
+        java.util.List<Mat> want = libtorch.restore(java.util.List.of(face.bgr()));
+        assertEquals(64, got.get(1).cols());
+        assertEquals(64, got.get(1).rows());
+        try (Mat diff = new Mat()) {
+          org.bytedeco.opencv.global.opencv_core.absdiff(got.get(1), want.get(0), diff);
+          double[] max = new double[1];
+          org.bytedeco.opencv.global.opencv_core.minMaxLoc(diff.reshape(1), null, max, null, null, null);
+          // the two engines' float sums differ in the last bits: at most one level after rounding
+          assertTrue(max[0] <= 1, "ONNX and libtorch restorations differ by " + max[0] + " levels");
+        }
       }
     }
   }
