@@ -281,6 +281,14 @@ class PhotoPipelineTest {
   }
 
   @Test
+  void optionsNotGivenTakeTheReferenceScaleOrTheWeightsOwnAndNoTiles() {
+    assertEquals(PhotoRestoration.SuperResolution.ofScale(2), PhotoRestoration.SuperResolution.of(null, null, null));
+    assertEquals(new PhotoRestoration.SuperResolution(0, "x.pth", 64),
+        PhotoRestoration.SuperResolution.of(null, "x.pth", 64));
+    assertEquals(new PhotoRestoration.SuperResolution(4, "x.pth", 0), PhotoRestoration.SuperResolution.of(4, "x.pth", null));
+  }
+
+  @Test
   void theScaleAndTheWeightsMustAgree() {
     BadParameter scale = assertThrows(BadParameter.class, () -> new PhotoRestoration.SuperResolution(3, null, 0));
     assertEquals("srScale must be 1, 2 or 4, got 3", scale.getMessage());
