@@ -285,7 +285,8 @@ class PhotoPipelineTest {
     assertEquals(PhotoRestoration.SuperResolution.ofScale(2), PhotoRestoration.SuperResolution.of(null, null, null));
     assertEquals(new PhotoRestoration.SuperResolution(0, "x.pth", 64),
         PhotoRestoration.SuperResolution.of(null, "x.pth", 64));
-    assertEquals(new PhotoRestoration.SuperResolution(4, "x.pth", 0), PhotoRestoration.SuperResolution.of(4, "x.pth", null));
+    assertEquals(new PhotoRestoration.SuperResolution(4, "x.pth", 0),
+        PhotoRestoration.SuperResolution.of(4, "x.pth", null));
   }
 
   @Test
@@ -360,8 +361,9 @@ class PhotoPipelineTest {
         assertEquals(140, decoded.width());
         assertTrue(decoded.alpha().isEmpty(), "a JPEG has no alpha plane");
       }
+      PhotoPipeline.Choices withSr = new PhotoPipeline.Choices(false, 1.0, true);
       BadParameter noSr = assertThrows(BadParameter.class,
-          () -> pipeline.restore(image, new PhotoPipeline.Choices(false, 1.0, true), counting, PhotoPipeline.Format.PNG));
+          () -> pipeline.restore(image, withSr, counting, PhotoPipeline.Format.PNG));
       assertEquals("superResolution needs a super-resolution network, and the pipeline has none", noSr.getMessage());
     }
   }
