@@ -43,9 +43,6 @@ import picocli.CommandLine.Spec;
           + " and their landmarks smoothed over time, the sound copied unchanged."
     })
 public final class RestoreCommand implements Callable<Integer> {
-  /** The reference demo's default --sr_scale. */
-  private static final int DEFAULT_SR_SCALE = 2;
-
   @Spec CommandSpec spec;
 
   @Mixin ModelOptions model;
@@ -216,8 +213,7 @@ public final class RestoreCommand implements Callable<Integer> {
       }
       return null;
     }
-    int scale = srScale != null ? srScale : srWeights != null ? 0 : DEFAULT_SR_SCALE;
-    return new PhotoRestoration.SuperResolution(scale, srWeights, tileSize == null ? 0 : tileSize);
+    return PhotoRestoration.SuperResolution.of(srScale, srWeights, tileSize);
   }
 
   /** Whether a folder holds photos too (where it cannot be listed, the photo workflow says why). */

@@ -31,9 +31,6 @@ import picocli.CommandLine.Spec;
           + " ones, then exits."
     })
 public final class ServeCommand implements Callable<Integer> {
-  /** The --sr_scale of --use_sr alone, as gpen restore's (the reference demo's default). */
-  private static final int DEFAULT_SR_SCALE = 2;
-
   @Spec CommandSpec spec;
 
   @Mixin ModelOptions model;
@@ -172,7 +169,6 @@ public final class ServeCommand implements Callable<Integer> {
       }
       return null;
     }
-    int scale = srScale != null ? srScale : srWeights != null ? 0 : DEFAULT_SR_SCALE;
-    return new PhotoRestoration.SuperResolution(scale, srWeights, tileSize == null ? 0 : tileSize);
+    return PhotoRestoration.SuperResolution.of(srScale, srWeights, tileSize);
   }
 }

@@ -7,16 +7,14 @@ import io.gpen.data.DegradationConfig;
 import io.gpen.eval.EvalImages;
 import io.gpen.eval.Evaluation;
 import io.gpen.eval.Evaluator;
-import io.gpen.eval.IdentitySimilarity;
+import io.gpen.eval.MetricNetworks;
 import io.gpen.eval.Reports;
 import io.gpen.eval.Scorer;
 import io.gpen.image.Images;
 import io.gpen.metrics.FeatureStatistics;
 import io.gpen.metrics.FidInception;
-import io.gpen.metrics.Loaded;
 import io.gpen.metrics.Lpips;
 import io.gpen.model.GpenConfig;
-import io.gpen.nn.Devices;
 import io.gpen.registry.ModelRegistry;
 import io.gpen.util.AtomicFiles;
 import java.io.IOException;
@@ -34,7 +32,6 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.pytorch.Device;
 
 /**
  * Evaluates a restoration model on high-quality faces: each face is resized to the model size (area
@@ -320,39 +317,15 @@ public final class FolderEvaluation {
     int files = images != null ? images.files().size() : Images.list(input, true).size();
     boolean withFid = !absent(options.inception()) && files >= 2;
     FeatureStatistics givenReal = realStatistics(options, withFid, files, listener);
-    ModelRegistry registry = ModelRegistry.defaultRegistry();
-    List<AutoCloseable> open = new ArrayList<>();
     try (FaceRestorer restorer = options.model().open(options.batchSize())) {
       listener.info(restorer.description());
-      Loaded<FidInception> fid = track(
-          withFid || absent(options.inception())
-              ? naming("inception", () -> FidInception.open(options.inception(), registry))
-              : Loaded.skipped("FID needs at least 2 images, got " + files),
-          open);
-      Loaded<Lpips> lpips =
-          track(naming("lpips", () -> Lpips.open(options.lpips(), options.lpipsTrunk(), registry)), open);
-      // the metric networks run on libtorch: its device is parsed only where one of them runs
-      Device device = fid.isLoaded() || lpips.isLoaded() || !absent(options.identityWeights())
-          ? Devices.parse(options.model().device())
-          : null;
-      Loaded<IdentitySimilarity> identity = track(
-          naming("identityWeights", () -> IdentitySimilarity.open(options.identityWeights(), registry, device)), open);
-      if (device != null && !device.is_cpu()) {
-        fid.model().ifPresent(n -> n.to(device));
-        lpips.model().ifPresent(n -> n.to(device));
-      }
-      List<Scorer> scorers = new ArrayList<>(Evaluator.standardScorers(lpips, fid, givenReal, identity));
-      for (Supplier<? extends Scorer> metric : options.extraMetrics()) {
-        scorers.add(metric.get());
-      }
-      return evaluate(options, images, restorer, new Evaluator(scorers), listener);
-    } finally {
-      for (AutoCloseable c : open) {
-        try {
-          c.close();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
+      try (MetricNetworks metrics = MetricNetworks.open(options.inception(), options.lpips(), options.lpipsTrunk(),
+          options.identityWeights(), options.model().device(), files, ModelRegistry.defaultRegistry())) {
+        List<Scorer> scorers = new ArrayList<>(metrics.standardScorers(givenReal));
+        for (Supplier<? extends Scorer> metric : options.extraMetrics()) {
+          scorers.add(metric.get());
         }
+        return evaluate(options, images, restorer, new Evaluator(scorers), listener);
       }
     }
   }
@@ -559,15 +532,6 @@ public final class FolderEvaluation {
 
   private static boolean absent(String weights) {
     return weights == null || weights.isBlank();
-  }
-
-  private static <T> Loaded<T> track(Loaded<T> loaded, List<AutoCloseable> open) {
-    loaded.model().ifPresent(m -> {
-      if (m instanceof AutoCloseable c) {
-        open.add(c);
-      }
-    });
-    return loaded;
   }
 
   /** Runs {@code open}, naming {@code parameter} at the start of its one-line error. */

@@ -11,6 +11,7 @@ import io.gpen.GpenException;
 import io.gpen.api.Engine;
 import io.gpen.api.FaceRestorer;
 import io.gpen.face.DetectedFace;
+import io.gpen.face.FaceAlignment;
 import io.gpen.face.FaceDetector;
 import io.gpen.face.FaceDetectors;
 import io.gpen.face.FaceEnhancer;
@@ -34,6 +35,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
@@ -50,9 +53,16 @@ import org.bytedeco.opencv.opencv_core.MatVector;
  * where the pipeline runs: {@link Settings#resolve} turns every model name into a file and decides
  * the paste mask (telling the listener once), {@link #open} loads resolved settings.
  *
- * <p>One pipeline may be shared by several threads: photos are restored one at a time (the
- * detector and the paste-back keep state, and each network pass already uses the cores it was
- * given), so concurrent calls wait for each other. Close it to free the networks.
+ * <p>A service restores each photo with its own {@link Choices} and {@link Format}, its faces
+ * handed to a restorer of its own ({@link #restore(Image, Choices, FaceRestorer, Format)}), e.g. one
+ * that batches the faces of concurrent requests into calls of {@link #restorer()}; detection,
+ * alignment, the paste mask, paste-back and super-resolution stay the pipeline's.
+ *
+ * <p>One pipeline may be shared by several threads. {@link #restore(Image, String, String)} restores
+ * one photo at a time (its paste-back keeps state, and each network pass already uses the cores it
+ * was given); {@link #restore(Image, Choices, FaceRestorer, Format)} runs concurrently, each call
+ * with a paste-back of its own, and the networks serialise their own passes (the detector one
+ * detection at a time). Close it to free the networks; it waits for the photos in progress.
  */
 public final class PhotoPipeline implements AutoCloseable {
   /** The registry name of the super-resolution network of a scale: {@code realesrnet_x<scale>}. */
@@ -62,13 +72,55 @@ public final class PhotoPipeline implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  private final Settings settings;
+  private final Choices defaults;
+  private final Set<Extra> extras;
+  /** The super-resolution's tile size (0: untiled). */
+  private final int tileSize;
   private final FaceParser parser;
   private final RealEsrNet upscaler;
   private final FaceRestorer restorer;
   private final FaceDetector detector;
+  /** Whether {@link #close()} closes the networks: not those a caller lent ({@link #over}). */
+  private final boolean ownsNetworks;
   private final FaceEnhancer enhancer;
+  /** Held (shared) by every photo in progress, exclusively by {@link #close()}. */
+  private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
+
+  /**
+   * What may change from one photo to the next in a service: the {@link Settings}' inputs and
+   * alpha, and whether the background is super-resolved (the pipeline must have the network).
+   *
+   * @param aligned whether the photo is an aligned face (restored whole: no detection, no paste-back)
+   * @param alpha the weight of the restored face against the original one, 0 to 1
+   * @param superResolution whether to super-resolve (a photo's background, or the restored aligned face)
+   */
+  public record Choices(boolean aligned, double alpha, boolean superResolution) {
+    public Choices {
+      if (!(alpha >= 0 && alpha <= 1)) {
+        throw BadParameter.of("alpha", "must be between 0 and 1, got " + alpha);
+      }
+    }
+  }
+
+  /** How {@link #restore(Image, Choices, FaceRestorer, Format)} encodes the restored photo. */
+  public enum Format {
+    /** As {@code <name>_GPEN.png}: with the alpha plane where the input had one, as grey where it was grey. */
+    PNG(".png"),
+    /** A JPEG of the quality of {@code <name>_COMP.jpg} (95), grey where the input was; no alpha plane. */
+    JPEG(".jpg");
+
+    private final String extension;
+
+    Format(String extension) {
+      this.extension = extension;
+    }
+
+    /** The file extension, with its dot. */
+    public String extension() {
+      return extension;
+    }
+  }
 
   /**
    * How photos are restored: the {@link PhotoRestoration.Options} without the input and the output.
@@ -248,14 +300,27 @@ public final class PhotoPipeline implements AutoCloseable {
     }
   }
 
-  private PhotoPipeline(Settings settings, FaceParser parser, RealEsrNet upscaler, FaceRestorer restorer,
-      FaceDetector detector) {
-    this.settings = settings;
+  private PhotoPipeline(Choices defaults, Set<Extra> extras, int tileSize, FaceParser parser, RealEsrNet upscaler,
+      FaceRestorer restorer, FaceDetector detector, boolean ownsNetworks) {
+    this.defaults = defaults;
+    this.extras = extras;
+    this.tileSize = tileSize;
     this.parser = parser;
     this.upscaler = upscaler;
     this.restorer = restorer;
     this.detector = detector;
-    this.enhancer = new FaceEnhancer(restorer, settings.alpha(), parser);
+    this.ownsNetworks = ownsNetworks;
+    this.enhancer = new FaceEnhancer(restorer, defaults.alpha(), parser);
+  }
+
+  /**
+   * A pipeline over a restorer and a detector the caller has opened and closes after this
+   * pipeline ({@link #close()} leaves them open): photos, alpha 1, the rectangle mask, no
+   * super-resolution and no extra files.
+   */
+  public static PhotoPipeline over(FaceRestorer restorer, FaceDetector detector) {
+    return new PhotoPipeline(new Choices(false, 1.0, false), Set.of(), 0, null, null,
+        Objects.requireNonNull(restorer, "restorer"), Objects.requireNonNull(detector, "detector"), false);
   }
 
   /**
@@ -280,7 +345,9 @@ public final class PhotoPipeline implements AutoCloseable {
       FaceDetector detector = resolved.aligned()
           ? null
           : opened(opened, FaceDetectors.open(resolved.detector(), resolved.detectorWeights()));
-      return new PhotoPipeline(resolved, parser, upscaler, restorer, detector);
+      SuperResolution sr = resolved.superResolution();
+      return new PhotoPipeline(new Choices(resolved.aligned(), resolved.alpha(), sr != null), resolved.extras(),
+          sr == null ? 0 : sr.tileSize(), parser, upscaler, restorer, detector, true);
     } catch (RuntimeException | Error e) {
       for (int i = opened.size() - 1; i >= 0; i--) {
         try {
@@ -323,9 +390,18 @@ public final class PhotoPipeline implements AutoCloseable {
     return net;
   }
 
-  /** The settings the pipeline was opened with. */
-  public Settings settings() {
-    return settings;
+  /**
+   * The restoration model, for a service that batches the faces of several photos into its calls
+   * and hands them in through {@link #restore(Image, Choices, FaceRestorer, Format)}; the pipeline
+   * owns it.
+   */
+  public FaceRestorer restorer() {
+    return restorer;
+  }
+
+  /** The super-resolution network's scale, or 1 without one. */
+  public int superResolutionScale() {
+    return upscaler == null ? 1 : upscaler.scale();
   }
 
   /** What the restoration model is and how it runs. */
@@ -371,12 +447,99 @@ public final class PhotoPipeline implements AutoCloseable {
    * @throws IllegalStateException once closed
    */
   public synchronized Restored restore(Image image, String name, String source) {
-    if (closed) {
-      throw new IllegalStateException("the photo pipeline is closed");
+    return whileOpen(() -> restore(image, defaults, enhancer, new Outputs(name, source, extras, true, Format.PNG)));
+  }
+
+  /**
+   * Restores one photo (or aligned face) as {@link #restore(Image, String, String)} restores it
+   * with these choices, its faces restored by {@code faces} (which may hand them to {@link
+   * #restorer()} with other photos' faces), and gives the restored photo alone, encoded as {@code
+   * format} (named {@code photo_GPEN} and the format's extension): in PNG the bytes of {@code
+   * <name>_GPEN.png}. Several threads may call it at once.
+   *
+   * @param image the decoded photo; not closed
+   * @param faces the restorer of this photo's aligned faces, at the model's size; not closed
+   * @throws BadParameter naming {@code superResolution} when asked for and the pipeline has no
+   *     super-resolution network, or {@code aligned} when a photo is given to a pipeline of
+   *     aligned faces (it has no detector)
+   * @throws GpenException when a network refuses the photo
+   * @throws IllegalStateException once closed
+   */
+  public Restored restore(Image image, Choices choices, FaceRestorer faces, Format format) {
+    if (choices.superResolution() && upscaler == null) {
+      throw BadParameter.of("superResolution", "needs a super-resolution network, and the pipeline has none");
     }
+    if (!choices.aligned() && detector == null) {
+      throw BadParameter.of("aligned", "must be true: the pipeline was opened for aligned faces (no detector)");
+    }
+    return whileOpen(() -> {
+      try (FaceEnhancer own = new FaceEnhancer(faces, choices.alpha(), parser)) {
+        return restore(image, choices, own, new Outputs("photo", "photo", Set.of(), false, format));
+      }
+    });
+  }
+
+  /**
+   * The face list of a photo, as {@link #restore(Image, String, String)} encodes it in {@code
+   * <name>.faces.json} (with its trailing newline), from detection alone: the detected faces whose
+   * landmarks determine an alignment, which are the faces it pastes.
+   *
+   * @param source the input's file name, which the list records
+   * @throws IllegalStateException once closed, or on a pipeline of aligned faces (no detector)
+   */
+  public byte[] faceList(Image image, String source) {
+    if (detector == null) {
+      throw new IllegalStateException("a pipeline of aligned faces has no detector");
+    }
+    return whileOpen(() -> {
+      List<DetectedFace> pasted = new ArrayList<>();
+      for (DetectedFace d : detect(image.bgr())) {
+        try {
+          FaceAlignment.transform(d, restorer.size());
+          pasted.add(d);
+        } catch (IllegalArgumentException degenerate) {
+          // the paste-back leaves it out, and so does the list
+        }
+      }
+      return facesJson(source, image.width(), image.height(), pasted);
+    });
+  }
+
+  private interface Work<T> {
+    T run();
+  }
+
+  private <T> T whileOpen(Work<T> work) {
+    lifecycle.readLock().lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("the photo pipeline is closed");
+      }
+      return work.run();
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /** The detector is not thread-safe: one detection at a time. */
+  private List<DetectedFace> detect(Mat bgr) {
+    synchronized (detector) {
+      return detector.detect(bgr);
+    }
+  }
+
+  /**
+   * What to encode of a photo: the stem of the names, the source the face list records, the extra
+   * files, whether the face list, and the restored photo's format.
+   */
+  private record Outputs(String name, String source, Set<Extra> extras, boolean faceList, Format format) {}
+
+  private Restored restore(Image image, Choices choices, FaceEnhancer enhancer, Outputs outputs) {
     List<OutputFile> files = new ArrayList<>();
     try {
-      int faces = settings.aligned() ? restoreAligned(image, name, files) : restorePhoto(image, name, source, files);
+      int faces = choices.aligned()
+          ? restoreAligned(image, choices, enhancer, outputs, files)
+          : restorePhoto(image, choices, enhancer, outputs, files);
       return new Restored(faces, files);
     } catch (RuntimeException | Error e) {
       files.forEach(OutputFile::close);
@@ -389,27 +552,30 @@ public final class PhotoPipeline implements AutoCloseable {
    * faces come from the photo resized to the super-resolved size and go onto the super-resolved
    * photo.
    */
-  private int restorePhoto(Image image, String name, String source, List<OutputFile> files) {
+  private int restorePhoto(Image image, Choices choices, FaceEnhancer enhancer, Outputs outputs,
+      List<OutputFile> files) {
     Mat background = null;
     Mat photo = null;
     Mat alpha = null;
+    boolean sr = choices.superResolution();
+    String name = outputs.name();
     try {
-      if (upscaler == null) {
+      if (!sr) {
         photo = image.bgr();
         background = photo;
         alpha = image.alpha().orElse(null);
       } else {
-        Mat enlarged = upscaler.process(image.bgr(), settings.superResolution().tileSize());
+        Mat enlarged = upscaler.process(image.bgr(), tileSize);
         background = enlarged;
         photo = Images.resize(image.bgr(), enlarged.cols(), enlarged.rows(), INTER_LINEAR);
         alpha = image.alpha().map(a -> Images.resize(a, enlarged.cols(), enlarged.rows(), INTER_LINEAR)).orElse(null);
       }
-      List<DetectedFace> detected = detector.detect(photo);
+      List<DetectedFace> detected = detect(photo);
       try (FaceEnhancer.Result result = enhancer.enhance(photo, background, detected)) {
-        if (settings.extras().contains(Extra.COMPARISON)) {
+        if (outputs.extras().contains(Extra.COMPARISON)) {
           files.add(comparison(name, photo, result.image()));
         }
-        if (settings.extras().contains(Extra.FACES)) {
+        if (outputs.extras().contains(Extra.FACES)) {
           for (int k = 0; k < result.faces().size(); k++) {
             FaceEnhancer.Face f = result.faces().get(k);
             String face = String.format(Locale.ROOT, "%s_face%02d", name, k);
@@ -417,12 +583,16 @@ public final class PhotoPipeline implements AutoCloseable {
             files.add(new OutputFile(face + PhotoRestoration.SUFFIX + ".png", Images.encode(f.restored(), ".png")));
           }
         }
-        files.add(new OutputFile(name + PhotoRestoration.FACES_JSON, facesJson(source, photo, result.faces())));
-        files.add(restoredPhoto(name, result.image(), alpha, image.sourceChannels() == 1));
+        if (outputs.faceList()) {
+          List<DetectedFace> pasted = result.faces().stream().map(FaceEnhancer.Face::detection).toList();
+          byte[] list = facesJson(outputs.source(), photo.cols(), photo.rows(), pasted);
+          files.add(new OutputFile(name + PhotoRestoration.FACES_JSON, new BytePointer(list)));
+        }
+        files.add(restoredPhoto(name, result.image(), alpha, image.sourceChannels() == 1, outputs.format()));
         return result.faces().size();
       }
     } finally {
-      if (upscaler != null) {
+      if (sr) {
         close(background, photo, alpha);
       }
     }
@@ -432,24 +602,25 @@ public final class PhotoPipeline implements AutoCloseable {
    * Restores one aligned face image whole and, with super-resolution, super-resolves the restored
    * face; returns 1.
    */
-  private int restoreAligned(Image image, String name, List<OutputFile> files) {
+  private int restoreAligned(Image image, Choices choices, FaceEnhancer enhancer, Outputs outputs,
+      List<OutputFile> files) {
     Mat restored = null;
     Mat alpha = null;
     try {
       restored = enhancer.enhanceAligned(image.bgr());
-      if (upscaler != null) {
+      if (choices.superResolution()) {
         Mat small = restored;
-        restored = upscaler.process(small, settings.superResolution().tileSize());
+        restored = upscaler.process(small, tileSize);
         small.close();
       }
       int side = restored.cols();
       alpha = image.alpha().map(a -> Images.resize(a, side, side, INTER_LINEAR)).orElse(null);
-      if (settings.extras().contains(Extra.COMPARISON)) {
+      if (outputs.extras().contains(Extra.COMPARISON)) {
         try (Mat resized = Images.resize(image.bgr(), side, side, INTER_LINEAR)) {
-          files.add(comparison(name, resized, restored));
+          files.add(comparison(outputs.name(), resized, restored));
         }
       }
-      files.add(restoredPhoto(name, restored, alpha, image.sourceChannels() == 1));
+      files.add(restoredPhoto(outputs.name(), restored, alpha, image.sourceChannels() == 1, outputs.format()));
       return 1;
     } finally {
       close(restored, alpha);
@@ -464,10 +635,13 @@ public final class PhotoPipeline implements AutoCloseable {
     }
   }
 
-  /** {@code <name>_GPEN.png}: BGR with an alpha plane (may be null), or as grey. */
-  private static OutputFile restoredPhoto(String name, Mat bgr, Mat alpha, boolean gray) {
-    String file = name + PhotoRestoration.SUFFIX + ".png";
-    if (alpha != null) {
+  /**
+   * {@code <name>_GPEN.png} (or {@code .jpg}): BGR with an alpha plane (may be null; a JPEG has
+   * none), or as grey.
+   */
+  private static OutputFile restoredPhoto(String name, Mat bgr, Mat alpha, boolean gray, Format format) {
+    String file = name + PhotoRestoration.SUFFIX + format.extension();
+    if (alpha != null && format == Format.PNG) {
       try (Image out = new Image(bgr.clone(), alpha.clone())) {
         return new OutputFile(file, Images.encode(out, ".png"));
       }
@@ -475,10 +649,16 @@ public final class PhotoPipeline implements AutoCloseable {
     if (gray) {
       try (Mat grey = new Mat()) {
         opencv_imgproc.cvtColor(bgr, grey, COLOR_BGR2GRAY);
-        return new OutputFile(file, Images.encode(grey, ".png"));
+        return new OutputFile(file, encode(grey, format));
       }
     }
-    return new OutputFile(file, Images.encode(bgr, ".png"));
+    return new OutputFile(file, encode(bgr, format));
+  }
+
+  private static BytePointer encode(Mat image, Format format) {
+    return format == Format.JPEG
+        ? Images.encode(image, format.extension(), JPEG_QUALITY)
+        : Images.encode(image, format.extension());
   }
 
   /** {@code <name>_COMP.jpg}: the two images side by side. */
@@ -490,11 +670,10 @@ public final class PhotoPipeline implements AutoCloseable {
     }
   }
 
-  /** The face list; {@code photo} is the image whose pixels the boxes and landmarks are in. */
-  private static BytePointer facesJson(String source, Mat photo, List<FaceEnhancer.Face> faces) {
+  /** The face list; width and height are those of the image the boxes and landmarks are in. */
+  private static byte[] facesJson(String source, int width, int height, List<DetectedFace> faces) {
     List<Object> list = new ArrayList<>();
-    for (FaceEnhancer.Face f : faces) {
-      DetectedFace d = f.detection();
+    for (DetectedFace d : faces) {
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("box", List.of(round(d.x1()), round(d.y1()), round(d.x2()), round(d.y2())));
       entry.put("score", Math.round(d.score() * 1e4) / 1e4);
@@ -507,13 +686,13 @@ public final class PhotoPipeline implements AutoCloseable {
     }
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("image", source);
-    root.put("width", photo.cols());
-    root.put("height", photo.rows());
+    root.put("width", width);
+    root.put("height", height);
     root.put("landmark_order", List.of("eye, picture left", "eye, picture right", "nose tip",
         "mouth corner, picture left", "mouth corner, picture right"));
     root.put("faces", list);
     try {
-      return new BytePointer((JSON.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8));
+      return (JSON.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("face list not serialisable", e);
     }
@@ -523,23 +702,31 @@ public final class PhotoPipeline implements AutoCloseable {
     return Math.round(v * 100) / 100.0;
   }
 
-  /** Frees the networks; waits for the photo in progress. */
+  /** Frees the networks it opened; waits for the photos in progress. */
   @Override
   public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    enhancer.close();
-    if (detector != null) {
-      detector.close();
-    }
-    restorer.close();
-    if (upscaler != null) {
-      upscaler.close();
-    }
-    if (parser != null) {
-      parser.close();
+    lifecycle.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      enhancer.close();
+      if (!ownsNetworks) {
+        return;
+      }
+      if (detector != null) {
+        detector.close();
+      }
+      restorer.close();
+      if (upscaler != null) {
+        upscaler.close();
+      }
+      if (parser != null) {
+        parser.close();
+      }
+    } finally {
+      lifecycle.writeLock().unlock();
     }
   }
 }

@@ -131,6 +131,19 @@ public final class PhotoRestoration {
       }
     }
 
+    /** The scale where neither a scale nor weights are given: the reference demo's. */
+    public static final int DEFAULT_SCALE = 2;
+
+    /**
+     * The super-resolution a command's options ask for, each option null where not given: the
+     * scale (null: that of the weights where given, else {@value #DEFAULT_SCALE}), the weights
+     * (null: the registry's {@code realesrnet_x<scale>}) and the tile size (null: untiled).
+     */
+    public static SuperResolution of(Integer scale, String weights, Integer tileSize) {
+      return new SuperResolution(scale != null ? scale : weights != null ? 0 : DEFAULT_SCALE, weights,
+          tileSize == null ? 0 : tileSize);
+    }
+
     /** The registry's {@code realesrnet_x<scale>}, untiled. */
     public static SuperResolution ofScale(int scale) {
       return new SuperResolution(scale, null, 0);

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpen.BadParameter;
 import io.gpen.SharedData;
+import io.gpen.api.FaceRestorer;
 import io.gpen.api.Restorer;
 import io.gpen.face.DetectedFace;
 import io.gpen.face.FaceDetector;
@@ -23,7 +24,12 @@ import io.gpen.sr.RealEsrNet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.javacpp.indexer.FloatIndexer;
 import org.bytedeco.javacpp.indexer.UByteIndexer;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -160,9 +166,7 @@ class PhotoPipelineTest {
       assertEquals(List.of("solvay_COMP.jpg", "solvay.faces.json", "solvay_GPEN.png"), names);
       assertEquals("solvay_GPEN.png", restored.photo().name());
       for (PhotoPipeline.OutputFile f : restored.files()) {
-        byte[] bytes = new byte[(int) f.size()];
-        f.buffer().get(bytes);
-        assertArrayEquals(Files.readAllBytes(out.resolve(f.name())), bytes, f.name());
+        assertArrayEquals(Files.readAllBytes(out.resolve(f.name())), bytes(f), f.name());
       }
     }
   }
@@ -275,6 +279,15 @@ class PhotoPipelineTest {
   }
 
   @Test
+  void optionsNotGivenTakeTheReferenceScaleOrTheWeightsOwnAndNoTiles() {
+    assertEquals(PhotoRestoration.SuperResolution.ofScale(2), PhotoRestoration.SuperResolution.of(null, null, null));
+    assertEquals(new PhotoRestoration.SuperResolution(0, "x.pth", 64),
+        PhotoRestoration.SuperResolution.of(null, "x.pth", 64));
+    assertEquals(new PhotoRestoration.SuperResolution(4, "x.pth", 0),
+        PhotoRestoration.SuperResolution.of(4, "x.pth", null));
+  }
+
+  @Test
   void theScaleAndTheWeightsMustAgree() {
     BadParameter scale = assertThrows(BadParameter.class, () -> new PhotoRestoration.SuperResolution(3, null, 0));
     assertEquals("srScale must be 1, 2 or 4, got 3", scale.getMessage());
@@ -286,5 +299,94 @@ class PhotoPipelineTest {
             .build(),
         WorkflowListener.SILENT, emptyCache));
     assertEquals("srWeights " + rrdb(2) + " is a x2 network, not the x4 of srScale", mismatch.getMessage());
+  }
+
+  @Test
+  void aServiceRestoresEachPhotoWithItsOwnRestorerAndFormatAsTheWorkflowDoes() throws Exception {
+    PhotoPipeline.Settings resolved =
+        options(photo, dir.resolve("out")).mask(PhotoRestoration.Mask.BOX).build().pipeline()
+            .resolve(emptyCache, WorkflowListener.SILENT);
+    try (PhotoPipeline pipeline = PhotoPipeline.open(resolved);
+        Image image = Images.read(photo);
+        PhotoPipeline.Restored expected = pipeline.restore(image, "solvay", "solvay.png")) {
+      AtomicInteger handedIn = new AtomicInteger();
+      FaceRestorer counting = new FaceRestorer() {
+        @Override
+        public int size() {
+          return pipeline.restorer().size();
+        }
+
+        @Override
+        public List<Mat> restore(List<Mat> faces) {
+          handedIn.addAndGet(faces.size());
+          return pipeline.restorer().restore(faces);
+        }
+
+        @Override
+        public String description() {
+          return "counting";
+        }
+
+        @Override
+        public void close() {}
+      };
+      PhotoPipeline.Choices choices = new PhotoPipeline.Choices(false, 1.0, false);
+      ExecutorService threads = Executors.newFixedThreadPool(3);
+      try {
+        List<Future<byte[]>> answers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          answers.add(threads.submit(() -> {
+            try (PhotoPipeline.Restored r = pipeline.restore(image, choices, counting, PhotoPipeline.Format.PNG)) {
+              assertEquals(2, r.faces());
+              assertEquals(List.of("photo_GPEN.png"), r.files().stream().map(PhotoPipeline.OutputFile::name).toList());
+              return bytes(r.photo());
+            }
+          }));
+        }
+        for (Future<byte[]> answer : answers) {
+          assertArrayEquals(bytes(expected.photo()), answer.get(), "the PNG the workflow writes, from any thread");
+        }
+      } finally {
+        threads.shutdown();
+      }
+      assertEquals(6, handedIn.get(), "every face went through the restorer given");
+      assertArrayEquals(bytes(expected.files().get(0)), pipeline.faceList(image, "solvay.png"),
+          "the face list of detection alone is the workflow's");
+      try (PhotoPipeline.Restored jpeg = pipeline.restore(image, new PhotoPipeline.Choices(false, 0.5, false), counting,
+              PhotoPipeline.Format.JPEG);
+          Image decoded = Images.decode(bytes(jpeg.photo()), "jpeg", 1_000_000)) {
+        assertEquals("photo_GPEN.jpg", jpeg.photo().name());
+        assertEquals(140, decoded.width());
+        assertTrue(decoded.alpha().isEmpty(), "a JPEG has no alpha plane");
+      }
+      PhotoPipeline.Choices withSr = new PhotoPipeline.Choices(false, 1.0, true);
+      BadParameter noSr = assertThrows(BadParameter.class,
+          () -> pipeline.restore(image, withSr, counting, PhotoPipeline.Format.PNG));
+      assertEquals("superResolution needs a super-resolution network, and the pipeline has none", noSr.getMessage());
+    }
+  }
+
+  @Test
+  void aPipelineOverLentNetworksLeavesThemOpen() {
+    try (Restorer restorer = Restorer.builder().weights(model.weights()).build();
+        FaceDetector detector = FaceDetectors.open(Path.of(detectorWeights));
+        Image image = Images.read(photo)) {
+      PhotoPipeline pipeline = PhotoPipeline.over(restorer, detector);
+      try (PhotoPipeline.Restored r = pipeline.restore(image, "solvay", "solvay.png")) {
+        assertEquals(2, r.faces());
+      }
+      pipeline.close();
+      assertThrows(IllegalStateException.class, () -> pipeline.restore(image, "solvay", "solvay.png"));
+      assertEquals(2, detector.detect(image.bgr()).size(), "the detector is still open");
+      try (Mat restored = restorer.restore(image.bgr())) {
+        assertEquals(restorer.size(), restored.cols(), "the restorer is still open");
+      }
+    }
+  }
+
+  private static byte[] bytes(PhotoPipeline.OutputFile file) {
+    byte[] b = new byte[(int) file.size()];
+    file.buffer().get(b);
+    return b;
   }
 }

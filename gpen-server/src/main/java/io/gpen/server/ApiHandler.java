@@ -2,6 +2,7 @@ package io.gpen.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gpen.workflow.PhotoPipeline;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -175,13 +176,13 @@ final class ApiHandler extends Handler.Abstract {
     PhotoService.RestoreRequest parameters = restoreParameters(Request.extractQueryParameters(request));
     return admitted(() -> {
       try (Upload upload = Upload.read(request, options.maxUploadBytes(), deadline(start));
-          PhotoService.Restored restored = service.restore(upload, parameters, deadline(start))) {
+          PhotoPipeline.Restored restored = service.restore(upload, parameters, deadline(start))) {
         String name = upload.fileName() == null ? "upload" : stem(upload.fileName());
         response.getHeaders().put(HttpHeader.CONTENT_DISPOSITION,
-            "inline; filename=\"" + name + "_GPEN" + restored.format().extension + "\"");
+            "inline; filename=\"" + name + "_GPEN" + parameters.format().encoding.extension() + "\"");
         response.getHeaders().put(FACES_HEADER, restored.faces());
         response.getHeaders().put(TIME_HEADER, (System.nanoTime() - start) / 1_000_000);
-        return send(request, response, 200, restored.format().contentType, restored.bytes().asByteBuffer());
+        return send(request, response, 200, parameters.format().contentType, restored.photo().buffer());
       }
     });
   }
@@ -361,14 +362,14 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   /** What {@code /healthz} says of a server that is up: the networks loaded, and their settings. */
-  static Map<String, Object> healthFields(Networks networks, int maxBatch) {
+  static Map<String, Object> healthFields(PhotoPipeline pipeline, int maxBatch) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("status", "ok");
-    fields.put("model", networks.restorer().description());
-    fields.put("detector", networks.detector().description());
-    fields.put("parser", networks.parser() == null ? null : networks.parser().description());
-    fields.put("super_resolution", networks.upscaler() == null ? null : networks.upscaler().description());
-    fields.put("face_size", networks.restorer().size());
+    fields.put("model", pipeline.model());
+    fields.put("detector", pipeline.detector());
+    fields.put("parser", pipeline.parser());
+    fields.put("super_resolution", pipeline.superResolution());
+    fields.put("face_size", pipeline.restorer().size());
     fields.put("max_batch", maxBatch);
     return fields;
   }

@@ -5,7 +5,9 @@ import io.gpen.GpenException;
 import io.gpen.api.FaceRestorer;
 import io.gpen.face.FaceDetector;
 import io.gpen.face.FaceDetectors;
+import io.gpen.registry.ModelRegistry;
 import io.gpen.workflow.ModelSpec;
+import io.gpen.workflow.PhotoPipeline;
 import io.gpen.workflow.WorkflowListener;
 import java.io.IOException;
 import java.net.URI;
@@ -46,8 +48,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class GpenServer implements AutoCloseable {
   private final ServerOptions options;
-  private final Networks networks;
-  private final boolean ownsModels;
+  private final PhotoPipeline pipeline;
   private final PhotoService service;
   private final ServerMetrics metrics;
   private final ApiHandler handler;
@@ -67,17 +68,21 @@ public final class GpenServer implements AutoCloseable {
 
   /**
    * Loads the networks as {@code gpen restore} does for the same settings (the model with batches
-   * of {@code maxBatch} faces), then starts the server; it frees them when it stops.
+   * of {@code maxBatch} faces, through {@link PhotoPipeline}), then starts the server; it frees
+   * them when it stops.
    *
    * @param listener receives what was loaded, and notes on the settings
    * @throws GpenException naming the file or setting at fault, or the address that cannot be listened on
    */
   public static GpenServer start(ServerOptions options, ServerModels models, WorkflowListener listener) {
-    Networks networks = Networks.load(models, options.maxBatch(), listener);
+    PhotoPipeline.Settings settings =
+        models.settings(options.maxBatch()).resolve(ModelRegistry.defaultRegistry(), listener);
+    PhotoPipeline pipeline = PhotoPipeline.open(settings);
     try {
-      return new GpenServer(options, networks, true);
+      pipeline.descriptions().forEach(listener::info);
+      return new GpenServer(options, pipeline);
     } catch (RuntimeException e) {
-      networks.close();
+      pipeline.close();
       throw e;
     }
   }
@@ -88,21 +93,26 @@ public final class GpenServer implements AutoCloseable {
    * should be at least {@code maxBatch}.
    */
   public static GpenServer start(ServerOptions options, FaceRestorer restorer, FaceDetector detector) {
-    return new GpenServer(options, new Networks(restorer, detector, null, null, 0), false);
+    PhotoPipeline pipeline = PhotoPipeline.over(restorer, detector);
+    try {
+      return new GpenServer(options, pipeline);
+    } catch (RuntimeException e) {
+      pipeline.close();
+      throw e;
+    }
   }
 
-  private GpenServer(ServerOptions options, Networks networks, boolean ownsModels) {
-    if (options.useSr() && networks.upscaler() == null) {
+  private GpenServer(ServerOptions options, PhotoPipeline pipeline) {
+    if (options.useSr() && pipeline.superResolution() == null) {
       throw new BadParameter(names -> names.apply("useSr") + " needs a super-resolution network (srScale or"
           + " srWeights)");
     }
     this.options = options;
-    this.networks = networks;
-    this.ownsModels = ownsModels;
-    this.service = new PhotoService(options, networks, this::batchDone);
+    this.pipeline = pipeline;
+    this.service = new PhotoService(options, pipeline, this::batchDone);
     this.metrics = new ServerMetrics(ApiHandler.paths(), options.maxBatch(), service::queueDepth, service::inProgress,
         service::busyPixels);
-    this.handler = new ApiHandler(options, service, metrics, ApiHandler.healthFields(networks, options.maxBatch()));
+    this.handler = new ApiHandler(options, service, metrics, ApiHandler.healthFields(pipeline, options.maxBatch()));
     // every request taken in holds a thread while it waits: room for all of them, and for the
     // quick answers (health, metrics, refusals) beside them
     QueuedThreadPool threads = new QueuedThreadPool(Math.max(64, options.workers() + options.maxQueue() + 48), 8);
@@ -188,9 +198,8 @@ public final class GpenServer implements AutoCloseable {
       // stopping is best effort: the models are freed whatever Jetty says
     } finally {
       service.close();
-      if (ownsModels) {
-        networks.close();
-      }
+      // frees the networks it opened; those a caller lent stay open
+      pipeline.close();
       stopped.countDown();
     }
   }

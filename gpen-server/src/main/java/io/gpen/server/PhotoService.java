@@ -1,62 +1,42 @@
 package io.gpen.server;
 
-import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
-import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY;
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.gpen.GpenException;
 import io.gpen.api.FaceRestorer;
-import io.gpen.face.DetectedFace;
-import io.gpen.face.FaceAlignment;
-import io.gpen.face.FaceDetector;
-import io.gpen.face.FaceEnhancer;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import io.gpen.workflow.PhotoPipeline;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.opencv.global.opencv_core;
-import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.MatVector;
 
 /**
- * The work behind {@code /v1/restore} and {@code /v1/faces}, as {@code gpen restore} does it for one
- * photo ({@link io.gpen.workflow.PhotoRestoration}): decode, super-resolve where asked, detect,
- * align, restore, paste back under the parser's mask or the rectangle, encode; the restored PNG is
- * byte for byte the {@code <name>_GPEN.png} that command writes with the same networks, and the
- * face list its {@code <name>.faces.json}.
+ * The work behind {@code /v1/restore} and {@code /v1/faces}: admission, the pixel budget and
+ * decoding here, the photo itself in the core's {@link PhotoPipeline} as {@code gpen restore} does
+ * it ({@link PhotoPipeline#restore(Image, PhotoPipeline.Choices, FaceRestorer, PhotoPipeline.Format)}),
+ * so the restored PNG is byte for byte the {@code <name>_GPEN.png} that command writes with the
+ * same networks, and the face list its {@code <name>.faces.json}.
  *
  * <p>Admission and memory: at most {@code maxQueue} requests wait for one of {@code workers}
  * workers, beyond that a request is refused at once ({@link #admit}); a worker first reserves room
  * for the image's declared pixels ({@link PixelBudget}), then decodes it and frees the upload. The
- * faces of all workers go to one {@link FaceBatcher}, which restores them together. The detector is
- * shared (one detection at a time). Every wait is bounded by the request's deadline.
+ * faces of all workers go to one {@link FaceBatcher}, which restores them together in calls of the
+ * pipeline's model. Every wait is bounded by the request's deadline.
  */
 final class PhotoService implements AutoCloseable {
-  /** The formats of a restored image. */
+  /** The formats of a restored image, as answered over HTTP. */
   enum Format {
-    PNG(".png", "image/png"),
-    JPEG(".jpg", "image/jpeg");
+    PNG(PhotoPipeline.Format.PNG, "image/png"),
+    JPEG(PhotoPipeline.Format.JPEG, "image/jpeg");
 
-    final String extension;
+    final PhotoPipeline.Format encoding;
     final String contentType;
 
-    Format(String extension, String contentType) {
-      this.extension = extension;
+    Format(PhotoPipeline.Format encoding, String contentType) {
+      this.encoding = encoding;
       this.contentType = contentType;
     }
   }
@@ -67,47 +47,8 @@ final class PhotoService implements AutoCloseable {
    */
   record RestoreRequest(boolean aligned, double alpha, boolean superResolution, Format format) {}
 
-  /** A restored image, encoded in native memory; close it once written. */
-  static final class Restored implements AutoCloseable {
-    private final BytePointer bytes;
-    private final Format format;
-    private final int faces;
-
-    Restored(BytePointer bytes, Format format, int faces) {
-      this.bytes = bytes;
-      this.format = format;
-      this.faces = faces;
-    }
-
-    /** The encoded image, from address 0 to {@code limit()}. */
-    BytePointer bytes() {
-      return bytes;
-    }
-
-    Format format() {
-      return format;
-    }
-
-    /** The faces restored (1 for an aligned face). */
-    int faces() {
-      return faces;
-    }
-
-    @Override
-    public void close() {
-      bytes.close();
-    }
-  }
-
-  /** The JPEG quality of {@code format=jpeg} answers, that of {@code gpen restore --compare}. */
-  static final int JPEG_QUALITY = 95;
-
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   private final ServerOptions options;
-  private final Networks networks;
-  private final FaceRestorer model;
-  private final FaceDetector detector;
+  private final PhotoPipeline pipeline;
   private final FaceBatcher batcher;
   private final PixelBudget budget;
   private final Semaphore workers;
@@ -117,17 +58,15 @@ final class PhotoService implements AutoCloseable {
   private final AtomicInteger preparing = new AtomicInteger();
 
   /**
-   * @param networks the networks (not closed here); the restorer's batch size should be at least
+   * @param pipeline the networks (not closed here); the model's batch size should be at least
    *     {@code maxBatch} so that each batch is one forward pass
    */
-  PhotoService(ServerOptions options, Networks networks, FaceBatcher.BatchListener batches) {
+  PhotoService(ServerOptions options, PhotoPipeline pipeline, FaceBatcher.BatchListener batches) {
     this.options = options;
-    this.networks = networks;
-    this.model = networks.restorer();
-    this.detector = networks.detector();
+    this.pipeline = pipeline;
     this.budget = new PixelBudget(options.busyPixels());
     this.workers = new Semaphore(options.workers(), true);
-    this.batcher = new FaceBatcher(model, options.maxBatch(), options.batchWait().toNanos(),
+    this.batcher = new FaceBatcher(pipeline.restorer(), options.maxBatch(), options.batchWait().toNanos(),
         () -> preparing.get() > 0, batches);
   }
 
@@ -183,16 +122,16 @@ final class PhotoService implements AutoCloseable {
 
   /** Whether requests may ask for background super-resolution. */
   boolean hasSuperResolution() {
-    return networks.upscaler() != null;
+    return pipeline.superResolution() != null;
   }
 
   /**
    * Restores the faces of the photo (or the aligned face) and encodes the result, as {@code
-   * PhotoRestoration} restores and writes one photo.
+   * PhotoRestoration} restores and writes one photo; the caller closes it.
    */
-  Restored restore(Upload upload, RestoreRequest request, long deadline) {
+  PhotoPipeline.Restored restore(Upload upload, RestoreRequest request, long deadline) {
     long pixels = declaredPixels(upload);
-    long scale = request.superResolution() ? networks.scale() : 1;
+    long scale = request.superResolution() ? pipeline.superResolutionScale() : 1;
     long enlarged = pixels > Long.MAX_VALUE / (scale * scale) ? Long.MAX_VALUE : pixels * scale * scale;
     if (request.superResolution() && !request.aligned() && enlarged > options.maxPixels()) {
       throw ApiError.badRequest("image too large for use_sr: x" + scale + " gives " + enlarged
@@ -201,75 +140,16 @@ final class PhotoService implements AutoCloseable {
     // the photo, and with super-resolution the background and the photo at its size
     long reserve = request.superResolution() && !request.aligned() ? pixels + 2 * Math.min(enlarged, options.maxPixels())
         : pixels;
+    PhotoPipeline.Choices choices =
+        new PhotoPipeline.Choices(request.aligned(), request.alpha(), request.superResolution());
     return work(deadline, submitted -> {
       long granted = budget.acquire(reserve, deadline);
       try (Image image = decode(upload)) {
-        FaceRestorer shared = batched(deadline, submitted);
-        try (FaceEnhancer enhancer = new FaceEnhancer(shared, request.alpha(), networks.parser())) {
-          return request.aligned()
-              ? restoreAligned(image, enhancer, request)
-              : restorePhoto(image, enhancer, request);
-        }
+        return pipeline.restore(image, choices, batched(deadline, submitted), request.format().encoding);
       } finally {
         budget.release(granted);
       }
     });
-  }
-
-  /** As {@code PhotoRestoration.restorePhoto}: with super-resolution the faces go onto the enlarged photo. */
-  private Restored restorePhoto(Image image, FaceEnhancer enhancer, RestoreRequest request) {
-    Mat background = null;
-    Mat photo = null;
-    Mat alpha = null;
-    boolean sr = request.superResolution();
-    try {
-      if (!sr) {
-        photo = image.bgr();
-        background = photo;
-        alpha = image.alpha().orElse(null);
-      } else {
-        Mat enlarged = networks.upscale(image.bgr());
-        background = enlarged;
-        photo = Images.resize(image.bgr(), enlarged.cols(), enlarged.rows(), INTER_LINEAR);
-        alpha = image.alpha().map(a -> Images.resize(a, enlarged.cols(), enlarged.rows(), INTER_LINEAR)).orElse(null);
-      }
-      List<DetectedFace> faces = detect(photo);
-      try (FaceEnhancer.Result result = enhancer.enhance(photo, background, faces)) {
-        return new Restored(encode(result.image(), alpha, image.sourceChannels() == 1, request.format()),
-            request.format(), result.faces().size());
-      }
-    } finally {
-      if (sr) {
-        close(background, photo, alpha);
-      }
-    }
-  }
-
-  /** As {@code PhotoRestoration.restoreAligned}: restored whole, then super-resolved where asked. */
-  private Restored restoreAligned(Image image, FaceEnhancer enhancer, RestoreRequest request) {
-    Mat restored = null;
-    Mat alpha = null;
-    try {
-      restored = enhancer.enhanceAligned(image.bgr());
-      if (request.superResolution()) {
-        Mat small = restored;
-        restored = networks.upscale(small);
-        small.close();
-      }
-      int side = restored.cols();
-      alpha = image.alpha().map(a -> Images.resize(a, side, side, INTER_LINEAR)).orElse(null);
-      return new Restored(encode(restored, alpha, image.sourceChannels() == 1, request.format()), request.format(), 1);
-    } finally {
-      close(restored, alpha);
-    }
-  }
-
-  private static void close(Mat... mats) {
-    for (Mat m : mats) {
-      if (m != null) {
-        m.close();
-      }
-    }
   }
 
   /** The faces of the photo as {@code gpen restore}'s {@code faces.json}, named {@code name}. */
@@ -279,7 +159,7 @@ final class PhotoService implements AutoCloseable {
       long granted = budget.acquire(pixels, deadline);
       try (Image image = decode(upload)) {
         submitted.run();
-        return facesJson(name, image, detect(image.bgr()), model.size());
+        return pipeline.faceList(image, name);
       } finally {
         budget.release(granted);
       }
@@ -329,12 +209,6 @@ final class PhotoService implements AutoCloseable {
     }
   }
 
-  private List<DetectedFace> detect(Mat bgr) {
-    synchronized (detector) {
-      return detector.detect(bgr);
-    }
-  }
-
   /** The model as seen by one request: its faces go to the batcher, bounded by its deadline. */
   private FaceRestorer batched(long deadline, Runnable submitted) {
     return new FaceRestorer() {
@@ -350,92 +224,12 @@ final class PhotoService implements AutoCloseable {
 
       @Override
       public String description() {
-        return model.description();
+        return pipeline.model();
       }
 
       @Override
       public void close() {}
     };
-  }
-
-  /**
-   * Encodes as {@code gpen restore} writes: with the alpha plane where the input had one, as grey
-   * where it was grey, else BGR; a PNG with OpenCV's default settings. A JPEG has no alpha.
-   */
-  static BytePointer encode(Mat bgr, Mat alpha, boolean gray, Format format) {
-    Mat toEncode = bgr;
-    Mat converted = null;
-    try {
-      if (alpha != null && format == Format.PNG) {
-        converted = new Mat();
-        try (MatVector planes = new MatVector(bgr, alpha)) {
-          opencv_core.merge(planes, converted);
-        }
-        toEncode = converted;
-      } else if (gray) {
-        converted = new Mat();
-        opencv_imgproc.cvtColor(bgr, converted, COLOR_BGR2GRAY);
-        toEncode = converted;
-      }
-      BytePointer out = new BytePointer();
-      boolean ok;
-      if (format == Format.JPEG) {
-        try (IntPointer params = new IntPointer(IMWRITE_JPEG_QUALITY, JPEG_QUALITY)) {
-          ok = imencode(format.extension, toEncode, out, params);
-        }
-      } else {
-        ok = imencode(format.extension, toEncode, out);
-      }
-      if (!ok) {
-        out.close();
-        throw new IllegalStateException("OpenCV could not encode the restored image as " + format);
-      }
-      return out;
-    } finally {
-      if (converted != null) {
-        converted.close();
-      }
-    }
-  }
-
-  /**
-   * The face list as {@code PhotoRestoration} writes {@code faces.json}, with its trailing newline:
-   * the faces it pastes, which leaves out those whose landmarks determine no alignment.
-   */
-  static byte[] facesJson(String name, Image image, List<DetectedFace> faces, int size) {
-    List<Object> list = new ArrayList<>();
-    for (DetectedFace d : faces) {
-      try {
-        FaceAlignment.transform(d, size);
-      } catch (IllegalArgumentException degenerate) {
-        continue;
-      }
-      Map<String, Object> entry = new LinkedHashMap<>();
-      entry.put("box", List.of(round(d.x1()), round(d.y1()), round(d.x2()), round(d.y2())));
-      entry.put("score", Math.round(d.score() * 1e4) / 1e4);
-      List<Object> points = new ArrayList<>();
-      for (int k = 0; k < DetectedFace.POINTS; k++) {
-        points.add(List.of(round(d.landmarkX(k)), round(d.landmarkY(k))));
-      }
-      entry.put("landmarks", points);
-      list.add(entry);
-    }
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("image", name);
-    root.put("width", image.width());
-    root.put("height", image.height());
-    root.put("landmark_order", List.of("eye, picture left", "eye, picture right", "nose tip",
-        "mouth corner, picture left", "mouth corner, picture right"));
-    root.put("faces", list);
-    try {
-      return (JSON.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("face list not serialisable", e);
-    }
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 100) / 100.0;
   }
 
   /** Stops the batcher once its queued faces are restored. */

@@ -2,13 +2,16 @@ package io.gpen.server;
 
 import io.gpen.face.FaceDetectors;
 import io.gpen.workflow.ModelSpec;
+import io.gpen.workflow.PhotoPipeline;
 import io.gpen.workflow.PhotoRestoration;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The networks a {@link GpenServer} loads, as {@code gpen restore} takes them: the restoration
  * model, the face detector, the paste mask (the face parser's, or the rectangle) and, where
- * requests may ask for background super-resolution, the super-resolution network.
+ * requests may ask for background super-resolution, the super-resolution network. They load as a
+ * {@link PhotoPipeline} ({@link #settings}), the networks' part of its settings.
  *
  * <pre>{@code
  * ServerModels.of(ModelSpec.libtorch("GPEN-BFR-512"))
@@ -57,5 +60,14 @@ public record ServerModels(
   /** These models with background super-resolution on offer (null: none). */
   public ServerModels withSuperResolution(PhotoRestoration.SuperResolution superResolution) {
     return new ServerModels(model, detector, detectorWeights, mask, parserWeights, superResolution);
+  }
+
+  /**
+   * The pipeline settings that load these networks, the model with batches of {@code batchSize}
+   * faces; the rest (alpha, aligned input, super-resolution on or off) each request chooses.
+   */
+  public PhotoPipeline.Settings settings(int batchSize) {
+    return new PhotoPipeline.Settings(model, detector, detectorWeights, 1.0, PhotoRestoration.Inputs.PHOTOS, Set.of(),
+        batchSize, mask, parserWeights, superResolution);
   }
 }

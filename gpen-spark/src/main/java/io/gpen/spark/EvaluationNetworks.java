@@ -1,24 +1,15 @@
 package io.gpen.spark;
 
 import io.gpen.BadParameter;
-import io.gpen.GpenException;
 import io.gpen.api.FaceRestorer;
 import io.gpen.eval.Evaluator;
-import io.gpen.eval.IdentitySimilarity;
-import io.gpen.metrics.FidInception;
-import io.gpen.metrics.Loaded;
-import io.gpen.metrics.Lpips;
-import io.gpen.nn.Devices;
+import io.gpen.eval.MetricNetworks;
 import io.gpen.registry.ModelRegistry;
 import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Supplier;
-import org.bytedeco.pytorch.Device;
 
 /**
  * The networks of an evaluation on one executor: the restoration model and the metrics' networks
- * that were given (FID's InceptionV3, LPIPS, the identity embedder), loaded once per JVM ({@link
+ * that were given (the core's {@link MetricNetworks}), loaded once per JVM ({@link
  * ExecutorNetworks}). Tasks share them one batch at a time ({@link #newEvaluator} gives each
  * partition its own scorers over them).
  */
@@ -38,16 +29,11 @@ final class EvaluationNetworks implements AutoCloseable {
       long files) implements Serializable {}
 
   final FaceRestorer restorer;
-  private final Loaded<FidInception> fid;
-  private final Loaded<Lpips> lpips;
-  private final Loaded<IdentitySimilarity> identity;
+  private final MetricNetworks metrics;
 
-  private EvaluationNetworks(FaceRestorer restorer, Loaded<FidInception> fid, Loaded<Lpips> lpips,
-      Loaded<IdentitySimilarity> identity) {
+  private EvaluationNetworks(FaceRestorer restorer, MetricNetworks metrics) {
     this.restorer = restorer;
-    this.fid = fid;
-    this.lpips = lpips;
-    this.identity = identity;
+    this.metrics = metrics;
   }
 
   /**
@@ -56,73 +42,25 @@ final class EvaluationNetworks implements AutoCloseable {
    * @throws BadParameter naming the weights that cannot be loaded
    */
   static EvaluationNetworks open(Spec spec, int threads) {
-    ModelRegistry registry = ModelRegistry.defaultRegistry();
-    List<AutoCloseable> opened = new ArrayList<>();
+    FaceRestorer restorer = spec.model().spec(threads).open(spec.batchSize());
     try {
-      FaceRestorer restorer = spec.model().spec(threads).open(spec.batchSize());
-      opened.add(restorer);
-      Loaded<FidInception> fid = track(spec.inception() == null || spec.files() >= 2
-          ? naming("inception", () -> FidInception.open(Shipping.local(spec.inception()), registry))
-          : Loaded.skipped("FID needs at least 2 images, got " + spec.files()), opened);
-      Loaded<Lpips> lpips = track(naming("lpips",
-          () -> Lpips.open(Shipping.local(spec.lpips()), Shipping.local(spec.lpipsTrunk()), registry)), opened);
-      Device device = fid.isLoaded() || lpips.isLoaded() || spec.identityWeights() != null
-          ? Devices.parse(spec.model().device())
-          : null;
-      Loaded<IdentitySimilarity> identity = track(naming("identityWeights",
-          () -> IdentitySimilarity.open(Shipping.local(spec.identityWeights()), registry, device)), opened);
-      if (device != null && !device.is_cpu()) {
-        fid.model().ifPresent(n -> n.to(device));
-        lpips.model().ifPresent(n -> n.to(device));
-      }
-      return new EvaluationNetworks(restorer, fid, lpips, identity);
+      return new EvaluationNetworks(restorer, MetricNetworks.open(Shipping.local(spec.inception()),
+          Shipping.local(spec.lpips()), Shipping.local(spec.lpipsTrunk()), Shipping.local(spec.identityWeights()),
+          spec.model().device(), spec.files(), ModelRegistry.defaultRegistry()));
     } catch (RuntimeException | Error e) {
-      for (AutoCloseable c : opened) {
-        try {
-          c.close();
-        } catch (Exception suppressed) {
-          e.addSuppressed(suppressed);
-        }
-      }
+      restorer.close();
       throw e;
-    }
-  }
-
-  private static <T> Loaded<T> track(Loaded<T> loaded, List<AutoCloseable> opened) {
-    loaded.model().ifPresent(m -> {
-      if (m instanceof AutoCloseable c) {
-        opened.add(c);
-      }
-    });
-    return loaded;
-  }
-
-  private static <T> T naming(String parameter, Supplier<T> open) {
-    try {
-      return open.get();
-    } catch (GpenException e) {
-      throw BadParameter.naming(parameter, e);
     }
   }
 
   /** The scorers of {@code gpen test} over these networks, new for one partition. */
   Evaluator newEvaluator() {
-    return new Evaluator(Evaluator.standardScorers(lpips, fid, null, identity));
+    return new Evaluator(metrics.standardScorers(null));
   }
 
   @Override
   public void close() {
     restorer.close();
-    for (Loaded<?> l : List.of(fid, lpips, identity)) {
-      l.model().ifPresent(m -> {
-        if (m instanceof AutoCloseable c) {
-          try {
-            c.close();
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        }
-      });
-    }
+    metrics.close();
   }
 }

@@ -258,8 +258,7 @@ public final class GpenSpark implements Callable<Integer> {
     }
     PhotoRestoration.SuperResolution sr = !useSr
         ? null
-        : new PhotoRestoration.SuperResolution(srScale != null ? srScale : srWeights != null ? 0 : 2, srWeights,
-            tileSize == null ? 0 : tileSize);
+        : PhotoRestoration.SuperResolution.of(srScale, srWeights, tileSize);
     PhotoPipeline.Settings settings = new PhotoPipeline.Settings(model, detector, detectorWeights, alpha,
         aligned ? PhotoRestoration.Inputs.ALIGNED_FACES : PhotoRestoration.Inputs.PHOTOS, extras,
         batchSize == null ? 1 : batchSize, mask, parserWeights, sr);
