@@ -119,6 +119,14 @@ public final class RestoreCommand implements Callable<Integer> {
   Integer tileSize;
 
   @Option(
+      names = "--max_pixels",
+      paramLabel = "N",
+      defaultValue = "120000000",
+      description = "Photos: refuse a photo of more than N pixels (width x height, read from its header before"
+          + " decoding). Default: ${DEFAULT-VALUE}.")
+  long maxPixels;
+
+  @Option(
       names = "--video_codec",
       paramLabel = "CODEC",
       defaultValue = "h264",
@@ -167,6 +175,7 @@ public final class RestoreCommand implements Callable<Integer> {
             .mask(mask)
             .parserWeights(parserWeights)
             .superResolution(superResolution())
+            .maxPixels(maxPixels)
             .build(),
         new CommandListener(spec));
     PrintWriter err = spec.commandLine().getErr();

@@ -209,6 +209,17 @@ class RestoreCommandTest {
     err.getBuffer().setLength(0);
     assertEquals(1, restore(photo, dir.resolve("out"), "--alpha", "1.5"));
     assertEquals("gpen restore: error: --alpha must be between 0 and 1, got 1.5", err.toString().strip());
+
+    // the pixel limit is checked in the header, before decoding: nothing is written
+    err.getBuffer().setLength(0);
+    assertEquals(1, restore(photo, dir.resolve("big"), "--max_pixels", "1000"));
+    assertTrue(err.toString().contains(photo.toString()) && err.toString().contains("more than the limit of 1000"),
+        err.toString());
+    assertFalse(Files.exists(dir.resolve("big/p_GPEN.png")));
+
+    err.getBuffer().setLength(0);
+    assertEquals(1, restore(photo, dir.resolve("out"), "--max_pixels", "0"));
+    assertEquals("gpen restore: error: --max_pixels must be at least 1, got 0", err.toString().strip());
   }
 
   @Test

@@ -185,6 +185,8 @@ public final class PhotoRestoration {
    * @param parserWeights the face parser's weights, a file or a model name (downloaded when
    *     absent); null: {@value PhotoRestoration#PARSER_MODEL} where it is cached
    * @param superResolution the background super-resolution, or null for none
+   * @param maxPixels the largest photo read, in pixels (width × height, checked in the file's
+   *     header before any pixel is decoded)
    */
   public record Options(
       ModelSpec model,
@@ -198,8 +200,12 @@ public final class PhotoRestoration {
       int batchSize,
       Mask mask,
       String parserWeights,
-      SuperResolution superResolution) {
+      SuperResolution superResolution,
+      long maxPixels) {
     public Options {
+      if (maxPixels < 1) {
+        throw BadParameter.of("maxPixels", "must be at least 1, got " + maxPixels);
+      }
       Objects.requireNonNull(input, "input");
       Objects.requireNonNull(output, "output");
       extras = Set.copyOf(extras);
@@ -237,6 +243,7 @@ public final class PhotoRestoration {
       private Mask mask = Mask.AUTO;
       private String parserWeights;
       private SuperResolution superResolution;
+      private long maxPixels = Images.DEFAULT_MAX_PIXELS;
 
       private Builder(ModelSpec model, Path input, Path output) {
         this.model = model;
@@ -300,9 +307,15 @@ public final class PhotoRestoration {
         return this;
       }
 
+      /** The largest photo read, in pixels (default {@link Images#DEFAULT_MAX_PIXELS}). */
+      public Builder maxPixels(long maxPixels) {
+        this.maxPixels = maxPixels;
+        return this;
+      }
+
       public Options build() {
         return new Options(model, detector, detectorWeights, input, output, alpha, inputs, extras, batchSize, mask,
-            parserWeights, superResolution);
+            parserWeights, superResolution, maxPixels);
       }
     }
   }
@@ -350,7 +363,7 @@ public final class PhotoRestoration {
       try (WorkflowListener.Progress progress = folder ? listener.progress(inputs.size()) : WorkflowListener.Progress.NONE) {
         for (Path p : inputs) {
           try {
-            faces += restore(pipeline, p, options.output(), listener);
+            faces += restore(pipeline, p, options.output(), options.maxPixels(), listener);
           } catch (GpenException e) {
             if (!folder) {
               throw e;
@@ -368,8 +381,9 @@ public final class PhotoRestoration {
   }
 
   /** Restores one photo and writes its files into {@code output}; returns its number of faces. */
-  private static int restore(PhotoPipeline pipeline, Path file, Path output, WorkflowListener listener) {
-    try (Image image = Images.read(file);
+  private static int restore(
+      PhotoPipeline pipeline, Path file, Path output, long maxPixels, WorkflowListener listener) {
+    try (Image image = Images.read(file, maxPixels);
         PhotoPipeline.Restored restored =
             pipeline.restore(image, OutputPaths.stem(file), file.getFileName().toString())) {
       if (restored.faces() == 0) {
