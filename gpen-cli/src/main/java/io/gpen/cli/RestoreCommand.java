@@ -186,9 +186,8 @@ public final class RestoreCommand implements Callable<Integer> {
   }
 
   private int restoreVideos() {
-    if (useSr || parserWeights != null || mask == PhotoRestoration.Mask.PARSE) {
-      throw new GpenException("--use_sr, --parse_weights and --mask parse apply to photos; videos are restored at"
-          + " their size under the rectangle mask");
+    if (useSr) {
+      throw new GpenException("--use_sr applies to photos; videos are restored at their size");
     }
     VideoRestoration.Result result = VideoRestoration.run(
         VideoRestoration.Options.builder(model.spec(engine.engine), input, output)
@@ -197,6 +196,8 @@ public final class RestoreCommand implements Callable<Integer> {
             .batchSize(batchSize)
             .detectEvery(detectEvery)
             .smoothing(noSmoothing ? Smoothing.OFF : Smoothing.DEFAULT)
+            .mask(mask)
+            .parserWeights(parserWeights)
             .encoding(new VideoWriter.Encoding(videoCodec, crf))
             .part(start, duration == null ? Double.POSITIVE_INFINITY : duration)
             .build(),

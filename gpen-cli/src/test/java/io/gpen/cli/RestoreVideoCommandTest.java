@@ -69,4 +69,25 @@ class RestoreVideoCommandTest {
         + ": not a video FFmpeg reads, or truncated (moov atom not found: Invalid data found when processing input)"),
         truncated.err());
   }
+
+  /** Videos are pasted under the face parser's mask as photos are; background SR is for photos. */
+  @Test
+  void videosTakeTheParsersMask() throws Exception {
+    Path clip = TestClips.write(dir.resolve("clip.mp4"), TestClips.Scene.PAN, false);
+    String parser = SharedData.require("golden/parsenet_small.pth").toString();
+    CliRun parsed = restore(clip, dir.resolve("parsed"), "--parse_weights", parser, "--duration", "0.3");
+    assertEquals(0, parsed.exitCode(), parsed.err());
+    assertTrue(parsed.err().contains("ParseNet"), parsed.err());
+    CliRun boxed = restore(clip, dir.resolve("boxed"), "--mask", "box", "--duration", "0.3");
+    assertEquals(0, boxed.exitCode(), boxed.err());
+    // the encoder is deterministic (the same frames give the same bytes), so bytes that differ are
+    // frames that differ
+    assertEquals(0, restore(clip, dir.resolve("boxed2"), "--mask", "box", "--duration", "0.3").exitCode());
+    assertEquals(-1, Files.mismatch(dir.resolve("boxed/clip_GPEN.mp4"), dir.resolve("boxed2/clip_GPEN.mp4")));
+    assertTrue(Files.mismatch(dir.resolve("parsed/clip_GPEN.mp4"), dir.resolve("boxed/clip_GPEN.mp4")) >= 0,
+        "the parser's mask changes the frames");
+    assertEquals(3, TestClips.read(dir.resolve("parsed/clip_GPEN.mp4")).frames());
+    assertEquals("gpen restore: error: --use_sr applies to photos; videos are restored at their size",
+        restore(clip, dir.resolve("sr"), "--use_sr").err().strip());
+  }
 }

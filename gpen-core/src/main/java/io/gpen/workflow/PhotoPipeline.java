@@ -365,7 +365,8 @@ public final class PhotoPipeline implements AutoCloseable {
     return network;
   }
 
-  private static FaceParser loadParser(String file) {
+  /** Loads the face parser from its file; an unusable file is an error naming {@code parserWeights}. */
+  static FaceParser loadParser(String file) {
     try {
       return FaceParser.load(Path.of(file));
     } catch (GpenException e) {

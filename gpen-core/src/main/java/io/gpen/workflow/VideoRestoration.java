@@ -15,12 +15,15 @@ import io.gpen.video.VideoInfo;
 import io.gpen.video.VideoReader;
 import io.gpen.video.VideoWriter;
 import java.io.IOException;
+import io.gpen.parse.FaceParser;
+import io.gpen.registry.ModelRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Restores every face of videos, frame by frame, as {@link PhotoRestoration} does for photos, with
@@ -66,6 +69,9 @@ public final class VideoRestoration {
    * @param encoding the encoder of the restored frames and its quality
    * @param start where to start, in seconds from the beginning
    * @param duration how many seconds to restore ({@code Double.POSITIVE_INFINITY}: to the end)
+   * @param mask which mask pastes the faces back, as for photos
+   * @param parserWeights the face parser's weights, a file or a model name; null: {@value
+   *     PhotoRestoration#PARSER_MODEL} where it is cached
    */
   public record Options(
       ModelSpec model,
@@ -79,8 +85,11 @@ public final class VideoRestoration {
       Smoothing smoothing,
       VideoWriter.Encoding encoding,
       double start,
-      double duration) {
+      double duration,
+      PhotoRestoration.Mask mask,
+      String parserWeights) {
     public Options {
+      Objects.requireNonNull(mask, "mask");
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(detector, "detector");
       Objects.requireNonNull(input, "input");
@@ -128,6 +137,8 @@ public final class VideoRestoration {
       private int batchSize = 1;
       private int detectEvery = 1;
       private Smoothing smoothing = Smoothing.DEFAULT;
+      private PhotoRestoration.Mask mask = PhotoRestoration.Mask.AUTO;
+      private String parserWeights;
       private VideoWriter.Encoding encoding = VideoWriter.Encoding.DEFAULT;
       private double start;
       private double duration = Double.POSITIVE_INFINITY;
@@ -182,9 +193,24 @@ public final class VideoRestoration {
         return this;
       }
 
+      /** Which mask pastes the faces back (default {@link PhotoRestoration.Mask#AUTO}). */
+      public Builder mask(PhotoRestoration.Mask mask) {
+        this.mask = mask;
+        return this;
+      }
+
+      /**
+       * The face parser's weights, a file or a model name (default: {@value
+       * PhotoRestoration#PARSER_MODEL} where it is cached).
+       */
+      public Builder parserWeights(String weights) {
+        this.parserWeights = weights;
+        return this;
+      }
+
       public Options build() {
         return new Options(model, detector, detectorWeights, input, output, alpha, batchSize, detectEvery, smoothing,
-            encoding, start, duration);
+            encoding, start, duration, mask, parserWeights);
       }
     }
   }
@@ -242,9 +268,19 @@ public final class VideoRestoration {
     if (videos.isEmpty()) {
       throw BadParameter.of("input", input + ": no videos to restore (." + String.join(", .", VideoFiles.EXTENSIONS) + ")");
     }
-    try (FaceRestorer restorer = options.model().open(options.batchSize());
-        FaceDetector detector = FaceDetectors.open(options.detector(), options.detectorWeights());
-        FaceEnhancer enhancer = new FaceEnhancer(restorer, options.alpha())) {
+    // the parser is found as for photos (the same notes where it is wanted but not to be had)
+    PhotoPipeline.Settings resolved = new PhotoPipeline.Settings(options.model(), options.detector(),
+        options.detectorWeights(), options.alpha(), PhotoRestoration.Inputs.PHOTOS, Set.of(), options.batchSize(),
+        options.mask(), options.parserWeights(), null).resolve(ModelRegistry.defaultRegistry(), listener);
+    try (FaceParser parser = resolved.mask() == PhotoRestoration.Mask.PARSE
+            ? PhotoPipeline.loadParser(resolved.parserWeights())
+            : null;
+        FaceRestorer restorer = resolved.model().open(options.batchSize());
+        FaceDetector detector = FaceDetectors.open(options.detector(), resolved.detectorWeights());
+        FaceEnhancer enhancer = new FaceEnhancer(restorer, options.alpha(), parser)) {
+      if (parser != null) {
+        listener.info(parser.description());
+      }
       listener.info(restorer.description());
       listener.info(detector.description());
       FacePipeline pipeline = new FacePipeline(detector, restorer, enhancer,
