@@ -267,4 +267,36 @@ class FaceEnhancerTest {
       assertEquals(1.0, b.get(128, 128), 1e-6);
     }
   }
+
+  /** Composing in bands of rows gives the same bytes as composing the whole photo at once. */
+  @Test
+  void composingInBandsIsComposingAtOnce() {
+    int w = 97;
+    int h = 61;
+    try (Mat photo = new Mat(h, w, CV_8UC3);
+        Mat faces = new Mat(h, w, CV_8UC3);
+        Mat mask = new Mat(h, w, org.bytedeco.opencv.global.opencv_core.CV_32F)) {
+      try (UByteIndexer p = photo.createIndexer();
+          UByteIndexer f = faces.createIndexer();
+          FloatIndexer m = mask.createIndexer()) {
+        for (int y = 0; y < h; y++) {
+          for (int x = 0; x < w; x++) {
+            for (int c = 0; c < 3; c++) {
+              p.put(y, x, c, (7 * x + 3 * y + 50 * c) % 256);
+              f.put(y, x, c, (11 * x + 5 * y + 90 * c) % 256);
+            }
+            m.put(y, x, ((x * y) % 17) / 16f);
+          }
+        }
+      }
+      try (Mat whole = FaceEnhancer.compose(photo, faces, mask, w * h);
+          Mat banded = FaceEnhancer.compose(photo, faces, mask, 5 * w + 3)) {
+        assertEquals(0, org.bytedeco.opencv.global.opencv_core.norm(whole, banded,
+            org.bytedeco.opencv.global.opencv_core.NORM_INF, new Mat()));
+        // not a copy of either input
+        assertTrue(org.bytedeco.opencv.global.opencv_core.norm(whole, photo,
+            org.bytedeco.opencv.global.opencv_core.NORM_INF, new Mat()) > 0);
+      }
+    }
+  }
 }
