@@ -14,6 +14,7 @@ import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * A node of a network whose parameters, buffers and children are named as in the reference
@@ -97,6 +98,20 @@ public abstract class Module implements AutoCloseable {
   /** The learnable tensors, for optimisers. */
   public final List<Tensor> parameters() {
     return new ArrayList<>(namedParameters().values());
+  }
+
+  /**
+   * Adds N(0, std²) noise drawn from libtorch's default generator to every parameter: moves a
+   * freshly initialised network away from its zero biases and noise weights, as the golden
+   * reference weights were, so that tests and benchmarks with random weights exercise every term.
+   */
+  public final void perturbParameters(double std) {
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard()) {
+      for (Tensor p : parameters()) {
+        p.add_(torch.randn_like(p).mul_(Tensors.scalar(std)));
+      }
+    }
   }
 
   private void collect(String prefix, Map<String, Tensor> out, boolean params, boolean bufs) {

@@ -137,7 +137,7 @@ public final class PhotoPipeline implements AutoCloseable {
       Path parser = aligned() ? null : parserFile(registry, listener);
       ModelSpec resolvedModel = model.engine() == Engine.LIBTORCH
           ? new ModelSpec(model.engine(), registry.resolve(model.weights()).toString(), model.key(),
-              model.architecture(), model.device(), model.threads())
+              model.architecture(), model.device(), model.threads(), model.precision())
           : model;
       String detectorFile = aligned()
           ? null
