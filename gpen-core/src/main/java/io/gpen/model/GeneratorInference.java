@@ -61,6 +61,8 @@ public final class GeneratorInference implements AutoCloseable {
   // In-place operations (add_, leaky_relu_, ...) return a non-owning view of their receiver: a
   // layer returns the receiver itself, never that view, so that the result outlives the layer's scope.
   private static final double SLOPE = FusedLeakyRelu.NEGATIVE_SLOPE;
+  /** Convolutions with outputs this side or smaller run sample by sample (see {@link #forward}). */
+  static final int PER_SAMPLE_SIDE = 8;
 
   private final GeneratorPlan plan;
   private final Precision precision;
@@ -98,6 +100,13 @@ public final class GeneratorInference implements AutoCloseable {
    * owned by the caller's {@link PointerScope} (or the garbage collector where there is none).
    * Decoder layers finer than the input draw their noise from libtorch's default generator, in the
    * reference's order and shapes, so a seed gives the reference forward pass's result.
+   *
+   * <p>A face's image does not depend on the batch it comes in, so that restoring a photo's faces
+   * in batches writes the files of restoring them one by one: what would sum in another order for
+   * one sample than for several runs sample by sample (the latent and styles, the demodulation
+   * factors, and the convolutions with outputs of at most {@value #PER_SAMPLE_SIDE}² pixels, where
+   * oneDNN's float32 kernels do: measured 1e-4 apart); those are a small share of the arithmetic.
+   * {@code BatchIndependenceTest} pins it on the golden model.
    *
    * <p>Each layer runs in its own scope and its output is released as soon as the next layer has
    * consumed it, so the memory held at any time is a few activations, not the whole pass.
@@ -287,15 +296,38 @@ public final class GeneratorInference implements AutoCloseable {
     }
     long stride = stage.stride();
     long padding = stage.padding();
-    Tensor y = Convolutions.conv2d(x, converted(stage.weight()), converted(stage.bias()), dims(stride, stride),
-        dims(padding, padding), 1);
+    Tensor weight = converted(stage.weight());
+    Tensor bias = converted(stage.bias());
+    long batch = x.size(0);
+    long side = (x.size(3) + 2 * padding - weight.size(3)) / stride + 1;
+    Tensor y;
+    if (batch > 1 && side <= PER_SAMPLE_SIDE) {
+      List<Tensor> outs = new ArrayList<>();
+      for (long b = 0; b < batch; b++) {
+        outs.add(Convolutions.conv2d(x.narrow(0, b, 1), weight, bias, dims(stride, stride), dims(padding, padding), 1));
+      }
+      y = catBatch(outs);
+    } else {
+      y = Convolutions.conv2d(x, weight, bias, dims(stride, stride), dims(padding, padding), 1);
+    }
     torch.leaky_relu_(y, scalar(SLOPE));
     return y;
   }
 
-  /** Latent code from the coarsest encoder feature, mapping network, then every layer's style at once. */
+  /**
+   * Latent code from the coarsest encoder feature, mapping network, then every layer's style at
+   * once; sample by sample (see {@link #forward}): products and reductions over one row take other
+   * kernels than over several.
+   */
   private Tensor styles(Tensor coarsest, long batch) {
-    return affine(mapping(coarsest, batch), plan.styleWeight(), plan.styleBias());
+    if (batch == 1) {
+      return affine(mapping(coarsest, 1), plan.styleWeight(), plan.styleBias());
+    }
+    List<Tensor> rows = new ArrayList<>();
+    for (long b = 0; b < batch; b++) {
+      rows.add(styles(coarsest.narrow(0, b, 1), 1));
+    }
+    return catBatch(rows);
   }
 
   /** The latent w [B, style_dim] of the coarsest encoder feature: final linear, pixel norm, mapping. */
@@ -337,12 +369,17 @@ public final class GeneratorInference implements AutoCloseable {
     int in = layer.in();
     int out = layer.out();
     Tensor st = styles.narrow(1, layer.styleOffset(), in);
-    // demodulation factors [B,out], √2 included
-    Tensor demod = torch.mm(st.pow(scalar(2)), layer.norms()).add_(scalar(GeneratorPlan.DEMODULATION_EPS)).rsqrt();
+    Tensor demod = demodulation(st, layer.norms());
     boolean modulateActivations = modulatesActivations(layer);
     Tensor y;
     if (modulateActivations) {
-      y = modulatedConv(layer, x.mul(inPrecision(st).view(batch, in, 1, 1)), converted(layer.weight()));
+      Tensor scaled = x.mul(inPrecision(st).view(batch, in, 1, 1));
+      // sample by sample (see forward): these are the coarse layers, where the weights are large
+      List<Tensor> outs = new ArrayList<>();
+      for (long b = 0; b < batch; b++) {
+        outs.add(modulatedConv(layer, scaled.narrow(0, b, 1), converted(layer.weight())));
+      }
+      y = catBatch(outs);
     } else {
       // per-sample weights: W · s[i] · d[o]
       List<Tensor> outs = new ArrayList<>();
@@ -372,6 +409,21 @@ public final class GeneratorInference implements AutoCloseable {
     }
     torch.leaky_relu_(buf, scalar(SLOPE));
     return buf;
+  }
+
+  /**
+   * The demodulation factors [B,out] of styles {@code st} [B,in], √2 included; sample by sample
+   * (see {@link #forward}).
+   */
+  private static Tensor demodulation(Tensor st, Tensor norms) {
+    if (st.size(0) == 1) {
+      return torch.mm(st.pow(scalar(2)), norms).add_(scalar(GeneratorPlan.DEMODULATION_EPS)).rsqrt();
+    }
+    List<Tensor> rows = new ArrayList<>();
+    for (long b = 0; b < st.size(0); b++) {
+      rows.add(demodulation(st.narrow(0, b, 1), norms));
+    }
+    return catBatch(rows);
   }
 
   /**

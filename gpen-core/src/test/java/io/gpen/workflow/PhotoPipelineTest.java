@@ -109,6 +109,34 @@ class PhotoPipelineTest {
     }
   }
 
+  @Test
+  void facesRestoredInBatchesGiveTheFilesOfFacesRestoredOneByOne() throws IOException {
+    Path solvay = SharedData.require("faces/Solvay_conference_1927.png");
+    Path single = dir.resolve("single");
+    Path batched = dir.resolve("batched");
+    PhotoRestoration.Result one = PhotoRestoration.run(
+        withFaces(solvay, single).batchSize(1).build(), WorkflowListener.SILENT, emptyCache);
+    PhotoRestoration.Result many = PhotoRestoration.run(
+        withFaces(solvay, batched).batchSize(8).build(), WorkflowListener.SILENT, emptyCache);
+    // the whole group photo: several batches of 8, the last one partial
+    assertTrue(one.faces() > 16, "faces: " + one.faces());
+    assertEquals(one.faces(), many.faces());
+    List<Path> files;
+    try (var listing = Files.list(single)) {
+      files = listing.sorted().toList();
+    }
+    assertTrue(files.size() > one.faces(), "the restored photo and every face: " + files);
+    for (Path f : files) {
+      assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(batched.resolve(f.getFileName())),
+          f.getFileName() + " differs between batch 8 and batch 1");
+    }
+  }
+
+  /** The rectangle mask, every face written beside the photo. */
+  private PhotoRestoration.Options.Builder withFaces(Path input, Path out) {
+    return options(input, out).mask(PhotoRestoration.Mask.BOX).extra(PhotoRestoration.Extra.FACES, true);
+  }
+
   private static void assertNotAllEqual(Mat mask) {
     float min = Float.MAX_VALUE;
     float max = -Float.MAX_VALUE;
