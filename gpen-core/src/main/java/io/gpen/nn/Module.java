@@ -15,6 +15,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * A node of a network whose parameters, buffers and children are named as in the reference
@@ -204,6 +205,21 @@ public abstract class Module implements AutoCloseable {
         dst.copy_(t.to(dst.device(), dst.scalar_type()));
       });
       return nonFinite.isEmpty() ? Optional.empty() : Optional.of(nonFinite.toString());
+    }
+  }
+
+  /**
+   * Converts every floating-point parameter and buffer to {@code type} in place (tensor identities
+   * are kept), e.g. to run the network in bfloat16; integer buffers (counters) stay as they are.
+   */
+  public final void convert(ScalarType type) {
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard()) {
+      for (Tensor t : stateDict().values()) {
+        if (t.is_floating_point()) {
+          t.__dispatch_set_data(t.to(type));
+        }
+      }
     }
   }
 

@@ -16,6 +16,7 @@ import io.gpen.face.FaceDetectors;
 import io.gpen.face.FaceEnhancer;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
+import io.gpen.nn.Precision;
 import io.gpen.parse.FaceParser;
 import io.gpen.registry.ModelInfo;
 import io.gpen.registry.ModelRegistry;
@@ -272,10 +273,10 @@ public final class PhotoPipeline implements AutoCloseable {
     try {
       FaceParser parser = resolved.aligned() || resolved.mask() != Mask.PARSE
           ? null
-          : opened(opened, loadParser(resolved.parserWeights()));
+          : opened(opened, loadParser(resolved.parserWeights(), resolved.model().precision()));
       RealEsrNet upscaler = resolved.superResolution() == null
           ? null
-          : opened(opened, loadSuperResolution(resolved.superResolution()));
+          : opened(opened, loadSuperResolution(resolved.superResolution(), resolved.model().precision()));
       FaceRestorer restorer = opened(opened, resolved.model().open(resolved.batchSize()));
       FaceDetector detector = resolved.aligned()
           ? null
@@ -298,19 +299,19 @@ public final class PhotoPipeline implements AutoCloseable {
     return network;
   }
 
-  private static FaceParser loadParser(String file) {
+  private static FaceParser loadParser(String file, Precision precision) {
     try {
-      return FaceParser.load(Path.of(file));
+      return FaceParser.load(Path.of(file), precision);
     } catch (GpenException e) {
       throw BadParameter.naming("parserWeights", e);
     }
   }
 
   /** Loads the super-resolution network; its scale must be the one asked for (0: any). */
-  private static RealEsrNet loadSuperResolution(SuperResolution sr) {
+  private static RealEsrNet loadSuperResolution(SuperResolution sr, Precision precision) {
     RealEsrNet net;
     try {
-      net = RealEsrNet.load(Path.of(sr.weights()));
+      net = RealEsrNet.load(Path.of(sr.weights()), precision);
     } catch (GpenException e) {
       throw BadParameter.naming("srWeights", e);
     }

@@ -17,6 +17,7 @@ import io.gpen.face.FaceDetectors;
 import io.gpen.face.FaceEnhancer;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
+import io.gpen.nn.Precision;
 import io.gpen.parse.FaceParser;
 import io.gpen.registry.ModelRegistry;
 import io.gpen.sr.RealEsrNet;
@@ -130,6 +131,21 @@ class PhotoPipelineTest {
       assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(batched.resolve(f.getFileName())),
           f.getFileName() + " differs between batch 8 and batch 1");
     }
+  }
+
+  @Test
+  void bf16ReachesTheParserAndTheSuperResolution() {
+    PhotoRestoration.Result result = PhotoRestoration.run(
+        PhotoRestoration.Options.builder(model.withPrecision(Precision.BF16), photo, dir.resolve("bf16"))
+            .detector(FaceDetectors.Kind.RETINAFACE, detectorWeights)
+            .parserWeights(parserWeights.toString())
+            .superResolution(new PhotoRestoration.SuperResolution(2, rrdb(2).toString(), 0))
+            .build(),
+        WorkflowListener.SILENT, emptyCache);
+    assertEquals(2, result.faces());
+    assertTrue(result.model().endsWith(", bf16 convolutions"), result.model());
+    assertTrue(result.parser().endsWith(", bf16"), result.parser());
+    assertTrue(result.superResolution().endsWith(", bf16"), result.superResolution());
   }
 
   /** The rectangle mask, every face written beside the photo. */

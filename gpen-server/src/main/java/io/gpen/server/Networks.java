@@ -6,6 +6,7 @@ import io.gpen.ParameterText;
 import io.gpen.api.FaceRestorer;
 import io.gpen.face.FaceDetector;
 import io.gpen.face.FaceDetectors;
+import io.gpen.nn.Precision;
 import io.gpen.parse.FaceParser;
 import io.gpen.registry.ModelInfo;
 import io.gpen.registry.ModelRegistry;
@@ -50,7 +51,7 @@ record Networks(FaceRestorer restorer, FaceDetector detector, FaceParser parser,
       }
       PhotoRestoration.SuperResolution sr = models.superResolution();
       if (sr != null) {
-        upscaler = loadSuperResolution(sr, registry);
+        upscaler = loadSuperResolution(sr, registry, models.model().precision());
         listener.info(upscaler.description());
       }
       return new Networks(restorer, detector, parser, upscaler, sr == null ? 0 : sr.tileSize());
@@ -95,17 +96,18 @@ record Networks(FaceRestorer restorer, FaceDetector detector, FaceParser parser,
       file = registry.cachedFile(model);
     }
     try {
-      return FaceParser.load(file);
+      return FaceParser.load(file, models.model().precision());
     } catch (GpenException e) {
       throw given != null ? BadParameter.naming("parserWeights", e) : e;
     }
   }
 
-  private static RealEsrNet loadSuperResolution(PhotoRestoration.SuperResolution sr, ModelRegistry registry) {
+  private static RealEsrNet loadSuperResolution(PhotoRestoration.SuperResolution sr, ModelRegistry registry,
+      Precision precision) {
     String weights = sr.weights() != null ? sr.weights() : "realesrnet_x" + sr.scale();
     RealEsrNet net;
     try {
-      net = RealEsrNet.load(registry.resolve(weights));
+      net = RealEsrNet.load(registry.resolve(weights), precision);
     } catch (GpenException e) {
       throw sr.weights() != null ? BadParameter.naming("srWeights", e) : e;
     }
