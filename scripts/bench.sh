@@ -7,6 +7,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 run() { echo; echo "\$ ./gpen $*"; ./gpen "$@"; }
 run bench --size 256 --mul 1 --narrow 0.5 --iters 20
+# fp32 and bf16 side by side, with bf16's distance from fp32 on the ten FFHQ faces of ../shared
+faces=../shared/faces/ffhq256
+if [ -d "$faces" ]; then
+  run bench --size 256 --mul 1 --narrow 0.5 --iters 20 --precision both --faces "$faces"
+  run bench --size 512 --mul 2 --narrow 1 --iters 5 --precision both --faces "$faces"
+  run bench -w ../shared/golden/gpen64.pth --iters 20 --precision both --faces "$faces"
+else
+  run bench --size 256 --mul 1 --narrow 0.5 --iters 20 --precision both
+  run bench --size 512 --mul 2 --narrow 1 --iters 5 --precision both
+fi
 run bench --size 256 --mul 1 --narrow 0.5 --iters 5 --reference
 run bench --size 256 --mul 1 --narrow 0.5 --iters 10 --batch_size 4
 run bench --size 256 --mul 1 --narrow 0.5 --iters 10 --engine both

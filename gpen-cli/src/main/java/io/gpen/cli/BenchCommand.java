@@ -1,5 +1,6 @@
 package io.gpen.cli;
 
+import io.gpen.BadParameter;
 import io.gpen.GpenException;
 import io.gpen.api.Engine;
 import io.gpen.bench.BenchModel;
@@ -8,6 +9,7 @@ import io.gpen.bench.PhotoBench;
 import io.gpen.bench.TrainingBench;
 import io.gpen.bench.VideoBench;
 import io.gpen.model.ModelFiles;
+import io.gpen.nn.Precision;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -32,8 +34,11 @@ import picocli.CommandLine.Spec;
     description = {
       "Time GPEN inference, with random weights (--size/--mul/--narrow) or given ones (-w), after"
           + " warm-up, from 8-bit image in to 8-bit image out.",
-      "Prints median and p90 ms per face, faces per second, model GFLOP per face, achieved GFLOP/s,"
-          + " peak resident memory and threads.",
+      "Prints median and p90 ms per face, faces per second, model GFLOP per face, achieved GFLOP/s and"
+          + " its share of the machine's peak (a 2048\u00b2 matrix product timed in the same run, in the same"
+          + " precision), peak resident memory and threads.",
+      "--precision both times fp32 and bf16 side by side and compares their images (8-bit levels: mean,"
+          + " 99.9th percentile, max) on the faces of --faces, or on the random faces timed.",
       "--engine onnx exports the same model to ONNX and times it in ONNX Runtime; --engine both"
           + " prints the two side by side (each engine's peak memory is then counted from its own"
           + " warm-up).",
@@ -124,6 +129,20 @@ public final class BenchCommand implements Callable<Integer> {
       description = "libtorch, onnx (the same model exported to ONNX and run in ONNX Runtime), or both side by side.")
   String engines;
 
+  @Option(
+      names = "--precision",
+      paramLabel = "P",
+      defaultValue = "fp32",
+      description = "Convolutions in fp32 or bf16 (the latent, styles, demodulation and ToRGB stay fp32), or both"
+          + " side by side.")
+  String precisions;
+
+  @Option(
+      names = "--faces",
+      paramLabel = "DIR",
+      description = "With --precision both: compare bf16's images with fp32's on the faces of this folder.")
+  Path qualityFaces;
+
   @Override
   public Integer call() {
     int batch = batchSize != null ? batchSize : train ? 2 : 1;
@@ -132,10 +151,15 @@ public final class BenchCommand implements Callable<Integer> {
     if (useSr && photo == null) {
       throw new GpenException("--use_sr times the super-resolution of a photo; give it with --photo");
     }
+    Set<Precision> precisionSet = parsePrecisions();
+    if (qualityFaces != null && precisionSet.size() < 2) {
+      throw new GpenException("--faces compares bf16 with fp32: give --precision both");
+    }
     if (train) {
-      if (photo != null || video != null || referencePath || !engines.equals("libtorch")) {
+      if (photo != null || video != null || referencePath || !engines.equals("libtorch")
+          || !precisions.equals("fp32")) {
         throw new GpenException("--train times training on libtorch; it does not combine with --photo, --video,"
-            + " --reference or --engine");
+            + " --reference, --engine or --precision");
       }
       if (model.weights != null) {
         throw new GpenException("bench --train times random weights; -w/--weights does not apply");
@@ -151,8 +175,14 @@ public final class BenchCommand implements Callable<Integer> {
           .build()).report();
     } else {
       BenchModel generator = new BenchModel(model.weights, model.key,
-          new ModelFiles.Overrides(model.size, model.mul, model.narrow, model.outSize).allowingNonFinite(model.allowNonFinite), model.device, model.threads,
-          referencePath ? BenchModel.ForwardPass.REFERENCE : BenchModel.ForwardPass.FAST);
+          new ModelFiles.Overrides(model.size, model.mul, model.narrow, model.outSize)
+              .allowingNonFinite(model.allowNonFinite),
+          model.device, model.threads,
+          referencePath ? BenchModel.ForwardPass.REFERENCE : BenchModel.ForwardPass.FAST,
+          precisionSet.iterator().next());
+      if ((video != null || photo != null) && precisionSet.size() > 1) {
+        throw new GpenException("--precision both times the model alone; with --photo or --video give fp32 or bf16");
+      }
       if (video != null) {
         if (photo != null) {
           throw new GpenException("--video and --photo time different pipelines: give one of them");
@@ -181,6 +211,8 @@ public final class BenchCommand implements Callable<Integer> {
       } else {
         report = InferenceBench.run(InferenceBench.Options.builder(generator)
             .engines(engines())
+            .precisions(precisionSet)
+            .qualityFaces(qualityFaces)
             .batchSize(batch)
             .iterations(iters)
             .warmup(warmup)
@@ -192,6 +224,18 @@ public final class BenchCommand implements Callable<Integer> {
     out.print(report);
     out.flush();
     return 0;
+  }
+
+  /** The precisions --precision names: one, or fp32 and bf16. */
+  private Set<Precision> parsePrecisions() {
+    if (precisions.equals("both")) {
+      return EnumSet.allOf(Precision.class);
+    }
+    try {
+      return EnumSet.of(Precision.of(precisions));
+    } catch (BadParameter e) {
+      throw new GpenException("--precision must be fp32, bf16 or both, got '" + precisions + "'");
+    }
   }
 
   /** The engines --engine names. */

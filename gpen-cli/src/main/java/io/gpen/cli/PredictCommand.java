@@ -1,6 +1,7 @@
 package io.gpen.cli;
 
 import io.gpen.workflow.FolderRestoration;
+import io.gpen.workflow.ModelSpec;
 import io.gpen.workflow.OutputNaming;
 import io.gpen.workflow.Task;
 import java.io.PrintWriter;
@@ -32,6 +33,8 @@ public final class PredictCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
   @Mixin EngineOption engine;
+
+  @Mixin PrecisionOption precision;
 
   @Option(names = "--img", required = true, paramLabel = "PATH", description = "An aligned face image or a folder of them.")
   Path input;
@@ -67,7 +70,8 @@ public final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    FolderRestoration.Options.Builder options = FolderRestoration.Options.builder(model.spec(engine.engine), input)
+    ModelSpec modelSpec = model.spec(engine.engine).withPrecision(precision.value());
+    FolderRestoration.Options.Builder options = FolderRestoration.Options.builder(modelSpec, input)
         .output(output)
         .naming(OutputNaming.PREDICT)
         .batchSize(batchSize)

@@ -6,6 +6,7 @@ import io.gpen.video.FacePipeline;
 import io.gpen.video.Smoothing;
 import io.gpen.video.VideoFiles;
 import io.gpen.video.VideoWriter;
+import io.gpen.workflow.ModelSpec;
 import io.gpen.workflow.PhotoRestoration;
 import io.gpen.workflow.VideoRestoration;
 import java.io.IOException;
@@ -48,6 +49,8 @@ public final class RestoreCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
   @Mixin EngineOption engine;
+
+  @Mixin PrecisionOption precision;
 
   @Mixin DetectorOptions detection;
 
@@ -164,8 +167,9 @@ public final class RestoreCommand implements Callable<Integer> {
         return status;
       }
     }
+    ModelSpec modelSpec = model.spec(engine.engine).withPrecision(precision.value());
     PhotoRestoration.Result result = PhotoRestoration.run(
-        PhotoRestoration.Options.builder(model.spec(engine.engine), input, output)
+        PhotoRestoration.Options.builder(modelSpec, input, output)
             .detector(detection.detector, detection.detectorWeights)
             .alpha(alpha)
             .inputs(aligned ? PhotoRestoration.Inputs.ALIGNED_FACES : PhotoRestoration.Inputs.PHOTOS)
@@ -189,8 +193,9 @@ public final class RestoreCommand implements Callable<Integer> {
     if (useSr) {
       throw new GpenException("--use_sr applies to photos; videos are restored at their size");
     }
+    ModelSpec modelSpec = model.spec(engine.engine).withPrecision(precision.value());
     VideoRestoration.Result result = VideoRestoration.run(
-        VideoRestoration.Options.builder(model.spec(engine.engine), input, output)
+        VideoRestoration.Options.builder(modelSpec, input, output)
             .detector(detection.detector, detection.detectorWeights)
             .alpha(alpha)
             .batchSize(batchSize)

@@ -4,6 +4,7 @@ import io.gpen.GpenException;
 import io.gpen.server.GpenServer;
 import io.gpen.server.ServerModels;
 import io.gpen.server.ServerOptions;
+import io.gpen.workflow.ModelSpec;
 import io.gpen.workflow.PhotoRestoration;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -36,6 +37,8 @@ public final class ServeCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
 
   @Mixin EngineOption engine;
+
+  @Mixin PrecisionOption precision;
 
   @Mixin DetectorOptions detection;
 
@@ -139,7 +142,8 @@ public final class ServeCommand implements Callable<Integer> {
       options.workers(workers);
     }
     ServerOptions settings = options.build();
-    ServerModels models = ServerModels.of(model.spec(engine.engine))
+    ModelSpec modelSpec = model.spec(engine.engine).withPrecision(precision.value());
+    ServerModels models = ServerModels.of(modelSpec)
         .withDetector(detection.detector, detection.detectorWeights)
         .withMask(mask, parserWeights)
         .withSuperResolution(superResolution());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.gpen.SharedData;
 import io.gpen.image.Images;
 import java.nio.file.Path;
+import java.util.List;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,35 @@ class BenchCommandTest {
       assertTrue(r.out().contains(field), field + " missing from:\n" + r.out());
     }
     assertTrue(r.out().contains("size=64 mul=1 narrow=0.25"), r.out());
+  }
+
+  @Test
+  void precisionBothPrintsFp32AndBf16SideBySideWithPeakShareAndQuality() {
+    CliRun r = CliRun.of("bench", "--size", "64", "--mul", "1", "--narrow", "0.25", "--iters", "1", "--warmup", "0",
+        "--precision", "both");
+    assertEquals(0, r.exitCode(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertTrue(lines.get(2).startsWith("engines     fp32: libtorch ") && lines.get(2).contains("fast path, fp32"),
+        r.out());
+    assertTrue(lines.get(3).startsWith("            bf16: libtorch ") && lines.get(3).contains("fast path, bf16"),
+        r.out());
+    assertTrue(lines.stream().anyMatch(l -> l.matches(" +fp32 +bf16")), r.out());
+    assertTrue(lines.stream().anyMatch(l -> l.matches(" +% of peak +\\d+% +\\d+%")), r.out());
+    assertTrue(lines.stream().anyMatch(l -> l.matches("peak +GFLOP/s +\\d+\\.\\d fp32 +\\d+\\.\\d bf16")), r.out());
+    assertTrue(lines.stream().anyMatch(l -> l.matches(
+        "quality     bf16 vs fp32 on 1 faces \\(random pixels\\): mean \\d+\\.\\d\\d, p99\\.9 \\d+, max \\d+ levels of 255")),
+        r.out());
+
+    CliRun one = CliRun.of("bench", "--size", "64", "--mul", "1", "--narrow", "0.25", "--iters", "1", "--warmup", "0",
+        "--precision", "bf16");
+    assertEquals(0, one.exitCode(), one.err());
+    assertTrue(one.out().contains("fast path, bf16"), one.out());
+    assertTrue(one.out().matches("(?s).*GFLOP/s achieved, \\d+% of peak\\R.*peak +\\d+\\.\\d GFLOP/s bf16 .*"), one.out());
+
+    CliRun bad = CliRun.of("bench", "--size", "64", "--precision", "fp16");
+    assertEquals(1, bad.exitCode());
+    assertEquals(1, bad.errorLines(), bad.err());
+    assertTrue(bad.err().contains("--precision must be fp32, bf16 or both, got 'fp16'"), bad.err());
   }
 
   @Test

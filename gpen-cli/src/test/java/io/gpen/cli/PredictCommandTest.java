@@ -8,6 +8,7 @@ import io.gpen.SharedData;
 import io.gpen.api.Restorer;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
+import io.gpen.nn.Precision;
 import io.gpen.workflow.FolderRestoration;
 import io.gpen.workflow.ModelSpec;
 import io.gpen.workflow.Task;
@@ -66,6 +67,28 @@ class PredictCommandTest {
       assertEquals(64, written.width());
       assertTrue(sameImage(expected, written.bgr()), "CLI output differs from Restorer.restore");
     }
+  }
+
+  @Test
+  void precisionBf16ReachesTheRestorerAndABadValueIsOneLine() {
+    CliRun r = CliRun.of("predict", "--w", weights.toString(), "--img", face.toString(), "--precision", "bf16");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.err().contains("bf16 convolutions"), r.err());
+    Path out = dir.resolve("face_predict.png");
+    try (Image written = Images.read(out);
+        Image input = Images.read(face);
+        Restorer bf16 = Restorer.builder().weights(weights).precision(Precision.BF16).build();
+        Restorer fp32 = Restorer.builder().weights(weights).build();
+        Mat expected = bf16.restore(input.bgr());
+        Mat fp32Image = fp32.restore(input.bgr())) {
+      assertTrue(sameImage(expected, written.bgr()), "CLI output differs from the bf16 Restorer's");
+      assertTrue(maxDiff(fp32Image, written.bgr()) > 0, "--precision bf16 gave the fp32 image");
+    }
+
+    CliRun bad = CliRun.of("predict", "--w", weights.toString(), "--img", face.toString(), "--precision", "fp16");
+    assertEquals(1, bad.exitCode(), bad.err());
+    assertEquals(1, bad.errorLines(), bad.err());
+    assertTrue(bad.err().contains("--precision must be fp32 or bf16, got 'fp16'"), bad.err());
   }
 
   @Test

@@ -244,6 +244,7 @@ public final class PhotoBench {
             .threads(m.threads())
             .batchSize(options.batchSize())
             .referencePath(m.forwardPass() == BenchModel.ForwardPass.REFERENCE)
+            .precision(m.precision())
             .build(loaded.model());
         Image image = Images.read(options.photo());
         FaceDetector detector = FaceDetectors.open(options.detector(), options.detectorWeights());

@@ -156,6 +156,7 @@ public final class VideoBench {
             .threads(m.threads())
             .batchSize(options.batchSize())
             .referencePath(m.forwardPass() == BenchModel.ForwardPass.REFERENCE)
+            .precision(m.precision())
             .build(loaded.model());
         FaceDetector detector = FaceDetectors.open(options.detector(), options.detectorWeights());
         FaceEnhancer enhancer = new FaceEnhancer(restorer, 1.0)) {

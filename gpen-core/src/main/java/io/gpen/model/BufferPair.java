@@ -1,7 +1,10 @@
 package io.gpen.model;
 
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * The two feature buffers the decoder alternates between: a styled convolution writes its
@@ -12,6 +15,12 @@ import org.bytedeco.pytorch.global.torch;
 final class BufferPair implements AutoCloseable {
   private final Tensor[] flat = new Tensor[2];
   private final boolean[] busy = new boolean[2];
+  private final ScalarType type;
+
+  /** Buffers of elements of {@code type}, the decoder's activations. */
+  BufferPair(ScalarType type) {
+    this.type = type;
+  }
 
   /** A free buffer viewed as a channels-last [n,c,h,w] tensor (retained; hand back with give). */
   Tensor take(long n, long c, long h, long w) {
@@ -24,7 +33,9 @@ final class BufferPair implements AutoCloseable {
       if (flat[i] != null) {
         flat[i].releaseReference();
       }
-      flat[i] = torch.empty(numel);
+      try (TensorOptions options = new TensorOptions(type)) {
+        flat[i] = torch.empty(new long[] {numel}, options, new MemoryFormatOptional());
+      }
       flat[i].retainReference();
     }
     busy[i] = true;

@@ -6,9 +6,12 @@ import static io.gpen.model.Ops.scalar;
 import static io.gpen.model.Ops.some;
 
 import io.gpen.nn.Convolutions;
+import io.gpen.nn.Precision;
 import io.gpen.ops.FusedLeakyRelu;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.InferenceMode;
@@ -17,6 +20,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.MemoryFormat;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * The inference fast path of a {@link FullGenerator}: the same function as
@@ -40,6 +44,15 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  *       from pass to pass instead of being allocated (and page-faulted) anew.
  * </ul>
  *
+ * <p>At {@link Precision#BF16} the convolutions (encoder, styled convolutions, their blurs) run in
+ * bfloat16: their weights are converted once, when the path is built, and the activations between
+ * them are bfloat16. What StyleGAN2-type networks are sensitive to stays float32: the latent
+ * (final linear layer, pixel norm, mapping network), the styles, the demodulation factors (computed
+ * in float32, rounded once where they scale a bfloat16 output) and the ToRGB layers with the image
+ * they accumulate. Per-sample modulated weights are computed from the float32 weights and rounded
+ * once. Noise drawn by the decoder ({@code FullGenerator_SR}) is drawn in bfloat16. At {@link
+ * Precision#FP32} every operation is the float32 one described above.
+ *
  * <p>It snapshots the weights when built: rebuild it after the model's weights change. It is safe
  * to share between threads: passes are serialised (they reuse the decoder buffers, and each pass
  * already uses every core), and {@link #close()} waits for the pass in progress.
@@ -48,18 +61,38 @@ public final class GeneratorInference implements AutoCloseable {
   // In-place operations (add_, leaky_relu_, ...) return a non-owning view of their receiver: a
   // layer returns the receiver itself, never that view, so that the result outlives the layer's scope.
   private static final double SLOPE = FusedLeakyRelu.NEGATIVE_SLOPE;
+  /** Convolutions with outputs this side or smaller run sample by sample (see {@link #forward}). */
+  static final int PER_SAMPLE_SIDE = 8;
 
   private final GeneratorPlan plan;
-  private final BufferPair buffers = new BufferPair();
+  private final Precision precision;
+  private final BufferPair buffers;
+  /** The plan's convolution tensors converted to {@link #precision}: empty at float32. */
+  private final Map<Tensor, Tensor> converted = new IdentityHashMap<>();
   private boolean closed;
 
-  /** Compiles the plan of {@code model} (its current weights). */
+  /** Compiles the plan of {@code model} (its current weights), in float32. */
   public GeneratorInference(FullGenerator model) {
+    this(model, Precision.FP32);
+  }
+
+  /** Compiles the plan of {@code model} (its current weights) for convolutions in {@code precision}. */
+  public GeneratorInference(FullGenerator model, Precision precision) {
     this.plan = new GeneratorPlan(model);
+    this.precision = precision;
+    this.buffers = new BufferPair(precision.scalarType());
+    if (precision != Precision.FP32) {
+      convertConvolutions();
+    }
   }
 
   public GpenConfig config() {
     return plan.config();
+  }
+
+  /** The precision of the convolutions. */
+  public Precision precision() {
+    return precision;
   }
 
   /**
@@ -67,6 +100,13 @@ public final class GeneratorInference implements AutoCloseable {
    * owned by the caller's {@link PointerScope} (or the garbage collector where there is none).
    * Decoder layers finer than the input draw their noise from libtorch's default generator, in the
    * reference's order and shapes, so a seed gives the reference forward pass's result.
+   *
+   * <p>A face's image does not depend on the batch it comes in, so that restoring a photo's faces
+   * in batches writes the files of restoring them one by one: what would sum in another order for
+   * one sample than for several runs sample by sample (the latent and styles, the demodulation
+   * factors, and the convolutions with outputs of at most {@value #PER_SAMPLE_SIDE}² pixels, where
+   * oneDNN's float32 kernels do: measured 1e-4 apart); those are a small share of the arithmetic.
+   * {@code BatchIndependenceTest} pins it on the golden model.
    *
    * <p>Each layer runs in its own scope and its output is released as soon as the next layer has
    * consumed it, so the memory held at any time is a few activations, not the whole pass.
@@ -104,7 +144,7 @@ public final class GeneratorInference implements AutoCloseable {
           Tensor x = out;
           // null: drawn in the layer
           Tensor noise = layer.drawsNoise() ? null : features.get(layer.noiseStage());
-          out = step(() -> styledConv(layer, x == null ? plan.constant().repeat(batch, 1, 1, 1) : x, st, noise));
+          out = step(() -> styledConv(layer, x == null ? converted(plan.constant()).repeat(batch, 1, 1, 1) : x, st, noise));
           if (x != null) {
             buffers.give(x);
           }
@@ -176,7 +216,64 @@ public final class GeneratorInference implements AutoCloseable {
     }
     closed = true;
     buffers.close();
+    for (Tensor t : converted.values()) {
+      t.releaseReference();
+    }
+    converted.clear();
     plan.close();
+  }
+
+  /**
+   * Converts the weights, biases and filters of every convolution that runs in {@link #precision}:
+   * all but the ToRGB layers', and but the weights of styled convolutions that modulate their
+   * weights per sample (those are modulated in float32, then converted).
+   */
+  private void convertConvolutions() {
+    try (PointerScope scope = new PointerScope();
+        InferenceMode mode = new InferenceMode()) {
+      for (FoldedEncoderStage stage : plan.encoder()) {
+        convert(stage.weight());
+        convert(stage.bias());
+        if (stage.blur() != null) {
+          convert(stage.blur().weight());
+        }
+      }
+      convert(plan.constant());
+      for (FoldedStyledConv c : plan.convs()) {
+        if (modulatesActivations(c)) {
+          convert(c.weight());
+        }
+        convert(c.bias());
+        if (c.noiseBias() != null) {
+          convert(c.noiseBias());
+        }
+        if (c.blur() != null) {
+          convert(c.blur().weight());
+        }
+      }
+    }
+  }
+
+  private void convert(Tensor t) {
+    Tensor c = t.to(precision.scalarType());
+    c.retainReference();
+    converted.put(t, c);
+  }
+
+  /** The plan's tensor {@code t} as the convolutions take it: its converted copy, or itself at float32. */
+  private Tensor converted(Tensor t) {
+    Tensor c = converted.get(t);
+    return c != null ? c : t;
+  }
+
+  /** An activation or factor computed here in the convolutions' precision ({@code x} itself at float32). */
+  private Tensor inPrecision(Tensor x) {
+    return precision == Precision.FP32 ? x : x.to(precision.scalarType());
+  }
+
+  /** An activation in float32 for the layers that stay float32 ({@code x} itself at float32). */
+  private Tensor inFloat(Tensor x) {
+    return precision == Precision.FP32 ? x : x.to(ScalarType.Float);
   }
 
   /**
@@ -192,26 +289,50 @@ public final class GeneratorInference implements AutoCloseable {
   }
 
   /** [blur →] conv (scale, √2 and bias folded) → in-place leaky ReLU. */
-  private static Tensor encoderStage(FoldedEncoderStage stage, Tensor x) {
-    x = x.contiguous(MemoryFormat.ChannelsLast);
+  private Tensor encoderStage(FoldedEncoderStage stage, Tensor x) {
+    x = inPrecision(x).contiguous(MemoryFormat.ChannelsLast);
     if (stage.blur() != null) {
       x = filter(stage.blur(), x);
     }
     long stride = stage.stride();
     long padding = stage.padding();
-    Tensor y = Convolutions.conv2d(x, stage.weight(), stage.bias(), dims(stride, stride), dims(padding, padding), 1);
+    Tensor weight = converted(stage.weight());
+    Tensor bias = converted(stage.bias());
+    long batch = x.size(0);
+    long side = (x.size(3) + 2 * padding - weight.size(3)) / stride + 1;
+    Tensor y;
+    if (batch > 1 && side <= PER_SAMPLE_SIDE) {
+      List<Tensor> outs = new ArrayList<>();
+      for (long b = 0; b < batch; b++) {
+        outs.add(Convolutions.conv2d(x.narrow(0, b, 1), weight, bias, dims(stride, stride), dims(padding, padding), 1));
+      }
+      y = catBatch(outs);
+    } else {
+      y = Convolutions.conv2d(x, weight, bias, dims(stride, stride), dims(padding, padding), 1);
+    }
     torch.leaky_relu_(y, scalar(SLOPE));
     return y;
   }
 
-  /** Latent code from the coarsest encoder feature, mapping network, then every layer's style at once. */
+  /**
+   * Latent code from the coarsest encoder feature, mapping network, then every layer's style at
+   * once; sample by sample (see {@link #forward}): products and reductions over one row take other
+   * kernels than over several.
+   */
   private Tensor styles(Tensor coarsest, long batch) {
-    return affine(mapping(coarsest, batch), plan.styleWeight(), plan.styleBias());
+    if (batch == 1) {
+      return affine(mapping(coarsest, 1), plan.styleWeight(), plan.styleBias());
+    }
+    List<Tensor> rows = new ArrayList<>();
+    for (long b = 0; b < batch; b++) {
+      rows.add(styles(coarsest.narrow(0, b, 1), 1));
+    }
+    return catBatch(rows);
   }
 
   /** The latent w [B, style_dim] of the coarsest encoder feature: final linear, pixel norm, mapping. */
   private Tensor mapping(Tensor coarsest, long batch) {
-    Tensor z = linear(plan.finalLinear(), coarsest.contiguous().reshape(batch, -1));
+    Tensor z = linear(plan.finalLinear(), inFloat(coarsest).contiguous().reshape(batch, -1));
     Tensor w = z.mul(z.pow(scalar(2)).mean(dims(1), true, new ScalarTypeOptional()).add(scalar(PixelNorm.EPS)).rsqrt());
     for (FoldedLinear l : plan.mapping()) {
       w = linear(l, w);
@@ -248,21 +369,24 @@ public final class GeneratorInference implements AutoCloseable {
     int in = layer.in();
     int out = layer.out();
     Tensor st = styles.narrow(1, layer.styleOffset(), in);
-    // demodulation factors [B,out], √2 included
-    Tensor demod = torch.mm(st.pow(scalar(2)), layer.norms()).add_(scalar(GeneratorPlan.DEMODULATION_EPS)).rsqrt();
-    // weights are large at coarse resolutions and activations at fine ones
-    int k = layer.kernel();
-    boolean modulateActivations = (long) layer.inputSize() * layer.inputSize() < (long) out * k * k;
+    Tensor demod = demodulation(st, layer.norms());
+    boolean modulateActivations = modulatesActivations(layer);
     Tensor y;
     if (modulateActivations) {
-      y = modulatedConv(layer, x.mul(st.view(batch, in, 1, 1)), layer.weight());
+      Tensor scaled = x.mul(inPrecision(st).view(batch, in, 1, 1));
+      // sample by sample (see forward): these are the coarse layers, where the weights are large
+      List<Tensor> outs = new ArrayList<>();
+      for (long b = 0; b < batch; b++) {
+        outs.add(modulatedConv(layer, scaled.narrow(0, b, 1), converted(layer.weight())));
+      }
+      y = catBatch(outs);
     } else {
       // per-sample weights: W · s[i] · d[o]
       List<Tensor> outs = new ArrayList<>();
       for (long b = 0; b < batch; b++) {
         Tensor f = torch.outer(demod.select(0, b), st.select(0, b));
         Tensor factors = layer.up() > 1 ? f.t().reshape(in, out, 1, 1) : f.reshape(out, in, 1, 1);
-        outs.add(modulatedConv(layer, x.narrow(0, b, 1), layer.weight().mul(factors)));
+        outs.add(modulatedConv(layer, x.narrow(0, b, 1), inPrecision(layer.weight().mul(factors))));
       }
       y = catBatch(outs);
     }
@@ -272,14 +396,14 @@ public final class GeneratorInference implements AutoCloseable {
     Tensor buf = buffers.take(batch, concat ? 2L * out : out, h, w);
     Tensor first = concat ? buf.narrow(1, 0, out) : buf;
     if (modulateActivations) {
-      torch.addcmul_out(first, layer.bias(), y, demod.view(batch, out, 1, 1));
+      torch.addcmul_out(first, converted(layer.bias()), y, inPrecision(demod).view(batch, out, 1, 1));
     } else {
-      torch.add_out(first, layer.bias(), y);
+      torch.add_out(first, converted(layer.bias()), y);
     }
     // the reference's None: N(0,1) of the convolution's shape, drawn here as NoiseInjection draws it
     Tensor n = noise != null ? noise : NoiseInjection.draw(y);
     if (concat) {
-      torch.add_out(buf.narrow(1, out, out), layer.noiseBias(), n, scalar(layer.noiseWeight()));
+      torch.add_out(buf.narrow(1, out, out), converted(layer.noiseBias()), n, scalar(layer.noiseWeight()));
     } else {
       buf.add_(n, scalar(layer.noiseWeight()));
     }
@@ -287,8 +411,32 @@ public final class GeneratorInference implements AutoCloseable {
     return buf;
   }
 
+  /**
+   * The demodulation factors [B,out] of styles {@code st} [B,in], √2 included; sample by sample
+   * (see {@link #forward}).
+   */
+  private static Tensor demodulation(Tensor st, Tensor norms) {
+    if (st.size(0) == 1) {
+      return torch.mm(st.pow(scalar(2)), norms).add_(scalar(GeneratorPlan.DEMODULATION_EPS)).rsqrt();
+    }
+    List<Tensor> rows = new ArrayList<>();
+    for (long b = 0; b < st.size(0); b++) {
+      rows.add(demodulation(st.narrow(0, b, 1), norms));
+    }
+    return catBatch(rows);
+  }
+
+  /**
+   * Whether {@code layer} modulates its input activations rather than its weights: weights are
+   * large at coarse resolutions and activations at fine ones.
+   */
+  private static boolean modulatesActivations(FoldedStyledConv layer) {
+    int k = layer.kernel();
+    return (long) layer.inputSize() * layer.inputSize() < (long) layer.out() * k * k;
+  }
+
   /** The layer's convolution with weight {@code w}: plain, or transposed and blurred. */
-  private static Tensor modulatedConv(FoldedStyledConv layer, Tensor x, Tensor w) {
+  private Tensor modulatedConv(FoldedStyledConv layer, Tensor x, Tensor w) {
     long p = layer.padding();
     if (layer.up() > 1) {
       long up = layer.up();
@@ -297,8 +445,9 @@ public final class GeneratorInference implements AutoCloseable {
     return torch.conv2d(x, w, none(), dims(1, 1), dims(p, p), dims(1, 1), 1);
   }
 
-  /** A ToRGB: per-sample 1×1 weights (3 outputs, no demodulation) and the upsampled skip. */
-  private static Tensor toRgb(FoldedToRgb layer, Tensor x, Tensor styles, Tensor skip) {
+  /** A ToRGB, in float32: per-sample 1×1 weights (3 outputs, no demodulation) and the upsampled skip. */
+  private Tensor toRgb(FoldedToRgb layer, Tensor features, Tensor styles, Tensor skip) {
+    Tensor x = inFloat(features);
     long batch = x.size(0);
     int in = layer.in();
     Tensor st = styles.narrow(1, layer.styleOffset(), in);
@@ -314,8 +463,12 @@ public final class GeneratorInference implements AutoCloseable {
     return y;
   }
 
-  /** The reference upfirdn2d of {@code x} by one depthwise operator (see {@link FirFilter}). */
-  private static Tensor filter(FirFilter f, Tensor x) {
+  /**
+   * The reference upfirdn2d of {@code x} by one depthwise operator (see {@link FirFilter}), in the
+   * precision of {@code x}.
+   */
+  private Tensor filter(FirFilter f, Tensor x) {
+    Tensor weight = converted(f.weight());
     long channels = f.channels();
     if (f.up() == 1) {
       // symmetric padding goes to the convolution itself: the same arithmetic, and several times
@@ -323,11 +476,11 @@ public final class GeneratorInference implements AutoCloseable {
       boolean symmetric = f.pad0() == f.pad1();
       Tensor in = symmetric ? x : torch.constant_pad_nd(x, dims(f.pad0(), f.pad1(), f.pad0(), f.pad1()), scalar(0));
       long p = symmetric ? f.pad0() : 0;
-      return torch.conv2d(in, f.weight(), none(), dims(1, 1), dims(p, p), dims(1, 1), channels);
+      return torch.conv2d(in, weight, none(), dims(1, 1), dims(p, p), dims(1, 1), channels);
     }
     long up = f.up();
     long both = Math.min(f.cropBegin(), f.cropEnd());
-    Tensor t = torch.conv_transpose2d(x, f.weight(), none(), dims(up, up), dims(both, both), dims(0, 0), channels, 1, 1);
+    Tensor t = torch.conv_transpose2d(x, weight, none(), dims(up, up), dims(both, both), dims(0, 0), channels, 1, 1);
     if (f.cropBegin() == f.cropEnd()) {
       return t;
     }

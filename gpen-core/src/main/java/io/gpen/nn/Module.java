@@ -14,6 +14,8 @@ import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * A node of a network whose parameters, buffers and children are named as in the reference
@@ -97,6 +99,20 @@ public abstract class Module implements AutoCloseable {
   /** The learnable tensors, for optimisers. */
   public final List<Tensor> parameters() {
     return new ArrayList<>(namedParameters().values());
+  }
+
+  /**
+   * Adds N(0, std²) noise drawn from libtorch's default generator to every parameter: moves a
+   * freshly initialised network away from its zero biases and noise weights, as the golden
+   * reference weights were, so that tests and benchmarks with random weights exercise every term.
+   */
+  public final void perturbParameters(double std) {
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard()) {
+      for (Tensor p : parameters()) {
+        p.add_(torch.randn_like(p).mul_(Tensors.scalar(std)));
+      }
+    }
   }
 
   private void collect(String prefix, Map<String, Tensor> out, boolean params, boolean bufs) {
@@ -189,6 +205,21 @@ public abstract class Module implements AutoCloseable {
         dst.copy_(t.to(dst.device(), dst.scalar_type()));
       });
       return nonFinite.isEmpty() ? Optional.empty() : Optional.of(nonFinite.toString());
+    }
+  }
+
+  /**
+   * Converts every floating-point parameter and buffer to {@code type} in place (tensor identities
+   * are kept), e.g. to run the network in bfloat16; integer buffers (counters) stay as they are.
+   */
+  public final void convert(ScalarType type) {
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard()) {
+      for (Tensor t : stateDict().values()) {
+        if (t.is_floating_point()) {
+          t.__dispatch_set_data(t.to(type));
+        }
+      }
     }
   }
 

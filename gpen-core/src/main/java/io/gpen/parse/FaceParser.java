@@ -5,6 +5,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 
 import io.gpen.GpenException;
 import io.gpen.image.Images;
+import io.gpen.nn.Precision;
 import io.gpen.nn.Tensors;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -40,12 +41,26 @@ public final class FaceParser implements AutoCloseable {
 
   private final ParseNet net;
   private final String description;
+  private final Precision precision;
   private boolean closed;
 
   /** A parser running {@code net}, which it owns from now on (closing the parser closes it). */
   public FaceParser(ParseNet net, String description) {
+    this(net, description, Precision.FP32);
+  }
+
+  /**
+   * A parser running {@code net} in {@code precision} (its weights converted now), which it owns
+   * from now on (closing the parser closes it). In bf16 the whole network runs in bfloat16; classes
+   * whose scores are nearly tied may come out otherwise than in fp32.
+   */
+  public FaceParser(ParseNet net, String description, Precision precision) {
+    if (precision != Precision.FP32) {
+      net.convert(precision.scalarType());
+    }
     this.net = net;
     this.description = description;
+    this.precision = precision;
   }
 
   /**
@@ -56,8 +71,14 @@ public final class FaceParser implements AutoCloseable {
    *     do not fit the network they describe
    */
   public static FaceParser load(Path weights) {
+    return load(weights, Precision.FP32);
+  }
+
+  /** Loads a ParseNet checkpoint as {@link #load(Path)} to run in {@code precision}. */
+  public static FaceParser load(Path weights, Precision precision) {
     ParseNet net = ParseNet.load(weights);
-    return new FaceParser(net, net.describe() + " from " + weights);
+    String note = precision == Precision.FP32 ? "" : ", " + precision.label();
+    return new FaceParser(net, net.describe() + " from " + weights + note, precision);
   }
 
   public String description() {
@@ -113,7 +134,11 @@ public final class FaceParser implements AutoCloseable {
     try (PointerScope scope = new PointerScope();
         InferenceMode mode = new InferenceMode()) {
       // channels-last: the layout oneDNN's convolutions run fastest on the CPU
-      labels = ParseMask.argmax(net.forward(input(bgrFace).contiguous(MemoryFormat.ChannelsLast)).mask());
+      Tensor x = input(bgrFace);
+      if (precision != Precision.FP32) {
+        x = x.to(precision.scalarType());
+      }
+      labels = ParseMask.argmax(net.forward(x.contiguous(MemoryFormat.ChannelsLast)).mask());
     }
     // made outside the scope, which would free it
     return labels.toMat();

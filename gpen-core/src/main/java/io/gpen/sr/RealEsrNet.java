@@ -5,6 +5,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 import io.gpen.GpenException;
 import io.gpen.nn.Layer;
+import io.gpen.nn.Precision;
 import io.gpen.nn.Tensors;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -66,15 +67,30 @@ public final class RealEsrNet implements AutoCloseable {
   private final RrdbNet.Layout layout;
   private final AutoCloseable owner;
   private final String description;
+  private final Precision precision;
   private boolean closed;
 
   /** Runs {@code net}, which it owns from now on (closing this closes it). */
   public RealEsrNet(RrdbNet net, String description) {
-    this(net, net.layout(), net, description);
+    this(net, description, Precision.FP32);
+  }
+
+  /**
+   * Runs {@code net} in {@code precision} (its weights converted now), which it owns from now on
+   * (closing this closes it). In bf16 the whole network runs in bfloat16.
+   */
+  public RealEsrNet(RrdbNet net, String description, Precision precision) {
+    this(convert(net, precision), net.layout(), net, description, precision);
   }
 
   /** Runs {@code network} (a network of {@code layout}, or a test's wrapper of one); closes {@code owner} when closed. */
   RealEsrNet(Layer network, RrdbNet.Layout layout, AutoCloseable owner, String description) {
+    this(network, layout, owner, description, Precision.FP32);
+  }
+
+  private RealEsrNet(Layer network, RrdbNet.Layout layout, AutoCloseable owner, String description,
+      Precision precision) {
+    this.precision = precision;
     this.network = network;
     this.layout = layout;
     this.owner = owner;
@@ -89,8 +105,21 @@ public final class RealEsrNet implements AutoCloseable {
    *     do not fit the network they describe
    */
   public static RealEsrNet load(Path weights) {
+    return load(weights, Precision.FP32);
+  }
+
+  /** Loads an RRDBNet checkpoint as {@link #load(Path)} to run in {@code precision}. */
+  public static RealEsrNet load(Path weights, Precision precision) {
     RrdbNet net = RrdbNet.load(weights);
-    return new RealEsrNet(net, net.describe() + " from " + weights);
+    String note = precision == Precision.FP32 ? "" : ", " + precision.label();
+    return new RealEsrNet(net, net.describe() + " from " + weights + note, precision);
+  }
+
+  private static RrdbNet convert(RrdbNet net, Precision precision) {
+    if (precision != Precision.FP32) {
+      net.convert(precision.scalarType());
+    }
+    return net;
   }
 
   public String description() {
@@ -167,8 +196,11 @@ public final class RealEsrNet implements AutoCloseable {
     try (PointerScope scope = new PointerScope();
         InferenceMode mode = new InferenceMode()) {
       // channels-last: the layout oneDNN's convolutions run fastest on the CPU
-      Tensor x = Tensors.fromFloats(input(padded, t), 1, 3, t.paddedHeight(), t.paddedWidth())
-          .contiguous(MemoryFormat.ChannelsLast);
+      Tensor x = Tensors.fromFloats(input(padded, t), 1, 3, t.paddedHeight(), t.paddedWidth());
+      if (precision != Precision.FP32) {
+        x = x.to(precision.scalarType());
+      }
+      x = x.contiguous(MemoryFormat.ChannelsLast);
       Tensor y = network.forward(x);
       Tensor core = y.narrow(2, (long) (t.y0() - t.py0()) * s, (long) keepH * s)
           .narrow(3, (long) (t.x0() - t.px0()) * s, (long) keepW * s);

@@ -6,6 +6,7 @@ import io.gpen.api.FaceRestorer;
 import io.gpen.api.PixelRange;
 import io.gpen.api.Restorer;
 import io.gpen.model.ModelFiles;
+import io.gpen.nn.Precision;
 import io.gpen.onnx.OnnxRestorer;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -15,6 +16,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * ModelSpec.libtorch("GPEN-BFR-512").withDevice("cuda")
+ * ModelSpec.libtorch("GPEN-BFR-512").withPrecision(Precision.BF16)
  * ModelSpec.onnx(Path.of("inference/GPEN/model.onnx")).withThreads(2)
  * }</pre>
  *
@@ -26,13 +28,17 @@ import java.util.Objects;
  *     and whether non-finite weights load (libtorch only)
  * @param device {@code cpu}, {@code cuda} or {@code cuda:N}
  * @param threads CPU threads; 0 leaves the engine's default
+ * @param precision the number format of the convolutions (libtorch only; ONNX models run as
+ *     exported, in float32)
  */
 public record ModelSpec(
-    Engine engine, String weights, String key, ModelFiles.Overrides architecture, String device, int threads) {
+    Engine engine, String weights, String key, ModelFiles.Overrides architecture, String device, int threads,
+    Precision precision) {
   public ModelSpec {
     Objects.requireNonNull(engine, "engine");
     Objects.requireNonNull(architecture, "architecture");
     Objects.requireNonNull(device, "device");
+    Objects.requireNonNull(precision, "precision");
     if (weights == null || weights.isBlank()) {
       throw new BadParameter(names -> "no " + names.apply("weights") + " given (a checkpoint file, a model name"
           + " such as GPEN-BFR-512, or an ONNX model file)");
@@ -41,6 +47,16 @@ public record ModelSpec(
       throw new BadParameter(names -> names.apply("key") + " and the architecture settings apply to checkpoints"
           + " (engine libtorch), not to ONNX model " + weights);
     }
+    if (engine == Engine.ONNX && precision != Precision.FP32) {
+      throw new BadParameter(names -> names.apply("precision") + " " + precision.label() + " applies to checkpoints"
+          + " (engine libtorch); ONNX model " + weights + " runs in fp32");
+    }
+  }
+
+  /** A model whose convolutions run in float32. */
+  public ModelSpec(
+      Engine engine, String weights, String key, ModelFiles.Overrides architecture, String device, int threads) {
+    this(engine, weights, key, architecture, device, threads, Precision.FP32);
   }
 
   /** A checkpoint or model name on libtorch, on the CPU with every core. */
@@ -60,7 +76,7 @@ public record ModelSpec(
 
   /** This model with another checkpoint entry (null: {@code g_ema} when present). */
   public ModelSpec withKey(String key) {
-    return new ModelSpec(engine, weights, key, architecture, device, threads);
+    return new ModelSpec(engine, weights, key, architecture, device, threads, precision);
   }
 
   /** This model with architecture settings; those left null are read from the checkpoint. */
@@ -75,22 +91,27 @@ public record ModelSpec(
   public ModelSpec withArchitecture(Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
     return new ModelSpec(engine, weights, key,
         new ModelFiles.Overrides(size, channelMultiplier, narrow, outSize, architecture.allowNonFinite()), device,
-        threads);
+        threads, precision);
   }
 
   /** This model with weights holding NaN or infinity loaded (true) or refused (false, the default). */
   public ModelSpec withNonFiniteWeights(boolean allow) {
-    return new ModelSpec(engine, weights, key, architecture.allowingNonFinite(allow), device, threads);
+    return new ModelSpec(engine, weights, key, architecture.allowingNonFinite(allow), device, threads, precision);
   }
 
   /** This model on another device: {@code cpu}, {@code cuda} or {@code cuda:N}. */
   public ModelSpec withDevice(String device) {
-    return new ModelSpec(engine, weights, key, architecture, device, threads);
+    return new ModelSpec(engine, weights, key, architecture, device, threads, precision);
   }
 
   /** This model with another number of CPU threads (0: the engine's default). */
   public ModelSpec withThreads(int threads) {
-    return new ModelSpec(engine, weights, key, architecture, device, threads);
+    return new ModelSpec(engine, weights, key, architecture, device, threads, precision);
+  }
+
+  /** This model with its convolutions in {@code precision} (libtorch only). */
+  public ModelSpec withPrecision(Precision precision) {
+    return new ModelSpec(engine, weights, key, architecture, device, threads, precision);
   }
 
   /**
@@ -120,6 +141,7 @@ public record ModelSpec(
           .threads(threads)
           .batchSize(batchSize)
           .pixelRange(pixelRange)
+          .precision(precision)
           .build();
     }
     try {

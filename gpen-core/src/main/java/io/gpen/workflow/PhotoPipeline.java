@@ -17,6 +17,7 @@ import io.gpen.face.FaceDetectors;
 import io.gpen.face.FaceEnhancer;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
+import io.gpen.nn.Precision;
 import io.gpen.parse.FaceParser;
 import io.gpen.registry.ModelInfo;
 import io.gpen.registry.ModelRegistry;
@@ -189,7 +190,7 @@ public final class PhotoPipeline implements AutoCloseable {
       Path parser = aligned() ? null : parserFile(registry, listener);
       ModelSpec resolvedModel = model.engine() == Engine.LIBTORCH
           ? new ModelSpec(model.engine(), registry.resolve(model.weights()).toString(), model.key(),
-              model.architecture(), model.device(), model.threads())
+              model.architecture(), model.device(), model.threads(), model.precision())
           : model;
       String detectorFile = aligned()
           ? null
@@ -337,10 +338,10 @@ public final class PhotoPipeline implements AutoCloseable {
     try {
       FaceParser parser = resolved.aligned() || resolved.mask() != Mask.PARSE
           ? null
-          : opened(opened, loadParser(resolved.parserWeights()));
+          : opened(opened, loadParser(resolved.parserWeights(), resolved.model().precision()));
       RealEsrNet upscaler = resolved.superResolution() == null
           ? null
-          : opened(opened, loadSuperResolution(resolved.superResolution()));
+          : opened(opened, loadSuperResolution(resolved.superResolution(), resolved.model().precision()));
       FaceRestorer restorer = opened(opened, resolved.model().open(resolved.batchSize()));
       FaceDetector detector = resolved.aligned()
           ? null
@@ -366,19 +367,19 @@ public final class PhotoPipeline implements AutoCloseable {
   }
 
   /** Loads the face parser from its file; an unusable file is an error naming {@code parserWeights}. */
-  static FaceParser loadParser(String file) {
+  static FaceParser loadParser(String file, Precision precision) {
     try {
-      return FaceParser.load(Path.of(file));
+      return FaceParser.load(Path.of(file), precision);
     } catch (GpenException e) {
       throw BadParameter.naming("parserWeights", e);
     }
   }
 
   /** Loads the super-resolution network; its scale must be the one asked for (0: any). */
-  private static RealEsrNet loadSuperResolution(SuperResolution sr) {
+  private static RealEsrNet loadSuperResolution(SuperResolution sr, Precision precision) {
     RealEsrNet net;
     try {
-      net = RealEsrNet.load(Path.of(sr.weights()));
+      net = RealEsrNet.load(Path.of(sr.weights()), precision);
     } catch (GpenException e) {
       throw BadParameter.naming("srWeights", e);
     }

@@ -273,7 +273,7 @@ public final class VideoRestoration {
         options.detectorWeights(), options.alpha(), PhotoRestoration.Inputs.PHOTOS, Set.of(), options.batchSize(),
         options.mask(), options.parserWeights(), null).resolve(ModelRegistry.defaultRegistry(), listener);
     try (FaceParser parser = resolved.mask() == PhotoRestoration.Mask.PARSE
-            ? PhotoPipeline.loadParser(resolved.parserWeights())
+            ? PhotoPipeline.loadParser(resolved.parserWeights(), options.model().precision())
             : null;
         FaceRestorer restorer = resolved.model().open(options.batchSize());
         FaceDetector detector = FaceDetectors.open(options.detector(), resolved.detectorWeights());

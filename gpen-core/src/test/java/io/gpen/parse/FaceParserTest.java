@@ -11,9 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.gpen.SharedData;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
+import io.gpen.nn.Precision;
 import io.gpen.nn.Tensors;
 import java.nio.ByteBuffer;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.pytorch.InferenceMode;
@@ -148,5 +150,18 @@ class FaceParserTest {
     p.close();
     p.close();
     assertThrows(IllegalStateException.class, () -> p.labels(face.bgr()));
+  }
+
+  @Test
+  void inBf16AtMostOnePixelInAHundredChangesClass() {
+    try (FaceParser bf16 = FaceParser.load(SharedData.require("golden/parsenet_small.pth"), Precision.BF16);
+        Mat a = parser.labels(face.bgr());
+        Mat b = bf16.labels(face.bgr());
+        Mat differ = new Mat()) {
+      assertTrue(bf16.description().endsWith(", bf16"), bf16.description());
+      opencv_core.compare(a, b, differ, opencv_core.CMP_NE);
+      double share = opencv_core.countNonZero(differ) / (double) a.total();
+      assertTrue(share <= 0.01, share + " of the pixels change class in bf16");
+    }
   }
 }

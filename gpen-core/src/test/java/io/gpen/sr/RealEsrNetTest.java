@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpen.SharedData;
+import io.gpen.bench.LevelDifference;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
 import io.gpen.nn.Layer;
+import io.gpen.nn.Precision;
 import io.gpen.nn.Tensors;
 import java.util.ArrayList;
 import java.util.List;
@@ -273,6 +275,21 @@ class RealEsrNetTest {
     closed.close();
     try (Mat in = crop(0, 0, 8, 8)) {
       assertThrows(IllegalStateException.class, () -> closed.process(in));
+    }
+  }
+
+  @Test
+  void inBf16TheImageIsWithinOneLevelOfFp32OnAverage() {
+    try (RealEsrNet fp32 = net(2);
+        RealEsrNet bf16 = RealEsrNet.load(SharedData.require("golden/rrdb_x2_small.pth"), Precision.BF16);
+        Mat in = crop(96, 96, 48, 40);
+        Mat a = fp32.process(in);
+        Mat b = bf16.process(in)) {
+      assertTrue(bf16.description().endsWith(", bf16"), bf16.description());
+      LevelDifference d = LevelDifference.of(List.of(a), List.of(b));
+      assertTrue(d.mean() <= 1.0, "bf16 differs from fp32 by " + d.describe());
+      // identical images would mean the network did not run in bfloat16
+      assertTrue(d.max() > 0, "bf16 gave fp32's image exactly");
     }
   }
 }

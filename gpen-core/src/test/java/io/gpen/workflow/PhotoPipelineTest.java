@@ -18,6 +18,7 @@ import io.gpen.face.FaceDetectors;
 import io.gpen.face.FaceEnhancer;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
+import io.gpen.nn.Precision;
 import io.gpen.parse.FaceParser;
 import io.gpen.registry.ModelRegistry;
 import io.gpen.sr.RealEsrNet;
@@ -113,6 +114,49 @@ class PhotoPipelineTest {
         assertNotAllEqual(own);
       }
     }
+  }
+
+  @Test
+  void facesRestoredInBatchesGiveTheFilesOfFacesRestoredOneByOne() throws IOException {
+    Path solvay = SharedData.require("faces/Solvay_conference_1927.png");
+    Path single = dir.resolve("single");
+    Path batched = dir.resolve("batched");
+    PhotoRestoration.Result one = PhotoRestoration.run(
+        withFaces(solvay, single).batchSize(1).build(), WorkflowListener.SILENT, emptyCache);
+    PhotoRestoration.Result many = PhotoRestoration.run(
+        withFaces(solvay, batched).batchSize(8).build(), WorkflowListener.SILENT, emptyCache);
+    // the whole group photo: several batches of 8, the last one partial
+    assertTrue(one.faces() > 16, "faces: " + one.faces());
+    assertEquals(one.faces(), many.faces());
+    List<Path> files;
+    try (var listing = Files.list(single)) {
+      files = listing.sorted().toList();
+    }
+    assertTrue(files.size() > one.faces(), "the restored photo and every face: " + files);
+    for (Path f : files) {
+      assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(batched.resolve(f.getFileName())),
+          f.getFileName() + " differs between batch 8 and batch 1");
+    }
+  }
+
+  @Test
+  void bf16ReachesTheParserAndTheSuperResolution() {
+    PhotoRestoration.Result result = PhotoRestoration.run(
+        PhotoRestoration.Options.builder(model.withPrecision(Precision.BF16), photo, dir.resolve("bf16"))
+            .detector(FaceDetectors.Kind.RETINAFACE, detectorWeights)
+            .parserWeights(parserWeights.toString())
+            .superResolution(new PhotoRestoration.SuperResolution(2, rrdb(2).toString(), 0))
+            .build(),
+        WorkflowListener.SILENT, emptyCache);
+    assertEquals(2, result.faces());
+    assertTrue(result.model().endsWith(", bf16 convolutions"), result.model());
+    assertTrue(result.parser().endsWith(", bf16"), result.parser());
+    assertTrue(result.superResolution().endsWith(", bf16"), result.superResolution());
+  }
+
+  /** The rectangle mask, every face written beside the photo. */
+  private PhotoRestoration.Options.Builder withFaces(Path input, Path out) {
+    return options(input, out).mask(PhotoRestoration.Mask.BOX).extra(PhotoRestoration.Extra.FACES, true);
   }
 
   private static void assertNotAllEqual(Mat mask) {
