@@ -13,6 +13,7 @@ import org.bytedeco.pytorch.GlooDeviceVector;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ProcessGroupGloo;
 import org.bytedeco.pytorch.ReduceOp;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.TCPStore;
 import org.bytedeco.pytorch.TCPStoreOptions;
 import org.bytedeco.pytorch.Tensor;
@@ -138,7 +139,7 @@ public final class GlooGroup implements Collective, AutoCloseable {
     }
     Tensor buffer = torch.cat(flat);
     allreduce(buffer);
-    buffer.div_(new org.bytedeco.pytorch.Scalar((double) size));
+    buffer.div_(new Scalar((double) size));
     long offset = 0;
     for (Tensor t : bucket) {
       long n = t.numel();
