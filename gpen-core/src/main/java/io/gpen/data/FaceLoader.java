@@ -33,7 +33,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * batchesPerEpoch()}, positions {@code (b % batchesPerEpoch())·B} onwards, and the degradation of
  * each sample depends only on (seed, epoch, position). So batches do not depend on the number of
  * threads, and {@link Builder#startAt(long)} reproduces exactly the batches an uninterrupted run
- * would have reached. An unreadable file is reported once and replaced, wherever it falls, by the
+ * would have reached. With {@link Builder#shard(int, int)} the loader gives shard k of n of each
+ * global batch of {@code n·batchSize}: positions {@code k·batchSize} onwards of the batch a single
+ * loader with batch size {@code n·batchSize} would give, degraded exactly as that loader degrades
+ * them. An unreadable file is reported once and replaced, wherever it falls, by the
  * next readable file of the sorted list (keeping the batch size and all later batches as they
  * are).
  *
@@ -50,6 +53,9 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
   private final FaceDataset data;
   private final Degradation degradation;
   private final int batchSize;
+  /** Samples per batch over all shards: {@code batchSize · shards}. */
+  private final int globalBatch;
+  private final int shard;
   private final long seed;
   private final boolean training;
   private final Consumer<String> warnings;
@@ -78,12 +84,15 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
     this.data = FaceDataset.open(b.dir, b.size);
     this.degradation = b.degrade ? new Degradation(b.config) : null;
     this.batchSize = b.batchSize;
+    this.globalBatch = b.batchSize * b.shards;
+    this.shard = b.shard;
     this.seed = b.seed;
     this.training = !b.evaluation;
     this.warnings = b.warnings;
-    if (training && data.count() < batchSize) {
+    if (training && data.count() < globalBatch) {
       throw new GpenException("cannot train on " + data.root() + ": it holds " + data.count()
-          + " image(s), fewer than the batch size " + batchSize);
+          + " image(s), fewer than the batch size " + globalBatch
+          + (b.shards > 1 ? " (" + b.shards + " workers × " + batchSize + ")" : ""));
     }
     this.nextBatch = b.startAt;
     this.submitted = training ? b.startAt * batchSize : 0;
@@ -107,9 +116,9 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
     return data;
   }
 
-  /** Training batches per epoch: {@code count / batchSize}, the remainder dropped. */
+  /** Training batches per epoch: {@code count / (batchSize · shards)}, the remainder dropped. */
   public long batchesPerEpoch() {
-    return data.count() / batchSize;
+    return data.count() / globalBatch;
   }
 
   /** The index of the batch the next call to {@link #next()} returns. */
@@ -214,9 +223,11 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
     while (inFlight.size() < window && (training || submitted < data.count())) {
       long position = submitted++;
       if (training) {
-        long perEpoch = batchesPerEpoch() * batchSize;
-        long epoch = position / perEpoch;
-        int within = (int) (position % perEpoch);
+        long perEpoch = batchesPerEpoch() * globalBatch;
+        // this shard's samples of each global batch: its slice of batchSize positions
+        long global = position / batchSize * globalBatch + (long) shard * batchSize + position % batchSize;
+        long epoch = global / perEpoch;
+        int within = (int) (global % perEpoch);
         int file = order(epoch)[within];
         inFlight.add(pool.submit(() -> trainingSample(epoch, within, file)));
       } else {
@@ -370,6 +381,8 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
     private boolean degrade = true;
     private boolean evaluation;
     private long startAt;
+    private int shard;
+    private int shards = 1;
     private Consumer<String> warnings = m -> System.err.println("gpen: warning: " + m);
 
     private Builder(Path dir, int size) {
@@ -444,6 +457,20 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
       return this;
     }
 
+    /**
+     * Training: gives only shard {@code index} of {@code count} of each global batch of {@code
+     * count · batchSize} samples (one data-parallel worker's part); the default is the one shard 0
+     * of 1.
+     */
+    public Builder shard(int index, int count) {
+      if (count < 1 || index < 0 || index >= count) {
+        throw new IllegalArgumentException("shard " + index + " of " + count);
+      }
+      this.shard = index;
+      this.shards = count;
+      return this;
+    }
+
     /** Where the one-line reports of unreadable files go (default: stderr). */
     public Builder warnings(Consumer<String> warnings) {
       this.warnings = Objects.requireNonNull(warnings, "warnings");
@@ -457,8 +484,8 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
      *     fewer images than a batch
      */
     public FaceLoader build() {
-      if (evaluation && startAt != 0) {
-        throw new IllegalArgumentException("startAt applies to training, not to evaluation");
+      if (evaluation && (startAt != 0 || shards != 1)) {
+        throw new IllegalArgumentException("startAt and shard apply to training, not to evaluation");
       }
       return new FaceLoader(this);
     }

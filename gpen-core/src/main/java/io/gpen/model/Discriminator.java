@@ -68,8 +68,28 @@ public final class Discriminator extends Module {
     return "size=" + size + " mul=" + channelMultiplier + " narrow=" + narrow;
   }
 
+  /**
+   * The batch the minibatch standard deviation is taken over, when it is larger than the images of
+   * one call: in data-parallel training, the global batch spread over the ranks.
+   */
+  public interface WholeBatch {
+    /** The features [B, C, H, W] of the whole batch, given those of this call's images. */
+    Tensor features(Tensor local);
+
+    /** Receives the standard-deviation feature computed from them, [1, 1, 1]. */
+    void deviation(Tensor std);
+  }
+
   /** Scores a batch of images [B,3,S,S] in [-1,1]: one logit per image, [B,1]. */
   public Tensor forward(Tensor x) {
+    return forward(x, null);
+  }
+
+  /**
+   * Scores as {@link #forward(Tensor)}, the minibatch standard deviation taken over {@code whole}'s
+   * batch (null: over {@code x}).
+   */
+  public Tensor forward(Tensor x, WholeBatch whole) {
     long[] shape = Tensors.shape(x);
     if (shape.length != 4 || shape[1] != 3 || shape[2] != size || shape[3] != size) {
       throw new GpenException(
@@ -82,9 +102,13 @@ public final class Discriminator extends Module {
     long h = out.size(2);
     long w = out.size(3);
     // group = batch: the standard deviation over the whole batch, one feature
-    Tensor grouped = out.view(batch, -1, 1, c, h, w);
+    Tensor all = whole == null ? out : whole.features(out);
+    Tensor grouped = all.view(all.size(0), -1, 1, c, h, w);
     Tensor std = grouped.var(dims(0), false, false).add(scalar(1e-8)).sqrt();
     std = std.mean(dims(2, 3, 4), true, new org.bytedeco.pytorch.ScalarTypeOptional()).squeeze(2);
+    if (whole != null) {
+      whole.deviation(std);
+    }
     std = std.repeat(batch, 1, h, w);
     out = torch.cat(new TensorVector(out, std), 1);
     out = finalConv.forward(out);

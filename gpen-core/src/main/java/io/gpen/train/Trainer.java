@@ -11,8 +11,12 @@ import io.gpen.model.ModelFiles;
 import io.gpen.nn.Devices;
 import io.gpen.nn.Module;
 import io.gpen.nn.Tensors;
+import io.gpen.train.distributed.Collective;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.BoolOptional;
@@ -36,6 +40,15 @@ import org.bytedeco.pytorch.global.torch;
  * g_reg_every · mean((pl − mean_pl)²)}, the projection noise drawn from (seed, i)); then {@code
  * g_ema ← β·g_ema + (1 − β)·G} with β = 0.5^(32/10000). Everything an iteration reads is either in
  * a checkpoint ({@link #save}) or computed from (seed, i), so a resumed run continues bit for bit.
+ *
+ * <p>Data parallel ({@link #distribute}): each rank steps on its shard of the global batch and the
+ * gradients of every step are averaged over the ranks before Adam, so the networks, the optimisers
+ * and the mean path length stay identical on every rank and equal to one process stepping on the
+ * whole batch. Two parts of the reference couple the samples of a batch and are made global: the
+ * discriminator's minibatch standard deviation (over the global batch's features, its gradient
+ * summed over the ranks) and the path-length mean. The R1 step runs on the whole gathered batch of
+ * real faces on every rank: its double backward through the minibatch deviation cannot be split
+ * over ranks, and it runs only every {@code d_reg_every} iterations.
  */
 public final class Trainer implements AutoCloseable {
   /** The reference's EMA decay, {@code 0.5 ** (32 / (10 * 1000))}. */
@@ -52,6 +65,7 @@ public final class Trainer implements AutoCloseable {
   private final Adam dOptim;
   private final FaceEmbedder identity;
   private final Device device;
+  private Collective collective = Collective.SINGLE;
   private long iteration;
   private float meanPathLength;
   private double lastR1;
@@ -176,6 +190,21 @@ public final class Trainer implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes this trainer rank {@code collective.rank()} of a data-parallel run: rank 0's G, D and
+   * g_ema are copied to every rank (every rank calls this at the same point), and each later step
+   * averages its gradients over the ranks. Each rank then steps on its own shard of every global
+   * batch, in rank order ({@link io.gpen.data.FaceLoader.Builder#shard}), all shards of equal size.
+   */
+  public void distribute(Collective collective) {
+    this.collective = collective;
+    List<Tensor> all = new ArrayList<>();
+    for (Module m : List.of(g, d, gEma)) {
+      all.addAll(m.stateDict().values());
+    }
+    collective.broadcast(all);
+  }
+
   public TrainConfig config() {
     return config;
   }
@@ -248,10 +277,11 @@ public final class Trainer implements AutoCloseable {
       try (NoGradGuard noGrad = new NoGradGuard()) {
         fake = g.forward(lq).image();
       }
-      Tensor fakePred = d.forward(fake);
-      Tensor realPred = d.forward(gt);
+      GlobalBatch dBatch = parallel() ? new GlobalBatch() : null;
+      Tensor fakePred = d.forward(fake, dBatch);
+      Tensor realPred = d.forward(gt, dBatch);
       Tensor dLoss = Losses.discriminator(realPred, fakePred);
-      dOptim.step(gradients(dLoss, d));
+      dOptim.step(gradients(dBatch == null ? dLoss : dBatch.withOtherRanks(dLoss), d));
       double dValue = dLoss.item_double();
       double realScore = realPred.mean().item_double();
       double fakeScore = fakePred.mean().item_double();
@@ -259,7 +289,8 @@ public final class Trainer implements AutoCloseable {
 
       boolean regD = config.dRegEvery() > 0 && config.r1() > 0 && i % config.dRegEvery() == 0;
       if (regD) {
-        Tensor real = gt.detach().set_requires_grad(true);
+        // the whole batch on every rank (see the class comment); in one process it is gt
+        Tensor real = collective.gather(gt).set_requires_grad(true);
         Tensor r1 = Losses.r1(d.forward(real), real);
         Tensor weighted = r1.mul(Tensors.scalar(config.r1() / 2 * config.dRegEvery()));
         dOptim.step(gradients(weighted, d));
@@ -271,7 +302,8 @@ public final class Trainer implements AutoCloseable {
       g.requiresGrad(true);
       d.requiresGrad(false);
       FullGenerator.Output out = g.forward(lq);
-      Tensor adversarial = Losses.generatorAdversarial(d.forward(out.image()));
+      GlobalBatch gBatch = parallel() ? new GlobalBatch() : null;
+      Tensor adversarial = Losses.generatorAdversarial(d.forward(out.image(), gBatch));
       Tensor l1 = Losses.smoothL1(out.image(), gt);
       Tensor gLoss = adversarial.add(l1.mul(Tensors.scalar(config.l1Weight())));
       double idValue = Double.NaN;
@@ -280,7 +312,7 @@ public final class Trainer implements AutoCloseable {
         gLoss = gLoss.add(id.mul(Tensors.scalar(config.idWeight())));
         idValue = id.item_double();
       }
-      gOptim.step(gradients(gLoss, g));
+      gOptim.step(gradients(gBatch == null ? gLoss : gBatch.withOtherRanks(gLoss), g));
       double gValue = gLoss.item_double();
       double advValue = adversarial.item_double();
       double l1Value = l1.item_double();
@@ -290,16 +322,41 @@ public final class Trainer implements AutoCloseable {
       if (regG) {
         FullGenerator.Output reg = g.forward(lq);
         Tensor image = reg.image();
-        Tensor noise = pathNoise(i, Tensors.shape(image)).to(device, image.scalar_type());
+        long[] shape = Tensors.shape(image);
+        long local = shape[0];
+        shape[0] *= collective.size();
+        // the global batch's noise, this rank's rows: the same projection as in one process
+        Tensor noise = pathNoise(i, shape).narrow(0, collective.rank() * local, local).to(device, image.scalar_type());
         Tensor lengths = Losses.pathLengths(image, reg.latent(), noise);
-        Tensor mean = lengths.mean().sub(Tensors.scalar(meanPathLength))
-            .mul(Tensors.scalar(Losses.PATH_LENGTH_DECAY)).add(Tensors.scalar(meanPathLength));
-        Tensor penalty = lengths.sub(mean).pow(Tensors.scalar(2)).mean();
-        Tensor weighted = penalty.mul(Tensors.scalar(config.pathRegularize() * config.gRegEvery()));
-        gOptim.step(gradients(weighted, g));
-        meanPathLength = mean.item_float();
+        Tensor penalty;
+        Tensor meanLength;
+        Scalar runningMean = Tensors.scalar(meanPathLength);
+        Scalar decay = Tensors.scalar(Losses.PATH_LENGTH_DECAY);
+        if (parallel()) {
+          // mean_pl is global: m = mpl + decay·(L̄ − mpl) with L̄ the global mean length. The
+          // reference differentiates through m; that term, −2·decay·(L̄ − m)·∂L̄, is split over the
+          // ranks as −2·decay·(L̄ − m)·∂(this rank's mean), which the averaging sums back to it
+          Tensor localMean = lengths.mean();
+          meanLength = localMean.detach().clone();
+          collective.sum(meanLength);
+          meanLength.div_(Tensors.scalar(collective.size()));
+          Tensor mean = meanLength.sub(runningMean).mul(decay).add(runningMean);
+          penalty = lengths.sub(mean).pow(Tensors.scalar(2)).mean();
+          Tensor coupling = meanLength.sub(mean).mul(Tensors.scalar(2 * Losses.PATH_LENGTH_DECAY));
+          Tensor weighted = penalty.sub(localMean.mul(coupling))
+              .mul(Tensors.scalar(config.pathRegularize() * config.gRegEvery()));
+          gOptim.step(gradients(weighted, g));
+          meanPathLength = mean.item_float();
+        } else {
+          meanLength = lengths.mean();
+          Tensor mean = meanLength.sub(runningMean).mul(decay).add(runningMean);
+          penalty = lengths.sub(mean).pow(Tensors.scalar(2)).mean();
+          Tensor weighted = penalty.mul(Tensors.scalar(config.pathRegularize() * config.gRegEvery()));
+          gOptim.step(gradients(weighted, g));
+          meanPathLength = mean.item_float();
+        }
         lastPath = penalty.item_double();
-        lastPathLength = lengths.mean().item_double();
+        lastPathLength = meanLength.item_double();
       }
       long t4 = System.nanoTime();
 
@@ -331,10 +388,63 @@ public final class Trainer implements AutoCloseable {
     return (z ^ (z >>> 31)) & Long.MAX_VALUE;
   }
 
-  /** d loss / d parameters of {@code m}, undefined where a parameter does not take part. */
-  private static TensorVector gradients(Tensor loss, Module m) {
+  private boolean parallel() {
+    return collective.size() > 1;
+  }
+
+  /**
+   * d loss / d parameters of {@code m}, undefined where a parameter does not take part, averaged
+   * over the ranks.
+   */
+  private TensorVector gradients(Tensor loss, Module m) {
     TensorVector params = new TensorVector(m.parameters().toArray(new Tensor[0]));
-    return torch.grad(new TensorVector(loss), params, new TensorVector(), new BoolOptional(false), false, true);
+    TensorVector grads =
+        torch.grad(new TensorVector(loss), params, new TensorVector(), new BoolOptional(false), false, true);
+    collective.average(Arrays.asList(grads.get()));
+    return grads;
+  }
+
+  /**
+   * The discriminator's view of the global batch in a data-parallel step: the minibatch deviation
+   * over every rank's features, the other ranks' as constants. The global loss is the mean of the
+   * ranks' losses; its gradient through a deviation s is Σ_ranks ∂loss_r/∂s · ∂s/∂θ, of which this
+   * rank's graph holds only its own features' part of ∂s/∂θ. {@link #withOtherRanks} makes that
+   * part carry the summed ∂loss/∂s, so that averaging the ranks' gradients gives the global one.
+   */
+  private final class GlobalBatch implements Discriminator.WholeBatch {
+    private final List<Tensor> deviations = new ArrayList<>();
+
+    @Override
+    public Tensor features(Tensor local) {
+      Tensor whole = collective.gather(local);
+      long b = local.size(0);
+      long before = collective.rank() * b;
+      long after = whole.size(0) - before - b;
+      TensorVector parts = new TensorVector();
+      if (before > 0) {
+        parts.push_back(whole.narrow(0, 0, before));
+      }
+      parts.push_back(local);
+      if (after > 0) {
+        parts.push_back(whole.narrow(0, before + b, after));
+      }
+      return torch.cat(parts);
+    }
+
+    @Override
+    public void deviation(Tensor std) {
+      deviations.add(std);
+    }
+
+    /** {@code loss + Σ_k (S_k − g_k)·s_k}, g_k = ∂loss/∂s_k here and S_k its sum over the ranks (constants). */
+    Tensor withOtherRanks(Tensor loss) {
+      TensorVector s = new TensorVector(deviations.toArray(new Tensor[0]));
+      TensorVector mine = torch.grad(new TensorVector(loss), s, new TensorVector(), new BoolOptional(true), false, false);
+      Tensor own = torch.stack(mine);
+      Tensor summed = own.clone();
+      collective.sum(summed);
+      return loss.add(summed.sub(own).mul(torch.stack(s)).sum());
+    }
   }
 
   /** {@code g_ema ← β·g_ema + (1 − β)·G} over the parameters, as the reference's accumulate. */

@@ -12,6 +12,8 @@ import io.gpen.metrics.MetricResult;
 import io.gpen.metrics.Psnr;
 import io.gpen.nn.CpuThreads;
 import io.gpen.registry.ModelRegistry;
+import io.gpen.train.distributed.GlooGroup;
+import io.gpen.train.distributed.Worker;
 import io.gpen.util.AtomicFiles;
 import io.gpen.util.ProgressBars;
 import java.io.IOException;
@@ -37,6 +39,12 @@ import org.bytedeco.opencv.opencv_core.Scalar;
  *
  * <p>Files: {@code ckpt_dir/NNNNNN.safetensors} (N = iterations done), {@code ckpt_dir/train.log}
  * (appended), {@code sample_dir/NNNNNN.png} (rows: degraded input, g_ema's restoration, original).
+ *
+ * <p>As one {@link Worker} of a data-parallel run, the run steps on its shard of each global batch
+ * of {@code batch_size} × world size ({@link Trainer#distribute}); rank 0 alone writes the files
+ * and the notes, and passes its log lines to the notes instead of drawing a progress bar (its
+ * output reaches the console through the launcher, line by line). {@code threads} 0 means this
+ * machine's cores shared equally among its workers.
  */
 public final class TrainingRun {
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
@@ -45,6 +53,7 @@ public final class TrainingRun {
   private static final int PADDING = 2;
 
   private final TrainConfig config;
+  private final Worker worker;
   private final Consumer<String> notes;
   private final RunFolder folder;
   private final RunFolder.Existing existing;
@@ -62,9 +71,10 @@ public final class TrainingRun {
    */
   public record Result(long firstIteration, long iterations, Path checkpoint, Trainer.Step last, double psnr, int skipped) {}
 
-  private TrainingRun(TrainConfig config, RunFolder.Existing existing, Consumer<String> notes) {
+  private TrainingRun(TrainConfig config, RunFolder.Existing existing, Worker worker, Consumer<String> notes) {
     this.config = config;
-    this.notes = notes;
+    this.worker = worker;
+    this.notes = lead() ? notes : note -> {};
     this.folder = new RunFolder(config.ckptDir());
     this.existing = existing;
     this.log = folder.log();
@@ -85,32 +95,58 @@ public final class TrainingRun {
 
   /** As {@link #run(TrainConfig, Consumer)}, with what to do about another run's checkpoints in {@code ckpt_dir}. */
   public static Result run(TrainConfig config, RunFolder.Existing existing, Consumer<String> notes) {
-    return new TrainingRun(config, existing, notes).run();
+    return new TrainingRun(config, existing, null, notes).run();
+  }
+
+  /**
+   * As {@link #run(TrainConfig, RunFolder.Existing, Consumer)}, as {@code worker} of a
+   * data-parallel run (null: the only process). The result's checkpoint and PSNR are rank 0's: the
+   * other ranks write nothing and return null and NaN; its losses are each rank's own shard's.
+   *
+   * @throws GpenException also when the other workers cannot be reached, or one of them stops
+   */
+  public static Result run(TrainConfig config, RunFolder.Existing existing, Worker worker, Consumer<String> notes) {
+    return new TrainingRun(config, existing, worker, notes).run();
+  }
+
+  /** Whether this process writes the run's files: the only process or rank 0. */
+  private boolean lead() {
+    return worker == null || worker.lead();
   }
 
   private Result run() {
     if (config.trainPath() == null) {
       throw new GpenException("train_path is required: give --train_path DIR or set it in the configuration file");
     }
-    CpuThreads.configure(config.threads());
-    folder.prepare(config.pretrain(), existing, notes);
-    try (FaceEmbedder identity = identityNetwork();
+    CpuThreads.configure(config.threads() != 0 || worker == null ? config.threads()
+        : Math.max(1, CpuThreads.everyCore() / worker.localWorldSize()));
+    if (lead()) {
+      folder.prepare(config.pretrain(), existing, notes);
+    }
+    try (GlooGroup group = worker == null ? null : worker.connect();
+        FaceEmbedder identity = identityNetwork();
         Trainer trainer = Trainer.create(config, identity, notes)) {
+      if (group != null) {
+        trainer.distribute(group);
+        notes.accept(String.format(Locale.ROOT, "data parallel: %d workers × batch %d, Gloo process group at %s:%d",
+            group.size(), config.batchSize(), worker.masterAddress(), worker.masterPort()));
+      }
       long start = trainer.iteration();
       if (start >= config.maxIter()) {
         throw new GpenException("nothing to train: " + start + " iterations are done and max_iter is "
             + config.maxIter() + " (raise --max_iter)");
       }
-      Validation validation = Validation.load(config, notes);
+      Validation validation = lead() ? Validation.load(config, notes) : null;
       try (FaceLoader loader = FaceLoader.builder(config.trainPath(), config.size())
               .batchSize(config.batchSize())
+              .shard(worker == null ? 0 : worker.rank(), worker == null ? 1 : worker.worldSize())
               .seed(config.seed())
               .threads(config.workers())
               .degradation(config.degradation())
               .startAt(start)
               .warnings(notes)
               .build()) {
-        return loop(trainer, loader, validation, start);
+        return loop(trainer, loader, validation, start, group);
       }
     }
   }
@@ -129,9 +165,10 @@ public final class TrainingRun {
     return net;
   }
 
-  private Result loop(Trainer trainer, FaceLoader loader, Validation validation, long start) {
-    line(String.format(Locale.ROOT, "start at iteration %d of %d: GPEN %s, batch %d, %s, seed %d, data %s (%d images)",
-        start, config.maxIter(), config.model().describe(), config.batchSize(),
+  private Result loop(Trainer trainer, FaceLoader loader, Validation validation, long start, GlooGroup group) {
+    line(String.format(Locale.ROOT, "start at iteration %d of %d: GPEN %s, batch %s, %s, seed %d, data %s (%d images)",
+        start, config.maxIter(), config.model().describe(),
+        group == null ? Integer.toString(config.batchSize()) : group.size() + " × " + config.batchSize(),
         trainer.identity() == null ? "no identity loss" : "identity loss " + trainer.identity().name(),
         config.seed(), config.trainPath(), loader.dataset().count()));
     Path checkpoint = null;
@@ -139,7 +176,9 @@ public final class TrainingRun {
     Trainer.Step step = null;
     long lastLogTime = System.nanoTime();
     long lastLogIteration = start;
-    try (ProgressBar bar = ProgressBars.create("train", config.maxIter() - start, "it")) {
+    // the initial broadcast is not an iteration's
+    double lastCollectiveSeconds = group == null ? 0 : group.seconds();
+    try (ProgressBar bar = worker == null ? ProgressBars.create("train", config.maxIter() - start, "it") : null) {
       for (long i = start; i < config.maxIter(); i++) {
         Batch batch = loader.next();
         step = trainer.step(batch);
@@ -149,19 +188,28 @@ public final class TrainingRun {
               "training diverged at iteration %d: d %s, g %s, r1 %s, path %s are not all finite (last checkpoint: %s)",
               i, step.d(), step.g(), step.r1(), step.path(), checkpoint == null ? "none" : checkpoint));
         }
-        bar.step();
-        bar.setExtraMessage(String.format(Locale.ROOT, " d %.3f g %.3f r1 %.3f", step.d(), step.g(), step.r1()));
+        if (bar != null) {
+          bar.step();
+          bar.setExtraMessage(String.format(Locale.ROOT, " d %.3f g %.3f r1 %.3f", step.d(), step.g(), step.r1()));
+        }
         if (done % config.logEvery() == 0 || i == start) {
           long now = System.nanoTime();
           double perIteration = (now - lastLogTime) / 1e9 / (done - lastLogIteration);
+          String text = logLine(done, step, perIteration);
+          if (group != null) {
+            text += String.format(Locale.ROOT, " allreduce_s/it %.3f",
+                (group.seconds() - lastCollectiveSeconds) / (done - lastLogIteration));
+            lastCollectiveSeconds = group.seconds();
+            notes.accept(text);
+          }
           lastLogTime = now;
           lastLogIteration = done;
-          line(logLine(done, step, perIteration));
+          line(text);
         }
-        if (done % config.sampleEvery() == 0 || done == config.maxIter()) {
+        if (lead() && (done % config.sampleEvery() == 0 || done == config.maxIter())) {
           psnr = sample(trainer, validation, batch, done);
         }
-        if (done % config.saveEvery() == 0 || done == config.maxIter()) {
+        if (lead() && (done % config.saveEvery() == 0 || done == config.maxIter())) {
           checkpoint = folder.checkpoint(done);
           trainer.save(checkpoint);
           line("iter " + done + " checkpoint " + checkpoint);
@@ -242,8 +290,11 @@ public final class TrainingRun {
     }
   }
 
-  /** Appends a timestamped line to the log (created with its folder on first use). */
+  /** Appends a timestamped line to the log (created with its folder on first use); rank 0's alone. */
   private void line(String text) {
+    if (!lead()) {
+      return;
+    }
     String stamped = LocalDateTime.now().format(STAMP) + " " + text + System.lineSeparator();
     try {
       Files.createDirectories(log.toAbsolutePath().getParent());

@@ -52,6 +52,33 @@ class FaceLoaderTest {
     return out;
   }
 
+  @Test
+  void shardsOfTwoWorkersAreTheHalvesOfTheGlobalBatchFromAnyStart() {
+    // 7 images, global batch 2: 3 batches an epoch, so batch 4 is in the second epoch
+    for (long start : new long[] {0, 2}) {
+      List<Batch> whole;
+      try (FaceLoader l = loader().batchSize(2).seed(5).startAt(start).build()) {
+        whole = take(l, 3);
+      }
+      int plane = 3 * SIZE * SIZE;
+      for (int shard = 0; shard < 2; shard++) {
+        try (FaceLoader l = loader().batchSize(1).seed(5).startAt(start).shard(shard, 2).build()) {
+          assertEquals(3, l.batchesPerEpoch());
+          for (Batch w : whole) {
+            Batch b = l.next();
+            assertEquals(w.index(), b.index());
+            assertEquals(w.epoch(), b.epoch());
+            assertEquals(List.of(w.names().get(shard)), b.names());
+            assertArrayEquals(Arrays.copyOfRange(w.lq(), shard * plane, (shard + 1) * plane), b.lq());
+            assertArrayEquals(Arrays.copyOfRange(w.gt(), shard * plane, (shard + 1) * plane), b.gt());
+          }
+        }
+      }
+    }
+    GpenException tooFew = assertThrows(GpenException.class, () -> loader().batchSize(4).shard(1, 2).build());
+    assertTrue(tooFew.getMessage().endsWith("fewer than the batch size 8 (2 workers × 4)"), tooFew.getMessage());
+  }
+
   private static void assertSameBatches(List<Batch> a, List<Batch> b) {
     assertEquals(a.size(), b.size());
     for (int i = 0; i < a.size(); i++) {
