@@ -10,7 +10,10 @@ import java.util.function.UnaryOperator;
 public final class BadParameter extends GpenException {
   private static final long serialVersionUID = 1L;
 
-  /** Absent after deserialisation, when the library terms ({@link #getMessage()}) are all that is left. */
+  /**
+   * Absent after deserialisation, when the library terms ({@link #getMessage()}) are all that is
+   * left.
+   */
   private final transient ParameterText text;
 
   public BadParameter(ParameterText text) {
@@ -41,12 +44,16 @@ public final class BadParameter extends GpenException {
     return text == null ? getMessage() : text.render(names);
   }
 
-  /** This problem with parameter {@code from} called {@code to}, as a caller that passed it on knows it. */
+  /**
+   * This problem with parameter {@code from} called {@code to}, as a caller that passed it on knows
+   * it.
+   */
   public BadParameter renamed(String from, String to) {
     if (text == null) {
       return this;
     }
     ParameterText original = text;
-    return new BadParameter(names -> original.render(p -> names.apply(p.equals(from) ? to : p)), getCause());
+    return new BadParameter(
+        names -> original.render(p -> names.apply(p.equals(from) ? to : p)), getCause());
   }
 }

@@ -3,8 +3,8 @@ package io.gpen;
 import java.util.function.UnaryOperator;
 
 /**
- * A one-line message that names parameters of a library call. In library terms it names them as
- * the Java API does ({@code batchSize must be at least 1, got 0}); a front end renders it with the
+ * A one-line message that names parameters of a library call. In library terms it names them as the
+ * Java API does ({@code batchSize must be at least 1, got 0}); a front end renders it with the
  * names its users know instead (a command line's {@code --batch_size}).
  */
 @FunctionalInterface

@@ -18,11 +18,14 @@ import java.util.regex.Pattern;
  */
 public final class OfficialKeys {
   private static final Pattern TENSOR = Pattern.compile("(\\S+) \\[([0-9, ]*)\\]");
-  private static final Pattern REPEAT = Pattern.compile("# (\\w+)\\.1 \\.\\.\\. \\1\\.(\\d+): as \\1\\.0");
+  private static final Pattern REPEAT =
+      Pattern.compile("# (\\w+)\\.1 \\.\\.\\. \\1\\.(\\d+): as \\1\\.0");
 
   private OfficialKeys() {}
 
-  /** Name to shape (as text, e.g. "[64, 3, 3, 3]") of the section of {@code file}, repeats expanded. */
+  /**
+   * Name to shape (as text, e.g. "[64, 3, 3, 3]") of the section of {@code file}, repeats expanded.
+   */
   public static Map<String, String> of(String file) {
     List<String> lines;
     try {
@@ -47,11 +50,12 @@ public final class OfficialKeys {
       if (repeat.matches()) {
         String prefix = repeat.group(1) + ".";
         Map<String, String> first = new LinkedHashMap<>();
-        out.forEach((k, v) -> {
-          if (k.startsWith(prefix + "0.")) {
-            first.put(k.substring(prefix.length() + 2), v);
-          }
-        });
+        out.forEach(
+            (k, v) -> {
+              if (k.startsWith(prefix + "0.")) {
+                first.put(k.substring(prefix.length() + 2), v);
+              }
+            });
         for (int i = 1; i <= Integer.parseInt(repeat.group(2)); i++) {
           for (Map.Entry<String, String> e : first.entrySet()) {
             out.put(prefix + i + "." + e.getKey(), e.getValue());

@@ -53,16 +53,27 @@ class ReadersFuzzTest {
         Mat crop = face.bgr().apply(box)) {
       assertTrue(imwrite(valid.toString(), crop, params));
     }
-    Fuzz.run(name.endsWith(".png") ? "PNG" : "JPEG", Files.readAllBytes(valid), dir, name, seed, false, file -> {
-      try (Image image = Images.read(file)) {
-        assertTrue(image.width() > 0 && image.height() > 0);
-      }
-    });
+    Fuzz.run(
+        name.endsWith(".png") ? "PNG" : "JPEG",
+        Files.readAllBytes(valid),
+        dir,
+        name,
+        seed,
+        false,
+        file -> {
+          try (Image image = Images.read(file)) {
+            assertTrue(image.width() > 0 && image.height() > 0);
+          }
+        });
   }
 
   @Test
   void torchZip() throws IOException {
-    checkpoint("PyTorch zip", Files.readAllBytes(SharedData.require("golden/gpen64_io.pth")), "zip.pth", 21);
+    checkpoint(
+        "PyTorch zip",
+        Files.readAllBytes(SharedData.require("golden/gpen64_io.pth")),
+        "zip.pth",
+        21);
   }
 
   @Test
@@ -87,7 +98,8 @@ class ReadersFuzzTest {
   }
 
   /** Every byte of a checkpoint matters: a truncated one must always be refused. */
-  private static void checkpoint(String label, byte[] valid, String name, long seed) throws IOException {
+  private static void checkpoint(String label, byte[] valid, String name, long seed)
+      throws IOException {
     Fuzz.run(label, valid, dir, name, seed, true, file -> Checkpoints.read(file));
   }
 }

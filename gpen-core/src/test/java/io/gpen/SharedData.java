@@ -19,7 +19,10 @@ public final class SharedData {
     return Path.of("..", "shared").toAbsolutePath().normalize();
   }
 
-  /** A file or folder under {@code ../shared}; skips (or on CI fails) the calling test when it is missing. */
+  /**
+   * A file or folder under {@code ../shared}; skips (or on CI fails) the calling test when it is
+   * missing.
+   */
   public static Path require(String relative) {
     Path p = root().resolve(relative);
     if (!Files.exists(p)) {

@@ -24,8 +24,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code gpen bench}: time face restoration and report speed, arithmetic rate and memory ({@link
- * InferenceBench}, {@link PhotoBench} with {@code --photo}, {@link VideoBench} with {@code --video},
- * {@link TrainingBench} with {@code --train}).
+ * InferenceBench}, {@link PhotoBench} with {@code --photo}, {@link VideoBench} with {@code
+ * --video}, {@link TrainingBench} with {@code --train}).
  */
 @Command(
     name = "bench",
@@ -65,13 +65,15 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--photo",
       paramLabel = "PATH",
-      description = "Time face detection (--iters runs) and the whole-photo restoration (--photo_runs runs) on this photo.")
+      description =
+          "Time face detection (--iters runs) and the whole-photo restoration (--photo_runs runs) on this photo.")
   Path photo;
 
   @Option(
       names = "--video",
       paramLabel = "PATH",
-      description = "Time the restoration of this whole video (decoding to encoding) in frames per second.")
+      description =
+          "Time the restoration of this whole video (decoding to encoding) in frames per second.")
   Path video;
 
   @Option(
@@ -83,64 +85,87 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--use_sr",
-      description = "With --photo: also time the super-resolution of the photo at x2 and x4 (--photo_runs runs each,"
-          + " after one on a 64 px corner).")
+      description =
+          "With --photo: also time the super-resolution of the photo at x2 and x4 (--photo_runs runs each,"
+              + " after one on a 64 px corner).")
   boolean useSr;
 
   @Option(
       names = "--tile_size",
       paramLabel = "N",
       defaultValue = "0",
-      description = "With --use_sr: super-resolve in tiles of N input pixels; 0 runs the whole photo at once.")
+      description =
+          "With --use_sr: super-resolve in tiles of N input pixels; 0 runs the whole photo at once.")
   int tileSize;
 
-  @Option(names = "--batch_size", paramLabel = "B", description = "Faces per forward pass. Default: 1, with --train 2.")
+  @Option(
+      names = "--batch_size",
+      paramLabel = "B",
+      description = "Faces per forward pass. Default: 1, with --train 2.")
   Integer batchSize;
 
-  @Option(names = "--iters", paramLabel = "N", description = "Timed forward passes. Default: 10, with --train 5 iterations.")
+  @Option(
+      names = "--iters",
+      paramLabel = "N",
+      description = "Timed forward passes. Default: 10, with --train 5 iterations.")
   Integer iterations;
 
-  @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Untimed passes first (with --train: 1).")
+  @Option(
+      names = "--warmup",
+      paramLabel = "N",
+      defaultValue = "2",
+      description = "Untimed passes first (with --train: 1).")
   int warmup;
 
-  @Option(names = "--train", description = "Time training iterations (see above); --size/--mul/--narrow choose both networks.")
+  @Option(
+      names = "--train",
+      description =
+          "Time training iterations (see above); --size/--mul/--narrow choose both networks.")
   boolean train;
 
   @Option(
       names = "--identity",
       paramLabel = "NET",
       defaultValue = "arcface",
-      description = "With --train: the identity loss network, with random weights: arcface (IR-SE50, as the reference),"
-          + " mobilefacenet, or none.")
+      description =
+          "With --train: the identity loss network, with random weights: arcface (IR-SE50, as the reference),"
+              + " mobilefacenet, or none.")
   String identity;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of the random weights and inputs.")
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "Seed of the random weights and inputs.")
   long seed;
 
   @Option(
       names = "--reference",
-      description = "Time the reference forward pass (layer by layer, as the PyTorch original) instead of the fast path.")
+      description =
+          "Time the reference forward pass (layer by layer, as the PyTorch original) instead of the fast path.")
   boolean referencePath;
 
   @Option(
       names = "--engine",
       paramLabel = "ENGINE",
       defaultValue = "libtorch",
-      description = "libtorch, onnx (the same model exported to ONNX and run in ONNX Runtime), or both side by side.")
+      description =
+          "libtorch, onnx (the same model exported to ONNX and run in ONNX Runtime), or both side by side.")
   String engines;
 
   @Option(
       names = "--precision",
       paramLabel = "P",
       defaultValue = "fp32",
-      description = "Convolutions in fp32 or bf16 (the latent, styles, demodulation and ToRGB stay fp32), or both"
-          + " side by side.")
+      description =
+          "Convolutions in fp32 or bf16 (the latent, styles, demodulation and ToRGB stay fp32), or both"
+              + " side by side.")
   String precisions;
 
   @Option(
       names = "--faces",
       paramLabel = "DIR",
-      description = "With --precision both: compare bf16's images with fp32's on the faces of this folder.")
+      description =
+          "With --precision both: compare bf16's images with fp32's on the faces of this folder.")
   Path qualityFaces;
 
   @Override
@@ -149,75 +174,99 @@ public final class BenchCommand implements Callable<Integer> {
     int iters = iterations != null ? iterations : train ? 5 : 10;
     String report;
     if (useSr && photo == null) {
-      throw new GpenException("--use_sr times the super-resolution of a photo; give it with --photo");
+      throw new GpenException(
+          "--use_sr times the super-resolution of a photo; give it with --photo");
     }
     Set<Precision> precisionSet = parsePrecisions();
     if (qualityFaces != null && precisionSet.size() < 2) {
       throw new GpenException("--faces compares bf16 with fp32: give --precision both");
     }
     if (train) {
-      if (photo != null || video != null || referencePath || !engines.equals("libtorch")
+      if (photo != null
+          || video != null
+          || referencePath
+          || !engines.equals("libtorch")
           || !precisions.equals("fp32")) {
-        throw new GpenException("--train times training on libtorch; it does not combine with --photo, --video,"
-            + " --reference, --engine or --precision");
+        throw new GpenException(
+            "--train times training on libtorch; it does not combine with --photo, --video,"
+                + " --reference, --engine or --precision");
       }
       if (model.weights != null) {
         throw new GpenException("bench --train times random weights; -w/--weights does not apply");
       }
-      report = TrainingBench.run(TrainingBench.Options.builder()
-          .architecture(model.size, model.mul, model.narrow)
-          .identity(TrainingBench.IdentityNetwork.of(identity))
-          .batchSize(batch)
-          .iterations(iters)
-          .seed(seed)
-          .device(model.device)
-          .threads(model.threads)
-          .build()).report();
+      report =
+          TrainingBench.run(
+                  TrainingBench.Options.builder()
+                      .architecture(model.size, model.mul, model.narrow)
+                      .identity(TrainingBench.IdentityNetwork.of(identity))
+                      .batchSize(batch)
+                      .iterations(iters)
+                      .seed(seed)
+                      .device(model.device)
+                      .threads(model.threads)
+                      .build())
+              .report();
     } else {
-      BenchModel generator = new BenchModel(model.weights, model.key,
-          new ModelFiles.Overrides(model.size, model.mul, model.narrow, model.outSize)
-              .allowingNonFinite(model.allowNonFinite),
-          model.device, model.threads,
-          referencePath ? BenchModel.ForwardPass.REFERENCE : BenchModel.ForwardPass.FAST,
-          precisionSet.iterator().next());
+      BenchModel generator =
+          new BenchModel(
+              model.weights,
+              model.key,
+              new ModelFiles.Overrides(model.size, model.mul, model.narrow, model.outSize)
+                  .allowingNonFinite(model.allowNonFinite),
+              model.device,
+              model.threads,
+              referencePath ? BenchModel.ForwardPass.REFERENCE : BenchModel.ForwardPass.FAST,
+              precisionSet.iterator().next());
       if ((video != null || photo != null) && precisionSet.size() > 1) {
-        throw new GpenException("--precision both times the model alone; with --photo or --video give fp32 or bf16");
+        throw new GpenException(
+            "--precision both times the model alone; with --photo or --video give fp32 or bf16");
       }
       if (video != null) {
         if (photo != null) {
           throw new GpenException("--video and --photo time different pipelines: give one of them");
         }
         if (!engines.equals("libtorch")) {
-          throw new GpenException("--video times the libtorch pipeline; it does not combine with --engine " + engines);
+          throw new GpenException(
+              "--video times the libtorch pipeline; it does not combine with --engine " + engines);
         }
-        report = VideoBench.run(VideoBench.Options.builder(generator, video)
-            .detector(detection.detector, detection.detectorWeights)
-            .batchSize(batch)
-            .seed(seed)
-            .build()).report();
+        report =
+            VideoBench.run(
+                    VideoBench.Options.builder(generator, video)
+                        .detector(detection.detector, detection.detectorWeights)
+                        .batchSize(batch)
+                        .seed(seed)
+                        .build())
+                .report();
       } else if (photo != null) {
         if (!engines.equals("libtorch")) {
-          throw new GpenException("--photo times the libtorch pipeline; it does not combine with --engine " + engines);
+          throw new GpenException(
+              "--photo times the libtorch pipeline; it does not combine with --engine " + engines);
         }
-        report = PhotoBench.run(PhotoBench.Options.builder(generator, photo)
-            .detector(detection.detector, detection.detectorWeights)
-            .batchSize(batch)
-            .iterations(iters)
-            .warmup(warmup)
-            .photoRuns(photoRuns)
-            .seed(seed)
-            .superResolution(useSr ? SR_SCALES : List.of(), tileSize)
-            .build()).report();
+        report =
+            PhotoBench.run(
+                    PhotoBench.Options.builder(generator, photo)
+                        .detector(detection.detector, detection.detectorWeights)
+                        .batchSize(batch)
+                        .iterations(iters)
+                        .warmup(warmup)
+                        .photoRuns(photoRuns)
+                        .seed(seed)
+                        .superResolution(useSr ? SR_SCALES : List.of(), tileSize)
+                        .build())
+                .report();
       } else {
-        report = InferenceBench.run(InferenceBench.Options.builder(generator)
-            .engines(engines())
-            .precisions(precisionSet)
-            .qualityFaces(qualityFaces)
-            .batchSize(batch)
-            .iterations(iters)
-            .warmup(warmup)
-            .seed(seed)
-            .build()).report();
+        report =
+            InferenceBench.run(
+                    InferenceBench.Options.builder(generator)
+                        .engines(engines())
+                        .precisions(precisionSet)
+                        .qualityFaces(qualityFaces)
+                        .batchSize(batch)
+                        .iterations(iters)
+                        .warmup(warmup)
+                        .seed(seed)
+                        .build())
+                .report();
       }
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -244,7 +293,8 @@ public final class BenchCommand implements Callable<Integer> {
       case "libtorch" -> EnumSet.of(Engine.LIBTORCH);
       case "onnx" -> EnumSet.of(Engine.ONNX);
       case "both" -> EnumSet.of(Engine.LIBTORCH, Engine.ONNX);
-      default -> throw new GpenException("--engine must be libtorch, onnx or both, got '" + engines + "'");
+      default ->
+          throw new GpenException("--engine must be libtorch, onnx or both, got '" + engines + "'");
     };
   }
 }

@@ -9,7 +9,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code gpen degrade}: build (low quality, ground truth) test pairs from a folder of faces ({@link FolderDegradation}). */
+/**
+ * {@code gpen degrade}: build (low quality, ground truth) test pairs from a folder of faces ({@link
+ * FolderDegradation}).
+ */
 @Command(
     name = "degrade",
     mixinStandardHelpOptions = true,
@@ -25,22 +28,46 @@ import picocli.CommandLine.Spec;
 public final class DegradeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--input", required = true, paramLabel = "DIR", description = "Folder of high-quality face images.")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "DIR",
+      description = "Folder of high-quality face images.")
   Path input;
 
-  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder that receives lq/ and hq/.")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "DIR",
+      description = "Folder that receives lq/ and hq/.")
   Path output;
 
-  @Option(names = "--size", defaultValue = "256", paramLabel = "N", description = "Side of the written images.")
+  @Option(
+      names = "--size",
+      defaultValue = "256",
+      paramLabel = "N",
+      description = "Side of the written images.")
   int size;
 
-  @Option(names = "--seed", defaultValue = "100", paramLabel = "S", description = "Seed of the degradation.")
+  @Option(
+      names = "--seed",
+      defaultValue = "100",
+      paramLabel = "S",
+      description = "Seed of the degradation.")
   long seed;
 
-  @Option(names = "--flip_prob", defaultValue = "0", paramLabel = "P", description = "Probability of a horizontal flip of a pair.")
+  @Option(
+      names = "--flip_prob",
+      defaultValue = "0",
+      paramLabel = "P",
+      description = "Probability of a horizontal flip of a pair.")
   double flipProb;
 
-  @Option(names = "--gray_prob", defaultValue = "0", paramLabel = "P", description = "Probability of a grey pair.")
+  @Option(
+      names = "--gray_prob",
+      defaultValue = "0",
+      paramLabel = "P",
+      description = "Probability of a grey pair.")
   double grayProb;
 
   @Option(
@@ -51,18 +78,25 @@ public final class DegradeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    FolderDegradation.Options.Builder options = FolderDegradation.Options.builder(input, output)
-        .size(size)
-        .seed(seed)
-        .flipProb(flipProb)
-        .grayProb(grayProb);
+    FolderDegradation.Options.Builder options =
+        FolderDegradation.Options.builder(input, output)
+            .size(size)
+            .seed(seed)
+            .flipProb(flipProb)
+            .grayProb(grayProb);
     if (threads != null) {
       options.threads(threads);
     }
-    FolderDegradation.Result result = FolderDegradation.run(options.build(), new CommandListener(spec));
+    FolderDegradation.Result result =
+        FolderDegradation.run(options.build(), new CommandListener(spec));
     PrintWriter err = spec.commandLine().getErr();
-    err.printf("degraded %d image(s) into %s and %s in %.1f s (seed %d)%s%n",
-        result.degraded(), result.lqDir(), result.hqDir(), result.seconds(), seed,
+    err.printf(
+        "degraded %d image(s) into %s and %s in %.1f s (seed %d)%s%n",
+        result.degraded(),
+        result.lqDir(),
+        result.hqDir(),
+        result.seconds(),
+        seed,
         result.skipped() > 0 ? ", " + result.skipped() + " skipped" : "");
     err.flush();
     return result.skipped() == 0 ? 0 : 1;

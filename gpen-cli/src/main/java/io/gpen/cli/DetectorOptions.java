@@ -15,8 +15,9 @@ public final class DetectorOptions {
   @Option(
       names = "--detector_weights",
       paramLabel = "PATH",
-      description = "Detector weights: a RetinaFace .pth (ResNet-50 or MobileNet-0.25) or a YuNet"
-          + " .onnx file, or a model name from `gpen models`. Default: RetinaFace-R50 or YuNet"
-          + " (downloaded when absent).")
+      description =
+          "Detector weights: a RetinaFace .pth (ResNet-50 or MobileNet-0.25) or a YuNet"
+              + " .onnx file, or a model name from `gpen models`. Default: RetinaFace-R50 or YuNet"
+              + " (downloaded when absent).")
   String detectorWeights;
 }

@@ -9,7 +9,8 @@ public final class EngineOption {
       names = "--engine",
       paramLabel = "ENGINE",
       defaultValue = "libtorch",
-      description = "What runs the model: libtorch (-w a checkpoint or a model name) or onnx (-w an ONNX model"
-          + " file, run in ONNX Runtime).")
+      description =
+          "What runs the model: libtorch (-w a checkpoint or a model name) or onnx (-w an ONNX model"
+              + " file, run in ONNX Runtime).")
   Engine engine;
 }

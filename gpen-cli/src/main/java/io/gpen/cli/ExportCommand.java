@@ -10,7 +10,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code gpen export}: write a GPEN generator as an ONNX model for {@code gpen infer} and other runtimes ({@link ModelExport}). */
+/**
+ * {@code gpen export}: write a GPEN generator as an ONNX model for {@code gpen infer} and other
+ * runtimes ({@link ModelExport}).
+ */
 @Command(
     name = "export",
     mixinStandardHelpOptions = true,
@@ -29,7 +32,8 @@ public final class ExportCommand implements Callable<Integer> {
       names = {"--model_path", "-w", "--weights", "--w"},
       required = true,
       paramLabel = "WEIGHTS",
-      description = "Checkpoint file (.pth, .pdparams, .safetensors) or a model name from `gpen models`.")
+      description =
+          "Checkpoint file (.pth, .pdparams, .safetensors) or a model name from `gpen models`.")
   String weights;
 
   @Option(
@@ -38,44 +42,65 @@ public final class ExportCommand implements Callable<Integer> {
       description = "Entry of a training checkpoint (g, g_ema, ...). Default: g_ema when present.")
   String key;
 
-  @Option(names = "--save_dir", paramLabel = "DIR", defaultValue = "inference/GPEN", description = "Output folder.")
+  @Option(
+      names = "--save_dir",
+      paramLabel = "DIR",
+      defaultValue = "inference/GPEN",
+      description = "Output folder.")
   Path saveDir;
 
-  @Option(names = "--size", paramLabel = "N", description = "Model size. Default: inferred from the weights.")
+  @Option(
+      names = "--size",
+      paramLabel = "N",
+      description = "Model size. Default: inferred from the weights.")
   Integer size;
 
-  @Option(names = "--mul", paramLabel = "M", description = "Channel multiplier. Default: inferred from the weights.")
+  @Option(
+      names = "--mul",
+      paramLabel = "M",
+      description = "Channel multiplier. Default: inferred from the weights.")
   Integer mul;
 
-  @Option(names = "--narrow", paramLabel = "F", description = "Width factor. Default: inferred from the weights.")
+  @Option(
+      names = "--narrow",
+      paramLabel = "F",
+      description = "Width factor. Default: inferred from the weights.")
   Double narrow;
 
   @Option(
       names = "--out_size",
       paramLabel = "N",
-      description = "Output side of a FullGenerator_SR model (larger than --size). Default: inferred from the weights.")
+      description =
+          "Output side of a FullGenerator_SR model (larger than --size). Default: inferred from the weights.")
   Integer outSize;
 
   @Option(
       names = "--batch",
       paramLabel = "B",
       defaultValue = "0",
-      description = "Fix the model's batch size to B (for runtimes that need static shapes); 0 leaves it open.")
+      description =
+          "Fix the model's batch size to B (for runtimes that need static shapes); 0 leaves it open.")
   int fixedBatch;
 
   @Override
   public Integer call() {
-    ModelExport.Result result = ModelExport.run(
-        ModelExport.Options.builder(weights, saveDir)
-            .key(key)
-            .architecture(size, mul, narrow, outSize)
-            .fixedBatch(fixedBatch)
-            .build(),
-        new CommandListener(spec));
+    ModelExport.Result result =
+        ModelExport.run(
+            ModelExport.Options.builder(weights, saveDir)
+                .key(key)
+                .architecture(size, mul, narrow, outSize)
+                .fixedBatch(fixedBatch)
+                .build(),
+            new CommandListener(spec));
     OnnxExport.Result files = result.files();
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("Model is saved in %s: %s (%.1f MB, sha256 %s), %s%n",
-        saveDir, files.modelFile().getFileName(), files.bytes() / 1e6, files.sha256(), files.infoFile().getFileName());
+    out.printf(
+        "Model is saved in %s: %s (%.1f MB, sha256 %s), %s%n",
+        saveDir,
+        files.modelFile().getFileName(),
+        files.bytes() / 1e6,
+        files.sha256(),
+        files.infoFile().getFileName());
     out.flush();
     return 0;
   }

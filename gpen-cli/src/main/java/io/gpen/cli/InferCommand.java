@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
  * <p>With {@code --degrade} (the original's test mode) each input is taken as a high-quality face,
  * degraded, saved as {@code <output>_lq.png} and restored, and PSNR and FID against the
  * high-quality faces are printed as the original printed them: the evaluation of {@code gpen test}
- * ({@link FolderEvaluation}), input i of the sorted list keyed by (seed, 0, i), so a single image is
- * position 0 as in a {@code gpen test} pass.
+ * ({@link FolderEvaluation}), input i of the sorted list keyed by (seed, 0, i), so a single image
+ * is position 0 as in a {@code gpen test} pass.
  */
 @Command(
     name = "infer",
@@ -45,16 +45,25 @@ import picocli.CommandLine.Spec;
 public final class InferCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model_file", required = true, paramLabel = "FILE", description = "The ONNX model (model.onnx).")
+  @Option(
+      names = "--model_file",
+      required = true,
+      paramLabel = "FILE",
+      description = "The ONNX model (model.onnx).")
   Path weights;
 
-  @Option(names = "--img", required = true, paramLabel = "PATH", description = "An aligned face image or a folder of them.")
+  @Option(
+      names = "--img",
+      required = true,
+      paramLabel = "PATH",
+      description = "An aligned face image or a folder of them.")
   Path input;
 
   @Option(
       names = "--output",
       paramLabel = "PATH",
-      description = "Output folder, or for a single image an image file name (.png, .jpg, ...). Default: beside each input.")
+      description =
+          "Output folder, or for a single image an image file name (.png, .jpg, ...). Default: beside each input.")
   Path output;
 
   @Option(
@@ -68,7 +77,8 @@ public final class InferCommand implements Callable<Integer> {
       names = "--device",
       paramLabel = "DEVICE",
       defaultValue = "cpu",
-      description = "cpu, cuda or cuda:N (CUDA needs the onnxruntime_gpu artifact on the class path).")
+      description =
+          "cpu, cuda or cuda:N (CUDA needs the onnxruntime_gpu artifact on the class path).")
   String device;
 
   @Option(
@@ -80,18 +90,25 @@ public final class InferCommand implements Callable<Integer> {
 
   @Option(
       names = "--degrade",
-      description = "Degrade each (high-quality) input first, save it as <output>_lq.png, restore it, and print PSNR"
-          + " and FID against the input.")
+      description =
+          "Degrade each (high-quality) input first, save it as <output>_lq.png, restore it, and print PSNR"
+              + " and FID against the input.")
   boolean degrade;
 
-  @Option(names = "--seed", defaultValue = "100", paramLabel = "S", description = "Seed of the --degrade degradation.")
+  @Option(
+      names = "--seed",
+      defaultValue = "100",
+      paramLabel = "S",
+      description = "Seed of the --degrade degradation.")
   long seed;
 
   @Option(
       names = "--inception",
       paramLabel = "PATH",
-      description = "With --degrade: FID InceptionV3 weights (pt_inception-2015-12-05-6726825d.pth, or the name "
-          + FidInception.REGISTRY_NAME + "); FID needs at least 2 images and runs on the CPU.")
+      description =
+          "With --degrade: FID InceptionV3 weights (pt_inception-2015-12-05-6726825d.pth, or the name "
+              + FidInception.REGISTRY_NAME
+              + "); FID needs at least 2 images and runs on the CPU.")
   String inception;
 
   @Override
@@ -104,13 +121,14 @@ public final class InferCommand implements Callable<Integer> {
   }
 
   private int restore(ModelSpec model) {
-    FolderRestoration.Result result = FolderRestoration.run(
-        FolderRestoration.Options.builder(model, input)
-            .output(output)
-            .naming(OutputNaming.INFER)
-            .batchSize(batchSize)
-            .build(),
-        new CommandListener(spec));
+    FolderRestoration.Result result =
+        FolderRestoration.run(
+            FolderRestoration.Options.builder(model, input)
+                .output(output)
+                .naming(OutputNaming.INFER)
+                .batchSize(batchSize)
+                .build(),
+            new CommandListener(spec));
     PrintWriter out = spec.commandLine().getOut();
     if (!result.folder()) {
       for (WrittenFace w : result.written()) {
@@ -121,14 +139,15 @@ public final class InferCommand implements Callable<Integer> {
   }
 
   private int evaluate(ModelSpec model) {
-    FolderEvaluation.Result result = FolderEvaluation.run(
-        FolderEvaluation.Options.builder(model, input)
-            .seed(seed)
-            .batchSize(batchSize)
-            .inception(inception)
-            .restoredImages(OutputNaming.INFER, output)
-            .build(),
-        new CommandListener(spec));
+    FolderEvaluation.Result result =
+        FolderEvaluation.run(
+            FolderEvaluation.Options.builder(model, input)
+                .seed(seed)
+                .batchSize(batchSize)
+                .inception(inception)
+                .restoredImages(OutputNaming.INFER, output)
+                .build(),
+            new CommandListener(spec));
     PrintWriter out = spec.commandLine().getOut();
     boolean folder = Files.isDirectory(input);
     if (!folder) {

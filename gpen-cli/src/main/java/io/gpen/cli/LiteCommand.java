@@ -44,22 +44,41 @@ public final class LiteCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--data", paramLabel = "DIR", description = "Folder of aligned high-quality faces.")
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description = "Folder of aligned high-quality faces.")
   Path data;
 
   @Option(names = "--size", paramLabel = "N", defaultValue = "64", description = "Model size.")
   int size;
 
-  @Option(names = "--iters", paramLabel = "N", defaultValue = "50", description = "Training iterations.")
+  @Option(
+      names = "--iters",
+      paramLabel = "N",
+      defaultValue = "50",
+      description = "Training iterations.")
   int iters;
 
-  @Option(names = "--work_dir", paramLabel = "DIR", defaultValue = "lite", description = "Data, checkpoints, model and results.")
+  @Option(
+      names = "--work_dir",
+      paramLabel = "DIR",
+      defaultValue = "lite",
+      description = "Data, checkpoints, model and results.")
   Path workDir;
 
-  @Option(names = "--log_dir", paramLabel = "DIR", defaultValue = "log/lite", description = "Stage logs and results.log.")
+  @Option(
+      names = "--log_dir",
+      paramLabel = "DIR",
+      defaultValue = "log/lite",
+      description = "Stage logs and results.log.")
   Path logDir;
 
-  @Option(names = "--seed", paramLabel = "S", defaultValue = "100", description = "Seed of training and of the test degradation.")
+  @Option(
+      names = "--seed",
+      paramLabel = "S",
+      defaultValue = "100",
+      description = "Seed of training and of the test degradation.")
   long seed;
 
   /** A stage: a name for its log and the gpen command line it runs. */
@@ -74,7 +93,8 @@ public final class LiteCommand implements Callable<Integer> {
     try {
       Files.createDirectories(logDir);
     } catch (IOException e) {
-      throw new GpenException("cannot create log folder " + logDir + ": " + AtomicFiles.reason(e), e);
+      throw new GpenException(
+          "cannot create log folder " + logDir + ": " + AtomicFiles.reason(e), e);
     }
     Path results = logDir.resolve("results.log");
     Path faces = prepareData(out, results);
@@ -85,19 +105,74 @@ public final class LiteCommand implements Callable<Integer> {
     Path checkpoint = new RunFolder(ckpts).checkpoint(iters);
     Path model = workDir.resolve("inference").resolve("GPEN");
     Path probe = Images.list(faces).get(0);
-    List<Stage> stages = List.of(
-        new Stage("train", List.of("train", "--size", Integer.toString(size), "--mul", "1", "--narrow", "0.25",
-            "--start_iter", "0", "--max_iter", Integer.toString(iters), "--batch_size", "2",
-            "--train_path", faces.toString(), "--test_path", faces.toString(), "--ckpt_dir", ckpts.toString(),
-            "--sample_dir", workDir.resolve("samples").toString(), "--save_every", Integer.toString(iters),
-            "--sample_every", Integer.toString(iters), "--log_every", Integer.toString(Math.max(1, iters / 5)),
-            "--seed", Long.toString(seed), "--overwrite")),
-        new Stage("export", List.of("export", "--model_path", checkpoint.toString(), "--save_dir", model.toString())),
-        new Stage("infer", List.of("infer", "--model_file", model.resolve("model.onnx").toString(),
-            "--img", probe.toString(), "--output", workDir.resolve("predict").toString(),
-            "--degrade", "--seed", Long.toString(seed))),
-        new Stage("test", List.of("test", "-w", checkpoint.toString(), "--test_path", faces.toString(),
-            "--seed", Long.toString(seed), "--save_dir", workDir.resolve("eval").toString())));
+    List<Stage> stages =
+        List.of(
+            new Stage(
+                "train",
+                List.of(
+                    "train",
+                    "--size",
+                    Integer.toString(size),
+                    "--mul",
+                    "1",
+                    "--narrow",
+                    "0.25",
+                    "--start_iter",
+                    "0",
+                    "--max_iter",
+                    Integer.toString(iters),
+                    "--batch_size",
+                    "2",
+                    "--train_path",
+                    faces.toString(),
+                    "--test_path",
+                    faces.toString(),
+                    "--ckpt_dir",
+                    ckpts.toString(),
+                    "--sample_dir",
+                    workDir.resolve("samples").toString(),
+                    "--save_every",
+                    Integer.toString(iters),
+                    "--sample_every",
+                    Integer.toString(iters),
+                    "--log_every",
+                    Integer.toString(Math.max(1, iters / 5)),
+                    "--seed",
+                    Long.toString(seed),
+                    "--overwrite")),
+            new Stage(
+                "export",
+                List.of(
+                    "export",
+                    "--model_path",
+                    checkpoint.toString(),
+                    "--save_dir",
+                    model.toString())),
+            new Stage(
+                "infer",
+                List.of(
+                    "infer",
+                    "--model_file",
+                    model.resolve("model.onnx").toString(),
+                    "--img",
+                    probe.toString(),
+                    "--output",
+                    workDir.resolve("predict").toString(),
+                    "--degrade",
+                    "--seed",
+                    Long.toString(seed))),
+            new Stage(
+                "test",
+                List.of(
+                    "test",
+                    "-w",
+                    checkpoint.toString(),
+                    "--test_path",
+                    faces.toString(),
+                    "--seed",
+                    Long.toString(seed),
+                    "--save_dir",
+                    workDir.resolve("eval").toString())));
     for (Stage stage : stages) {
       if (!run(stage, out, results)) {
         return 1;
@@ -166,7 +241,8 @@ public final class LiteCommand implements Callable<Integer> {
   }
 
   private static void report(boolean ok, String command, PrintWriter out, Path results) {
-    String line = (ok ? "Run successfully with command - " : "Run failed with command - ") + command;
+    String line =
+        (ok ? "Run successfully with command - " : "Run failed with command - ") + command;
     out.println(line);
     out.flush();
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME);
@@ -179,7 +255,8 @@ public final class LiteCommand implements Callable<Integer> {
 
   private static void append(Path file, String line) {
     try {
-      Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new GpenException("cannot write " + file + ": " + AtomicFiles.reason(e), e);
     }

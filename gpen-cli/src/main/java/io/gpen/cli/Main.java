@@ -54,15 +54,18 @@ public final class Main implements Runnable {
     CommandLine cl = ex.getCommandLine();
     PrintWriter err = cl.getErr();
     err.println("gpen " + cl.getCommandName() + ": " + ex.getMessage());
-    err.println("Try 'gpen " + (cl.getParent() == null ? "" : cl.getCommandName() + " ") + "--help' for the options.");
+    err.println(
+        "Try 'gpen "
+            + (cl.getParent() == null ? "" : cl.getCommandName() + " ")
+            + "--help' for the options.");
     err.flush();
     return cl.getCommandSpec().exitCodeOnInvalidInput();
   }
 
   /**
    * One line on stderr for user errors, naming the command's flags where the library names its
-   * parameters ({@link OptionNames}) or a setting given as an option ({@link SettingOptions}); a stack
-   * trace only with GPEN_DEBUG=1.
+   * parameters ({@link OptionNames}) or a setting given as an option ({@link SettingOptions}); a
+   * stack trace only with GPEN_DEBUG=1.
    */
   static int handleException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
     PrintWriter err = cl.getErr();
@@ -70,17 +73,21 @@ public final class Main implements Runnable {
       ex.printStackTrace(err);
     }
     if (ex instanceof GpenException) {
-      String message = ex instanceof SettingException e
-          ? SettingOptions.message(e)
-          : ex instanceof BadParameter bad
-              ? bad.message(parameter -> OptionNames.flag(cl.getCommandSpec(), parameter))
-              : ex.getMessage();
+      String message =
+          ex instanceof SettingException e
+              ? SettingOptions.message(e)
+              : ex instanceof BadParameter bad
+                  ? bad.message(parameter -> OptionNames.flag(cl.getCommandSpec(), parameter))
+                  : ex.getMessage();
       err.println("gpen " + cl.getCommandName() + ": error: " + message);
       err.flush();
       return 1;
     }
     err.println(
-        "gpen " + cl.getCommandName() + ": internal error: " + ex
+        "gpen "
+            + cl.getCommandName()
+            + ": internal error: "
+            + ex
             + " (set GPEN_DEBUG=1 for the stack trace)");
     err.flush();
     return 2;

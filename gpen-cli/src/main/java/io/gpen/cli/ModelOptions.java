@@ -10,7 +10,8 @@ public final class ModelOptions {
   @Option(
       names = {"-w", "--weights", "--w"},
       paramLabel = "WEIGHTS",
-      description = "Checkpoint file (.pth, .pdparams, .safetensors) or a model name from `gpen models`.")
+      description =
+          "Checkpoint file (.pth, .pdparams, .safetensors) or a model name from `gpen models`.")
   String weights;
 
   @Option(
@@ -19,19 +20,29 @@ public final class ModelOptions {
       description = "Entry of a training checkpoint (g, g_ema, ...). Default: g_ema when present.")
   String key;
 
-  @Option(names = "--size", paramLabel = "N", description = "Model size. Default: inferred from the weights.")
+  @Option(
+      names = "--size",
+      paramLabel = "N",
+      description = "Model size. Default: inferred from the weights.")
   Integer size;
 
-  @Option(names = "--mul", paramLabel = "M", description = "Channel multiplier. Default: inferred from the weights.")
+  @Option(
+      names = "--mul",
+      paramLabel = "M",
+      description = "Channel multiplier. Default: inferred from the weights.")
   Integer mul;
 
-  @Option(names = "--narrow", paramLabel = "F", description = "Width factor. Default: inferred from the weights.")
+  @Option(
+      names = "--narrow",
+      paramLabel = "F",
+      description = "Width factor. Default: inferred from the weights.")
   Double narrow;
 
   @Option(
       names = "--out_size",
       paramLabel = "N",
-      description = "Output side of a FullGenerator_SR model (larger than --size). Default: inferred from the weights.")
+      description =
+          "Output side of a FullGenerator_SR model (larger than --size). Default: inferred from the weights.")
   Integer outSize;
 
   @Option(
@@ -39,7 +50,11 @@ public final class ModelOptions {
       description = "Load weights holding NaN or infinity instead of refusing them.")
   boolean allowNonFinite;
 
-  @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
+  @Option(
+      names = "--device",
+      paramLabel = "DEVICE",
+      defaultValue = "cpu",
+      description = "cpu, cuda or cuda:N.")
   String device;
 
   @Option(
@@ -52,7 +67,8 @@ public final class ModelOptions {
   /** The weights, or a one-line error when none were given. */
   String requireWeights() {
     if (weights == null) {
-      throw new GpenException("missing -w/--weights (a checkpoint file or a name from `gpen models`)");
+      throw new GpenException(
+          "missing -w/--weights (a checkpoint file or a name from `gpen models`)");
     }
     return weights;
   }

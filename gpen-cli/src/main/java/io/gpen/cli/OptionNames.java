@@ -6,9 +6,9 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The command line's names for the parameters of library calls. A command keeps each value it
- * passes to a workflow in a field named as the workflow's parameter ({@code batchSize} holds
- * {@code --batch_size}), so that the library's messages ({@link io.gpen.BadParameter}, notes) can
- * name the flag the user typed.
+ * passes to a workflow in a field named as the workflow's parameter ({@code batchSize} holds {@code
+ * --batch_size}), so that the library's messages ({@link io.gpen.BadParameter}, notes) can name the
+ * flag the user typed.
  */
 final class OptionNames {
   private OptionNames() {}

@@ -10,8 +10,9 @@ public final class PrecisionOption {
       names = "--precision",
       paramLabel = "P",
       defaultValue = "fp32",
-      description = "Convolutions in fp32, or in bf16 (several times faster on CPUs with AVX-512-BF16; the latent,"
-          + " styles, demodulation and ToRGB stay fp32). Engine libtorch only.")
+      description =
+          "Convolutions in fp32, or in bf16 (several times faster on CPUs with AVX-512-BF16; the latent,"
+              + " styles, demodulation and ToRGB stay fp32). Engine libtorch only.")
   String precision;
 
   /** The precision named, or a one-line error naming --precision. */

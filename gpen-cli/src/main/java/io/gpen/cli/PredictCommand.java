@@ -13,7 +13,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code gpen predict}: restore one aligned face image or every image of a folder ({@link FolderRestoration}). */
+/**
+ * {@code gpen predict}: restore one aligned face image or every image of a folder ({@link
+ * FolderRestoration}).
+ */
 @Command(
     name = "predict",
     mixinStandardHelpOptions = true,
@@ -36,16 +39,25 @@ public final class PredictCommand implements Callable<Integer> {
 
   @Mixin PrecisionOption precision;
 
-  @Option(names = "--img", required = true, paramLabel = "PATH", description = "An aligned face image or a folder of them.")
+  @Option(
+      names = "--img",
+      required = true,
+      paramLabel = "PATH",
+      description = "An aligned face image or a folder of them.")
   Path input;
 
   @Option(
       names = "--output",
       paramLabel = "PATH",
-      description = "Output folder, or for a single image an image file name (.png, .jpg, ...). Default: beside each input.")
+      description =
+          "Output folder, or for a single image an image file name (.png, .jpg, ...). Default: beside each input.")
   Path output;
 
-  @Option(names = "--batch_size", paramLabel = "B", defaultValue = "1", description = "Faces per forward pass.")
+  @Option(
+      names = "--batch_size",
+      paramLabel = "B",
+      defaultValue = "1",
+      description = "Faces per forward pass.")
   int batchSize;
 
   @Option(
@@ -58,29 +70,33 @@ public final class PredictCommand implements Callable<Integer> {
   @Option(
       names = "--mask",
       paramLabel = "PATH",
-      description = "With --task inpainting: a mask image whose white pixels are missing in every face.")
+      description =
+          "With --task inpainting: a mask image whose white pixels are missing in every face.")
   Path holeMask;
 
   @Option(
       names = "--strokes",
       paramLabel = "SEED",
-      description = "With --task inpainting: paint the demo's random brush strokes (1-3 strokes, 8-27 vertices,"
-          + " 12-79 px wide), drawn as after numpy.random.seed(SEED), a new mask per face.")
+      description =
+          "With --task inpainting: paint the demo's random brush strokes (1-3 strokes, 8-27 vertices,"
+              + " 12-79 px wide), drawn as after numpy.random.seed(SEED), a new mask per face.")
   Long strokeSeed;
 
   @Override
   public Integer call() {
     ModelSpec modelSpec = model.spec(engine.engine).withPrecision(precision.value());
-    FolderRestoration.Options.Builder options = FolderRestoration.Options.builder(modelSpec, input)
-        .output(output)
-        .naming(OutputNaming.PREDICT)
-        .batchSize(batchSize)
-        .task(task)
-        .holes(holeMask);
+    FolderRestoration.Options.Builder options =
+        FolderRestoration.Options.builder(modelSpec, input)
+            .output(output)
+            .naming(OutputNaming.PREDICT)
+            .batchSize(batchSize)
+            .task(task)
+            .holes(holeMask);
     if (strokeSeed != null) {
       options.strokes(strokeSeed);
     }
-    FolderRestoration.Result result = FolderRestoration.run(options.build(), new CommandListener(spec));
+    FolderRestoration.Result result =
+        FolderRestoration.run(options.build(), new CommandListener(spec));
     PrintWriter err = spec.commandLine().getErr();
     if (result.folder() || result.skipped() > 0) {
       err.println(Summaries.restored(result.restored(), result.skipped(), result.seconds()));

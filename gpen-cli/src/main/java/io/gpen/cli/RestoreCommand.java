@@ -54,10 +54,18 @@ public final class RestoreCommand implements Callable<Integer> {
 
   @Mixin DetectorOptions detection;
 
-  @Option(names = "--input", required = true, paramLabel = "PATH", description = "A photo, a video, or a folder of them.")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "PATH",
+      description = "A photo, a video, or a folder of them.")
   Path input;
 
-  @Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder for the results (created when missing).")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "DIR",
+      description = "Folder for the results (created when missing).")
   Path output;
 
   @Option(
@@ -69,122 +77,166 @@ public final class RestoreCommand implements Callable<Integer> {
 
   @Option(
       names = "--aligned",
-      description = "The inputs are aligned face crops: restore each whole at the model size, without"
-          + " detection (no faces.json, no --save_faces).")
+      description =
+          "The inputs are aligned face crops: restore each whole at the model size, without"
+              + " detection (no faces.json, no --save_faces).")
   boolean aligned;
 
-  @Option(names = "--save_faces", description = "Also write each aligned face and its restoration (photos only).")
+  @Option(
+      names = "--save_faces",
+      description = "Also write each aligned face and its restoration (photos only).")
   boolean saveFaces;
 
-  @Option(names = "--compare", description = "Also write the input and the output side by side (JPEG).")
+  @Option(
+      names = "--compare",
+      description = "Also write the input and the output side by side (JPEG).")
   boolean compare;
 
-  @Option(names = "--batch_size", paramLabel = "B", defaultValue = "1", description = "Faces per forward pass.")
+  @Option(
+      names = "--batch_size",
+      paramLabel = "B",
+      defaultValue = "1",
+      description = "Faces per forward pass.")
   int batchSize;
 
   @Option(
       names = "--mask",
       paramLabel = "MASK",
       defaultValue = "auto",
-      description = "The paste mask: parse (the face parser's; its weights must be given or cached), box (the"
-          + " rectangle mask) or auto (parse where the weights are to be had, else box with a note).")
+      description =
+          "The paste mask: parse (the face parser's; its weights must be given or cached), box (the"
+              + " rectangle mask) or auto (parse where the weights are to be had, else box with a note).")
   PhotoRestoration.Mask mask;
 
   @Option(
       names = "--parse_weights",
       paramLabel = "PATH|NAME",
-      description = "Face parser weights (ParseNet): a file or a model name from `gpen models`. Default:"
-          + " ParseNet-latest where it is in the cache.")
+      description =
+          "Face parser weights (ParseNet): a file or a model name from `gpen models`. Default:"
+              + " ParseNet-latest where it is in the cache.")
   String parserWeights;
 
-  @Option(names = "--use_sr", description = "Super-resolve the background (Real-ESRNet) and paste the faces onto it.")
+  @Option(
+      names = "--use_sr",
+      description = "Super-resolve the background (Real-ESRNet) and paste the faces onto it.")
   boolean useSr;
 
   @Option(
       names = "--sr_scale",
       paramLabel = "S",
-      description = "With --use_sr: 1, 2 or 4; picks realesrnet_x<S> when --sr_weights are not given. Default: 2, or"
-          + " the scale of --sr_weights.")
+      description =
+          "With --use_sr: 1, 2 or 4; picks realesrnet_x<S> when --sr_weights are not given. Default: 2, or"
+              + " the scale of --sr_weights.")
   Integer srScale;
 
   @Option(
       names = "--sr_weights",
       paramLabel = "PATH|NAME",
-      description = "With --use_sr: the super-resolution network (RRDBNet), a file or a model name from `gpen"
-          + " models`. Default: realesrnet_x<--sr_scale> (downloaded when absent).")
+      description =
+          "With --use_sr: the super-resolution network (RRDBNet), a file or a model name from `gpen"
+              + " models`. Default: realesrnet_x<--sr_scale> (downloaded when absent).")
   String srWeights;
 
   @Option(
       names = "--tile_size",
       paramLabel = "N",
-      description = "With --use_sr: super-resolve in tiles of N input pixels (less memory, seams possible); 0 runs"
-          + " the whole photo at once. Default: 0.")
+      description =
+          "With --use_sr: super-resolve in tiles of N input pixels (less memory, seams possible); 0 runs"
+              + " the whole photo at once. Default: 0.")
   Integer tileSize;
 
   @Option(
       names = "--max_pixels",
       paramLabel = "N",
       defaultValue = "120000000",
-      description = "Photos: refuse a photo of more than N pixels (width x height, read from its header before"
-          + " decoding). Default: ${DEFAULT-VALUE}.")
+      description =
+          "Photos: refuse a photo of more than N pixels (width x height, read from its header before"
+              + " decoding). Default: ${DEFAULT-VALUE}.")
   long maxPixels;
 
   @Option(
       names = "--video_codec",
       paramLabel = "CODEC",
       defaultValue = "h264",
-      description = "Videos: the encoder of the restored frames, an FFmpeg encoder or codec name (h264,"
-          + " libvpx-vp9, libaom-av1, mpeg4, ...).")
+      description =
+          "Videos: the encoder of the restored frames, an FFmpeg encoder or codec name (h264,"
+              + " libvpx-vp9, libaom-av1, mpeg4, ...).")
   String videoCodec;
 
   @Option(
       names = "--crf",
       paramLabel = "Q",
       defaultValue = "23",
-      description = "Videos: constant quality, lower is better: the encoder's crf (for H.264, a constant"
-          + " quantiser of OpenH264).")
+      description =
+          "Videos: constant quality, lower is better: the encoder's crf (for H.264, a constant"
+              + " quantiser of OpenH264).")
   int crf;
 
-  @Option(names = "--no_smoothing", description = "Videos: align every frame's faces as detected, without smoothing their landmarks over time.")
+  @Option(
+      names = "--no_smoothing",
+      description =
+          "Videos: align every frame's faces as detected, without smoothing their landmarks over time.")
   boolean noSmoothing;
 
-  @Option(names = "--detect_every", paramLabel = "K", defaultValue = "1", description = "Videos: detect faces every K frames and hold them in between.")
+  @Option(
+      names = "--detect_every",
+      paramLabel = "K",
+      defaultValue = "1",
+      description = "Videos: detect faces every K frames and hold them in between.")
   int detectEvery;
 
-  @Option(names = "--start", paramLabel = "SECONDS", defaultValue = "0", description = "Videos: restore from this time on.")
+  @Option(
+      names = "--start",
+      paramLabel = "SECONDS",
+      defaultValue = "0",
+      description = "Videos: restore from this time on.")
   double start;
 
-  @Option(names = "--duration", paramLabel = "SECONDS", description = "Videos: restore this many seconds (default: to the end).")
+  @Option(
+      names = "--duration",
+      paramLabel = "SECONDS",
+      description = "Videos: restore this many seconds (default: to the end).")
   Double duration;
 
   @Override
   public Integer call() {
     int status = 0;
     boolean folder = Files.isDirectory(input);
-    if (folder ? !VideoFiles.list(input, VideoRestoration.SUFFIX).isEmpty() : VideoFiles.isVideoName(input)) {
+    if (folder
+        ? !VideoFiles.list(input, VideoRestoration.SUFFIX).isEmpty()
+        : VideoFiles.isVideoName(input)) {
       status = restoreVideos();
       if (!folder || !holdsPhotos(input)) {
         return status;
       }
     }
     ModelSpec modelSpec = model.spec(engine.engine).withPrecision(precision.value());
-    PhotoRestoration.Result result = PhotoRestoration.run(
-        PhotoRestoration.Options.builder(modelSpec, input, output)
-            .detector(detection.detector, detection.detectorWeights)
-            .alpha(alpha)
-            .inputs(aligned ? PhotoRestoration.Inputs.ALIGNED_FACES : PhotoRestoration.Inputs.PHOTOS)
-            .extra(PhotoRestoration.Extra.COMPARISON, compare)
-            .extra(PhotoRestoration.Extra.FACES, saveFaces)
-            .batchSize(batchSize)
-            .mask(mask)
-            .parserWeights(parserWeights)
-            .superResolution(superResolution())
-            .maxPixels(maxPixels)
-            .build(),
-        new CommandListener(spec));
+    PhotoRestoration.Result result =
+        PhotoRestoration.run(
+            PhotoRestoration.Options.builder(modelSpec, input, output)
+                .detector(detection.detector, detection.detectorWeights)
+                .alpha(alpha)
+                .inputs(
+                    aligned
+                        ? PhotoRestoration.Inputs.ALIGNED_FACES
+                        : PhotoRestoration.Inputs.PHOTOS)
+                .extra(PhotoRestoration.Extra.COMPARISON, compare)
+                .extra(PhotoRestoration.Extra.FACES, saveFaces)
+                .batchSize(batchSize)
+                .mask(mask)
+                .parserWeights(parserWeights)
+                .superResolution(superResolution())
+                .maxPixels(maxPixels)
+                .build(),
+            new CommandListener(spec));
     PrintWriter err = spec.commandLine().getErr();
-    err.printf(Locale.ROOT, "restored %d image(s), %d face(s) in %.1f s%s%n", result.images(), result.faces(),
-        result.seconds(), result.skipped() > 0 ? ", " + result.skipped() + " skipped" : "");
+    err.printf(
+        Locale.ROOT,
+        "restored %d image(s), %d face(s) in %.1f s%s%n",
+        result.images(),
+        result.faces(),
+        result.seconds(),
+        result.skipped() > 0 ? ", " + result.skipped() + " skipped" : "");
     err.flush();
     return result.skipped() == 0 ? status : 1;
   }
@@ -194,27 +246,40 @@ public final class RestoreCommand implements Callable<Integer> {
       throw new GpenException("--use_sr applies to photos; videos are restored at their size");
     }
     ModelSpec modelSpec = model.spec(engine.engine).withPrecision(precision.value());
-    VideoRestoration.Result result = VideoRestoration.run(
-        VideoRestoration.Options.builder(modelSpec, input, output)
-            .detector(detection.detector, detection.detectorWeights)
-            .alpha(alpha)
-            .batchSize(batchSize)
-            .detectEvery(detectEvery)
-            .smoothing(noSmoothing ? Smoothing.OFF : Smoothing.DEFAULT)
-            .mask(mask)
-            .parserWeights(parserWeights)
-            .encoding(new VideoWriter.Encoding(videoCodec, crf))
-            .part(start, duration == null ? Double.POSITIVE_INFINITY : duration)
-            .build(),
-        new CommandListener(spec));
+    VideoRestoration.Result result =
+        VideoRestoration.run(
+            VideoRestoration.Options.builder(modelSpec, input, output)
+                .detector(detection.detector, detection.detectorWeights)
+                .alpha(alpha)
+                .batchSize(batchSize)
+                .detectEvery(detectEvery)
+                .smoothing(noSmoothing ? Smoothing.OFF : Smoothing.DEFAULT)
+                .mask(mask)
+                .parserWeights(parserWeights)
+                .encoding(new VideoWriter.Encoding(videoCodec, crf))
+                .part(start, duration == null ? Double.POSITIVE_INFINITY : duration)
+                .build(),
+            new CommandListener(spec));
     PrintWriter err = spec.commandLine().getErr();
     for (VideoRestoration.Video v : result.videos()) {
       FacePipeline.Stats s = v.stats();
-      err.printf(Locale.ROOT, "%s: %d frames (%d with faces, %d face track(s)) at %.2f frames/s; flicker in the faces"
-          + " %.2f (input %.2f)%n", v.output(), s.frames(), s.framesWithFaces(), s.tracks(), v.framesPerSecond(),
-          s.flicker(), s.inputFlicker());
+      err.printf(
+          Locale.ROOT,
+          "%s: %d frames (%d with faces, %d face track(s)) at %.2f frames/s; flicker in the faces"
+              + " %.2f (input %.2f)%n",
+          v.output(),
+          s.frames(),
+          s.framesWithFaces(),
+          s.tracks(),
+          v.framesPerSecond(),
+          s.flicker(),
+          s.inputFlicker());
     }
-    err.printf(Locale.ROOT, "restored %d video(s) in %.1f s%s%n", result.videos().size(), result.seconds(),
+    err.printf(
+        Locale.ROOT,
+        "restored %d video(s) in %.1f s%s%n",
+        result.videos().size(),
+        result.seconds(),
         result.skipped() > 0 ? ", " + result.skipped() + " skipped" : "");
     err.flush();
     return result.skipped() == 0 ? 0 : 1;
@@ -234,7 +299,8 @@ public final class RestoreCommand implements Callable<Integer> {
   /** Whether a folder holds photos too (where it cannot be listed, the photo workflow says why). */
   private static boolean holdsPhotos(Path folder) {
     try (Stream<Path> files = Files.list(folder)) {
-      return files.anyMatch(p -> Images.isImageName(p) && !p.getFileName().toString().startsWith("."));
+      return files.anyMatch(
+          p -> Images.isImageName(p) && !p.getFileName().toString().startsWith("."));
     } catch (IOException e) {
       return true;
     }

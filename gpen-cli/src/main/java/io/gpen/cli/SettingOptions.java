@@ -16,19 +16,21 @@ import picocli.CommandLine.ParseResult;
 /**
  * The training settings ({@link TrainSettings#SCHEMA}) as options of {@code gpen train}: one option
  * {@code --key} per top-level setting, with the setting's type, placeholder, help and default. The
- * settings of the {@code degradation} section, which only a file sets, are listed after the options.
+ * settings of the {@code degradation} section, which only a file sets, are listed after the
+ * options.
  */
 final class SettingOptions implements IModelTransformer {
   @Override
   public CommandSpec transform(CommandSpec spec) {
     for (Setting<?> setting : TrainSettings.SCHEMA.topLevel()) {
-      spec.addOption(OptionSpec.builder(flag(setting.key()))
-          .type(setting.type().javaType())
-          .paramLabel(setting.paramLabel())
-          .description(setting.help())
-          .defaultValue(setting.defaultText())
-          .userObject(setting)
-          .build());
+      spec.addOption(
+          OptionSpec.builder(flag(setting.key()))
+              .type(setting.type().javaType())
+              .paramLabel(setting.paramLabel())
+              .description(setting.help())
+              .defaultValue(setting.defaultText())
+              .userObject(setting)
+              .build());
     }
     spec.usageMessage().footer(footer().toArray(String[]::new));
     return spec;
@@ -56,7 +58,9 @@ final class SettingOptions implements IModelTransformer {
    * option ({@code --mul must be at least 1, got 0}); a value from a file by the file and key.
    */
   static String message(SettingException e) {
-    return e.source() instanceof SettingSource.Given ? flag(e.key()) + " " + e.detail() : e.getMessage();
+    return e.source() instanceof SettingSource.Given
+        ? flag(e.key()) + " " + e.detail()
+        : e.getMessage();
   }
 
   /** The settings of sections, which only a file sets, as YAML with their defaults and help. */

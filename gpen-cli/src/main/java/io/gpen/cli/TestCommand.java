@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code gpen test}: degrade a folder of high-quality faces with the seeded test degradation,
- * restore them, and score the degraded inputs and the restored faces against the real ones
- * ({@link FolderEvaluation}).
+ * restore them, and score the degraded inputs and the restored faces against the real ones ({@link
+ * FolderEvaluation}).
  */
 @Command(
     name = "test",
@@ -41,34 +41,51 @@ public final class TestCommand implements Callable<Integer> {
 
   @Mixin EngineOption engine;
 
-  @Option(names = "--test_path", required = true, paramLabel = "DIR", description = "Folder of high-quality aligned face images.")
+  @Option(
+      names = "--test_path",
+      required = true,
+      paramLabel = "DIR",
+      description = "Folder of high-quality aligned face images.")
   Path input;
 
-  @Option(names = "--seed", defaultValue = "100", paramLabel = "S", description = "Seed of the degradation.")
+  @Option(
+      names = "--seed",
+      defaultValue = "100",
+      paramLabel = "S",
+      description = "Seed of the degradation.")
   long seed;
 
-  @Option(names = "--batch_size", defaultValue = "4", paramLabel = "B", description = "Faces per forward pass and per scoring batch.")
+  @Option(
+      names = "--batch_size",
+      defaultValue = "4",
+      paramLabel = "B",
+      description = "Faces per forward pass and per scoring batch.")
   int batchSize;
 
   @Option(
       names = "--inception",
       paramLabel = "PATH",
-      description = "FID InceptionV3 weights (pt_inception-2015-12-05-6726825d.pth, or the name "
-          + FidInception.REGISTRY_NAME + "). Without it FID is skipped.")
+      description =
+          "FID InceptionV3 weights (pt_inception-2015-12-05-6726825d.pth, or the name "
+              + FidInception.REGISTRY_NAME
+              + "). Without it FID is skipped.")
   String inception;
 
   @Option(
       names = "--fid_stats",
       paramLabel = "FILE",
-      description = "FID statistics of the real faces: reused when the file exists, else computed and"
-          + " saved there. They depend on the folder and the model size.")
+      description =
+          "FID statistics of the real faces: reused when the file exists, else computed and"
+              + " saved there. They depend on the folder and the model size.")
   Path fidStatistics;
 
   @Option(
       names = "--lpips",
       paramLabel = "PATH",
-      description = "LPIPS v0.1 AlexNet linear heads (alex.pth, or the name " + Lpips.HEADS_REGISTRY_NAME
-          + "). Without it LPIPS is skipped.")
+      description =
+          "LPIPS v0.1 AlexNet linear heads (alex.pth, or the name "
+              + Lpips.HEADS_REGISTRY_NAME
+              + "). Without it LPIPS is skipped.")
   String lpips;
 
   @Option(
@@ -81,50 +98,68 @@ public final class TestCommand implements Callable<Integer> {
   @Option(
       names = "--id_weights",
       paramLabel = "PATH",
-      description = "Face embedding network for the identity similarity: ArcFace IR-SE50"
-          + " (model_ir_se50.pth, or the name ArcFace-IR-SE50) or MobileFaceNet. Without it the"
-          + " identity similarity is skipped.")
+      description =
+          "Face embedding network for the identity similarity: ArcFace IR-SE50"
+              + " (model_ir_se50.pth, or the name ArcFace-IR-SE50) or MobileFaceNet. Without it the"
+              + " identity similarity is skipped.")
   String identityWeights;
 
   @Option(
       names = "--save_dir",
       paramLabel = "DIR",
-      description = "Write the triplets (" + FolderEvaluation.TRIPLETS + "/<name>.png), index.html and "
-          + FolderEvaluation.METRICS_FILE + " here.")
+      description =
+          "Write the triplets ("
+              + FolderEvaluation.TRIPLETS
+              + "/<name>.png), index.html and "
+              + FolderEvaluation.METRICS_FILE
+              + " here.")
   Path saveDir;
 
   @Option(
       names = "--output",
       paramLabel = "FILE",
-      description = "Where metrics.json goes. Default: <save_dir>/" + FolderEvaluation.METRICS_FILE
-          + " with --save_dir, else ./" + FolderEvaluation.METRICS_FILE + ".")
+      description =
+          "Where metrics.json goes. Default: <save_dir>/"
+              + FolderEvaluation.METRICS_FILE
+              + " with --save_dir, else ./"
+              + FolderEvaluation.METRICS_FILE
+              + ".")
   Path metricsFile;
 
   @Override
   public Integer call() {
-    Path metrics = metricsFile != null
-        ? metricsFile
-        : saveDir != null ? saveDir.resolve(FolderEvaluation.METRICS_FILE) : Path.of(FolderEvaluation.METRICS_FILE);
-    FolderEvaluation.Result result = FolderEvaluation.run(
-        FolderEvaluation.Options.builder(model.spec(engine.engine), input)
-            .seed(seed)
-            .batchSize(batchSize)
-            .inception(inception)
-            .fidStatistics(fidStatistics)
-            .lpips(lpips)
-            .lpipsTrunk(lpipsTrunk)
-            .identityWeights(identityWeights)
-            .saveDir(saveDir)
-            .metricsFile(metrics)
-            .build(),
-        new CommandListener(spec));
+    Path metrics =
+        metricsFile != null
+            ? metricsFile
+            : saveDir != null
+                ? saveDir.resolve(FolderEvaluation.METRICS_FILE)
+                : Path.of(FolderEvaluation.METRICS_FILE);
+    FolderEvaluation.Result result =
+        FolderEvaluation.run(
+            FolderEvaluation.Options.builder(model.spec(engine.engine), input)
+                .seed(seed)
+                .batchSize(batchSize)
+                .inception(inception)
+                .fidStatistics(fidStatistics)
+                .lpips(lpips)
+                .lpipsTrunk(lpipsTrunk)
+                .identityWeights(identityWeights)
+                .saveDir(saveDir)
+                .metricsFile(metrics)
+                .build(),
+            new CommandListener(spec));
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     out.println(result.summary());
-    out.print(result.evaluation().table(Charset.defaultCharset().newEncoder().canEncode("\u2191\u2193")));
+    out.print(
+        result.evaluation().table(Charset.defaultCharset().newEncoder().canEncode("\u2191\u2193")));
     out.println("metrics saved in " + result.metricsFile());
     if (result.page() != null) {
-      out.println("triplets (low quality | restored | real) in " + result.tripletFolder() + ", page " + result.page());
+      out.println(
+          "triplets (low quality | restored | real) in "
+              + result.tripletFolder()
+              + ", page "
+              + result.page());
     }
     err.printf("evaluated %d image(s) in %.1f s%n", result.evaluation().count(), result.seconds());
     out.flush();

@@ -45,35 +45,61 @@ public final class TrainCommand implements Callable<Integer> {
   // the training settings are options too, added from the schema by SettingOptions
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings (see configs/gpen.yaml).")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "YAML file of settings (see configs/gpen.yaml).")
   Path config;
 
   @Option(
       names = "--overwrite",
-      description = "Delete the checkpoints and train.log of an earlier run in --ckpt_dir instead of refusing the folder.")
+      description =
+          "Delete the checkpoints and train.log of an earlier run in --ckpt_dir instead of refusing the folder.")
   boolean overwrite;
 
-  @Option(names = "--nproc_per_node", paramLabel = "N", defaultValue = "1",
-      description = "Worker processes on this machine (data-parallel training; the cores are shared among them).")
+  @Option(
+      names = "--nproc_per_node",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Worker processes on this machine (data-parallel training; the cores are shared among them).")
   int nprocPerNode;
 
-  @Option(names = "--nnodes", paramLabel = "N", defaultValue = "1", description = "Machines taking part.")
+  @Option(
+      names = "--nnodes",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "Machines taking part.")
   int nnodes;
 
-  @Option(names = "--node_rank", paramLabel = "I", defaultValue = "0",
-      description = "This machine's index, 0 to nnodes − 1 (0 runs rank 0, which writes the files).")
+  @Option(
+      names = "--node_rank",
+      paramLabel = "I",
+      defaultValue = "0",
+      description =
+          "This machine's index, 0 to nnodes − 1 (0 runs rank 0, which writes the files).")
   int nodeRank;
 
-  @Option(names = "--master_addr", paramLabel = "HOST", defaultValue = "127.0.0.1",
+  @Option(
+      names = "--master_addr",
+      paramLabel = "HOST",
+      defaultValue = "127.0.0.1",
       description = "Address of machine 0, where rank 0 serves the rendezvous.")
   String masterAddr;
 
-  @Option(names = "--master_port", paramLabel = "PORT", defaultValue = "0",
+  @Option(
+      names = "--master_port",
+      paramLabel = "PORT",
+      defaultValue = "0",
       description = "Port of the rendezvous on machine 0 (0 on one machine: a free port).")
   int masterPort;
 
-  @Option(names = "--dist_timeout", paramLabel = "SECONDS", defaultValue = "300",
-      description = "How long the workers wait for each other (rendezvous, each gradient exchange) before they stop.")
+  @Option(
+      names = "--dist_timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "300",
+      description =
+          "How long the workers wait for each other (rendezvous, each gradient exchange) before they stop.")
   int distTimeout;
 
   private static Consumer<String> printer(PrintWriter w) {
@@ -85,32 +111,51 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Optional<Worker> worker = Worker.fromEnvironment(System.getenv(), Duration.ofSeconds(distTimeout));
+    Optional<Worker> worker =
+        Worker.fromEnvironment(System.getenv(), Duration.ofSeconds(distTimeout));
     if (worker.isEmpty() && (nprocPerNode > 1 || nnodes > 1)) {
       // the launcher: the workers run this same command line, told their rank by the environment
-      return Launcher.run(new Launcher.Layout(nprocPerNode, nnodes, nodeRank, masterAddr, masterPort),
-          Main.class.getName(), List.copyOf(spec.root().commandLine().getParseResult().originalArgs()),
-          printer(spec.commandLine().getOut()), printer(spec.commandLine().getErr()));
+      return Launcher.run(
+          new Launcher.Layout(nprocPerNode, nnodes, nodeRank, masterAddr, masterPort),
+          Main.class.getName(),
+          List.copyOf(spec.root().commandLine().getParseResult().originalArgs()),
+          printer(spec.commandLine().getOut()),
+          printer(spec.commandLine().getErr()));
     }
     // only what was typed: the file's values must win over the defaults the help shows
-    TrainConfig settings = TrainConfig.resolve(config, SettingOptions.given(spec.commandLine().getParseResult()));
+    TrainConfig settings =
+        TrainConfig.resolve(config, SettingOptions.given(spec.commandLine().getParseResult()));
     PrintWriter err = spec.commandLine().getErr();
     TrainingRun.Result r;
     try {
-      r = TrainingRun.run(settings, overwrite ? RunFolder.Existing.REPLACE : RunFolder.Existing.REFUSE, worker.orElse(null), note -> {
-        err.println("gpen train: " + note);
-        err.flush();
-      });
+      r =
+          TrainingRun.run(
+              settings,
+              overwrite ? RunFolder.Existing.REPLACE : RunFolder.Existing.REFUSE,
+              worker.orElse(null),
+              note -> {
+                err.println("gpen train: " + note);
+                err.flush();
+              });
     } catch (RunFolder.OccupiedException e) {
-      throw new GpenException(e.getMessage() + " (--pretrain FILE, another --ckpt_dir, or --overwrite)", e);
+      throw new GpenException(
+          e.getMessage() + " (--pretrain FILE, another --ckpt_dir, or --overwrite)", e);
     }
     if (worker.isPresent() && !worker.get().lead()) {
       return 0;
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.printf(Locale.ROOT, "trained iterations %d to %d: d %.4f, g %.4f, l1 %.4f%s; checkpoint %s%n",
-        r.firstIteration(), r.iterations(), r.last().d(), r.last().g(), r.last().l1(),
-        Double.isNaN(r.psnr()) ? "" : String.format(Locale.ROOT, ", validation PSNR %.2f dB", r.psnr()),
+    out.printf(
+        Locale.ROOT,
+        "trained iterations %d to %d: d %.4f, g %.4f, l1 %.4f%s; checkpoint %s%n",
+        r.firstIteration(),
+        r.iterations(),
+        r.last().d(),
+        r.last().g(),
+        r.last().l1(),
+        Double.isNaN(r.psnr())
+            ? ""
+            : String.format(Locale.ROOT, ", validation PSNR %.2f dB", r.psnr()),
         r.checkpoint());
     out.flush();
     return 0;

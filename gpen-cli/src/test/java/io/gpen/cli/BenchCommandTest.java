@@ -16,9 +16,30 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchCommandTest {
   @Test
   void reportsEveryFigure() {
-    CliRun r = CliRun.of("bench", "--size", "64", "--mul", "1", "--narrow", "0.25", "--iters", "3", "--warmup", "1");
+    CliRun r =
+        CliRun.of(
+            "bench",
+            "--size",
+            "64",
+            "--mul",
+            "1",
+            "--narrow",
+            "0.25",
+            "--iters",
+            "3",
+            "--warmup",
+            "1");
     assertEquals(0, r.exitCode(), r.err());
-    for (String field : new String[] {"median", "p90", "faces/s", "GFLOP per face", "GFLOP/s achieved", "peak resident", "threads"}) {
+    for (String field :
+        new String[] {
+          "median",
+          "p90",
+          "faces/s",
+          "GFLOP per face",
+          "GFLOP/s achieved",
+          "peak resident",
+          "threads"
+        }) {
       assertTrue(r.out().contains(field), field + " missing from:\n" + r.out());
     }
     assertTrue(r.out().contains("size=64 mul=1 narrow=0.25"), r.out());
@@ -26,26 +47,65 @@ class BenchCommandTest {
 
   @Test
   void precisionBothPrintsFp32AndBf16SideBySideWithPeakShareAndQuality() {
-    CliRun r = CliRun.of("bench", "--size", "64", "--mul", "1", "--narrow", "0.25", "--iters", "1", "--warmup", "0",
-        "--precision", "both");
+    CliRun r =
+        CliRun.of(
+            "bench",
+            "--size",
+            "64",
+            "--mul",
+            "1",
+            "--narrow",
+            "0.25",
+            "--iters",
+            "1",
+            "--warmup",
+            "0",
+            "--precision",
+            "both");
     assertEquals(0, r.exitCode(), r.err());
     List<String> lines = r.out().lines().toList();
-    assertTrue(lines.get(2).startsWith("engines     fp32: libtorch ") && lines.get(2).contains("fast path, fp32"),
+    assertTrue(
+        lines.get(2).startsWith("engines     fp32: libtorch ")
+            && lines.get(2).contains("fast path, fp32"),
         r.out());
-    assertTrue(lines.get(3).startsWith("            bf16: libtorch ") && lines.get(3).contains("fast path, bf16"),
+    assertTrue(
+        lines.get(3).startsWith("            bf16: libtorch ")
+            && lines.get(3).contains("fast path, bf16"),
         r.out());
     assertTrue(lines.stream().anyMatch(l -> l.matches(" +fp32 +bf16")), r.out());
     assertTrue(lines.stream().anyMatch(l -> l.matches(" +% of peak +\\d+% +\\d+%")), r.out());
-    assertTrue(lines.stream().anyMatch(l -> l.matches("peak +GFLOP/s +\\d+\\.\\d fp32 +\\d+\\.\\d bf16")), r.out());
-    assertTrue(lines.stream().anyMatch(l -> l.matches(
-        "quality     bf16 vs fp32 on 1 faces \\(random pixels\\): mean \\d+\\.\\d\\d, p99\\.9 \\d+, max \\d+ levels of 255")),
+    assertTrue(
+        lines.stream().anyMatch(l -> l.matches("peak +GFLOP/s +\\d+\\.\\d fp32 +\\d+\\.\\d bf16")),
+        r.out());
+    assertTrue(
+        lines.stream()
+            .anyMatch(
+                l ->
+                    l.matches(
+                        "quality     bf16 vs fp32 on 1 faces \\(random pixels\\): mean \\d+\\.\\d\\d, p99\\.9 \\d+, max \\d+ levels of 255")),
         r.out());
 
-    CliRun one = CliRun.of("bench", "--size", "64", "--mul", "1", "--narrow", "0.25", "--iters", "1", "--warmup", "0",
-        "--precision", "bf16");
+    CliRun one =
+        CliRun.of(
+            "bench",
+            "--size",
+            "64",
+            "--mul",
+            "1",
+            "--narrow",
+            "0.25",
+            "--iters",
+            "1",
+            "--warmup",
+            "0",
+            "--precision",
+            "bf16");
     assertEquals(0, one.exitCode(), one.err());
     assertTrue(one.out().contains("fast path, bf16"), one.out());
-    assertTrue(one.out().matches("(?s).*GFLOP/s achieved, \\d+% of peak\\R.*peak +\\d+\\.\\d GFLOP/s bf16 .*"), one.out());
+    assertTrue(
+        one.out()
+            .matches("(?s).*GFLOP/s achieved, \\d+% of peak\\R.*peak +\\d+\\.\\d GFLOP/s bf16 .*"),
+        one.out());
 
     CliRun bad = CliRun.of("bench", "--size", "64", "--precision", "fp16");
     assertEquals(1, bad.exitCode());
@@ -55,10 +115,30 @@ class BenchCommandTest {
 
   @Test
   void trainingBenchReportsSecondsPerIteration() {
-    CliRun r = CliRun.of("bench", "--train", "--size", "64", "--narrow", "0.25", "--iters", "1", "--identity", "none");
+    CliRun r =
+        CliRun.of(
+            "bench",
+            "--train",
+            "--size",
+            "64",
+            "--narrow",
+            "0.25",
+            "--iters",
+            "1",
+            "--identity",
+            "none");
     assertEquals(0, r.exitCode(), r.err());
-    for (String field : new String[] {"s plain (D step", "R1 step", "every 16 iterations", "path step",
-        "every 4 iterations", "s per iteration (plain + R1/16 + path/4)", "batch 2", "peak resident"}) {
+    for (String field :
+        new String[] {
+          "s plain (D step",
+          "R1 step",
+          "every 16 iterations",
+          "path step",
+          "every 4 iterations",
+          "s per iteration (plain + R1/16 + path/4)",
+          "batch 2",
+          "peak resident"
+        }) {
       assertTrue(r.out().contains(field), field + " missing from:\n" + r.out());
     }
   }
@@ -86,17 +166,39 @@ class BenchCommandTest {
         Mat part = new Mat(whole, r)) {
       Images.write(photo, part);
     }
-    CliRun run = CliRun.of("bench", "--photo", photo.toString(), "--use_sr", "--size", "64", "--mul", "1", "--narrow",
-        "0.25", "--iters", "1", "--warmup", "0", "--detector_weights",
-        SharedData.require("models/retinaface_mobilenet0.25.pth").toString());
+    CliRun run =
+        CliRun.of(
+            "bench",
+            "--photo",
+            photo.toString(),
+            "--use_sr",
+            "--size",
+            "64",
+            "--mul",
+            "1",
+            "--narrow",
+            "0.25",
+            "--iters",
+            "1",
+            "--warmup",
+            "0",
+            "--detector_weights",
+            SharedData.require("models/retinaface_mobilenet0.25.pth").toString());
     assertEquals(0, run.exitCode(), run.err());
-    for (String field : new String[] {"sr x2       ", "sr x4       ", "s per input megapixel",
-        "RRDBNet x4 (32 features, 23 blocks, growth 32), random weights", "untiled"}) {
+    for (String field :
+        new String[] {
+          "sr x2       ",
+          "sr x4       ",
+          "s per input megapixel",
+          "RRDBNet x4 (32 features, 23 blocks, growth 32), random weights",
+          "untiled"
+        }) {
       assertTrue(run.out().contains(field), field + " missing from:\n" + run.out());
     }
     CliRun noPhoto = CliRun.of("bench", "--use_sr", "--size", "64");
     assertEquals(1, noPhoto.exitCode());
-    assertEquals("gpen bench: error: --use_sr times the super-resolution of a photo; give it with --photo",
+    assertEquals(
+        "gpen bench: error: --use_sr times the super-resolution of a photo; give it with --photo",
         noPhoto.err().strip());
   }
 }

@@ -48,8 +48,9 @@ class DegradeCommandTest {
   }
 
   private int degrade(Path out, String... more) {
-    String[] base = {"degrade", "--input", input.toString(), "--output", out.toString(),
-        "--size", "64"};
+    String[] base = {
+      "degrade", "--input", input.toString(), "--output", out.toString(), "--size", "64"
+    };
     return run(Stream.concat(Arrays.stream(base), Arrays.stream(more)).toArray(String[]::new));
   }
 
@@ -69,7 +70,9 @@ class DegradeCommandTest {
           Image lq = Images.read(out.resolve("lq").resolve(name))) {
         assertEquals(64, hq.width());
         assertEquals(64, lq.height());
-        assertArrayEquals(bytes(expected), bytes(hq.bgr()),
+        assertArrayEquals(
+            bytes(expected),
+            bytes(hq.bgr()),
             "hq of " + name + " is the area-resized input (no flip, no grey by default)");
         assertFalse(Arrays.equals(bytes(hq.bgr()), bytes(lq.bgr())), "lq of " + name + " degraded");
       }
@@ -89,11 +92,16 @@ class DegradeCommandTest {
     assertEquals(0, degrade(c, "--seed", "101"));
     int differ = 0;
     for (String name : NAMES) {
-      assertArrayEquals(Files.readAllBytes(a.resolve("lq").resolve(name)),
-          Files.readAllBytes(b.resolve("lq").resolve(name)), name);
-      assertArrayEquals(Files.readAllBytes(a.resolve("hq").resolve(name)),
-          Files.readAllBytes(c.resolve("hq").resolve(name)), "hq does not depend on the seed");
-      if (!Arrays.equals(Files.readAllBytes(a.resolve("lq").resolve(name)),
+      assertArrayEquals(
+          Files.readAllBytes(a.resolve("lq").resolve(name)),
+          Files.readAllBytes(b.resolve("lq").resolve(name)),
+          name);
+      assertArrayEquals(
+          Files.readAllBytes(a.resolve("hq").resolve(name)),
+          Files.readAllBytes(c.resolve("hq").resolve(name)),
+          "hq does not depend on the seed");
+      if (!Arrays.equals(
+          Files.readAllBytes(a.resolve("lq").resolve(name)),
           Files.readAllBytes(c.resolve("lq").resolve(name)))) {
         differ++;
       }
@@ -106,8 +114,13 @@ class DegradeCommandTest {
     Path out = tmp.resolve("out");
     assertEquals(0, degrade(out, "--seed", "9"));
     DegradationConfig testSet = DegradationConfig.REFERENCE.withFlipProb(0).withGrayProb(0);
-    try (FaceLoader loader = FaceLoader.builder(input, 64).evaluation().seed(9).batchSize(4)
-        .degradation(testSet).build()) {
+    try (FaceLoader loader =
+        FaceLoader.builder(input, 64)
+            .evaluation()
+            .seed(9)
+            .batchSize(4)
+            .degradation(testSet)
+            .build()) {
       Batch batch = loader.next();
       int plane = 3 * 64 * 64;
       for (int i = 0; i < 4; i++) {
@@ -152,11 +165,13 @@ class DegradeCommandTest {
   @Test
   void badFoldersGiveOneLineErrors() throws IOException {
     Path missing = tmp.resolve("missing");
-    assertEquals(1, run("degrade", "--input", missing.toString(), "--output", tmp.resolve("o").toString()));
+    assertEquals(
+        1, run("degrade", "--input", missing.toString(), "--output", tmp.resolve("o").toString()));
     assertOneLineError(missing.toString());
 
     Path empty = Files.createDirectories(tmp.resolve("empty"));
-    assertEquals(1, run("degrade", "--input", empty.toString(), "--output", tmp.resolve("o").toString()));
+    assertEquals(
+        1, run("degrade", "--input", empty.toString(), "--output", tmp.resolve("o").toString()));
     assertOneLineError(empty.toString());
 
     Path file = Files.writeString(tmp.resolve("a-file"), "x");

@@ -21,8 +21,17 @@ class LiteCommandTest {
     SyntheticFaces.write(data, 4, 128, 1);
     Path work = dir.resolve("lite");
     Path logs = dir.resolve("log");
-    CliRun r = CliRun.of("lite", "--data", data.toString(), "--iters", "2", "--work_dir", work.toString(),
-        "--log_dir", logs.toString());
+    CliRun r =
+        CliRun.of(
+            "lite",
+            "--data",
+            data.toString(),
+            "--iters",
+            "2",
+            "--work_dir",
+            work.toString(),
+            "--log_dir",
+            logs.toString());
     assertEquals(0, r.exitCode(), r.out() + r.err());
     List<String> lines = r.out().lines().toList();
     assertEquals(5, lines.size(), r.out());
@@ -46,10 +55,18 @@ class LiteCommandTest {
     Path empty = dir.resolve("empty");
     Files.createDirectories(empty);
     Path logs = dir.resolve("log");
-    CliRun r = CliRun.of("lite", "--data", empty.toString(), "--work_dir", dir.resolve("lite").toString(),
-        "--log_dir", logs.toString());
+    CliRun r =
+        CliRun.of(
+            "lite",
+            "--data",
+            empty.toString(),
+            "--work_dir",
+            dir.resolve("lite").toString(),
+            "--log_dir",
+            logs.toString());
     assertEquals(1, r.exitCode());
-    assertTrue(r.out().startsWith("Run failed with command - prepare data: use --data " + empty), r.out());
+    assertTrue(
+        r.out().startsWith("Run failed with command - prepare data: use --data " + empty), r.out());
     assertTrue(Files.readString(logs.resolve("results.log")).contains("Run failed"));
   }
 }

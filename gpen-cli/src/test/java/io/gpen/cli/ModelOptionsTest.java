@@ -20,7 +20,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The model options every restoring command shares: {@code --out_size}, {@code --allow_nonfinite}. */
+/**
+ * The model options every restoring command shares: {@code --out_size}, {@code --allow_nonfinite}.
+ */
 class ModelOptionsTest {
   @TempDir Path dir;
 
@@ -34,14 +36,36 @@ class ModelOptionsTest {
   void outSizeChecksAFullGeneratorSrAgainstItsShapes() throws IOException {
     Path weights = SharedData.require("golden/gpen_sr32to64.pth");
     Path face = face();
-    CliRun ok = CliRun.of("predict", "-w", weights.toString(), "--size", "32", "--out_size", "64",
-        "--img", face.toString(), "--output", dir.resolve("sr.png").toString());
+    CliRun ok =
+        CliRun.of(
+            "predict",
+            "-w",
+            weights.toString(),
+            "--size",
+            "32",
+            "--out_size",
+            "64",
+            "--img",
+            face.toString(),
+            "--output",
+            dir.resolve("sr.png").toString());
     assertEquals(0, ok.exitCode(), ok.err());
     try (Image written = Images.read(dir.resolve("sr.png"))) {
       assertEquals(64, written.width(), "the decoder's side");
     }
-    CliRun wrong = CliRun.of("predict", "-w", weights.toString(), "--size", "32", "--out_size", "128",
-        "--img", face.toString(), "--output", dir.resolve("wrong.png").toString());
+    CliRun wrong =
+        CliRun.of(
+            "predict",
+            "-w",
+            weights.toString(),
+            "--size",
+            "32",
+            "--out_size",
+            "128",
+            "--img",
+            face.toString(),
+            "--output",
+            dir.resolve("wrong.png").toString());
     assertEquals(1, wrong.exitCode(), wrong.err());
     assertTrue(wrong.err().contains(weights.toString()), wrong.err());
     assertFalse(Files.exists(dir.resolve("wrong.png")));
@@ -60,14 +84,29 @@ class ModelOptionsTest {
     TorchFiles.writeStateDict(damaged, tensors, false);
     Path face = face();
 
-    CliRun refused = CliRun.of("predict", "-w", damaged.toString(), "--img", face.toString(),
-        "--output", dir.resolve("a.png").toString());
+    CliRun refused =
+        CliRun.of(
+            "predict",
+            "-w",
+            damaged.toString(),
+            "--img",
+            face.toString(),
+            "--output",
+            dir.resolve("a.png").toString());
     assertEquals(1, refused.exitCode(), refused.err());
     assertTrue(refused.err().contains("ecd0.0.0.weight (1 NaN)"), refused.err());
 
     // loaded, the NaN reaches every output pixel, and the restoration says so instead of writing
-    CliRun allowed = CliRun.of("predict", "-w", damaged.toString(), "--allow_nonfinite", "--img",
-        face.toString(), "--output", dir.resolve("b.png").toString());
+    CliRun allowed =
+        CliRun.of(
+            "predict",
+            "-w",
+            damaged.toString(),
+            "--allow_nonfinite",
+            "--img",
+            face.toString(),
+            "--output",
+            dir.resolve("b.png").toString());
     assertEquals(1, allowed.exitCode(), allowed.err());
     assertTrue(allowed.err().contains("non-finite values"), allowed.err());
     assertFalse(allowed.err().contains("(--allow_nonfinite loads it anyway)"), allowed.err());

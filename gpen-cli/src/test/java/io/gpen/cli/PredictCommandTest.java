@@ -21,7 +21,6 @@ import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Scalar;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,7 +70,9 @@ class PredictCommandTest {
 
   @Test
   void precisionBf16ReachesTheRestorerAndABadValueIsOneLine() {
-    CliRun r = CliRun.of("predict", "--w", weights.toString(), "--img", face.toString(), "--precision", "bf16");
+    CliRun r =
+        CliRun.of(
+            "predict", "--w", weights.toString(), "--img", face.toString(), "--precision", "bf16");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.err().contains("bf16 convolutions"), r.err());
     Path out = dir.resolve("face_predict.png");
@@ -85,7 +86,9 @@ class PredictCommandTest {
       assertTrue(maxDiff(fp32Image, written.bgr()) > 0, "--precision bf16 gave the fp32 image");
     }
 
-    CliRun bad = CliRun.of("predict", "--w", weights.toString(), "--img", face.toString(), "--precision", "fp16");
+    CliRun bad =
+        CliRun.of(
+            "predict", "--w", weights.toString(), "--img", face.toString(), "--precision", "fp16");
     assertEquals(1, bad.exitCode(), bad.err());
     assertEquals(1, bad.errorLines(), bad.err());
     assertTrue(bad.err().contains("--precision must be fp32 or bf16, got 'fp16'"), bad.err());
@@ -110,7 +113,17 @@ class PredictCommandTest {
       // an earlier output in the folder is not restored again
       Images.write(in.resolve("e_predict.png"), src.bgr());
     }
-    CliRun r = CliRun.of("predict", "-w", weights.toString(), "--img", in.toString(), "--output", out.toString(), "--batch_size", "3");
+    CliRun r =
+        CliRun.of(
+            "predict",
+            "-w",
+            weights.toString(),
+            "--img",
+            in.toString(),
+            "--output",
+            out.toString(),
+            "--batch_size",
+            "3");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.err().contains("restored 4 image(s)"), r.err());
     for (String n : List.of("a_color", "b_gray", "c_rgba", "d_16bit")) {
@@ -137,7 +150,8 @@ class PredictCommandTest {
     Files.write(in.resolve("bad.png"), "not an image".getBytes());
     CliRun r = CliRun.of("predict", "-w", weights.toString(), "--img", in.toString());
     assertEquals(1, r.exitCode());
-    assertTrue(r.err().contains("skipped cannot read image") && r.err().contains("bad.png"), r.err());
+    assertTrue(
+        r.err().contains("skipped cannot read image") && r.err().contains("bad.png"), r.err());
     assertTrue(Files.exists(in.resolve("good_predict.png")));
     assertTrue(r.err().contains("restored 1 image(s)") && r.err().contains("1 skipped"), r.err());
   }
@@ -152,13 +166,35 @@ class PredictCommandTest {
     String[][] cases = {
       {"predict", "-w", weights.toString(), "--img", dir.resolve("missing.png").toString()},
       {"predict", "-w", truncated.toString(), "--img", face.toString()},
-      {"predict", "-w", SharedData.require("golden/disc64.pth").toString(), "--img", face.toString()},
+      {
+        "predict",
+        "-w",
+        SharedData.require("golden/disc64.pth").toString(),
+        "--img",
+        face.toString()
+      },
       {"predict", "-w", weights.toString(), "--img", face.toString(), "--mul", "2"},
       {"predict", "-w", weights.toString(), "--img", face.toString(), "--size", "100"},
-      {"predict", "-w", weights.toString(), "--img", face.toString(), "--output", notAFolder.resolve("x.png").toString()},
+      {
+        "predict",
+        "-w",
+        weights.toString(),
+        "--img",
+        face.toString(),
+        "--output",
+        notAFolder.resolve("x.png").toString()
+      },
       {"predict", "--img", face.toString()},
       {"predict", "-w", weights.toString(), "--img", dir.resolve("empty").toString()},
-      {"predict", "-w", weights.toString(), "--img", face.toString(), "--output", dir.resolve("u.txt").toString()},
+      {
+        "predict",
+        "-w",
+        weights.toString(),
+        "--img",
+        face.toString(),
+        "--output",
+        dir.resolve("u.txt").toString()
+      },
     };
     Files.createDirectories(dir.resolve("empty"));
     for (String[] args : cases) {
@@ -168,43 +204,86 @@ class PredictCommandTest {
       assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
     }
     assertFalse(Files.exists(dir.resolve("face_predict.png")));
-    assertFalse(Files.exists(dir.resolve("u.txt")), "a single image's output with another extension is no folder");
+    assertFalse(
+        Files.exists(dir.resolve("u.txt")),
+        "a single image's output with another extension is no folder");
   }
 
   @Test
   void anUnwritableOutputFailsBeforeTheModelLoads() throws IOException {
     Path notAFolder = Files.writeString(dir.resolve("file"), "x");
     // weights that do not exist: had the model been loaded first, the error would name them
-    CliRun r = CliRun.of("predict", "-w", dir.resolve("absent.pth").toString(), "--img", face.toString(),
-        "--output", notAFolder.resolve("sub").toString());
+    CliRun r =
+        CliRun.of(
+            "predict",
+            "-w",
+            dir.resolve("absent.pth").toString(),
+            "--img",
+            face.toString(),
+            "--output",
+            notAFolder.resolve("sub").toString());
     assertEquals(1, r.exitCode(), r.err());
     assertEquals(1, r.errorLines(), r.err());
-    assertTrue(r.err().contains("cannot create output folder " + notAFolder.resolve("sub")), r.err());
+    assertTrue(
+        r.err().contains("cannot create output folder " + notAFolder.resolve("sub")), r.err());
   }
 
   @Test
   void tasksRunTheirModelsAsTheLibraryDoes() throws IOException {
-    CliRun seg = CliRun.of("predict", "-w", weights.toString(), "--img", face.toString(), "--task", "seg2face",
-        "--output", dir.resolve("seg.png").toString());
+    CliRun seg =
+        CliRun.of(
+            "predict",
+            "-w",
+            weights.toString(),
+            "--img",
+            face.toString(),
+            "--task",
+            "seg2face",
+            "--output",
+            dir.resolve("seg.png").toString());
     assertEquals(0, seg.exitCode(), seg.err());
     Path viaJava = dir.resolve("java");
-    FolderRestoration.run(FolderRestoration.Options.builder(ModelSpec.libtorch(weights.toString()), face)
-        .output(viaJava).task(Task.SEG2FACE).build(), WorkflowListener.SILENT);
+    FolderRestoration.run(
+        FolderRestoration.Options.builder(ModelSpec.libtorch(weights.toString()), face)
+            .output(viaJava)
+            .task(Task.SEG2FACE)
+            .build(),
+        WorkflowListener.SILENT);
     try (Mat a = opencv_imgcodecs.imread(dir.resolve("seg.png").toString());
         Mat b = opencv_imgcodecs.imread(viaJava.resolve("face_predict.png").toString())) {
       assertTrue(sameImage(a, b));
     }
 
     Path out = dir.resolve("inpainted");
-    CliRun inpaint = CliRun.of("predict", "-w", weights.toString(), "--img", face.toString(), "--task", "inpainting",
-        "--strokes", "12", "--output", out.toString());
+    CliRun inpaint =
+        CliRun.of(
+            "predict",
+            "-w",
+            weights.toString(),
+            "--img",
+            face.toString(),
+            "--task",
+            "inpainting",
+            "--strokes",
+            "12",
+            "--output",
+            out.toString());
     assertEquals(0, inpaint.exitCode(), inpaint.err());
     assertTrue(Files.isRegularFile(out.resolve("face_predict.png")));
     assertTrue(Files.isRegularFile(out.resolve("face_masked.png")));
     assertTrue(inpaint.err().contains("random brush strokes"), inpaint.err());
 
-    CliRun colour = CliRun.of("predict", "-w", weights.toString(), "--img", face.toString(), "--task", "colorization",
-        "--output", dir.resolve("colour.png").toString());
+    CliRun colour =
+        CliRun.of(
+            "predict",
+            "-w",
+            weights.toString(),
+            "--img",
+            face.toString(),
+            "--task",
+            "colorization",
+            "--output",
+            dir.resolve("colour.png").toString());
     assertEquals(0, colour.exitCode(), colour.err());
     try (Mat c = opencv_imgcodecs.imread(dir.resolve("colour.png").toString())) {
       assertEquals(256, c.cols(), "the input's size");
@@ -213,17 +292,41 @@ class PredictCommandTest {
 
   @Test
   void taskErrorsNameTheFlags() {
-    CliRun none = CliRun.of("predict", "-w", weights.toString(), "--img", face.toString(), "--task", "inpainting");
+    CliRun none =
+        CliRun.of(
+            "predict", "-w", weights.toString(), "--img", face.toString(), "--task", "inpainting");
     assertEquals(1, none.exitCode());
-    assertEquals("gpen predict: error: --task inpainting needs the missing parts of the faces: a mask image (--mask,"
-        + " white = missing) or a seed for random brush strokes (--strokes)", none.err().strip());
-    CliRun stray = CliRun.of("predict", "-w", weights.toString(), "--img", face.toString(), "--mask", face.toString());
+    assertEquals(
+        "gpen predict: error: --task inpainting needs the missing parts of the faces: a mask image (--mask,"
+            + " white = missing) or a seed for random brush strokes (--strokes)",
+        none.err().strip());
+    CliRun stray =
+        CliRun.of(
+            "predict",
+            "-w",
+            weights.toString(),
+            "--img",
+            face.toString(),
+            "--mask",
+            face.toString());
     assertEquals(1, stray.exitCode());
-    assertEquals("gpen predict: error: --mask applies to --task inpainting, not enhancement", stray.err().strip());
-    CliRun big = CliRun.of("predict", "-w", weights.toString(), "--img", face.toString(), "--task", "inpainting",
-        "--strokes", "4294967296");
+    assertEquals(
+        "gpen predict: error: --mask applies to --task inpainting, not enhancement",
+        stray.err().strip());
+    CliRun big =
+        CliRun.of(
+            "predict",
+            "-w",
+            weights.toString(),
+            "--img",
+            face.toString(),
+            "--task",
+            "inpainting",
+            "--strokes",
+            "4294967296");
     assertEquals(1, big.exitCode());
-    assertEquals("gpen predict: error: --strokes must be between 0 and 4294967295 (NumPy's seed range), got 4294967296",
+    assertEquals(
+        "gpen predict: error: --strokes must be between 0 and 4294967295 (NumPy's seed range), got 4294967296",
         big.err().strip());
   }
 }

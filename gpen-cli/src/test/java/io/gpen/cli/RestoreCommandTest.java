@@ -39,9 +39,17 @@ class RestoreCommandTest {
 
   /** restore with the golden GPEN-64 model and the shared MobileNet detector. */
   private int restore(Path input, Path output, String... more) {
-    String[] base = {"restore", "-w", SharedData.require("golden/gpen64.pth").toString(),
-        "--detector_weights", SharedData.require("models/retinaface_mobilenet0.25.pth").toString(),
-        "--input", input.toString(), "--output", output.toString()};
+    String[] base = {
+      "restore",
+      "-w",
+      SharedData.require("golden/gpen64.pth").toString(),
+      "--detector_weights",
+      SharedData.require("models/retinaface_mobilenet0.25.pth").toString(),
+      "--input",
+      input.toString(),
+      "--output",
+      output.toString()
+    };
     String[] args = new String[base.length + more.length];
     System.arraycopy(base, 0, args, 0, base.length);
     System.arraycopy(more, 0, args, base.length, more.length);
@@ -62,7 +70,8 @@ class RestoreCommandTest {
     Path results = dir.resolve("results");
     assertEquals(0, restore(photo, results, "--compare", "--save_faces"), err.toString());
     assertTrue(err.toString().contains("RetinaFace (MobileNet-0.25)"), err.toString());
-    JsonNode json = new ObjectMapper().readTree(results.resolve("Solvay_conference_1927.faces.json").toFile());
+    JsonNode json =
+        new ObjectMapper().readTree(results.resolve("Solvay_conference_1927.faces.json").toFile());
     assertEquals(1328, json.get("width").asInt());
     int faces = json.get("faces").size();
     assertTrue(faces >= 27 && faces <= 29, "faces: " + faces);
@@ -72,14 +81,18 @@ class RestoreCommandTest {
       assertEquals(2, f.get("landmarks").get(4).size());
       assertTrue(f.get("score").asDouble() > 0.9);
     }
-    assertTrue(err.toString().contains("restored 1 image(s), " + faces + " face(s)"), err.toString());
+    assertTrue(
+        err.toString().contains("restored 1 image(s), " + faces + " face(s)"), err.toString());
     try (Mat in = imread(photo.toString());
         Mat stored = imread(photo.toString(), IMREAD_UNCHANGED);
-        Mat written = imread(results.resolve("Solvay_conference_1927_GPEN.png").toString(), IMREAD_UNCHANGED);
+        Mat written =
+            imread(
+                results.resolve("Solvay_conference_1927_GPEN.png").toString(), IMREAD_UNCHANGED);
         Mat gpen = imread(results.resolve("Solvay_conference_1927_GPEN.png").toString());
         Mat comp = imread(results.resolve("Solvay_conference_1927_COMP.jpg").toString());
         Mat face = imread(results.resolve("Solvay_conference_1927_face00.png").toString());
-        Mat restored = imread(results.resolve("Solvay_conference_1927_face00_GPEN.png").toString())) {
+        Mat restored =
+            imread(results.resolve("Solvay_conference_1927_face00_GPEN.png").toString())) {
       assertEquals(in.cols(), gpen.cols());
       assertEquals(in.rows(), gpen.rows());
       // the photo is stored with an alpha channel (all opaque): the result keeps it
@@ -90,11 +103,17 @@ class RestoreCommandTest {
       assertEquals(64, restored.rows());
       // every face sits above row 300 and no paste reaches 80 px further: the rest is untouched
       Rect below = new Rect(0, 380, in.cols(), in.rows() - 380);
-      assertEquals(0, opencv_core.norm(new Mat(in, below), new Mat(gpen, below), opencv_core.NORM_INF, new Mat()));
+      assertEquals(
+          0,
+          opencv_core.norm(
+              new Mat(in, below), new Mat(gpen, below), opencv_core.NORM_INF, new Mat()));
       // while the faces did change (the golden model is an untrained one)
       assertTrue(opencv_core.norm(in, gpen, opencv_core.NORM_INF, new Mat()) > 50);
     }
-    assertTrue(Files.exists(results.resolve("Solvay_conference_1927_face" + String.format("%02d", faces - 1) + "_GPEN.png")));
+    assertTrue(
+        Files.exists(
+            results.resolve(
+                "Solvay_conference_1927_face" + String.format("%02d", faces - 1) + "_GPEN.png")));
   }
 
   @Test
@@ -129,7 +148,10 @@ class RestoreCommandTest {
         Mat alphaOut = new Mat()) {
       assertEquals(4, rgbaOut.channels());
       opencv_core.extractChannel(rgbaOut, alphaOut, 3);
-      assertEquals(0, opencv_core.norm(alpha, alphaOut, opencv_core.NORM_INF, new Mat()), "alpha kept exactly");
+      assertEquals(
+          0,
+          opencv_core.norm(alpha, alphaOut, opencv_core.NORM_INF, new Mat()),
+          "alpha kept exactly");
       assertEquals(1, grayOut.channels());
       assertEquals(140, grayOut.cols());
     }
@@ -152,7 +174,9 @@ class RestoreCommandTest {
       Images.write(photo, wall);
     }
     assertEquals(0, restore(photo, dir.resolve("out")), err.toString());
-    assertTrue(err.toString().contains("warning: no face found in " + photo + "; written unchanged"), err.toString());
+    assertTrue(
+        err.toString().contains("warning: no face found in " + photo + "; written unchanged"),
+        err.toString());
     try (Mat in = imread(photo.toString());
         Mat result = imread(dir.resolve("out/wall_GPEN.png").toString())) {
       assertEquals(0, opencv_core.norm(in, result, opencv_core.NORM_INF, new Mat()));
@@ -182,7 +206,9 @@ class RestoreCommandTest {
   void errorsAreOneLineNamingTheCulprit() throws Exception {
     Path missing = dir.resolve("nope.png");
     assertEquals(1, restore(missing, dir.resolve("out")));
-    assertEquals("gpen restore: error: --input " + missing + ": no such file or folder", err.toString().strip());
+    assertEquals(
+        "gpen restore: error: --input " + missing + ": no such file or folder",
+        err.toString().strip());
 
     Path photo = dir.resolve("p.png");
     try (Mat part = solvayPart()) {
@@ -191,35 +217,58 @@ class RestoreCommandTest {
     Path file = Files.writeString(dir.resolve("taken"), "x");
     err.getBuffer().setLength(0);
     assertEquals(1, restore(photo, file));
-    assertEquals("gpen restore: error: --output " + file + ": not a folder", err.toString().strip());
+    assertEquals(
+        "gpen restore: error: --output " + file + ": not a folder", err.toString().strip());
 
     err.getBuffer().setLength(0);
     assertEquals(1, restore(photo, file.resolve("sub")));
-    assertTrue(err.toString().strip().startsWith("gpen restore: error: --output " + file.resolve("sub")
-        + ": cannot create the folder"), err.toString());
+    assertTrue(
+        err.toString()
+            .strip()
+            .startsWith(
+                "gpen restore: error: --output "
+                    + file.resolve("sub")
+                    + ": cannot create the folder"),
+        err.toString());
     assertEquals(1, err.toString().strip().lines().count());
 
     Path gpen = SharedData.require("golden/gpen64.pth");
     err.getBuffer().setLength(0);
-    assertEquals(1, run("restore", "-w", gpen.toString(), "--detector_weights", gpen.toString(),
-        "--input", photo.toString(), "--output", dir.resolve("out").toString()));
+    assertEquals(
+        1,
+        run(
+            "restore",
+            "-w",
+            gpen.toString(),
+            "--detector_weights",
+            gpen.toString(),
+            "--input",
+            photo.toString(),
+            "--output",
+            dir.resolve("out").toString()));
     String lastLine = err.toString().strip().lines().reduce((a, b) -> b).orElse("");
-    assertTrue(lastLine.startsWith("gpen restore: error: " + gpen + ": not a RetinaFace checkpoint"), err.toString());
+    assertTrue(
+        lastLine.startsWith("gpen restore: error: " + gpen + ": not a RetinaFace checkpoint"),
+        err.toString());
 
     err.getBuffer().setLength(0);
     assertEquals(1, restore(photo, dir.resolve("out"), "--alpha", "1.5"));
-    assertEquals("gpen restore: error: --alpha must be between 0 and 1, got 1.5", err.toString().strip());
+    assertEquals(
+        "gpen restore: error: --alpha must be between 0 and 1, got 1.5", err.toString().strip());
 
     // the pixel limit is checked in the header, before decoding: nothing is written
     err.getBuffer().setLength(0);
     assertEquals(1, restore(photo, dir.resolve("big"), "--max_pixels", "1000"));
-    assertTrue(err.toString().contains(photo.toString()) && err.toString().contains("more than the limit of 1000"),
+    assertTrue(
+        err.toString().contains(photo.toString())
+            && err.toString().contains("more than the limit of 1000"),
         err.toString());
     assertFalse(Files.exists(dir.resolve("big/p_GPEN.png")));
 
     err.getBuffer().setLength(0);
     assertEquals(1, restore(photo, dir.resolve("out"), "--max_pixels", "0"));
-    assertEquals("gpen restore: error: --max_pixels must be at least 1, got 0", err.toString().strip());
+    assertEquals(
+        "gpen restore: error: --max_pixels must be at least 1, got 0", err.toString().strip());
   }
 
   @Test
@@ -229,8 +278,18 @@ class RestoreCommandTest {
       Images.write(photo, part);
     }
     Path results = dir.resolve("results");
-    assertEquals(0, restore(photo, results, "--parse_weights", SharedData.require("golden/parsenet_small.pth").toString(),
-        "--use_sr", "--sr_weights", SharedData.require("golden/rrdb_x2_small.pth").toString(), "--tile_size", "48"),
+    assertEquals(
+        0,
+        restore(
+            photo,
+            results,
+            "--parse_weights",
+            SharedData.require("golden/parsenet_small.pth").toString(),
+            "--use_sr",
+            "--sr_weights",
+            SharedData.require("golden/rrdb_x2_small.pth").toString(),
+            "--tile_size",
+            "48"),
         err.toString());
     assertTrue(err.toString().contains("ParseNet"), err.toString());
     assertTrue(err.toString().contains("RRDBNet x2"), err.toString());
@@ -258,9 +317,15 @@ class RestoreCommandTest {
       assertEquals(0, notes, "the cached parser is used: " + err);
     } else {
       assertEquals(1, notes, err.toString());
-      assertTrue(err.toString().contains("gpen restore: note: no face parser weights given (--parse_weights) and"
-          + " ParseNet-latest is not in the model cache " + registry.cacheDir() + "; the faces are pasted under the"
-          + " rectangle mask (--mask box chooses it without this note)"), err.toString());
+      assertTrue(
+          err.toString()
+              .contains(
+                  "gpen restore: note: no face parser weights given (--parse_weights) and"
+                      + " ParseNet-latest is not in the model cache "
+                      + registry.cacheDir()
+                      + "; the faces are pasted under the"
+                      + " rectangle mask (--mask box chooses it without this note)"),
+          err.toString());
     }
     err.getBuffer().setLength(0);
     assertEquals(0, restore(photo, dir.resolve("box"), "--mask", "box"), err.toString());
@@ -276,22 +341,40 @@ class RestoreCommandTest {
     Path out = dir.resolve("out");
     Path missing = dir.resolve("parser.pth");
     assertEquals(1, restore(photo, out, "--mask", "parse", "--parse_weights", missing.toString()));
-    assertTrue(err.toString().strip().startsWith("gpen restore: error: --parse_weights: no such file or known model: "
-        + missing), err.toString());
+    assertTrue(
+        err.toString()
+            .strip()
+            .startsWith(
+                "gpen restore: error: --parse_weights: no such file or known model: " + missing),
+        err.toString());
 
     err.getBuffer().setLength(0);
     assertEquals(1, restore(photo, out, "--use_sr", "--sr_scale", "3"));
-    assertEquals("gpen restore: error: --sr_scale must be 1, 2 or 4, got 3", err.toString().strip());
+    assertEquals(
+        "gpen restore: error: --sr_scale must be 1, 2 or 4, got 3", err.toString().strip());
 
     err.getBuffer().setLength(0);
     assertEquals(1, restore(photo, out, "--tile_size", "64"));
-    assertEquals("gpen restore: error: --sr_scale, --sr_weights and --tile_size apply with --use_sr",
+    assertEquals(
+        "gpen restore: error: --sr_scale, --sr_weights and --tile_size apply with --use_sr",
         err.toString().strip());
 
     Path x2 = SharedData.require("golden/rrdb_x2_small.pth");
     err.getBuffer().setLength(0);
-    assertEquals(1, restore(photo, out, "--mask", "box", "--use_sr", "--sr_scale", "4", "--sr_weights", x2.toString()));
-    assertEquals("gpen restore: error: --sr_weights " + x2 + " is a x2 network, not the x4 of --sr_scale",
+    assertEquals(
+        1,
+        restore(
+            photo,
+            out,
+            "--mask",
+            "box",
+            "--use_sr",
+            "--sr_scale",
+            "4",
+            "--sr_weights",
+            x2.toString()));
+    assertEquals(
+        "gpen restore: error: --sr_weights " + x2 + " is a x2 network, not the x4 of --sr_scale",
         err.toString().strip());
 
     err.getBuffer().setLength(0);

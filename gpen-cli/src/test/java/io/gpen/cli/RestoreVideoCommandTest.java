@@ -19,9 +19,17 @@ class RestoreVideoCommandTest {
   @TempDir Path dir;
 
   private static CliRun restore(Path input, Path output, String... more) {
-    String[] base = {"restore", "-w", SharedData.require("golden/gpen64.pth").toString(),
-        "--detector_weights", SharedData.require("models/retinaface_mobilenet0.25.pth").toString(),
-        "--input", input.toString(), "--output", output.toString()};
+    String[] base = {
+      "restore",
+      "-w",
+      SharedData.require("golden/gpen64.pth").toString(),
+      "--detector_weights",
+      SharedData.require("models/retinaface_mobilenet0.25.pth").toString(),
+      "--input",
+      input.toString(),
+      "--output",
+      output.toString()
+    };
     String[] args = new String[base.length + more.length];
     System.arraycopy(base, 0, args, 0, base.length);
     System.arraycopy(more, 0, args, base.length, more.length);
@@ -37,17 +45,23 @@ class RestoreVideoCommandTest {
     }
     TestClips.write(folder.resolve("clip.mp4"), TestClips.Scene.PAN, true);
     Path out = dir.resolve("out");
-    CliRun run = restore(folder, out, "--no_smoothing", "--start", "0.5", "--duration", "1", "--crf", "30");
+    CliRun run =
+        restore(folder, out, "--no_smoothing", "--start", "0.5", "--duration", "1", "--crf", "30");
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(run.err().contains("restored 1 image(s), 2 face(s)"), run.err());
-    assertTrue(run.err().contains(out.resolve("clip_GPEN.mp4") + ": 10 frames (10 with faces, 1 face track(s))"),
+    assertTrue(
+        run.err()
+            .contains(
+                out.resolve("clip_GPEN.mp4") + ": 10 frames (10 with faces, 1 face track(s))"),
         run.err());
     assertTrue(run.err().contains("(libopenh264, constant quantiser 30)"), run.err());
     assertTrue(run.err().contains("restored 1 video(s)"), run.err());
     assertTrue(Files.isRegularFile(out.resolve("solvay_GPEN.png")));
     TestClips.Contents video = TestClips.read(out.resolve("clip_GPEN.mp4"));
     assertEquals(10, video.frames());
-    assertTrue(video.audioPackets().size() > 40, "sound kept: " + video.audioPackets().size() + " packets");
+    assertTrue(
+        video.audioPackets().size() > 40,
+        "sound kept: " + video.audioPackets().size() + " packets");
   }
 
   @Test
@@ -55,18 +69,32 @@ class RestoreVideoCommandTest {
     Path clip = TestClips.write(dir.resolve("clip.mp4"), TestClips.Scene.PAN, false);
     CliRun codec = restore(clip, dir.resolve("out"), "--video_codec", "nope");
     assertEquals(1, codec.exitCode());
-    assertTrue(codec.err().strip().startsWith("gpen restore: error: --video_codec 'nope' is not a video encoder"),
+    assertTrue(
+        codec
+            .err()
+            .strip()
+            .startsWith("gpen restore: error: --video_codec 'nope' is not a video encoder"),
         codec.err());
-    assertEquals("gpen restore: error: --crf must be between 0 and 63, got 99",
+    assertEquals(
+        "gpen restore: error: --crf must be between 0 and 63, got 99",
         restore(clip, dir.resolve("out"), "--crf", "99").err().strip());
-    assertEquals("gpen restore: error: --duration must be above 0 seconds, got 0.0",
+    assertEquals(
+        "gpen restore: error: --duration must be above 0 seconds, got 0.0",
         restore(clip, dir.resolve("out"), "--duration", "0").err().strip());
-    assertEquals("gpen restore: error: --detect_every must be at least 1, got 0",
+    assertEquals(
+        "gpen restore: error: --detect_every must be at least 1, got 0",
         restore(clip, dir.resolve("out"), "--detect_every", "0").err().strip());
-    CliRun truncated = restore(TestClips.truncated(clip, dir.resolve("cut.mp4"), 0.5), dir.resolve("out"));
+    CliRun truncated =
+        restore(TestClips.truncated(clip, dir.resolve("cut.mp4"), 0.5), dir.resolve("out"));
     assertEquals(1, truncated.exitCode());
-    assertTrue(truncated.err().strip().endsWith("gpen restore: error: cannot read video " + dir.resolve("cut.mp4")
-        + ": not a video FFmpeg reads, or truncated (moov atom not found: Invalid data found when processing input)"),
+    assertTrue(
+        truncated
+            .err()
+            .strip()
+            .endsWith(
+                "gpen restore: error: cannot read video "
+                    + dir.resolve("cut.mp4")
+                    + ": not a video FFmpeg reads, or truncated (moov atom not found: Invalid data found when processing input)"),
         truncated.err());
   }
 
@@ -75,19 +103,26 @@ class RestoreVideoCommandTest {
   void videosTakeTheParsersMask() throws Exception {
     Path clip = TestClips.write(dir.resolve("clip.mp4"), TestClips.Scene.PAN, false);
     String parser = SharedData.require("golden/parsenet_small.pth").toString();
-    CliRun parsed = restore(clip, dir.resolve("parsed"), "--parse_weights", parser, "--duration", "0.3");
+    CliRun parsed =
+        restore(clip, dir.resolve("parsed"), "--parse_weights", parser, "--duration", "0.3");
     assertEquals(0, parsed.exitCode(), parsed.err());
     assertTrue(parsed.err().contains("ParseNet"), parsed.err());
     CliRun boxed = restore(clip, dir.resolve("boxed"), "--mask", "box", "--duration", "0.3");
     assertEquals(0, boxed.exitCode(), boxed.err());
     // the encoder is deterministic (the same frames give the same bytes), so bytes that differ are
     // frames that differ
-    assertEquals(0, restore(clip, dir.resolve("boxed2"), "--mask", "box", "--duration", "0.3").exitCode());
-    assertEquals(-1, Files.mismatch(dir.resolve("boxed/clip_GPEN.mp4"), dir.resolve("boxed2/clip_GPEN.mp4")));
-    assertTrue(Files.mismatch(dir.resolve("parsed/clip_GPEN.mp4"), dir.resolve("boxed/clip_GPEN.mp4")) >= 0,
+    assertEquals(
+        0, restore(clip, dir.resolve("boxed2"), "--mask", "box", "--duration", "0.3").exitCode());
+    assertEquals(
+        -1,
+        Files.mismatch(dir.resolve("boxed/clip_GPEN.mp4"), dir.resolve("boxed2/clip_GPEN.mp4")));
+    assertTrue(
+        Files.mismatch(dir.resolve("parsed/clip_GPEN.mp4"), dir.resolve("boxed/clip_GPEN.mp4"))
+            >= 0,
         "the parser's mask changes the frames");
     assertEquals(3, TestClips.read(dir.resolve("parsed/clip_GPEN.mp4")).frames());
-    assertEquals("gpen restore: error: --use_sr applies to photos; videos are restored at their size",
+    assertEquals(
+        "gpen restore: error: --use_sr applies to photos; videos are restored at their size",
         restore(clip, dir.resolve("sr"), "--use_sr").err().strip());
   }
 }

@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code gpen test} with LPIPS and FID weights (random ones written here: the published files cannot
- * be had on test machines): both metrics are computed for both columns, --fid_stats saves the real
- * faces' statistics and refuses a file of other features. One FID run in all, as each computes two
- * Fréchet distances of 2048-d Gaussians (seconds each).
+ * {@code gpen test} with LPIPS and FID weights (random ones written here: the published files
+ * cannot be had on test machines): both metrics are computed for both columns, --fid_stats saves
+ * the real faces' statistics and refuses a file of other features. One FID run in all, as each
+ * computes two Fréchet distances of 2048-d Gaussians (seconds each).
  */
 class TestCommandMetricsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,13 +51,29 @@ class TestCommandMetricsTest {
     Path faces = TestFaces.folder(tmp.resolve("faces"), 2);
     Path stats = tmp.resolve("real-stats.safetensors");
     Path out = tmp.resolve("m.json");
-    CliRun run = CliRun.of("test", "-w", golden().toString(), "--test_path", faces.toString(),
-        "--inception", inception.toString(), "--fid_stats", stats.toString(),
-        "--lpips", heads.toString(), "--lpips_trunk", trunk.toString(), "--batch_size", "1",
-        "--output", out.toString());
+    CliRun run =
+        CliRun.of(
+            "test",
+            "-w",
+            golden().toString(),
+            "--test_path",
+            faces.toString(),
+            "--inception",
+            inception.toString(),
+            "--fid_stats",
+            stats.toString(),
+            "--lpips",
+            heads.toString(),
+            "--lpips_trunk",
+            trunk.toString(),
+            "--batch_size",
+            "1",
+            "--output",
+            out.toString());
     assertEquals(0, run.exitCode(), run.err());
     assertTrue(run.err().contains("computed, then saved to " + stats), run.err());
-    assertTrue(run.err().contains("saved the FID statistics of the 2 real faces to " + stats), run.err());
+    assertTrue(
+        run.err().contains("saved the FID statistics of the 2 real faces to " + stats), run.err());
 
     JsonNode json = JSON.readTree(out.toFile());
     for (String column : new String[] {"degraded", "restored"}) {
@@ -65,7 +81,8 @@ class TestCommandMetricsTest {
       double fid = json.at("/metrics/FID/" + column + "/value").asDouble(Double.NaN);
       assertTrue(lpips > 0 && Double.isFinite(lpips), column + " LPIPS " + lpips);
       assertTrue(fid > 0 && Double.isFinite(fid), column + " FID " + fid);
-      assertEquals("2 images vs the 2 real faces", json.at("/metrics/FID/" + column + "/note").asText());
+      assertEquals(
+          "2 images vs the 2 real faces", json.at("/metrics/FID/" + column + "/note").asText());
     }
     // per image: LPIPS for both columns (one batch each), and never FID, a value of the set
     assertEquals(2, json.get("images").size());
@@ -75,8 +92,11 @@ class TestCommandMetricsTest {
       assertFalse(image.has("FID"));
     }
     String table = run.out();
-    assertTrue(table.lines().anyMatch(l -> l.matches("FID \\S+\\s+\\d+\\.\\d{4}\\s+\\d+\\.\\d{4}")), table);
-    assertTrue(table.lines().anyMatch(l -> l.matches("LPIPS \\S+\\s+0\\.\\d{4}\\s+0\\.\\d{4}")), table);
+    assertTrue(
+        table.lines().anyMatch(l -> l.matches("FID \\S+\\s+\\d+\\.\\d{4}\\s+\\d+\\.\\d{4}")),
+        table);
+    assertTrue(
+        table.lines().anyMatch(l -> l.matches("LPIPS \\S+\\s+0\\.\\d{4}\\s+0\\.\\d{4}")), table);
 
     FeatureStatistics saved = FeatureStatistics.load(stats);
     assertEquals(2, saved.count());
@@ -89,11 +109,26 @@ class TestCommandMetricsTest {
     Path faces = TestFaces.folder(tmp.resolve("faces"), 2);
     Path stats = tmp.resolve("other.safetensors");
     new FeatureStatistics(new double[4], new double[16], 5, "something else").save(stats);
-    CliRun run = CliRun.of("test", "-w", golden().toString(), "--test_path", faces.toString(),
-        "--inception", inception.toString(), "--fid_stats", stats.toString(), "--output", tmp.resolve("m.json").toString());
+    CliRun run =
+        CliRun.of(
+            "test",
+            "-w",
+            golden().toString(),
+            "--test_path",
+            faces.toString(),
+            "--inception",
+            inception.toString(),
+            "--fid_stats",
+            stats.toString(),
+            "--output",
+            tmp.resolve("m.json").toString());
     assertEquals(1, run.exitCode());
     assertEquals(1, run.errorLines(), run.err());
-    assertTrue(run.err().contains("--fid_stats " + stats + ": holds statistics of 4-d features 'something else'"), run.err());
+    assertTrue(
+        run.err()
+            .contains(
+                "--fid_stats " + stats + ": holds statistics of 4-d features 'something else'"),
+        run.err());
     assertFalse(run.err().contains("GPEN size="), "checked before the model loads: " + run.err());
     assertFalse(Files.exists(tmp.resolve("m.json")));
   }
@@ -112,11 +147,28 @@ class TestCommandMetricsTest {
       cov[i * FidInception.DIMS + i] = 1;
     }
     new FeatureStatistics(new double[FidInception.DIMS], cov, 7, FidInception.FEATURES).save(stats);
-    CliRun run = CliRun.of("test", "-w", golden().toString(), "--test_path", faces.toString(),
-        "--inception", inception.toString(), "--fid_stats", stats.toString(), "--output", tmp.resolve("m.json").toString());
+    CliRun run =
+        CliRun.of(
+            "test",
+            "-w",
+            golden().toString(),
+            "--test_path",
+            faces.toString(),
+            "--inception",
+            inception.toString(),
+            "--fid_stats",
+            stats.toString(),
+            "--output",
+            tmp.resolve("m.json").toString());
     assertEquals(1, run.exitCode(), "one image was unreadable: " + run.err());
-    assertTrue(run.err().contains("reusing " + stats + " (7 faces; the folder has 2 image(s))"), run.err());
-    assertTrue(run.out().lines().anyMatch(l -> l.matches("FID \\S+\\s+skipped \\(FID needs at least 2 images, got 1\\)")),
+    assertTrue(
+        run.err().contains("reusing " + stats + " (7 faces; the folder has 2 image(s))"),
+        run.err());
+    assertTrue(
+        run.out()
+            .lines()
+            .anyMatch(
+                l -> l.matches("FID \\S+\\s+skipped \\(FID needs at least 2 images, got 1\\)")),
         run.out());
     JsonNode json = JSON.readTree(tmp.resolve("m.json").toFile());
     assertEquals(1, json.at("/counts/evaluated").asInt());
@@ -126,14 +178,32 @@ class TestCommandMetricsTest {
   @Test
   void skipsFidForASingleImage() throws IOException {
     Path faces = TestFaces.folder(tmp.resolve("faces"), 1);
-    CliRun run = CliRun.of("test", "-w", golden().toString(), "--test_path", faces.toString(),
-        "--inception", inception.toString(), "--fid_stats", tmp.resolve("s.safetensors").toString(),
-        "--output", tmp.resolve("m.json").toString());
+    CliRun run =
+        CliRun.of(
+            "test",
+            "-w",
+            golden().toString(),
+            "--test_path",
+            faces.toString(),
+            "--inception",
+            inception.toString(),
+            "--fid_stats",
+            tmp.resolve("s.safetensors").toString(),
+            "--output",
+            tmp.resolve("m.json").toString());
     assertEquals(0, run.exitCode(), run.err());
-    assertTrue(run.err().contains("--fid_stats " + tmp.resolve("s.safetensors") + " is not used"), run.err());
+    assertTrue(
+        run.err().contains("--fid_stats " + tmp.resolve("s.safetensors") + " is not used"),
+        run.err());
     assertFalse(Files.exists(tmp.resolve("s.safetensors")));
-    assertTrue(run.out().lines().anyMatch(l -> l.matches("FID \\S+\\s+skipped \\(FID needs at least 2 images, got 1\\)")),
+    assertTrue(
+        run.out()
+            .lines()
+            .anyMatch(
+                l -> l.matches("FID \\S+\\s+skipped \\(FID needs at least 2 images, got 1\\)")),
         run.out());
-    assertTrue(run.out().lines().anyMatch(l -> l.startsWith("PSNR ") && !l.contains("skipped")), run.out());
+    assertTrue(
+        run.out().lines().anyMatch(l -> l.startsWith("PSNR ") && !l.contains("skipped")),
+        run.out());
   }
 }

@@ -46,8 +46,16 @@ class TestCommandTest {
     Path mobileFaceNet = SharedData.root().resolve("models/mobilefacenet.pt");
     boolean withIdentity = Files.isRegularFile(mobileFaceNet);
     Path save = tmp.resolve("eval out");
-    List<String> args = new ArrayList<>(List.of(
-        "test", "-w", golden().toString(), "--test_path", faces.toString(), "--batch_size", "5"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "test",
+                "-w",
+                golden().toString(),
+                "--test_path",
+                faces.toString(),
+                "--batch_size",
+                "5"));
     if (withIdentity) {
       args.addAll(List.of("--id_weights", mobileFaceNet.toString()));
     }
@@ -55,7 +63,8 @@ class TestCommandTest {
     first.addAll(List.of("--save_dir", save.toString()));
     CliRun run = CliRun.of(first.toArray(String[]::new));
     assertEquals(0, run.exitCode(), run.err());
-    assertTrue(run.err().contains("10 of 10 image(s) are not 64x64: each is resized to 64x64"), run.err());
+    assertTrue(
+        run.err().contains("10 of 10 image(s) are not 64x64: each is resized to 64x64"), run.err());
 
     JsonNode json = JSON.readTree(save.resolve("metrics.json").toFile());
     assertEquals(10, json.at("/counts/files").asInt());
@@ -70,24 +79,38 @@ class TestCommandTest {
       assertTrue(Double.isFinite(psnr) && psnr > 0 && psnr < 60, column + " PSNR " + psnr);
       assertTrue(Double.isFinite(ssim) && ssim > -1 && ssim < 1, column + " SSIM " + ssim);
     }
-    assertTrue(json.at("/metrics/LPIPS/skipped").asText().startsWith("no LPIPS weights given"), json.toString());
-    assertTrue(json.at("/metrics/FID/skipped").asText().startsWith("no InceptionV3 weights given"), json.toString());
+    assertTrue(
+        json.at("/metrics/LPIPS/skipped").asText().startsWith("no LPIPS weights given"),
+        json.toString());
+    assertTrue(
+        json.at("/metrics/FID/skipped").asText().startsWith("no InceptionV3 weights given"),
+        json.toString());
     if (withIdentity) {
       for (String column : List.of("degraded", "restored")) {
         double id = json.at("/metrics/identity/" + column + "/value").asDouble(Double.NaN);
         assertTrue(id >= -1 && id <= 1, column + " identity " + id);
-        assertTrue(json.at("/metrics/identity/" + column + "/note").asText().contains("MobileFaceNet"));
+        assertTrue(
+            json.at("/metrics/identity/" + column + "/note").asText().contains("MobileFaceNet"));
       }
     } else {
-      assertTrue(json.at("/metrics/identity/skipped").asText().startsWith("no face embedding weights given"));
+      assertTrue(
+          json.at("/metrics/identity/skipped")
+              .asText()
+              .startsWith("no face embedding weights given"));
     }
 
     // the table: one row per metric, the values of metrics.json, skipped metrics with the reason
     List<String> lines = run.out().lines().toList();
     assertTrue(row(lines, "metric").matches("metric\\s+degraded input\\s+restored"), run.out());
     for (String metric : List.of("PSNR", "SSIM")) {
-      String expected = String.format(Locale.ROOT, "%.4f", json.at("/metrics/" + metric + "/degraded/value").asDouble())
-          + "\\s+" + String.format(Locale.ROOT, "%.4f", json.at("/metrics/" + metric + "/restored/value").asDouble());
+      String expected =
+          String.format(
+                  Locale.ROOT, "%.4f", json.at("/metrics/" + metric + "/degraded/value").asDouble())
+              + "\\s+"
+              + String.format(
+                  Locale.ROOT,
+                  "%.4f",
+                  json.at("/metrics/" + metric + "/restored/value").asDouble());
       assertTrue(row(lines, metric).matches(metric + " \\S+\\s+" + expected), row(lines, metric));
     }
     assertTrue(row(lines, "LPIPS").contains("skipped (no LPIPS weights given"), run.out());
@@ -112,7 +135,10 @@ class TestCommandTest {
           Mat expectedReal = Images.resize(hq.bgr(), 64, 64, INTER_AREA)) {
         assertEquals(192, t.width());
         assertEquals(64, t.height());
-        assertArrayEquals(bytes(expectedReal), bytes(real), name + ": the real face is the input resized, unchanged");
+        assertArrayEquals(
+            bytes(expectedReal),
+            bytes(real),
+            name + ": the real face is the input resized, unchanged");
         assertFalse(Arrays.equals(bytes(lq), bytes(real)), name + ": the input was degraded");
         assertEquals(Psnr.of(lq, real), image.at("/PSNR/degraded").asDouble(), 1e-9, name);
         assertEquals(Psnr.of(restored, real), image.at("/PSNR/restored").asDouble(), 1e-9, name);
@@ -141,7 +167,15 @@ class TestCommandTest {
     TestFaces.draw(faces.resolve("b.jpg"), 90, 70, 2);
     Files.writeString(faces.resolve("c.png"), "not an image");
     Path out = tmp.resolve("m.json");
-    CliRun run = CliRun.of("test", "-w", golden().toString(), "--test_path", faces.toString(), "--output", out.toString());
+    CliRun run =
+        CliRun.of(
+            "test",
+            "-w",
+            golden().toString(),
+            "--test_path",
+            faces.toString(),
+            "--output",
+            out.toString());
     assertEquals(1, run.exitCode(), "an unreadable image gives exit status 1: " + run.err());
     assertTrue(run.err().contains("1 of 3 image(s) are not 64x64"), run.err());
     assertTrue(run.err().contains("warning: skipped") && run.err().contains("c.png"), run.err());
@@ -155,14 +189,24 @@ class TestCommandTest {
 
   @Test
   void missingOrEmptyFolderFailsWithOneLine() throws IOException {
-    CliRun missing = CliRun.of("test", "-w", golden().toString(), "--test_path", tmp.resolve("nope").toString());
+    CliRun missing =
+        CliRun.of("test", "-w", golden().toString(), "--test_path", tmp.resolve("nope").toString());
     assertEquals(1, missing.exitCode());
     assertEquals(1, missing.errorLines(), missing.err());
-    assertTrue(missing.err().contains("--test_path " + tmp.resolve("nope") + ": no such folder"), missing.err());
+    assertTrue(
+        missing.err().contains("--test_path " + tmp.resolve("nope") + ": no such folder"),
+        missing.err());
 
     Path empty = Files.createDirectories(tmp.resolve("empty"));
-    CliRun none = CliRun.of("test", "-w", golden().toString(), "--test_path", empty.toString(),
-        "--output", tmp.resolve("m.json").toString());
+    CliRun none =
+        CliRun.of(
+            "test",
+            "-w",
+            golden().toString(),
+            "--test_path",
+            empty.toString(),
+            "--output",
+            tmp.resolve("m.json").toString());
     assertEquals(1, none.exitCode());
     assertEquals(1, none.errorLines(), none.err());
     assertTrue(none.err().contains(empty + ": no .png"), none.err());
@@ -173,17 +217,36 @@ class TestCommandTest {
   void wrongWeightsFailWithOneLine() throws IOException {
     Path faces = TestFaces.folder(tmp.resolve("faces"), 1);
     Path notWeights = faces.resolve("face00.png");
-    CliRun run = CliRun.of("test", "-w", notWeights.toString(), "--test_path", faces.toString(),
-        "--output", tmp.resolve("m.json").toString());
+    CliRun run =
+        CliRun.of(
+            "test",
+            "-w",
+            notWeights.toString(),
+            "--test_path",
+            faces.toString(),
+            "--output",
+            tmp.resolve("m.json").toString());
     assertEquals(1, run.exitCode());
     assertEquals(1, run.errorLines(), run.err());
     assertTrue(run.err().contains(notWeights.toString()), run.err());
 
-    CliRun id = CliRun.of("test", "-w", golden().toString(), "--test_path", faces.toString(),
-        "--id_weights", golden().toString(), "--output", tmp.resolve("m.json").toString());
+    CliRun id =
+        CliRun.of(
+            "test",
+            "-w",
+            golden().toString(),
+            "--test_path",
+            faces.toString(),
+            "--id_weights",
+            golden().toString(),
+            "--output",
+            tmp.resolve("m.json").toString());
     assertEquals(1, id.exitCode());
     assertEquals(1, id.errorLines(), id.err());
-    assertTrue(id.err().contains("--id_weights: " + golden()) && id.err().contains("not a face embedding network"), id.err());
+    assertTrue(
+        id.err().contains("--id_weights: " + golden())
+            && id.err().contains("not a face embedding network"),
+        id.err());
     assertFalse(Files.exists(tmp.resolve("m.json")));
   }
 
@@ -191,21 +254,40 @@ class TestCommandTest {
   void unusableSaveDirFailsBeforeAnyWork() throws IOException {
     Path faces = TestFaces.folder(tmp.resolve("faces"), 1);
     Path blocker = Files.writeString(tmp.resolve("blocker"), "a file, not a folder");
-    CliRun run = CliRun.of("test", "-w", golden().toString(), "--test_path", faces.toString(),
-        "--save_dir", blocker.resolve("out").toString());
+    CliRun run =
+        CliRun.of(
+            "test",
+            "-w",
+            golden().toString(),
+            "--test_path",
+            faces.toString(),
+            "--save_dir",
+            blocker.resolve("out").toString());
     assertEquals(1, run.exitCode());
     assertEquals(1, run.errorLines(), run.err());
-    assertTrue(run.err().contains("--save_dir: cannot create folder " + blocker.resolve("out")), run.err());
+    assertTrue(
+        run.err().contains("--save_dir: cannot create folder " + blocker.resolve("out")),
+        run.err());
     assertFalse(run.err().contains("GPEN size="), "fails before the model is loaded: " + run.err());
 
-    CliRun inside = CliRun.of("test", "-w", golden().toString(), "--test_path", faces.toString(),
-        "--save_dir", faces.resolve("eval").toString());
+    CliRun inside =
+        CliRun.of(
+            "test",
+            "-w",
+            golden().toString(),
+            "--test_path",
+            faces.toString(),
+            "--save_dir",
+            faces.resolve("eval").toString());
     assertEquals(1, inside.exitCode());
     assertTrue(inside.err().contains("is inside --test_path"), inside.err());
   }
 
   private static String row(List<String> lines, String first) {
-    return lines.stream().filter(l -> l.startsWith(first + " ")).findFirst().orElse("(no " + first + " row)");
+    return lines.stream()
+        .filter(l -> l.startsWith(first + " "))
+        .findFirst()
+        .orElse("(no " + first + " row)");
   }
 
   static byte[] bytes(Mat m) {

@@ -63,15 +63,36 @@ class OnnxCommandsTest {
     Path weights = SharedData.require("golden/gpen64.pth");
     Path saveDir = dir.resolve("inference/GPEN");
     // --w: the alias every weights option takes
-    assertEquals(0, run("export", "--w", weights.toString(), "--save_dir", saveDir.toString()), err.toString());
-    assertTrue(out.toString().startsWith("Model is saved in " + saveDir + ": model.onnx ("), out.toString());
+    assertEquals(
+        0,
+        run("export", "--w", weights.toString(), "--save_dir", saveDir.toString()),
+        err.toString());
+    assertTrue(
+        out.toString().startsWith("Model is saved in " + saveDir + ": model.onnx ("),
+        out.toString());
     assertTrue(Files.isRegularFile(saveDir.resolve("model.json")));
 
     Path imgs = faces("imgs");
     Path predicted = dir.resolve("predicted");
-    assertEquals(0, run("predict", "-w", weights.toString(), "--img", imgs.toString(), "--output", predicted.toString()),
+    assertEquals(
+        0,
+        run(
+            "predict",
+            "-w",
+            weights.toString(),
+            "--img",
+            imgs.toString(),
+            "--output",
+            predicted.toString()),
         err.toString());
-    assertEquals(0, run("infer", "--model_file", saveDir.resolve("model.onnx").toString(), "--img", imgs.toString()),
+    assertEquals(
+        0,
+        run(
+            "infer",
+            "--model_file",
+            saveDir.resolve("model.onnx").toString(),
+            "--img",
+            imgs.toString()),
         err.toString());
     assertTrue(err.toString().contains("input 'image' [N, 3, 64, 64]"), err.toString());
     for (String f : FACES) {
@@ -81,12 +102,30 @@ class OnnxCommandsTest {
       assertTrue(maxPixelDifference(inferred, predicted.resolve(stem + "_predict.png")) <= 1, f);
     }
 
-    // a second run over the folder leaves the earlier outputs alone; a single image reports its output
-    assertEquals(0, run("infer", "--model_file", saveDir.resolve("model.onnx").toString(), "--img", imgs.toString()));
+    // a second run over the folder leaves the earlier outputs alone; a single image reports its
+    // output
+    assertEquals(
+        0,
+        run(
+            "infer",
+            "--model_file",
+            saveDir.resolve("model.onnx").toString(),
+            "--img",
+            imgs.toString()));
     assertTrue(err.toString().contains("restored 2 image(s)"), err.toString());
     Path one = dir.resolve("one.png");
-    assertEquals(0, run("infer", "--model_file", saveDir.resolve("model.onnx").toString(),
-        "--img", imgs.resolve(FACES.get(0)).toString(), "--output", one.toString(), "--threads", "1"));
+    assertEquals(
+        0,
+        run(
+            "infer",
+            "--model_file",
+            saveDir.resolve("model.onnx").toString(),
+            "--img",
+            imgs.resolve(FACES.get(0)).toString(),
+            "--output",
+            one.toString(),
+            "--threads",
+            "1"));
     assertEquals("result saved in : " + one, out.toString().strip());
     assertEquals(0, maxPixelDifference(one, imgs.resolve("00000_predict_infer.png")));
   }
@@ -96,17 +135,40 @@ class OnnxCommandsTest {
     Path weights = SharedData.require("golden/gpen64.pth");
     Path dynamic = dir.resolve("dynamic.onnx");
     Path single = dir.resolve("single.onnx");
-    try (FullGenerator g = ModelFiles.loadGenerator(weights, null, ModelFiles.Overrides.NONE).model()) {
+    try (FullGenerator g =
+        ModelFiles.loadGenerator(weights, null, ModelFiles.Overrides.NONE).model()) {
       OnnxExport.writeModel(g, dynamic, 0);
       OnnxExport.writeModel(g, single, "input_face", 1);
     }
     Path imgs = faces("imgs");
     Path a = dir.resolve("a");
     Path b = dir.resolve("b");
-    assertEquals(0, run("infer", "--model_file", dynamic.toString(), "--img", imgs.toString(), "--output", a.toString(),
-        "--batch_size", "2"), err.toString());
-    assertEquals(0, run("infer", "--model_file", single.toString(), "--img", imgs.toString(), "--output", b.toString(),
-        "--batch_size", "2"), err.toString());
+    assertEquals(
+        0,
+        run(
+            "infer",
+            "--model_file",
+            dynamic.toString(),
+            "--img",
+            imgs.toString(),
+            "--output",
+            a.toString(),
+            "--batch_size",
+            "2"),
+        err.toString());
+    assertEquals(
+        0,
+        run(
+            "infer",
+            "--model_file",
+            single.toString(),
+            "--img",
+            imgs.toString(),
+            "--output",
+            b.toString(),
+            "--batch_size",
+            "2"),
+        err.toString());
     assertTrue(err.toString().contains("input 'input_face' [1, 3, 64, 64]"), err.toString());
     for (String f : FACES) {
       String name = f.replace(".png", "_predict_infer.png");
@@ -118,32 +180,74 @@ class OnnxCommandsTest {
   void inferErrorsAreOneLineNamingTheProblem() throws IOException {
     Path face = faces("imgs").resolve(FACES.get(0));
     Path missing = dir.resolve("missing.onnx");
-    assertOneLineError(1, "--model_file " + missing + ": no such file",
-        "infer", "--model_file", missing.toString(), "--img", face.toString());
+    assertOneLineError(
+        1,
+        "--model_file " + missing + ": no such file",
+        "infer",
+        "--model_file",
+        missing.toString(),
+        "--img",
+        face.toString());
 
     Path corrupt = dir.resolve("corrupt.onnx");
     Files.writeString(corrupt, "this is not a protobuf message");
-    assertOneLineError(1, corrupt + ": not a usable ONNX model (",
-        "infer", "--model_file", corrupt.toString(), "--img", face.toString());
+    assertOneLineError(
+        1,
+        corrupt + ": not a usable ONNX model (",
+        "infer",
+        "--model_file",
+        corrupt.toString(),
+        "--img",
+        face.toString());
 
     Path gray = dir.resolve("gray.onnx");
     writeIdentityModel(gray, -1, 1, 64, 64);
-    assertOneLineError(1, gray + ": input 'x' has shape [?, 1, 64, 64], not [N, 3, S, S]",
-        "infer", "--model_file", gray.toString(), "--img", face.toString());
+    assertOneLineError(
+        1,
+        gray + ": input 'x' has shape [?, 1, 64, 64], not [N, 3, S, S]",
+        "infer",
+        "--model_file",
+        gray.toString(),
+        "--img",
+        face.toString());
 
     Path model = dir.resolve("model.onnx");
     writeIdentityModel(model, -1, 3, 64, 64);
     Path noImage = dir.resolve("nothing.png");
-    assertOneLineError(1, "--img " + noImage + ": no such file or folder",
-        "infer", "--model_file", model.toString(), "--img", noImage.toString());
+    assertOneLineError(
+        1,
+        "--img " + noImage + ": no such file or folder",
+        "infer",
+        "--model_file",
+        model.toString(),
+        "--img",
+        noImage.toString());
 
     Path blocker = Files.writeString(dir.resolve("blocker"), "a file where a folder should be");
-    assertOneLineError(1, "cannot create output folder " + blocker.toAbsolutePath(),
-        "infer", "--model_file", model.toString(), "--img", face.toString(), "--output", blocker.resolve("out.png").toString());
+    assertOneLineError(
+        1,
+        "cannot create output folder " + blocker.toAbsolutePath(),
+        "infer",
+        "--model_file",
+        model.toString(),
+        "--img",
+        face.toString(),
+        "--output",
+        blocker.resolve("out.png").toString());
 
-    assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "CUDA is available here");
-    assertOneLineError(1, "--device cuda: this ONNX Runtime build has no CUDA execution provider",
-        "infer", "--model_file", model.toString(), "--img", face.toString(), "--device", "cuda");
+    assumeFalse(
+        OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
+        "CUDA is available here");
+    assertOneLineError(
+        1,
+        "--device cuda: this ONNX Runtime build has no CUDA execution provider",
+        "infer",
+        "--model_file",
+        model.toString(),
+        "--img",
+        face.toString(),
+        "--device",
+        "cuda");
   }
 
   @Test
@@ -153,7 +257,16 @@ class OnnxCommandsTest {
     writeIdentityModel(model, 1, 3, 256, 256);
     Path face = faces("imgs").resolve(FACES.get(0));
     Path result = dir.resolve("identity.png");
-    assertEquals(0, run("infer", "--model_file", model.toString(), "--img", face.toString(), "--output", result.toString()),
+    assertEquals(
+        0,
+        run(
+            "infer",
+            "--model_file",
+            model.toString(),
+            "--img",
+            face.toString(),
+            "--output",
+            result.toString()),
         err.toString());
     // values 1..63 come back one lower (see ModelIo); nothing moves by more
     assertEquals(1, maxPixelDifference(result, face));
@@ -166,8 +279,12 @@ class OnnxCommandsTest {
     List<String> lines = out.toString().lines().toList();
     assertTrue(lines.get(2).startsWith("engines     libtorch: libtorch "), out.toString());
     assertTrue(lines.get(3).startsWith("            onnx: ONNX Runtime "), out.toString());
-    assertTrue(lines.stream().anyMatch(l -> l.matches("per face    median ms +\\d+\\.\\d +\\d+\\.\\d")), out.toString());
-    assertTrue(lines.stream().anyMatch(l -> l.matches("arithmetic  GFLOP/face +(\\d+\\.\\d) +\\1")), out.toString());
+    assertTrue(
+        lines.stream().anyMatch(l -> l.matches("per face    median ms +\\d+\\.\\d +\\d+\\.\\d")),
+        out.toString());
+    assertTrue(
+        lines.stream().anyMatch(l -> l.matches("arithmetic  GFLOP/face +(\\d+\\.\\d) +\\1")),
+        out.toString());
 
     assertEquals(0, run(concat(small, "--engine", "onnx")), err.toString());
     assertTrue(out.toString().contains("\nengine      ONNX Runtime "), out.toString());
@@ -176,22 +293,33 @@ class OnnxCommandsTest {
     assertEquals(0, run(small), err.toString());
     assertTrue(out.toString().contains("\nengine      libtorch "), out.toString());
 
-    assertOneLineError(1, "--engine must be libtorch, onnx or both, got 'tvm'", concat(small, "--engine", "tvm"));
-    assertOneLineError(1, "--reference times libtorch's reference forward pass", concat(small, "--engine", "onnx", "--reference"));
+    assertOneLineError(
+        1, "--engine must be libtorch, onnx or both, got 'tvm'", concat(small, "--engine", "tvm"));
+    assertOneLineError(
+        1,
+        "--reference times libtorch's reference forward pass",
+        concat(small, "--engine", "onnx", "--reference"));
   }
 
-  /** The command fails with {@code code} and one error line (no stack trace) holding {@code expected}. */
+  /**
+   * The command fails with {@code code} and one error line (no stack trace) holding {@code
+   * expected}.
+   */
   private void assertOneLineError(int code, String expected, String... args) {
     assertEquals(code, run(args), err.toString());
     List<String> lines = err.toString().strip().lines().toList();
     String last = lines.get(lines.size() - 1);
-    assertTrue(last.startsWith("gpen " + args[0] + ": error: ") && last.contains(expected),
+    assertTrue(
+        last.startsWith("gpen " + args[0] + ": error: ") && last.contains(expected),
         "expected '" + expected + "' in: " + err);
     assertEquals(1, lines.stream().filter(l -> l.contains("error")).count(), err.toString());
     assertFalse(err.toString().contains("\tat "), err.toString());
   }
 
-  /** A model with one float input 'x' of the given shape (a negative batch is symbolic) returned as 'y'. */
+  /**
+   * A model with one float input 'x' of the given shape (a negative batch is symbolic) returned as
+   * 'y'.
+   */
   private static void writeIdentityModel(Path file, long... dims) throws IOException {
     OnnxGraph graph = new OnnxGraph();
     String x = graph.input("x", dims);

@@ -15,8 +15,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  */
 public interface FaceRestorer extends AutoCloseable {
   /**
-   * Side of the square faces it gives, in pixels; it takes aligned faces of this side too (they
-   * are resized to {@link #inputSize()} where that is smaller).
+   * Side of the square faces it gives, in pixels; it takes aligned faces of this side too (they are
+   * resized to {@link #inputSize()} where that is smaller).
    */
   int size();
 
@@ -39,7 +39,9 @@ public interface FaceRestorer extends AutoCloseable {
   /** What was loaded and how it runs, for logs. */
   String description();
 
-  /** The GPEN architecture where the restorer knows it (a checkpoint does, an ONNX model does not). */
+  /**
+   * The GPEN architecture where the restorer knows it (a checkpoint does, an ONNX model does not).
+   */
   default Optional<GpenConfig> architecture() {
     return Optional.empty();
   }

@@ -36,8 +36,8 @@ public enum PixelRange {
   }
 
   /**
-   * Writes the model input for {@code bgr} (a {@code CV_8UC3} image of any size, not modified)
-   * into {@code dst[offset .. offset + 3·size·size)}.
+   * Writes the model input for {@code bgr} (a {@code CV_8UC3} image of any size, not modified) into
+   * {@code dst[offset .. offset + 3·size·size)}.
    */
   public void toModelInput(Mat bgr, int size, float[] dst, int offset) {
     if (this == SIGNED) {
@@ -49,8 +49,13 @@ public enum PixelRange {
     }
     int plane = size * size;
     if (offset < 0 || dst.length - offset < 3 * plane) {
-      throw new IllegalArgumentException("destination too small: " + dst.length + " floats from offset " + offset
-          + " for " + 3 * plane);
+      throw new IllegalArgumentException(
+          "destination too small: "
+              + dst.length
+              + " floats from offset "
+              + offset
+              + " for "
+              + 3 * plane);
     }
     boolean resize = bgr.cols() != size || bgr.rows() != size;
     Mat src = resize ? Images.resize(bgr, size, size, INTER_LINEAR) : bgr;
@@ -82,8 +87,13 @@ public enum PixelRange {
     }
     int plane = size * size;
     if (offset < 0 || chw.length - offset < 3 * plane) {
-      throw new IllegalArgumentException("model output too small: " + chw.length + " floats from offset " + offset
-          + " for " + 3 * plane);
+      throw new IllegalArgumentException(
+          "model output too small: "
+              + chw.length
+              + " floats from offset "
+              + offset
+              + " for "
+              + 3 * plane);
     }
     Mat out = new Mat(size, size, CV_8UC3);
     ByteBuffer px = pixels(out);

@@ -50,10 +50,13 @@ import org.bytedeco.pytorch.Tensor;
  */
 public final class Restorer implements FaceRestorer {
   private final GpenConfig config;
+
   /** The reference forward pass, kept only when asked for (otherwise its weights are freed). */
   private final FullGenerator model;
+
   /** The fast path, or null when the reference forward pass was asked for. */
   private final GeneratorInference inference;
+
   private final Device device;
   private final int batchSize;
   private final PixelRange pixelRange;
@@ -61,8 +64,14 @@ public final class Restorer implements FaceRestorer {
   private float[] batchBuffer = new float[0];
   private boolean closed;
 
-  private Restorer(FullGenerator model, Device device, int batchSize, PixelRange pixelRange, boolean reference,
-      Precision precision, String description) {
+  private Restorer(
+      FullGenerator model,
+      Device device,
+      int batchSize,
+      PixelRange pixelRange,
+      boolean reference,
+      Precision precision,
+      String description) {
     this.config = model.config();
     this.device = device;
     this.batchSize = batchSize;
@@ -199,7 +208,9 @@ public final class Restorer implements FaceRestorer {
 
     private Builder() {}
 
-    /** A checkpoint path or a registry name such as {@code GPEN-BFR-512} (downloaded when absent). */
+    /**
+     * A checkpoint path or a registry name such as {@code GPEN-BFR-512} (downloaded when absent).
+     */
     public Builder weights(String pathOrName) {
       this.weights = pathOrName;
       return this;
@@ -228,14 +239,17 @@ public final class Restorer implements FaceRestorer {
      * @param size the input side ({@code --size})
      * @param outSize the output side ({@code --out_size}); null: the checkpoint's
      */
-    public Builder architecture(Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
-      this.overrides = new ModelFiles.Overrides(size, channelMultiplier, narrow, outSize, overrides.allowNonFinite());
+    public Builder architecture(
+        Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
+      this.overrides =
+          new ModelFiles.Overrides(
+              size, channelMultiplier, narrow, outSize, overrides.allowNonFinite());
       return this;
     }
 
     /**
-     * Whether weights holding NaN or infinity load (default false: such a checkpoint is refused with
-     * the names and counts of the tensors).
+     * Whether weights holding NaN or infinity load (default false: such a checkpoint is refused
+     * with the names and counts of the tensors).
      */
     public Builder allowNonFinite(boolean allow) {
       this.overrides = overrides.allowingNonFinite(allow);
@@ -282,10 +296,10 @@ public final class Restorer implements FaceRestorer {
     }
 
     /**
-     * The number format of the convolutions (default {@link Precision#FP32}): {@link Precision#BF16}
-     * runs them in bfloat16, several times faster on CPUs with AVX-512-BF16, with the latent,
-     * styles, demodulation and ToRGB layers in float32 (see {@link GeneratorInference}). The
-     * reference forward pass runs in float32 only.
+     * The number format of the convolutions (default {@link Precision#FP32}): {@link
+     * Precision#BF16} runs them in bfloat16, several times faster on CPUs with AVX-512-BF16, with
+     * the latent, styles, demodulation and ToRGB layers in float32 (see {@link
+     * GeneratorInference}). The reference forward pass runs in float32 only.
      */
     public Builder precision(Precision precision) {
       this.precision = Objects.requireNonNull(precision, "precision");
@@ -300,8 +314,12 @@ public final class Restorer implements FaceRestorer {
 
     public Restorer build() {
       if (weights == null) {
-        throw new BadParameter(names -> "no " + names.apply("weights") + " given (a checkpoint file or a model name"
-            + " such as GPEN-BFR-512)");
+        throw new BadParameter(
+            names ->
+                "no "
+                    + names.apply("weights")
+                    + " given (a checkpoint file or a model name"
+                    + " such as GPEN-BFR-512)");
       }
       Device dev = Devices.parse(device);
       checkPrecision();
@@ -309,11 +327,20 @@ public final class Restorer implements FaceRestorer {
       ModelRegistry reg = registry != null ? registry : ModelRegistry.defaultRegistry();
       Path file = reg.resolve(weights);
       ModelFiles.LoadedGenerator loaded = ModelFiles.loadGenerator(file, key, overrides);
-      return new Restorer(loaded.model(), dev, batchSize, pixelRange, reference, precision, loaded.note()
-          + precisionNote());
+      return new Restorer(
+          loaded.model(),
+          dev,
+          batchSize,
+          pixelRange,
+          reference,
+          precision,
+          loaded.note() + precisionNote());
     }
 
-    /** A restorer over a model the caller built (e.g. random weights for benchmarks); takes ownership. */
+    /**
+     * A restorer over a model the caller built (e.g. random weights for benchmarks); takes
+     * ownership.
+     */
     public Restorer build(FullGenerator model) {
       Device dev = Devices.parse(device);
       try {
@@ -323,14 +350,26 @@ public final class Restorer implements FaceRestorer {
         throw e;
       }
       CpuThreads.configure(threads);
-      return new Restorer(model, dev, batchSize, pixelRange, reference, precision,
+      return new Restorer(
+          model,
+          dev,
+          batchSize,
+          pixelRange,
+          reference,
+          precision,
           "GPEN " + model.config().describe() + " (in memory)" + precisionNote());
     }
 
     private void checkPrecision() {
       if (reference && precision != Precision.FP32) {
-        throw new BadParameter(names -> names.apply("referencePath") + " runs the reference forward pass in fp32;"
-            + " it does not combine with " + names.apply("precision") + " " + precision.label());
+        throw new BadParameter(
+            names ->
+                names.apply("referencePath")
+                    + " runs the reference forward pass in fp32;"
+                    + " it does not combine with "
+                    + names.apply("precision")
+                    + " "
+                    + precision.label());
       }
     }
 

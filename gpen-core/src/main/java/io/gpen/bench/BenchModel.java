@@ -13,20 +13,25 @@ import org.bytedeco.pytorch.global.torch;
  * The GPEN generator an inference benchmark times, and how it runs: random weights of an
  * architecture, or given weights. Random weights are drawn as the network initialises them and then
  * perturbed ({@link io.gpen.nn.Module#perturbParameters}, by 0.2 as the golden reference weights
- * were), so that biases and noise weights are not zero and every term counts, as in a trained model.
+ * were), so that biases and noise weights are not zero and every term counts, as in a trained
+ * model.
  *
  * @param weights a checkpoint file or a model name from the registry; null: random weights
  * @param key the entry of a training checkpoint; null: {@code g_ema} when present
- * @param architecture with random weights, the architecture (settings left null: size 256,
- *     channel multiplier 1, narrow 0.5); with given weights, settings that override the
- *     checkpoint's
+ * @param architecture with random weights, the architecture (settings left null: size 256, channel
+ *     multiplier 1, narrow 0.5); with given weights, settings that override the checkpoint's
  * @param device {@code cpu}, {@code cuda} or {@code cuda:N}
  * @param threads CPU threads; 0 leaves the engine's default
  * @param forwardPass libtorch's fast path or its reference forward pass
  * @param precision the number format of the fast path's convolutions
  */
 public record BenchModel(
-    String weights, String key, ModelFiles.Overrides architecture, String device, int threads, ForwardPass forwardPass,
+    String weights,
+    String key,
+    ModelFiles.Overrides architecture,
+    String device,
+    int threads,
+    ForwardPass forwardPass,
     Precision precision) {
   /** The perturbation of random weights (see the class comment). */
   static final double PERTURBATION = 0.2;
@@ -48,7 +53,12 @@ public record BenchModel(
 
   /** A generator whose convolutions run in float32. */
   public BenchModel(
-      String weights, String key, ModelFiles.Overrides architecture, String device, int threads, ForwardPass forwardPass) {
+      String weights,
+      String key,
+      ModelFiles.Overrides architecture,
+      String device,
+      int threads,
+      ForwardPass forwardPass) {
     this(weights, key, architecture, device, threads, forwardPass, Precision.FP32);
   }
 
@@ -57,19 +67,26 @@ public record BenchModel(
     return new BenchModel(weights, key, architecture, device, threads, forwardPass, precision);
   }
 
-  /** Random weights of GPEN-256 (channel multiplier 1, narrow 0.5) on the fast path, on the CPU with every core. */
+  /**
+   * Random weights of GPEN-256 (channel multiplier 1, narrow 0.5) on the fast path, on the CPU with
+   * every core.
+   */
   public static BenchModel random() {
     return new BenchModel(null, null, ModelFiles.Overrides.NONE, "cpu", 0, ForwardPass.FAST);
   }
 
-  /** The generator with its description: the random weights drawn from {@code seed}, or the loaded ones. */
+  /**
+   * The generator with its description: the random weights drawn from {@code seed}, or the loaded
+   * ones.
+   */
   ModelFiles.LoadedGenerator load(long seed) {
     torch.manual_seed(seed);
     if (weights == null) {
-      GpenConfig config = GpenConfig.of(
-          architecture.size() != null ? architecture.size() : 256,
-          architecture.channelMultiplier() != null ? architecture.channelMultiplier() : 1,
-          architecture.narrow() != null ? architecture.narrow() : 0.5);
+      GpenConfig config =
+          GpenConfig.of(
+              architecture.size() != null ? architecture.size() : 256,
+              architecture.channelMultiplier() != null ? architecture.channelMultiplier() : 1,
+              architecture.narrow() != null ? architecture.narrow() : 0.5);
       FullGenerator g = new FullGenerator(config);
       g.perturbParameters(PERTURBATION);
       return new ModelFiles.LoadedGenerator(g, "random weights");

@@ -5,10 +5,10 @@ import io.gpen.GpenException;
 import io.gpen.api.Engine;
 import io.gpen.api.FaceRestorer;
 import io.gpen.api.Restorer;
-import io.gpen.model.FullGenerator;
-import io.gpen.model.GpenConfig;
 import io.gpen.image.Image;
 import io.gpen.image.Images;
+import io.gpen.model.FullGenerator;
+import io.gpen.model.GpenConfig;
 import io.gpen.model.ModelFiles;
 import io.gpen.nn.Precision;
 import io.gpen.onnx.OnnxExport;
@@ -56,15 +56,22 @@ public final class InferenceBench {
    * @param engines the engines to time, one or both
    * @param precisions the precisions libtorch's fast path is timed in, each a run of its own (ONNX
    *     runs fp32)
-   * @param qualityFaces with two precisions, the folder of faces their images are compared on; null:
-   *     the random faces timed
+   * @param qualityFaces with two precisions, the folder of faces their images are compared on;
+   *     null: the random faces timed
    * @param batchSize faces per forward pass
    * @param iterations timed passes
    * @param warmup untimed passes first
    * @param seed the seed of the random weights and faces
    */
-  public record Options(BenchModel model, Set<Engine> engines, Set<Precision> precisions, Path qualityFaces,
-      int batchSize, int iterations, int warmup, long seed) {
+  public record Options(
+      BenchModel model,
+      Set<Engine> engines,
+      Set<Precision> precisions,
+      Path qualityFaces,
+      int batchSize,
+      int iterations,
+      int warmup,
+      long seed) {
     public Options {
       Objects.requireNonNull(model, "model");
       engines = Set.copyOf(engines);
@@ -82,21 +89,39 @@ public final class InferenceBench {
       if (warmup < 0) {
         throw BadParameter.of("warmup", "must be at least 0, got " + warmup);
       }
-      if (model.forwardPass() == BenchModel.ForwardPass.REFERENCE && !engines.contains(Engine.LIBTORCH)) {
-        throw new BadParameter(names -> names.apply("referencePath") + " times libtorch's reference forward pass;"
-            + " it does not apply to " + names.apply("engines") + " onnx");
+      if (model.forwardPass() == BenchModel.ForwardPass.REFERENCE
+          && !engines.contains(Engine.LIBTORCH)) {
+        throw new BadParameter(
+            names ->
+                names.apply("referencePath")
+                    + " times libtorch's reference forward pass;"
+                    + " it does not apply to "
+                    + names.apply("engines")
+                    + " onnx");
       }
-      if (model.forwardPass() == BenchModel.ForwardPass.REFERENCE && !precisions.equals(EnumSet.of(Precision.FP32))) {
-        throw new BadParameter(names -> names.apply("referencePath") + " times the reference forward pass in fp32;"
-            + " it does not combine with " + names.apply("precisions") + " bf16");
+      if (model.forwardPass() == BenchModel.ForwardPass.REFERENCE
+          && !precisions.equals(EnumSet.of(Precision.FP32))) {
+        throw new BadParameter(
+            names ->
+                names.apply("referencePath")
+                    + " times the reference forward pass in fp32;"
+                    + " it does not combine with "
+                    + names.apply("precisions")
+                    + " bf16");
       }
       if (qualityFaces != null && precisions.size() < 2) {
-        throw new BadParameter(names -> names.apply("qualityFaces") + " compares bf16 with fp32: it needs both "
-            + names.apply("precisions"));
+        throw new BadParameter(
+            names ->
+                names.apply("qualityFaces")
+                    + " compares bf16 with fp32: it needs both "
+                    + names.apply("precisions"));
       }
     }
 
-    /** Options with the defaults: libtorch in the model's precision, batch 1, 10 timed passes after 2, seed 0. */
+    /**
+     * Options with the defaults: libtorch in the model's precision, batch 1, 10 timed passes after
+     * 2, seed 0.
+     */
     public static Builder builder(BenchModel model) {
       return new Builder(model);
     }
@@ -123,13 +148,18 @@ public final class InferenceBench {
         return this;
       }
 
-      /** The precisions of libtorch's fast path, timed one after the other (default the model's). */
+      /**
+       * The precisions of libtorch's fast path, timed one after the other (default the model's).
+       */
       public Builder precisions(Set<Precision> precisions) {
         this.precisions = precisions;
         return this;
       }
 
-      /** With fp32 and bf16: compare their images on the faces of this folder (default the random faces). */
+      /**
+       * With fp32 and bf16: compare their images on the faces of this folder (default the random
+       * faces).
+       */
       public Builder qualityFaces(Path folder) {
         this.qualityFaces = folder;
         return this;
@@ -160,7 +190,8 @@ public final class InferenceBench {
       }
 
       public Options build() {
-        return new Options(model, engines, precisions, qualityFaces, batchSize, iterations, warmup, seed);
+        return new Options(
+            model, engines, precisions, qualityFaces, batchSize, iterations, warmup, seed);
       }
     }
   }
@@ -173,9 +204,15 @@ public final class InferenceBench {
    * @param precision the number format of its convolutions
    * @param timings milliseconds per face of each timed pass
    * @param peakBytes the peak resident memory while it ran, or -1 where unknown
-   * @param peakGflops the machine's rate in this precision, measured just before ({@link MatmulPeak})
+   * @param peakGflops the machine's rate in this precision, measured just before ({@link
+   *     MatmulPeak})
    */
-  public record Run(String label, String engine, Precision precision, Timings timings, long peakBytes,
+  public record Run(
+      String label,
+      String engine,
+      Precision precision,
+      Timings timings,
+      long peakBytes,
       double peakGflops) {}
 
   /**
@@ -198,7 +235,13 @@ public final class InferenceBench {
    * @param runs libtorch's runs (one per precision, fp32 first), then ONNX Runtime's
    * @param quality bf16 against fp32, or null where only one precision ran
    */
-  public record Result(String machine, GpenConfig config, String weights, double gflop, int warmup, List<Run> runs,
+  public record Result(
+      String machine,
+      GpenConfig config,
+      String weights,
+      double gflop,
+      int warmup,
+      List<Run> runs,
       Quality quality) {
     public Result {
       runs = List.copyOf(runs);
@@ -214,7 +257,9 @@ public final class InferenceBench {
       return runs.stream().filter(r -> r.label().equals(ONNX_LABEL)).findFirst().orElse(null);
     }
 
-    /** The report: one run, or the runs side by side; lines ending with the platform's separator. */
+    /**
+     * The report: one run, or the runs side by side; lines ending with the platform's separator.
+     */
     public String report() {
       StringBuilder out = new StringBuilder();
       out.append(String.format("machine     %s%n", machine));
@@ -225,8 +270,10 @@ public final class InferenceBench {
         one(out, runs.get(0));
       }
       if (quality != null) {
-        out.append(String.format("quality     bf16 vs fp32 on %d faces (%s): %s%n", quality.count(), quality.faces(),
-            quality.difference().describe()));
+        out.append(
+            String.format(
+                "quality     bf16 vs fp32 on %d faces (%s): %s%n",
+                quality.count(), quality.faces(), quality.difference().describe()));
       }
       return out.toString();
     }
@@ -235,41 +282,76 @@ public final class InferenceBench {
       Timings t = r.timings();
       double achieved = gflop / t.median() * 1000;
       out.append(String.format("engine      %s%n", r.engine()));
-      out.append(String.format("per face    median %.1f ms, p90 %.1f ms, min %.1f ms (%d runs after %d warm-up)%n",
-          t.median(), t.p90(), t.min(), t.count(), warmup));
+      out.append(
+          String.format(
+              "per face    median %.1f ms, p90 %.1f ms, min %.1f ms (%d runs after %d warm-up)%n",
+              t.median(), t.p90(), t.min(), t.count(), warmup));
       out.append(String.format("throughput  %.2f faces/s%n", 1000.0 / t.median()));
-      out.append(String.format("arithmetic  %.1f GFLOP per face, %.1f GFLOP/s achieved, %.0f%% of peak%n", gflop,
-          achieved, 100 * achieved / r.peakGflops()));
-      out.append(String.format("peak        %.1f GFLOP/s %s (%s, this run)%n", r.peakGflops(), r.precision().label(),
-          PEAK_PROBE));
+      out.append(
+          String.format(
+              "arithmetic  %.1f GFLOP per face, %.1f GFLOP/s achieved, %.0f%% of peak%n",
+              gflop, achieved, 100 * achieved / r.peakGflops()));
+      out.append(
+          String.format(
+              "peak        %.1f GFLOP/s %s (%s, this run)%n",
+              r.peakGflops(), r.precision().label(), PEAK_PROBE));
       out.append(String.format("memory      peak resident %s%n", Machine.megabytes(r.peakBytes())));
     }
 
     private void sideBySide(StringBuilder out) {
       for (int i = 0; i < runs.size(); i++) {
-        out.append(String.format("%s%s: %s%n", i == 0 ? "engines     " : "            ", runs.get(i).label(),
-            runs.get(i).engine()));
+        out.append(
+            String.format(
+                "%s%s: %s%n",
+                i == 0 ? "engines     " : "            ",
+                runs.get(i).label(),
+                runs.get(i).engine()));
       }
-      out.append(String.format("runs        %d after %d warm-up, per run%n", runs.get(0).timings().count(), warmup));
+      out.append(
+          String.format(
+              "runs        %d after %d warm-up, per run%n", runs.get(0).timings().count(), warmup));
       StringBuilder row = new StringBuilder("%-26s");
       for (int i = 0; i < runs.size(); i++) {
         row.append(" %12s");
       }
       String format = row.append("%n").toString();
       out.append(String.format(format, cells("", r -> r.label())));
-      out.append(String.format(format, cells("per face    median ms", r -> ms(r.timings().median()))));
+      out.append(
+          String.format(format, cells("per face    median ms", r -> ms(r.timings().median()))));
       out.append(String.format(format, cells("            p90 ms", r -> ms(r.timings().p90()))));
       out.append(String.format(format, cells("            min ms", r -> ms(r.timings().min()))));
-      out.append(String.format(format, cells("throughput  faces/s",
-          r -> String.format("%.2f", 1000.0 / r.timings().median()))));
-      out.append(String.format(format, cells("arithmetic  GFLOP/face", r -> String.format("%.1f", gflop))));
-      out.append(String.format(format, cells("            GFLOP/s",
-          r -> String.format("%.1f", gflop / r.timings().median() * 1000))));
-      out.append(String.format(format, cells("            % of peak",
-          r -> String.format("%.0f%%", 100 * gflop / r.timings().median() * 1000 / r.peakGflops()))));
-      out.append(String.format(format, cells("peak        GFLOP/s",
-          r -> String.format("%.1f %s", r.peakGflops(), r.precision().label()))));
-      out.append(String.format(format, cells("memory      peak resident", r -> Machine.megabytes(r.peakBytes()))));
+      out.append(
+          String.format(
+              format,
+              cells(
+                  "throughput  faces/s",
+                  r -> String.format("%.2f", 1000.0 / r.timings().median()))));
+      out.append(
+          String.format(
+              format, cells("arithmetic  GFLOP/face", r -> String.format("%.1f", gflop))));
+      out.append(
+          String.format(
+              format,
+              cells(
+                  "            GFLOP/s",
+                  r -> String.format("%.1f", gflop / r.timings().median() * 1000))));
+      out.append(
+          String.format(
+              format,
+              cells(
+                  "            % of peak",
+                  r ->
+                      String.format(
+                          "%.0f%%", 100 * gflop / r.timings().median() * 1000 / r.peakGflops()))));
+      out.append(
+          String.format(
+              format,
+              cells(
+                  "peak        GFLOP/s",
+                  r -> String.format("%.1f %s", r.peakGflops(), r.precision().label()))));
+      out.append(
+          String.format(
+              format, cells("memory      peak resident", r -> Machine.megabytes(r.peakBytes()))));
       out.append(String.format("            (peak: %s, this run)%n", PEAK_PROBE));
     }
 
@@ -289,8 +371,7 @@ public final class InferenceBench {
 
   private static final String ONNX_LABEL = "onnx";
 
-  private static final String PEAK_PROBE =
-      MatmulPeak.SIDE + "\u00b2 matrix product, best of 3";
+  private static final String PEAK_PROBE = MatmulPeak.SIDE + "\u00b2 matrix product, best of 3";
 
   /**
    * Times the engines.
@@ -309,8 +390,10 @@ public final class InferenceBench {
     GpenConfig config = generator.config();
     List<Mat> faces = randomFaces(config.size(), options.batchSize(), options.seed());
     boolean compare = libtorch && options.precisions().size() > 1;
-    List<Image> qualityImages = compare && options.qualityFaces() != null ? readFaces(options.qualityFaces()) : List.of();
-    List<Mat> qualityFaces = options.qualityFaces() != null ? qualityImages.stream().map(Image::bgr).toList() : faces;
+    List<Image> qualityImages =
+        compare && options.qualityFaces() != null ? readFaces(options.qualityFaces()) : List.of();
+    List<Mat> qualityFaces =
+        options.qualityFaces() != null ? qualityImages.stream().map(Image::bgr).toList() : faces;
     Map<Precision, List<Mat>> restored = new EnumMap<>(Precision.class);
     Path onnxFile = null;
     try {
@@ -324,20 +407,30 @@ public final class InferenceBench {
       if (libtorch) {
         boolean first = true;
         for (Precision precision : options.precisions()) {
-          // each restorer takes its generator: the others are the same weights drawn (or read) again
+          // each restorer takes its generator: the others are the same weights drawn (or read)
+          // again
           FullGenerator g = first ? generator : m.load(options.seed()).model();
           generator = null;
           first = false;
-          try (Restorer restorer = Restorer.builder()
-              .device(m.device())
-              .threads(m.threads())
-              .batchSize(options.batchSize())
-              .referencePath(m.forwardPass() == BenchModel.ForwardPass.REFERENCE)
-              .precision(precision)
-              .build(g)) {
-            String what = String.format("libtorch %s, %s, %s, %s, %d threads, batch %d", Machine.libtorchVersion(),
-                m.forwardPass() == BenchModel.ForwardPass.REFERENCE ? "reference forward pass" : "fast path",
-                precision.label(), m.device(), torch.get_num_threads(), options.batchSize());
+          try (Restorer restorer =
+              Restorer.builder()
+                  .device(m.device())
+                  .threads(m.threads())
+                  .batchSize(options.batchSize())
+                  .referencePath(m.forwardPass() == BenchModel.ForwardPass.REFERENCE)
+                  .precision(precision)
+                  .build(g)) {
+            String what =
+                String.format(
+                    "libtorch %s, %s, %s, %s, %d threads, batch %d",
+                    Machine.libtorchVersion(),
+                    m.forwardPass() == BenchModel.ForwardPass.REFERENCE
+                        ? "reference forward pass"
+                        : "fast path",
+                    precision.label(),
+                    m.device(),
+                    torch.get_num_threads(),
+                    options.batchSize());
             String label = options.precisions().size() > 1 ? precision.label() : "libtorch";
             runs.add(time(label, what, precision, restorer, faces, options, ownPeak));
             if (compare) {
@@ -352,21 +445,44 @@ public final class InferenceBench {
       }
       if (onnx) {
         int threads = m.threads() > 0 ? m.threads() : torch.get_num_threads();
-        try (OnnxRestorer ort = OnnxRestorer.open(onnxFile, m.device(), threads, options.batchSize())) {
-          runs.add(time(ONNX_LABEL, ort.engine() + ", batch " + options.batchSize() + onnxNote, Precision.FP32, ort,
-              faces, options, ownPeak));
+        try (OnnxRestorer ort =
+            OnnxRestorer.open(onnxFile, m.device(), threads, options.batchSize())) {
+          runs.add(
+              time(
+                  ONNX_LABEL,
+                  ort.engine() + ", batch " + options.batchSize() + onnxNote,
+                  Precision.FP32,
+                  ort,
+                  faces,
+                  options,
+                  ownPeak));
         }
       }
       Quality quality = null;
       if (compare) {
-        quality = new Quality(options.qualityFaces() != null ? options.qualityFaces().toString() : "random pixels",
-            qualityFaces.size(), LevelDifference.of(restored.get(Precision.FP32), restored.get(Precision.BF16)));
+        quality =
+            new Quality(
+                options.qualityFaces() != null
+                    ? options.qualityFaces().toString()
+                    : "random pixels",
+                qualityFaces.size(),
+                LevelDifference.of(restored.get(Precision.FP32), restored.get(Precision.BF16)));
       }
-      return new Result(Machine.describe(), config, loaded.note(), Flops.generator(config) / 1e9, options.warmup(),
-          runs, quality);
+      return new Result(
+          Machine.describe(),
+          config,
+          loaded.note(),
+          Flops.generator(config) / 1e9,
+          options.warmup(),
+          runs,
+          quality);
     } catch (IOException e) {
-      throw new GpenException("cannot write a temporary ONNX model in " + System.getProperty("java.io.tmpdir") + ": "
-          + AtomicFiles.reason(e), e);
+      throw new GpenException(
+          "cannot write a temporary ONNX model in "
+              + System.getProperty("java.io.tmpdir")
+              + ": "
+              + AtomicFiles.reason(e),
+          e);
     } finally {
       faces.forEach(Mat::close);
       qualityImages.forEach(Image::close);
@@ -401,21 +517,30 @@ public final class InferenceBench {
     opencv_core.setRNGSeed((int) seed);
     for (int i = 0; i < count; i++) {
       Mat m = new Mat(size, size, opencv_core.CV_8UC3);
-      opencv_core.randu(m, new Mat(1, 1, opencv_core.CV_64F, new Scalar(0)), new Mat(1, 1, opencv_core.CV_64F, new Scalar(256)));
+      opencv_core.randu(
+          m,
+          new Mat(1, 1, opencv_core.CV_64F, new Scalar(0)),
+          new Mat(1, 1, opencv_core.CV_64F, new Scalar(256)));
       faces.add(m);
     }
     return faces;
   }
 
   /**
-   * Times one run from 8-bit faces in to 8-bit faces out, after measuring the machine's peak in
-   * its precision.
+   * Times one run from 8-bit faces in to 8-bit faces out, after measuring the machine's peak in its
+   * precision.
    *
-   * @param ownPeak measure the peak resident memory from the warm-up on (another run came before
-   *     or comes after in this process) rather than from process start
+   * @param ownPeak measure the peak resident memory from the warm-up on (another run came before or
+   *     comes after in this process) rather than from process start
    */
-  private static Run time(String label, String what, Precision precision, FaceRestorer restorer, List<Mat> faces,
-      Options options, boolean ownPeak) {
+  private static Run time(
+      String label,
+      String what,
+      Precision precision,
+      FaceRestorer restorer,
+      List<Mat> faces,
+      Options options,
+      boolean ownPeak) {
     double peak = MatmulPeak.gflops(precision);
     if (ownPeak) {
       PeakMemory.resetPeak();
@@ -430,7 +555,8 @@ public final class InferenceBench {
         millis[i] = (t1 - t0) / 1e6 / options.batchSize();
       }
     }
-    return new Run(label, what, precision, new Timings(millis), PeakMemory.peakResidentBytes(), peak);
+    return new Run(
+        label, what, precision, new Timings(millis), PeakMemory.peakResidentBytes(), peak);
   }
 
   private static void deleteQuietly(Path file) {

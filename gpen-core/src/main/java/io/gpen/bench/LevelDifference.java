@@ -16,8 +16,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  */
 public record LevelDifference(double mean, int p999, int max, long values) {
   /**
-   * The difference between {@code a} and {@code b}, pairwise images of equal size and type
-   * (8-bit, any number of channels).
+   * The difference between {@code a} and {@code b}, pairwise images of equal size and type (8-bit,
+   * any number of channels).
    */
   public static LevelDifference of(List<Mat> a, List<Mat> b) {
     if (a.size() != b.size()) {

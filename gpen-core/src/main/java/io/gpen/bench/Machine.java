@@ -31,7 +31,9 @@ public final class Machine {
     return v == null ? "(version unknown)" : v;
   }
 
-  /** A byte count as the reports show memory: whole megabytes, or "unknown" for a negative count. */
+  /**
+   * A byte count as the reports show memory: whole megabytes, or "unknown" for a negative count.
+   */
   static String megabytes(long bytes) {
     return bytes < 0 ? "unknown" : (bytes >> 20) + " MB";
   }

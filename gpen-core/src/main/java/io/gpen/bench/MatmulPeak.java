@@ -8,8 +8,8 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The arithmetic rate this machine reaches now, measured by a matrix product, the denominator of
- * a benchmark's "share of peak": measured in the same run rather than taken from a data sheet, so
+ * The arithmetic rate this machine reaches now, measured by a matrix product, the denominator of a
+ * benchmark's "share of peak": measured in the same run rather than taken from a data sheet, so
  * that it counts the cores, clocks and kernels the model gets (and whatever else is running).
  *
  * <p>The product runs both as libtorch's {@code mm} and as a 1×1 convolution on channels-last
@@ -19,7 +19,9 @@ import org.bytedeco.pytorch.global.torch;
  * faster matrix product.
  */
 public final class MatmulPeak {
-  /** The side of the square matrices: large enough for every core, small enough to take a second. */
+  /**
+   * The side of the square matrices: large enough for every core, small enough to take a second.
+   */
   static final int SIDE = 2048;
 
   private static final int REPS = 3;
@@ -36,9 +38,11 @@ public final class MatmulPeak {
       Tensor a = torch.randn(SIDE, SIDE).to(precision.scalarType());
       Tensor b = torch.randn(SIDE, SIDE).to(precision.scalarType());
       // the same product as an image of SIDE pixels (32 × SIDE/32) with SIDE channels
-      Tensor image = a.t().reshape(1, SIDE, 32, SIDE / 32).contiguous(torch.MemoryFormat.ChannelsLast);
+      Tensor image =
+          a.t().reshape(1, SIDE, 32, SIDE / 32).contiguous(torch.MemoryFormat.ChannelsLast);
       Tensor kernel = b.t().reshape(SIDE, SIDE, 1, 1).contiguous(torch.MemoryFormat.ChannelsLast);
-      long best = Math.min(fastest(() -> torch.mm(a, b)), fastest(() -> convolution(image, kernel)));
+      long best =
+          Math.min(fastest(() -> torch.mm(a, b)), fastest(() -> convolution(image, kernel)));
       return 2.0 * SIDE * SIDE * SIDE / best;
     }
   }

@@ -15,8 +15,8 @@ public final class PeakMemory {
 
   /**
    * Starts a new peak: sets VmHWM to the current resident size (Linux {@code clear_refs}), so that
-   * the next {@link #peakResidentBytes()} covers only what ran since. Returns false where the kernel
-   * does not allow it (the peak then still counts from process start).
+   * the next {@link #peakResidentBytes()} covers only what ran since. Returns false where the
+   * kernel does not allow it (the peak then still counts from process start).
    */
   public static boolean resetPeak() {
     try {

@@ -53,8 +53,18 @@ public final class PhotoBench {
    * @param srScales the super-resolution scales to time (1, 2 or 4), none for no super-resolution
    * @param tileSize the super-resolution's tile side in input pixels, 0 for the whole photo at once
    */
-  public record Options(BenchModel model, Path photo, FaceDetectors.Kind detector, String detectorWeights, int batchSize,
-      int iterations, int warmup, int photoRuns, long seed, List<Integer> srScales, int tileSize) {
+  public record Options(
+      BenchModel model,
+      Path photo,
+      FaceDetectors.Kind detector,
+      String detectorWeights,
+      int batchSize,
+      int iterations,
+      int warmup,
+      int photoRuns,
+      long seed,
+      List<Integer> srScales,
+      int tileSize) {
     public Options {
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(photo, "photo");
@@ -66,7 +76,8 @@ public final class PhotoBench {
         }
       }
       if (tileSize < 0) {
-        throw BadParameter.of("tileSize", "must be 0 (the whole photo at once) or positive, got " + tileSize);
+        throw BadParameter.of(
+            "tileSize", "must be 0 (the whole photo at once) or positive, got " + tileSize);
       }
       if (batchSize < 1) {
         throw BadParameter.of("batchSize", "must be at least 1, got " + batchSize);
@@ -157,8 +168,18 @@ public final class PhotoBench {
       }
 
       public Options build() {
-        return new Options(model, photo, detector, detectorWeights, batchSize, iterations, warmup, photoRuns, seed,
-            srScales, tileSize);
+        return new Options(
+            model,
+            photo,
+            detector,
+            detectorWeights,
+            batchSize,
+            iterations,
+            warmup,
+            photoRuns,
+            seed,
+            srScales,
+            tileSize);
       }
     }
   }
@@ -181,9 +202,21 @@ public final class PhotoBench {
    * @param superResolution the super-resolution timings, one per scale asked for
    * @param peakBytes the peak resident memory, or -1 where unknown
    */
-  public record Result(String machine, GpenConfig config, String weights, String detector, String engine, String photo,
-      int width, int height, int faces, int warmup, Timings detection, Timings wholePhoto,
-      List<SuperResolution> superResolution, long peakBytes) {
+  public record Result(
+      String machine,
+      GpenConfig config,
+      String weights,
+      String detector,
+      String engine,
+      String photo,
+      int width,
+      int height,
+      int faces,
+      int warmup,
+      Timings detection,
+      Timings wholePhoto,
+      List<SuperResolution> superResolution,
+      long peakBytes) {
     public Result {
       superResolution = List.copyOf(superResolution);
     }
@@ -198,16 +231,32 @@ public final class PhotoBench {
       out.append(String.format("detector    %s%n", detector));
       out.append(String.format("engine      %s%n", engine));
       out.append(String.format("photo       %s, %dx%d, %d faces%n", photo, width, height, faces));
-      out.append(String.format("detection   median %.1f ms, p90 %.1f ms, min %.1f ms (%d runs after %d warm-up)%n",
-          d.median(), d.p90(), d.min(), d.count(), warmup));
-      out.append(String.format("whole photo median %.2f s, min %.2f s (%d run%s: detection, alignment, restoration,"
-          + " paste-back), %.2f s per face%n", p.median() / 1000, p.min() / 1000, p.count(),
-          p.count() == 1 ? "" : "s", faces == 0 ? 0.0 : p.median() / 1000 / faces));
+      out.append(
+          String.format(
+              "detection   median %.1f ms, p90 %.1f ms, min %.1f ms (%d runs after %d warm-up)%n",
+              d.median(), d.p90(), d.min(), d.count(), warmup));
+      out.append(
+          String.format(
+              "whole photo median %.2f s, min %.2f s (%d run%s: detection, alignment, restoration,"
+                  + " paste-back), %.2f s per face%n",
+              p.median() / 1000,
+              p.min() / 1000,
+              p.count(),
+              p.count() == 1 ? "" : "s",
+              faces == 0 ? 0.0 : p.median() / 1000 / faces));
       for (SuperResolution sr : superResolution) {
-        out.append(String.format("sr x%d       %.2f s per input megapixel (median %.2f s, min %.2f s, %d run%s, %s);"
-                + " %s%n", sr.scale(), sr.secondsPerMegapixel(width, height), sr.runs().median() / 1000,
-            sr.runs().min() / 1000, sr.runs().count(), sr.runs().count() == 1 ? "" : "s",
-            sr.tileSize() == 0 ? "untiled" : "tiles of " + sr.tileSize() + " px", sr.network()));
+        out.append(
+            String.format(
+                "sr x%d       %.2f s per input megapixel (median %.2f s, min %.2f s, %d run%s, %s);"
+                    + " %s%n",
+                sr.scale(),
+                sr.secondsPerMegapixel(width, height),
+                sr.runs().median() / 1000,
+                sr.runs().min() / 1000,
+                sr.runs().count(),
+                sr.runs().count() == 1 ? "" : "s",
+                sr.tileSize() == 0 ? "untiled" : "tiles of " + sr.tileSize() + " px",
+                sr.network()));
       }
       out.append(String.format("memory      peak resident %s%n", Machine.megabytes(peakBytes)));
       return out.toString();
@@ -239,13 +288,14 @@ public final class PhotoBench {
     BenchModel m = options.model();
     ModelFiles.LoadedGenerator loaded = m.load(options.seed());
     int warmup = options.warmup();
-    try (Restorer restorer = Restorer.builder()
-            .device(m.device())
-            .threads(m.threads())
-            .batchSize(options.batchSize())
-            .referencePath(m.forwardPass() == BenchModel.ForwardPass.REFERENCE)
-            .precision(m.precision())
-            .build(loaded.model());
+    try (Restorer restorer =
+            Restorer.builder()
+                .device(m.device())
+                .threads(m.threads())
+                .batchSize(options.batchSize())
+                .referencePath(m.forwardPass() == BenchModel.ForwardPass.REFERENCE)
+                .precision(m.precision())
+                .build(loaded.model());
         Image image = Images.read(options.photo());
         FaceDetector detector = FaceDetectors.open(options.detector(), options.detectorWeights());
         FaceEnhancer enhancer = new FaceEnhancer(restorer, 1.0)) {
@@ -273,11 +323,25 @@ public final class PhotoBench {
       for (int scale : options.srScales()) {
         sr.add(timeSuperResolution(scale, bgr, options));
       }
-      String engine = String.format("libtorch %s, %s, %d threads, batch %d", Machine.libtorchVersion(), m.device(),
-          torch.get_num_threads(), options.batchSize());
-      return new Result(Machine.describe(), restorer.config(), loaded.note(), detector.description(), engine,
-          options.photo().getFileName().toString(), image.width(), image.height(), faces.size(), warmup,
-          new Timings(detectMs), new Timings(photoMs), sr, PeakMemory.peakResidentBytes());
+      String engine =
+          String.format(
+              "libtorch %s, %s, %d threads, batch %d",
+              Machine.libtorchVersion(), m.device(), torch.get_num_threads(), options.batchSize());
+      return new Result(
+          Machine.describe(),
+          restorer.config(),
+          loaded.note(),
+          detector.description(),
+          engine,
+          options.photo().getFileName().toString(),
+          image.width(),
+          image.height(),
+          faces.size(),
+          warmup,
+          new Timings(detectMs),
+          new Timings(photoMs),
+          sr,
+          PeakMemory.peakResidentBytes());
     }
   }
 

@@ -22,10 +22,9 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Times training iterations of {@link Trainer} with random weights and random faces, the
  * reference's losses and schedule: seconds per plain iteration (D step, G step, average update),
- * per R1 step and per path-length step, and per iteration with both amortised at their
- * frequencies. The first iteration (both regularisers, first-touch allocation) is a warm-up; the
- * timed ones restart at iteration 0, so the R1 and path-length steps run where the reference runs
- * them.
+ * per R1 step and per path-length step, and per iteration with both amortised at their frequencies.
+ * The first iteration (both regularisers, first-touch allocation) is a warm-up; the timed ones
+ * restart at iteration 0, so the R1 and path-length steps run where the reference runs them.
  *
  * <pre>{@code
  * TrainingBench.Result r = TrainingBench.run(TrainingBench.Options.builder().architecture(64, 1, 0.25).build());
@@ -49,7 +48,9 @@ public final class TrainingBench {
         case "arcface" -> ARCFACE;
         case "mobilefacenet" -> MOBILEFACENET;
         case "none" -> NONE;
-        default -> throw BadParameter.of("identity", "must be arcface, mobilefacenet or none, got '" + name + "'");
+        default ->
+            throw BadParameter.of(
+                "identity", "must be arcface, mobilefacenet or none, got '" + name + "'");
       };
     }
 
@@ -75,8 +76,14 @@ public final class TrainingBench {
    * @param device {@code cpu}, {@code cuda} or {@code cuda:N}
    * @param threads libtorch CPU threads; 0 for every core
    */
-  public record Options(ModelFiles.Overrides architecture, IdentityNetwork identity, int batchSize, int iterations,
-      long seed, String device, int threads) {
+  public record Options(
+      ModelFiles.Overrides architecture,
+      IdentityNetwork identity,
+      int batchSize,
+      int iterations,
+      long seed,
+      String device,
+      int threads) {
     public Options {
       Objects.requireNonNull(architecture, "architecture");
       Objects.requireNonNull(identity, "identity");
@@ -86,7 +93,10 @@ public final class TrainingBench {
       }
     }
 
-    /** Options with the defaults: GPEN-256 (mul 1, narrow 0.5), ArcFace, batch 2, 5 iterations, seed 0, CPU. */
+    /**
+     * Options with the defaults: GPEN-256 (mul 1, narrow 0.5), ArcFace, batch 2, 5 iterations, seed
+     * 0, CPU.
+     */
     public static Builder builder() {
       return new Builder();
     }
@@ -160,7 +170,12 @@ public final class TrainingBench {
    * @param timed the timing of each timed iteration
    * @param peakBytes the peak resident memory, or -1 where unknown
    */
-  public record Result(String machine, TrainConfig config, String identity, List<Trainer.Timing> timed, long peakBytes) {
+  public record Result(
+      String machine,
+      TrainConfig config,
+      String identity,
+      List<Trainer.Timing> timed,
+      long peakBytes) {
     public Result {
       timed = List.copyOf(timed);
     }
@@ -171,34 +186,51 @@ public final class TrainingBench {
       double[] plain = millis(timed, t -> t.d() + t.g() + t.ema());
       double plainSeconds = new Timings(plain).median() / 1000;
       out.append(String.format("machine      %s%n", machine));
-      out.append(String.format("training     GPEN %s (generator and discriminator), batch %d, random weights and faces%n",
-          config.model().describe(), config.batchSize()));
-      out.append(String.format("             identity loss %s; libtorch %s, %s, %d threads%n",
-          identity, Machine.libtorchVersion(), config.device(), torch.get_num_threads()));
-      out.append(String.format("iteration    %.2f s plain (D step %.2f s, G step %.2f s), median of %d after 1 warm-up%n",
-          plainSeconds, new Timings(millis(timed, Trainer.Timing::d)).median() / 1000,
-          new Timings(millis(timed, Trainer.Timing::g)).median() / 1000, plain.length));
+      out.append(
+          String.format(
+              "training     GPEN %s (generator and discriminator), batch %d, random weights and faces%n",
+              config.model().describe(), config.batchSize()));
+      out.append(
+          String.format(
+              "             identity loss %s; libtorch %s, %s, %d threads%n",
+              identity, Machine.libtorchVersion(), config.device(), torch.get_num_threads()));
+      out.append(
+          String.format(
+              "iteration    %.2f s plain (D step %.2f s, G step %.2f s), median of %d after 1 warm-up%n",
+              plainSeconds,
+              new Timings(millis(timed, Trainer.Timing::d)).median() / 1000,
+              new Timings(millis(timed, Trainer.Timing::g)).median() / 1000,
+              plain.length));
       double amortised = plainSeconds;
       double[] r1 = millis(timed.stream().filter(t -> t.r1() > 0).toList(), Trainer.Timing::r1);
       if (r1.length > 0) {
         double m = new Timings(r1).median() / 1000;
         amortised += m / config.dRegEvery();
-        out.append(String.format("R1 step      %.2f s, every %d iterations (median of %d)%n", m, config.dRegEvery(), r1.length));
+        out.append(
+            String.format(
+                "R1 step      %.2f s, every %d iterations (median of %d)%n",
+                m, config.dRegEvery(), r1.length));
       }
-      double[] path = millis(timed.stream().filter(t -> t.path() > 0).toList(), Trainer.Timing::path);
+      double[] path =
+          millis(timed.stream().filter(t -> t.path() > 0).toList(), Trainer.Timing::path);
       if (path.length > 0) {
         double m = new Timings(path).median() / 1000;
         amortised += m / config.gRegEvery();
-        out.append(String.format("path step    %.2f s, every %d iterations (median of %d)%n", m, config.gRegEvery(),
-            path.length));
+        out.append(
+            String.format(
+                "path step    %.2f s, every %d iterations (median of %d)%n",
+                m, config.gRegEvery(), path.length));
       }
-      out.append(String.format("amortised    %.2f s per iteration (plain + R1/%d + path/%d)%n",
-          amortised, config.dRegEvery(), config.gRegEvery()));
+      out.append(
+          String.format(
+              "amortised    %.2f s per iteration (plain + R1/%d + path/%d)%n",
+              amortised, config.dRegEvery(), config.gRegEvery()));
       out.append(String.format("memory       peak resident %s%n", Machine.megabytes(peakBytes)));
       return out.toString();
     }
 
-    private static double[] millis(List<Trainer.Timing> timed, ToDoubleFunction<Trainer.Timing> seconds) {
+    private static double[] millis(
+        List<Trainer.Timing> timed, ToDoubleFunction<Trainer.Timing> seconds) {
       return timed.stream().mapToDouble(t -> seconds.applyAsDouble(t) * 1000).toArray();
     }
   }
@@ -228,8 +260,16 @@ public final class TrainingBench {
           Trainer trainer = Trainer.create(config, net, note -> {})) {
         int s = config.size();
         torch.manual_seed(options.seed());
-        Tensor lq = torch.rand(options.batchSize(), 3, s, s).mul_(Tensors.scalar(2)).sub_(Tensors.scalar(1));
-        Tensor gt = torch.rand(options.batchSize(), 3, s, s).mul_(Tensors.scalar(2)).sub_(Tensors.scalar(1));
+        Tensor lq =
+            torch
+                .rand(options.batchSize(), 3, s, s)
+                .mul_(Tensors.scalar(2))
+                .sub_(Tensors.scalar(1));
+        Tensor gt =
+            torch
+                .rand(options.batchSize(), 3, s, s)
+                .mul_(Tensors.scalar(2))
+                .sub_(Tensors.scalar(1));
         trainer.step(lq, gt);
         trainer.setIteration(0);
         for (int i = 0; i < options.iterations(); i++) {

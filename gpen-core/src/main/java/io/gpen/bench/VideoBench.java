@@ -43,7 +43,12 @@ public final class VideoBench {
    * @param batchSize faces per forward pass
    * @param seed the seed of the random weights
    */
-  public record Options(BenchModel model, Path video, FaceDetectors.Kind detector, String detectorWeights, int batchSize,
+  public record Options(
+      BenchModel model,
+      Path video,
+      FaceDetectors.Kind detector,
+      String detectorWeights,
+      int batchSize,
       long seed) {
     public Options {
       Objects.requireNonNull(model, "model");
@@ -113,8 +118,18 @@ public final class VideoBench {
    * @param seconds the time of the whole video
    * @param peakBytes the peak resident memory, or -1 where unknown
    */
-  public record Result(String machine, GpenConfig config, String weights, String detector, String engine, String encoder,
-      String video, VideoInfo info, FacePipeline.Stats stats, double seconds, long peakBytes) {
+  public record Result(
+      String machine,
+      GpenConfig config,
+      String weights,
+      String detector,
+      String engine,
+      String encoder,
+      String video,
+      VideoInfo info,
+      FacePipeline.Stats stats,
+      double seconds,
+      long peakBytes) {
     /** Frames per second over the whole video. */
     public double framesPerSecond() {
       return stats.frames() / seconds;
@@ -127,11 +142,24 @@ public final class VideoBench {
       out.append(String.format("model       GPEN %s, %s%n", config.describe(), weights));
       out.append(String.format("detector    %s%n", detector));
       out.append(String.format("engine      %s%n", engine));
-      out.append(String.format("video       %s, %dx%d, %.3f fps, %d frames, %d faces in %d frames%n", video,
-          info.width(), info.height(), info.frameRate(), stats.frames(), stats.faces(), stats.framesWithFaces()));
-      out.append(String.format("whole video %.2f frames/s, %.1f s (decoding, detection, tracking, restoration, paste-back,"
-          + " encoding with %s), %.2f s per face%n", framesPerSecond(), seconds, encoder,
-          stats.faces() == 0 ? 0.0 : seconds / stats.faces()));
+      out.append(
+          String.format(
+              "video       %s, %dx%d, %.3f fps, %d frames, %d faces in %d frames%n",
+              video,
+              info.width(),
+              info.height(),
+              info.frameRate(),
+              stats.frames(),
+              stats.faces(),
+              stats.framesWithFaces()));
+      out.append(
+          String.format(
+              "whole video %.2f frames/s, %.1f s (decoding, detection, tracking, restoration, paste-back,"
+                  + " encoding with %s), %.2f s per face%n",
+              framesPerSecond(),
+              seconds,
+              encoder,
+              stats.faces() == 0 ? 0.0 : seconds / stats.faces()));
       out.append(String.format("memory      peak resident %s%n", Machine.megabytes(peakBytes)));
       return out.toString();
     }
@@ -149,29 +177,49 @@ public final class VideoBench {
     try {
       encoded = Files.createTempFile("gpen-bench-", ".mp4");
     } catch (IOException e) {
-      throw new GpenException("cannot create a temporary file for the encoded video: " + e.getMessage(), e);
+      throw new GpenException(
+          "cannot create a temporary file for the encoded video: " + e.getMessage(), e);
     }
-    try (Restorer restorer = Restorer.builder()
-            .device(m.device())
-            .threads(m.threads())
-            .batchSize(options.batchSize())
-            .referencePath(m.forwardPass() == BenchModel.ForwardPass.REFERENCE)
-            .precision(m.precision())
-            .build(loaded.model());
+    try (Restorer restorer =
+            Restorer.builder()
+                .device(m.device())
+                .threads(m.threads())
+                .batchSize(options.batchSize())
+                .referencePath(m.forwardPass() == BenchModel.ForwardPass.REFERENCE)
+                .precision(m.precision())
+                .build(loaded.model());
         FaceDetector detector = FaceDetectors.open(options.detector(), options.detectorWeights());
         FaceEnhancer enhancer = new FaceEnhancer(restorer, 1.0)) {
       warmUp(options.video(), detector, enhancer);
-      FacePipeline pipeline = new FacePipeline(detector, restorer, enhancer,
-          new FacePipeline.Settings(options.batchSize(), 1, Smoothing.DEFAULT));
+      FacePipeline pipeline =
+          new FacePipeline(
+              detector,
+              restorer,
+              enhancer,
+              new FacePipeline.Settings(options.batchSize(), 1, Smoothing.DEFAULT));
       try (VideoReader reader = VideoReader.open(options.video());
           VideoWriter writer = VideoWriter.create(encoded, reader, VideoWriter.Encoding.DEFAULT)) {
         long t0 = System.nanoTime();
-        FacePipeline.Stats stats = pipeline.run(reader, writer, frames -> { });
+        FacePipeline.Stats stats = pipeline.run(reader, writer, frames -> {});
         double seconds = (System.nanoTime() - t0) / 1e9;
-        String engine = String.format("libtorch %s, %s, %d threads, batch %d", Machine.libtorchVersion(), m.device(),
-            torch.get_num_threads(), options.batchSize());
-        return new Result(Machine.describe(), restorer.config(), loaded.note(), detector.description(), engine,
-            writer.description(), options.video().getFileName().toString(), reader.info(), stats, seconds,
+        String engine =
+            String.format(
+                "libtorch %s, %s, %d threads, batch %d",
+                Machine.libtorchVersion(),
+                m.device(),
+                torch.get_num_threads(),
+                options.batchSize());
+        return new Result(
+            Machine.describe(),
+            restorer.config(),
+            loaded.note(),
+            detector.description(),
+            engine,
+            writer.description(),
+            options.video().getFileName().toString(),
+            reader.info(),
+            stats,
+            seconds,
             PeakMemory.peakResidentBytes());
       }
     } finally {
@@ -192,7 +240,8 @@ public final class VideoBench {
       }
       if (item instanceof VideoReader.Frame frame) {
         try (frame;
-            FaceEnhancer.Result ignored = enhancer.enhance(frame.bgr(), detector.detect(frame.bgr()))) {
+            FaceEnhancer.Result ignored =
+                enhancer.enhance(frame.bgr(), detector.detect(frame.bgr()))) {
           // timed no further
         }
       }

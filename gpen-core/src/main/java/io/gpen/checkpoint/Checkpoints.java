@@ -55,10 +55,12 @@ public final class Checkpoints {
 
   /** The format of a checkpoint file, from its first bytes. */
   public static Format detect(Path file) {
-    return guard(file, () -> {
-      checkFile(file);
-      return detectChecked(file);
-    });
+    return guard(
+        file,
+        () -> {
+          checkFile(file);
+          return detectChecked(file);
+        });
   }
 
   /** The state dict of a checkpoint: the same as {@code read(file, null)}. */
@@ -81,14 +83,16 @@ public final class Checkpoints {
    *     has)
    */
   public static StateDict read(Path file, String key) {
-    return guard(file, () -> {
-      checkFile(file);
-      Format format = detectChecked(file);
-      if (format == Format.SAFETENSORS) {
-        return selectPart(Safetensors.readChecked(file), key);
-      }
-      return selectEntry(file, format, load(file, format), key);
-    });
+    return guard(
+        file,
+        () -> {
+          checkFile(file);
+          Format format = detectChecked(file);
+          if (format == Format.SAFETENSORS) {
+            return selectPart(Safetensors.readChecked(file), key);
+          }
+          return selectEntry(file, format, load(file, format), key);
+        });
   }
 
   /**
@@ -102,14 +106,16 @@ public final class Checkpoints {
    * @throws GpenException naming the file, as for {@link #read(Path, String)}
    */
   public static Object readObject(Path file) {
-    return guard(file, () -> {
-      checkFile(file);
-      Format format = detectChecked(file);
-      if (format == Format.SAFETENSORS) {
-        return new LinkedHashMap<Object, Object>(Safetensors.readChecked(file).tensors());
-      }
-      return load(file, format);
-    });
+    return guard(
+        file,
+        () -> {
+          checkFile(file);
+          Format format = detectChecked(file);
+          if (format == Format.SAFETENSORS) {
+            return new LinkedHashMap<Object, Object>(Safetensors.readChecked(file).tensors());
+          }
+          return load(file, format);
+        });
   }
 
   /**

@@ -29,9 +29,9 @@ import net.razorvine.pickle.Unpickler;
  * <p>A pickle can name any Python callable. Where razorvine would make a generic object for an
  * unknown name, this reader accepts only an allow-list (containers, the torch tensor rebuild
  * functions and storage types, NumPy array reconstruction) and refuses everything else. It also
- * keeps dict order (razorvine uses hash maps), tolerates the attributes pickled with an
- * {@code OrderedDict}, and checks every length read from the file against what is left of it, so
- * that a corrupt length cannot make it allocate gigabytes.
+ * keeps dict order (razorvine uses hash maps), tolerates the attributes pickled with an {@code
+ * OrderedDict}, and checks every length read from the file against what is left of it, so that a
+ * corrupt length cannot make it allocate gigabytes.
  */
 final class PickleReader extends Unpickler {
   /** Resolves a persistent id (torch storages) to an object. */
@@ -93,7 +93,9 @@ final class PickleReader extends Unpickler {
   private final PersistentLoader loader;
   private Input source;
 
-  /** @param loader resolves persistent ids; null where the pickle may not contain any */
+  /**
+   * @param loader resolves persistent ids; null where the pickle may not contain any
+   */
   PickleReader(PersistentLoader loader) {
     this.loader = loader;
   }
@@ -181,7 +183,8 @@ final class PickleReader extends Unpickler {
     IObjectConstructor c = ALLOWED.get(full);
     if (c == null) {
       throw new BadCheckpoint(
-          "refuses to load Python object '" + PythonObjects.printable(full)
+          "refuses to load Python object '"
+              + PythonObjects.printable(full)
               + "' (not an allowed tensor/container type)");
     }
     return c;
@@ -198,7 +201,9 @@ final class PickleReader extends Unpickler {
     } else if (!(target instanceof Map)) {
       // an OrderedDict carries attributes such as _metadata (module versions), not data
       throw new BadCheckpoint(
-          "corrupt pickle data (cannot set the state of " + target.getClass().getSimpleName() + ")");
+          "corrupt pickle data (cannot set the state of "
+              + target.getClass().getSimpleName()
+              + ")");
     }
   }
 
@@ -232,8 +237,10 @@ final class PickleReader extends Unpickler {
   private byte[] bytes(long n) throws IOException {
     // n < 0 is an 8-byte length beyond Long.MAX_VALUE
     if (n < 0 || n > source.remaining()) {
-      throw new BadCheckpoint("truncated: a " + Long.toUnsignedString(n)
-          + "-byte value runs past the end of the pickle data");
+      throw new BadCheckpoint(
+          "truncated: a "
+              + Long.toUnsignedString(n)
+              + "-byte value runs past the end of the pickle data");
     }
     if (n > Integer.MAX_VALUE - 8) {
       throw new BadCheckpoint("a pickled value is larger than 2 GiB, which is not supported");
@@ -243,15 +250,18 @@ final class PickleReader extends Unpickler {
 
   /**
    * A protocol-0 integer, {@code 123L}. Converting decimal text takes time quadratic in its length,
-   * so text longer than Python itself converts (4300 digits, {@code sys.get_int_max_str_digits})
-   * is refused rather than parsed for minutes.
+   * so text longer than Python itself converts (4300 digits, {@code sys.get_int_max_str_digits}) is
+   * refused rather than parsed for minutes.
    */
   private static Object decimalLong(String text) {
     String digits = text.endsWith("L") ? text.substring(0, text.length() - 1) : text;
     if (digits.length() > MAX_INT_DIGITS + 1) {
       throw new BadCheckpoint(
-          "corrupt pickle data (an integer of " + digits.length() + " digits, Python writes at most "
-              + MAX_INT_DIGITS + ")");
+          "corrupt pickle data (an integer of "
+              + digits.length()
+              + " digits, Python writes at most "
+              + MAX_INT_DIGITS
+              + ")");
     }
     return PickleUtils.optimizeBigint(new BigInteger(digits));
   }
@@ -262,7 +272,8 @@ final class PickleReader extends Unpickler {
 
   private static String oneLine(Throwable e) {
     String m = e.getMessage();
-    String text = m == null ? e.getClass().getSimpleName() : m.strip().lines().findFirst().orElse("");
+    String text =
+        m == null ? e.getClass().getSimpleName() : m.strip().lines().findFirst().orElse("");
     return PythonObjects.printable(text);
   }
 
@@ -270,12 +281,14 @@ final class PickleReader extends Unpickler {
 
   private static Map<String, IObjectConstructor> allowList() {
     Map<String, IObjectConstructor> m = new HashMap<>();
-    m.put("collections.OrderedDict", args -> {
-      if (args.length != 0) {
-        throw new BadCheckpoint("corrupt pickle data (OrderedDict with arguments)");
-      }
-      return new LinkedHashMap<>();
-    });
+    m.put(
+        "collections.OrderedDict",
+        args -> {
+          if (args.length != 0) {
+            throw new BadCheckpoint("corrupt pickle data (OrderedDict with arguments)");
+          }
+          return new LinkedHashMap<>();
+        });
     m.put("argparse.Namespace", args -> new Attributes());
     for (String builtins : List.of("builtins", "__builtin__")) {
       m.put(builtins + ".set", PickleReader::set);
@@ -293,9 +306,16 @@ final class PickleReader extends Unpickler {
       m.put(type, new PyType(type, null));
     }
     Object[][] storages = {
-      {"Float", DType.FLOAT32}, {"Double", DType.FLOAT64}, {"Half", DType.FLOAT16},
-      {"BFloat16", DType.BFLOAT16}, {"Long", DType.INT64}, {"Int", DType.INT32},
-      {"Short", DType.INT16}, {"Char", DType.INT8}, {"Byte", DType.UINT8}, {"Bool", DType.BOOL},
+      {"Float", DType.FLOAT32},
+      {"Double", DType.FLOAT64},
+      {"Half", DType.FLOAT16},
+      {"BFloat16", DType.BFLOAT16},
+      {"Long", DType.INT64},
+      {"Int", DType.INT32},
+      {"Short", DType.INT16},
+      {"Char", DType.INT8},
+      {"Byte", DType.UINT8},
+      {"Bool", DType.BOOL},
       {"Untyped", DType.UINT8}
     };
     for (Object[] s : storages) {
@@ -307,12 +327,14 @@ final class PickleReader extends Unpickler {
       m.put(multiarray + "._reconstruct", PickleReader::reconstruct);
       m.put(multiarray + ".scalar", PythonObjects::numpyScalar);
     }
-    m.put("numpy.dtype", args -> {
-      if (args.length < 1 || !(args[0] instanceof String code)) {
-        throw new BadCheckpoint("corrupt pickle data (numpy dtype without a type code)");
-      }
-      return new NumpyDType(code);
-    });
+    m.put(
+        "numpy.dtype",
+        args -> {
+          if (args.length < 1 || !(args[0] instanceof String code)) {
+            throw new BadCheckpoint("corrupt pickle data (numpy dtype without a type code)");
+          }
+          return new NumpyDType(code);
+        });
     return Map.copyOf(m);
   }
 
@@ -330,7 +352,8 @@ final class PickleReader extends Unpickler {
 
   /** How Python 3 pickles bytes in protocol 2: {@code _codecs.encode(str, 'latin1')}. */
   private static Object encode(Object[] args) {
-    if (args.length == 2 && args[0] instanceof String s
+    if (args.length == 2
+        && args[0] instanceof String s
         && ("latin1".equals(args[1]) || "latin-1".equals(args[1]))) {
       return s.getBytes(StandardCharsets.ISO_8859_1);
     }
@@ -348,7 +371,8 @@ final class PickleReader extends Unpickler {
     }
     long offset = PythonObjects.integer(args[1], "tensor storage offset");
     return new PendingTensor(
-        storage, offset,
+        storage,
+        offset,
         PythonObjects.longs(args[2], "tensor size"),
         PythonObjects.longs(args[3], "tensor stride"));
   }

@@ -19,8 +19,8 @@ import net.razorvine.pickle.IObjectConstructor;
  * tensors, NumPy arrays), and the pass that turns a finished pickle into plain Java values.
  *
  * <p>Tensors cannot be built while unpickling: in the legacy PyTorch format the storage bytes come
- * after the pickle. So the pickle yields {@link Deferred} objects, and {@link #resolve} replaces them
- * with {@link TensorData} once the storages can be read.
+ * after the pickle. So the pickle yields {@link Deferred} objects, and {@link #resolve} replaces
+ * them with {@link TensorData} once the storages can be read.
  */
 final class PythonObjects {
   /** Deeper nesting than this is no checkpoint (and would overflow the stack). */
@@ -60,8 +60,13 @@ final class PythonObjects {
       copied = saturatedAdd(copied, bytes);
       if (copied > saturatedAdd(dataBytes, SLACK)) {
         throw new BadCheckpoint(
-            "tensor '" + path + "': strided views would copy " + copied + " bytes from the file's "
-                + dataBytes + " bytes of tensor data (views repeating elements)");
+            "tensor '"
+                + path
+                + "': strided views would copy "
+                + copied
+                + " bytes from the file's "
+                + dataBytes
+                + " bytes of tensor data (views repeating elements)");
       }
     }
   }
@@ -133,8 +138,13 @@ final class PythonObjects {
       }
       if (extent > storage.viewSize()) {
         throw new BadCheckpoint(
-            "tensor '" + path + "' reaches element " + extent + " of a storage of "
-                + storage.viewSize() + " elements");
+            "tensor '"
+                + path
+                + "' reaches element "
+                + extent
+                + " of a storage of "
+                + storage.viewSize()
+                + " elements");
       }
       int es = storage.dtype().byteSize();
       checkFits(path, size, es);
@@ -145,7 +155,8 @@ final class PythonObjects {
       ByteBuffer view =
           root.slice(
               Math.toIntExact(storage.viewOffset() * es), Math.toIntExact(storage.viewSize() * es));
-      return new TensorData(storage.dtype(), size, StridedCopy.gather(view, offset, size, stride, es));
+      return new TensorData(
+          storage.dtype(), size, StridedCopy.gather(view, offset, size, stride, es));
     }
   }
 
@@ -197,7 +208,10 @@ final class PythonObjects {
     }
   }
 
-  /** An array from {@code numpy.core.multiarray._reconstruct}; shape, type and bytes come with BUILD. */
+  /**
+   * An array from {@code numpy.core.multiarray._reconstruct}; shape, type and bytes come with
+   * BUILD.
+   */
   static final class NdArray implements Deferred, Buildable {
     private long[] shape;
     private NumpyDType dtype;
@@ -238,7 +252,11 @@ final class PythonObjects {
       long numel = numel(shape);
       if (raw.length != numel * t.byteSize()) {
         throw new BadCheckpoint(
-            "array '" + path + "' holds " + raw.length + " bytes, its shape needs "
+            "array '"
+                + path
+                + "' holds "
+                + raw.length
+                + " bytes, its shape needs "
                 + numel * t.byteSize());
       }
       long[] stride =
@@ -379,7 +397,8 @@ final class PythonObjects {
   private static void checkFits(String path, long[] shape, int elemSize) {
     try {
       if (Math.multiplyExact(numel(shape), elemSize) > Integer.MAX_VALUE) {
-        throw new BadCheckpoint("tensor '" + path + "' is larger than 2 GiB, which is not supported");
+        throw new BadCheckpoint(
+            "tensor '" + path + "' is larger than 2 GiB, which is not supported");
       }
     } catch (ArithmeticException e) {
       throw new BadCheckpoint("tensor '" + path + "' has an impossible size", e);

@@ -64,10 +64,12 @@ public final class Safetensors {
    * @throws io.gpen.GpenException naming the file when it is missing, truncated or malformed
    */
   public static StateDict read(Path file) {
-    return Checkpoints.guard(file, () -> {
-      Checkpoints.checkFile(file);
-      return readChecked(file);
-    });
+    return Checkpoints.guard(
+        file,
+        () -> {
+          Checkpoints.checkFile(file);
+          return readChecked(file);
+        });
   }
 
   static StateDict readChecked(Path file) throws IOException {
@@ -82,7 +84,9 @@ public final class Safetensors {
       }
       if (8 + headerLength > size) {
         throw new BadCheckpoint(
-            "truncated: the safetensors header needs " + headerLength + " bytes, the file holds "
+            "truncated: the safetensors header needs "
+                + headerLength
+                + " bytes, the file holds "
                 + (size - 8));
       }
       ByteBuffer header = readFully(ch, 8, (int) headerLength);
@@ -122,8 +126,8 @@ public final class Safetensors {
 
   /**
    * The tensors must cover the data section exactly, without gaps or overlaps, as the reference
-   * implementation requires: then the buffers read are never more than the file holds, whatever
-   * the header says.
+   * implementation requires: then the buffers read are never more than the file holds, whatever the
+   * header says.
    */
   private static void checkLayout(List<Entry> entries, long dataSize) {
     List<Entry> byStart = new ArrayList<>(entries);
@@ -132,18 +136,23 @@ public final class Safetensors {
     String previous = null;
     for (Entry e : byStart) {
       if (e.start() != expected) {
-        String what = "tensor '" + PythonObjects.printable(e.name()) + "' starts at data byte "
-            + e.start();
-        throw new BadCheckpoint("corrupt safetensors header (" + what
-            + (previous == null ? ", not 0" : ", where '" + previous + "' ends at " + expected)
-            + ")");
+        String what =
+            "tensor '" + PythonObjects.printable(e.name()) + "' starts at data byte " + e.start();
+        throw new BadCheckpoint(
+            "corrupt safetensors header ("
+                + what
+                + (previous == null ? ", not 0" : ", where '" + previous + "' ends at " + expected)
+                + ")");
       }
       expected = e.end();
       previous = PythonObjects.printable(e.name());
     }
     if (expected != dataSize) {
       throw new BadCheckpoint(
-          "corrupt safetensors file (the tensors cover " + expected + " of its " + dataSize
+          "corrupt safetensors file (the tensors cover "
+              + expected
+              + " of its "
+              + dataSize
               + " data bytes)");
     }
   }
@@ -156,7 +165,8 @@ public final class Safetensors {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getValue().isTextual()) {
         throw new BadCheckpoint(
-            "corrupt safetensors header (metadata '" + PythonObjects.printable(e.getKey())
+            "corrupt safetensors header (metadata '"
+                + PythonObjects.printable(e.getKey())
                 + "' is not a string)");
       }
       into.put(e.getKey(), e.getValue().textValue());
@@ -173,8 +183,13 @@ public final class Safetensors {
         Arrays.stream(DType.values())
             .filter(t -> t.safetensorsName().equals(dtypeName))
             .findFirst()
-            .orElseThrow(() -> new BadCheckpoint(
-                what + " has unsupported dtype '" + PythonObjects.printable(dtypeName) + "'"));
+            .orElseThrow(
+                () ->
+                    new BadCheckpoint(
+                        what
+                            + " has unsupported dtype '"
+                            + PythonObjects.printable(dtypeName)
+                            + "'"));
     long[] shape = naturals(entry.get("shape"), what + " shape");
     long[] offsets = naturals(entry.get("data_offsets"), what + " data_offsets");
     if (offsets.length != 2 || offsets[1] < offsets[0]) {
@@ -188,12 +203,21 @@ public final class Safetensors {
     }
     if (offsets[1] - offsets[0] != bytes) {
       throw new BadCheckpoint(
-          "corrupt safetensors header (" + what + " spans " + (offsets[1] - offsets[0])
-              + " bytes, its shape needs " + bytes + ")");
+          "corrupt safetensors header ("
+              + what
+              + " spans "
+              + (offsets[1] - offsets[0])
+              + " bytes, its shape needs "
+              + bytes
+              + ")");
     }
     if (offsets[1] > dataSize) {
       throw new BadCheckpoint(
-          "truncated: " + what + " ends at data byte " + offsets[1] + ", the file holds "
+          "truncated: "
+              + what
+              + " ends at data byte "
+              + offsets[1]
+              + ", the file holds "
               + dataSize);
     }
     if (bytes > Integer.MAX_VALUE - 8) {
@@ -238,7 +262,8 @@ public final class Safetensors {
    * @throws IllegalArgumentException for an empty name or the reserved name {@code __metadata__}
    * @throws io.gpen.GpenException naming the file when it cannot be written
    */
-  public static void write(Path file, Map<String, TensorData> tensors, Map<String, String> metadata) {
+  public static void write(
+      Path file, Map<String, TensorData> tensors, Map<String, String> metadata) {
     ObjectNode header = JSON.createObjectNode();
     if (!metadata.isEmpty()) {
       ObjectNode meta = header.putObject(METADATA);
@@ -268,7 +293,8 @@ public final class Safetensors {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot encode a safetensors header", e);
     }
-    // pad the header with spaces so that the data starts 8-byte aligned, as the reference writer does
+    // pad the header with spaces so that the data starts 8-byte aligned, as the reference writer
+    // does
     int padded = (json.length + 7) / 8 * 8;
     ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
     head.putLong(padded).put(json);
@@ -276,25 +302,27 @@ public final class Safetensors {
       head.put((byte) ' ');
     }
     head.flip();
-    AtomicFiles.write(file, temp -> {
-      try (FileChannel ch =
-          FileChannel.open(
-              temp,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.WRITE,
-              StandardOpenOption.TRUNCATE_EXISTING)) {
-        writeFully(ch, head);
-        for (TensorData t : tensors.values()) {
-          writeFully(ch, t.data());
-        }
-      }
-    });
+    AtomicFiles.write(
+        file,
+        temp -> {
+          try (FileChannel ch =
+              FileChannel.open(
+                  temp,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE,
+                  StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(ch, head);
+            for (TensorData t : tensors.values()) {
+              writeFully(ch, t.data());
+            }
+          }
+        });
   }
 
   /**
-   * Writes a training checkpoint: each part's tensors under the prefix {@code <part>.}, with
-   * {@code "format": "gpen-train"} first in the metadata. A part without tensors leaves no trace
-   * in the file.
+   * Writes a training checkpoint: each part's tensors under the prefix {@code <part>.}, with {@code
+   * "format": "gpen-train"} first in the metadata. A part without tensors leaves no trace in the
+   * file.
    *
    * @param parts part name (non-empty, no dot) to its tensors, e.g. {@code g}, {@code d}, {@code
    *     g_ema}, {@code g_optim}
@@ -302,21 +330,25 @@ public final class Safetensors {
    * @throws IllegalArgumentException for a bad part name or a conflicting {@code format}
    */
   public static void writeParts(
-      Path file, Map<String, ? extends Map<String, TensorData>> parts, Map<String, String> metadata) {
+      Path file,
+      Map<String, ? extends Map<String, TensorData>> parts,
+      Map<String, String> metadata) {
     String format = metadata.getOrDefault(FORMAT_KEY, TRAINING_FORMAT);
     if (!format.equals(TRAINING_FORMAT)) {
-      throw new IllegalArgumentException("a training checkpoint cannot have format '" + format + "'");
+      throw new IllegalArgumentException(
+          "a training checkpoint cannot have format '" + format + "'");
     }
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put(FORMAT_KEY, TRAINING_FORMAT);
     meta.putAll(metadata);
     Map<String, TensorData> all = new LinkedHashMap<>();
-    parts.forEach((part, tensors) -> {
-      if (part.isEmpty() || part.contains(".")) {
-        throw new IllegalArgumentException("bad part name '" + part + "'");
-      }
-      tensors.forEach((name, t) -> all.put(part + "." + name, t));
-    });
+    parts.forEach(
+        (part, tensors) -> {
+          if (part.isEmpty() || part.contains(".")) {
+            throw new IllegalArgumentException("bad part name '" + part + "'");
+          }
+          tensors.forEach((name, t) -> all.put(part + "." + name, t));
+        });
     write(file, all, meta);
   }
 
@@ -331,7 +363,8 @@ public final class Safetensors {
     if (n < 9 || head[8] != '{') {
       return false;
     }
-    // a header length below 4 GiB: the upper four bytes are zero, which no pickle or zip starts with
+    // a header length below 4 GiB: the upper four bytes are zero, which no pickle or zip starts
+    // with
     return head[4] == 0 && head[5] == 0 && head[6] == 0 && head[7] == 0;
   }
 }

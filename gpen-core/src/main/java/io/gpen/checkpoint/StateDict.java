@@ -17,7 +17,10 @@ import java.util.Set;
  * @param metadata string metadata stored with the tensors (safetensors header), possibly empty
  */
 public record StateDict(
-    Path source, String description, Map<String, TensorData> tensors, Map<String, String> metadata) {
+    Path source,
+    String description,
+    Map<String, TensorData> tensors,
+    Map<String, String> metadata) {
 
   public StateDict {
     tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
@@ -41,8 +44,8 @@ public record StateDict(
   }
 
   /**
-   * The names of the parts of a checkpoint that stores several state dicts under name prefixes:
-   * the distinct text before the first dot of each name, in file order.
+   * The names of the parts of a checkpoint that stores several state dicts under name prefixes: the
+   * distinct text before the first dot of each name, in file order.
    */
   public Set<String> partNames() {
     Set<String> parts = new LinkedHashSet<>();
@@ -62,11 +65,12 @@ public record StateDict(
   public StateDict part(String part) {
     String prefix = part + ".";
     Map<String, TensorData> selected = new LinkedHashMap<>();
-    tensors.forEach((name, t) -> {
-      if (name.startsWith(prefix)) {
-        selected.put(name.substring(prefix.length()), t);
-      }
-    });
+    tensors.forEach(
+        (name, t) -> {
+          if (name.startsWith(prefix)) {
+            selected.put(name.substring(prefix.length()), t);
+          }
+        });
     return new StateDict(source, description + ", part '" + part + "'", selected, metadata);
   }
 
@@ -80,6 +84,7 @@ public record StateDict(
     }
     Map<String, TensorData> renamed = new LinkedHashMap<>();
     tensors.forEach((name, t) -> renamed.put(name.substring(prefix.length()), t));
-    return new StateDict(source, description + ", prefix '" + prefix + "' removed", renamed, metadata);
+    return new StateDict(
+        source, description + ", prefix '" + prefix + "' removed", renamed, metadata);
   }
 }

@@ -10,7 +10,9 @@ import java.nio.ByteBuffer;
 final class StridedCopy {
   private StridedCopy() {}
 
-  /** Whether the strides are those of a row-major contiguous tensor (dimensions of size 1 aside). */
+  /**
+   * Whether the strides are those of a row-major contiguous tensor (dimensions of size 1 aside).
+   */
   static boolean isContiguous(long[] size, long[] stride) {
     long expected = 1;
     for (int d = size.length - 1; d >= 0; d--) {
@@ -45,8 +47,8 @@ final class StridedCopy {
   }
 
   /**
-   * The number of elements a view needs its storage to hold: one past its highest element index,
-   * or 0 for a view without elements. Sizes and strides must not be negative.
+   * The number of elements a view needs its storage to hold: one past its highest element index, or
+   * 0 for a view without elements. Sizes and strides must not be negative.
    */
   static long extent(long offset, long[] size, long[] stride) {
     long last = offset;
@@ -66,7 +68,8 @@ final class StridedCopy {
    *
    * @param storage element 0 at position 0
    */
-  static ByteBuffer gather(ByteBuffer storage, long offset, long[] size, long[] stride, int elemSize) {
+  static ByteBuffer gather(
+      ByteBuffer storage, long offset, long[] size, long[] stride, int elemSize) {
     long numel = 1;
     for (long s : size) {
       numel *= s;

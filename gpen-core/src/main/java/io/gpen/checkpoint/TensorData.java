@@ -14,7 +14,8 @@ public final class TensorData {
   private final ByteBuffer data;
 
   /**
-   * @param data exactly {@code numel(shape) * dtype.byteSize()} bytes from its position to its limit
+   * @param data exactly {@code numel(shape) * dtype.byteSize()} bytes from its position to its
+   *     limit
    */
   public TensorData(DType dtype, long[] shape, ByteBuffer data) {
     this.dtype = dtype;
@@ -23,8 +24,14 @@ public final class TensorData {
     long expected = numel() * dtype.byteSize();
     if (this.data.remaining() != expected) {
       throw new IllegalArgumentException(
-          "tensor of shape " + Arrays.toString(shape) + " and type " + dtype + " needs " + expected
-              + " bytes, got " + this.data.remaining());
+          "tensor of shape "
+              + Arrays.toString(shape)
+              + " and type "
+              + dtype
+              + " needs "
+              + expected
+              + " bytes, got "
+              + this.data.remaining());
     }
   }
 

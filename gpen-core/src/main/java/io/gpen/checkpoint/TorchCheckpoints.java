@@ -26,8 +26,21 @@ import java.util.zip.ZipFile;
 final class TorchCheckpoints {
   /** The start of a legacy file: protocol-2 pickle of the magic number 0x1950a86a20f9469cfc6c. */
   static final byte[] LEGACY_MAGIC = {
-    (byte) 0x80, 0x02, (byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20,
-    0x6a, (byte) 0xa8, 0x50, 0x19, 0x2e
+    (byte) 0x80,
+    0x02,
+    (byte) 0x8a,
+    0x0a,
+    0x6c,
+    (byte) 0xfc,
+    (byte) 0x9c,
+    0x46,
+    (byte) 0xf9,
+    0x20,
+    0x6a,
+    (byte) 0xa8,
+    0x50,
+    0x19,
+    0x2e
   };
 
   /** The largest storage a Java buffer holds. */
@@ -115,7 +128,11 @@ final class TorchCheckpoints {
     if (entry.getSize() > need) {
       // torch.save writes exactly the storage's bytes: more is a damaged entry or pickle
       throw new BadCheckpoint(
-          "storage '" + key + "' holds " + entry.getSize() + " bytes where the pickle declares "
+          "storage '"
+              + key
+              + "' holds "
+              + entry.getSize()
+              + " bytes where the pickle declares "
               + need);
     }
     try {
@@ -183,19 +200,29 @@ final class TorchCheckpoints {
     long count = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).getLong();
     if (count != ref.numel()) {
       throw new BadCheckpoint(
-          "storage '" + key + "' holds " + count + " elements where the pickle says "
+          "storage '"
+              + key
+              + "' holds "
+              + count
+              + " elements where the pickle says "
               + ref.numel());
     }
     long bytes = count * ref.dtype().byteSize();
     if (bytes > in.remaining()) {
       throw new BadCheckpoint(
-          "truncated: storage '" + key + "' needs " + bytes + " bytes, only " + in.remaining()
+          "truncated: storage '"
+              + key
+              + "' needs "
+              + bytes
+              + " bytes, only "
+              + in.remaining()
               + " remain");
     }
     if (bytes > MAX_BUFFER) {
       throw new BadCheckpoint("storage '" + key + "' is larger than 2 GiB, which is not supported");
     }
-    // read straight into a buffer of the checked size (readNBytes(int) would gather chunks and copy)
+    // read straight into a buffer of the checked size (readNBytes(int) would gather chunks and
+    // copy)
     byte[] data = new byte[(int) bytes];
     if (in.readNBytes(data, 0, data.length) < data.length) {
       throw new BadCheckpoint("truncated: storage '" + key + "' ends early");
@@ -215,7 +242,8 @@ final class TorchCheckpoints {
     long dataBytes() {
       long total = 0;
       for (StorageRef r : roots.values()) {
-        // numel is at most Long.MAX_VALUE / 8 (checked below), so each product fits; the sum saturates
+        // numel is at most Long.MAX_VALUE / 8 (checked below), so each product fits; the sum
+        // saturates
         total = PythonObjects.saturatedAdd(total, r.numel() * r.dtype().byteSize());
       }
       return total;
@@ -240,7 +268,9 @@ final class TorchCheckpoints {
       StorageRef known = roots.putIfAbsent(key, root);
       if (known != null && !known.equals(root)) {
         throw new BadCheckpoint(
-            "storage '" + PythonObjects.printable(key) + "' is referenced with different types or sizes");
+            "storage '"
+                + PythonObjects.printable(key)
+                + "' is referenced with different types or sizes");
       }
       if (pid.length == 5 || pid[5] == null) {
         return root;
@@ -252,7 +282,8 @@ final class TorchCheckpoints {
       long viewSize = PythonObjects.integer(view[2], "storage view size");
       if (offset < 0 || viewSize < 0 || offset + viewSize > numel) {
         throw new BadCheckpoint(
-            "storage view '" + PythonObjects.printable(String.valueOf(view[0]))
+            "storage view '"
+                + PythonObjects.printable(String.valueOf(view[0]))
                 + "' lies outside its storage");
       }
       return new StorageRef(key, type.dtype(), numel, offset, viewSize);
@@ -285,7 +316,11 @@ final class TorchCheckpoints {
       }
       if (compressed > fileSize) {
         throw new BadCheckpoint(
-            "entry '" + name + "' declares " + compressed + " bytes of data, the file holds "
+            "entry '"
+                + name
+                + "' declares "
+                + compressed
+                + " bytes of data, the file holds "
                 + fileSize);
       }
       if (entry.getMethod() == ZipEntry.STORED && size != compressed) {
@@ -294,9 +329,17 @@ final class TorchCheckpoints {
       }
       if (size > MAX_EXPANSION * fileSize - inflated) {
         throw new BadCheckpoint(
-            "entry '" + name + "' declares " + size + " bytes from " + compressed
-                + " compressed: the archive would inflate to more than " + MAX_EXPANSION
-                + " times the file's " + fileSize + " bytes (a zip bomb?)");
+            "entry '"
+                + name
+                + "' declares "
+                + size
+                + " bytes from "
+                + compressed
+                + " compressed: the archive would inflate to more than "
+                + MAX_EXPANSION
+                + " times the file's "
+                + fileSize
+                + " bytes (a zip bomb?)");
       }
       inflated += size;
       return new EntryStream(zip.getInputStream(entry), name, size);
@@ -310,7 +353,9 @@ final class TorchCheckpoints {
       try (InputStream in = open(entry)) {
         if (entry.getSize() > MAX_BUFFER) {
           throw new BadCheckpoint(
-              "entry '" + PythonObjects.printable(entry.getName()) + "' is larger than 2 GiB,"
+              "entry '"
+                  + PythonObjects.printable(entry.getName())
+                  + "' is larger than 2 GiB,"
                   + " which is not supported");
         }
         byte[] data = new byte[(int) entry.getSize()];
@@ -325,8 +370,13 @@ final class TorchCheckpoints {
     byte[] readSmall(ZipEntry entry, int max) throws IOException {
       if (entry.getSize() > max) {
         throw new BadCheckpoint(
-            "entry '" + PythonObjects.printable(entry.getName()) + "' holds " + entry.getSize()
-                + " bytes, more than the " + max + " it may");
+            "entry '"
+                + PythonObjects.printable(entry.getName())
+                + "' holds "
+                + entry.getSize()
+                + " bytes, more than the "
+                + max
+                + " it may");
       }
       return readAll(entry);
     }
@@ -366,7 +416,12 @@ final class TorchCheckpoints {
       int n = underlying(b, off, (int) Math.min(len, declared - count));
       if (n < 0) {
         throw new BadCheckpoint(
-            "truncated: entry '" + name + "' ends after " + count + " of its " + declared
+            "truncated: entry '"
+                + name
+                + "' ends after "
+                + count
+                + " of its "
+                + declared
                 + " bytes");
       }
       count += n;
@@ -379,7 +434,10 @@ final class TorchCheckpoints {
       } catch (ZipException | EOFException e) {
         // damaged deflate data: the file's fault, not the disk's
         throw new BadCheckpoint(
-            "corrupt entry '" + name + "' (" + PythonObjects.printable(String.valueOf(e.getMessage()))
+            "corrupt entry '"
+                + name
+                + "' ("
+                + PythonObjects.printable(String.valueOf(e.getMessage()))
                 + ")",
             e);
       }

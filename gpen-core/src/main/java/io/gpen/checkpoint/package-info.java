@@ -46,8 +46,8 @@
  * temporary sibling and renamed into place.
  *
  * <ul>
- *   <li>A model file holds one state dict; its metadata carries the model configuration (for
- *       GPEN, e.g. {@code size}, {@code channel_multiplier}, {@code narrow}).
+ *   <li>A model file holds one state dict; its metadata carries the model configuration (for GPEN,
+ *       e.g. {@code size}, {@code channel_multiplier}, {@code narrow}).
  *   <li>A training checkpoint holds several state dicts under name prefixes ({@code g.}, {@code
  *       d.}, {@code g_ema.}, {@code g_optim.}, ...) and has {@code "format": "gpen-train"} in its
  *       metadata; {@link io.gpen.checkpoint.StateDict#part} takes one part back out, and {@code

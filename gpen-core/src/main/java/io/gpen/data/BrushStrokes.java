@@ -20,13 +20,13 @@ import org.bytedeco.opencv.opencv_core.Scalar;
  * image; it is drawn as a polyline 12 to 79 pixels wide with a disc at every vertex.
  *
  * <p>The draws are those of NumPy's legacy generator, number for number ({@link NumpyRandom}):
- * {@code new BrushStrokes(s)} gives the strokes the demo draws after {@code np.random.seed(s)},
- * one mask after another as the demo goes through its sorted inputs. Two differences: the demo
- * takes the x coordinates from the image height and the y coordinates from its width (it unpacks
- * PIL's {@code (width, height)} size as {@code h, w}), which is the same for the square faces it
- * inpaints and here follows the width and height; and the strokes are rasterised by OpenCV (thick
- * lines, filled circles of radius {@code width / 2}) rather than PIL, so their edges may differ by
- * a pixel.
+ * {@code new BrushStrokes(s)} gives the strokes the demo draws after {@code np.random.seed(s)}, one
+ * mask after another as the demo goes through its sorted inputs. Two differences: the demo takes
+ * the x coordinates from the image height and the y coordinates from its width (it unpacks PIL's
+ * {@code (width, height)} size as {@code h, w}), which is the same for the square faces it inpaints
+ * and here follows the width and height; and the strokes are rasterised by OpenCV (thick lines,
+ * filled circles of radius {@code width / 2}) rather than PIL, so their edges may differ by a
+ * pixel.
  *
  * <p>Not thread-safe: each instance is one random stream.
  */
@@ -77,7 +77,8 @@ public final class BrushStrokes {
   /** The strokes of the next mask, for an image of {@code width}×{@code height} pixels. */
   public List<Stroke> next(int width, int height) {
     if (width < 1 || height < 1) {
-      throw new IllegalArgumentException("image size must be positive, got " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "image size must be positive, got " + width + "x" + height);
     }
     double averageRadius = StrictMath.sqrt((double) height * height + (double) width * width) / 8;
     int strokes = (int) random.randint(MIN_STROKES, MAX_STROKES + 1);
@@ -96,7 +97,8 @@ public final class BrushStrokes {
       xs[0] = (int) random.randint(0, width);
       ys[0] = (int) random.randint(0, height);
       for (int i = 0; i < vertices; i++) {
-        double r = clip(random.normal(averageRadius, Math.floor(averageRadius / 2)), 0, 2 * averageRadius);
+        double r =
+            clip(random.normal(averageRadius, Math.floor(averageRadius / 2)), 0, 2 * averageRadius);
         xs[i + 1] = (int) clip(xs[i] + r * StrictMath.cos(angles[i]), 0, width);
         ys[i + 1] = (int) clip(ys[i] + r * StrictMath.sin(angles[i]), 0, height);
       }

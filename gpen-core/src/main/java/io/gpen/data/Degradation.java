@@ -36,8 +36,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * <ol>
  *   <li>horizontal flip of the ground truth (probability {@link DegradationConfig#flipProb()});
  *   <li>grayscale ground truth ({@code cvtColor} BGR→GRAY, repeated over 3 channels);
- *   <li>blur with a normalised Gaussian kernel {@code exp(-½ xᵀΣ⁻¹x)} over the grid −r..r, {@code
- *       Σ = R·diag(σx², σy²)·Rᵀ}, through {@code filter2D} with its default border (reflect 101);
+ *   <li>blur with a normalised Gaussian kernel {@code exp(-½ xᵀΣ⁻¹x)} over the grid −r..r, {@code Σ
+ *       = R·diag(σx², σy²)·Rᵀ}, through {@code filter2D} with its default border (reflect 101);
  *   <li>resize to {@code (int(w // scale), int(h // scale))}, bilinear;
  *   <li>Gaussian noise, one σ per image on the 0–255 scale, drawn per pixel and channel, then
  *       clipped to [0, 1];
@@ -48,11 +48,11 @@ import org.bytedeco.opencv.opencv_core.Mat;
  *
  * <p>All randomness comes from {@link Params}, which {@link #draw} takes from one generator per
  * sample, so the same parameters always give the same bytes. NumPy's streams are not reproduced:
- * the same seed gives the same images in this implementation, not in the Python one (and the
- * same bytes for a given JDK, OpenCV build and CPU: OpenCV picks SIMD code by CPU). The noise
- * field comes from {@code SplittableRandom.nextGaussian()}, the JDK's modified ziggurat (McFarland,
- * JDK 17+): about 3 ms for 512×512×3 values, where Box–Muller with {@code log}/{@code cos} takes
- * about 16 ms.
+ * the same seed gives the same images in this implementation, not in the Python one (and the same
+ * bytes for a given JDK, OpenCV build and CPU: OpenCV picks SIMD code by CPU). The noise field
+ * comes from {@code SplittableRandom.nextGaussian()}, the JDK's modified ziggurat (McFarland, JDK
+ * 17+): about 3 ms for 512×512×3 values, where Box–Muller with {@code log}/{@code cos} takes about
+ * 16 ms.
  *
  * <p>The class is immutable and may be used from several threads at once.
  */
@@ -99,8 +99,8 @@ public final class Degradation {
     /** Checks the values the image operations cannot take. */
     public Params {
       if (!(sigmaX > 0 && sigmaY > 0 && Double.isFinite(sigmaX) && Double.isFinite(sigmaY))) {
-        throw new IllegalArgumentException("kernel sigmas must be positive, got " + sigmaX + ", "
-            + sigmaY);
+        throw new IllegalArgumentException(
+            "kernel sigmas must be positive, got " + sigmaX + ", " + sigmaY);
       }
       if (!(scale > 0 && Double.isFinite(scale))) {
         throw new IllegalArgumentException("scale must be positive, got " + scale);
@@ -146,8 +146,8 @@ public final class Degradation {
     double scale = uniform(rng, config.downsample());
     double noiseSigma = uniform(rng, config.noise());
     int quality = (int) uniform(rng, config.jpegQuality());
-    return new Params(flip, gray, sigmaX, sigmaY, theta, scale, noiseSigma, quality,
-        rng.nextLong());
+    return new Params(
+        flip, gray, sigmaX, sigmaY, theta, scale, noiseSigma, quality, rng.nextLong());
   }
 
   private static double uniform(SplittableRandom rng, DegradationConfig.Range r) {
@@ -218,8 +218,9 @@ public final class Degradation {
     try (Mat kernel = kernelMat(config.kernelSize(), p.sigmaX(), p.sigmaY(), p.theta());
         Mat blurred = new Mat()) {
       filter2D(gt, blurred, -1, kernel);
-      try (Mat small = Images.resize(blurred, downsampled(w, p.scale()), downsampled(h, p.scale()),
-              INTER_LINEAR);
+      try (Mat small =
+              Images.resize(
+                  blurred, downsampled(w, p.scale()), downsampled(h, p.scale()), INTER_LINEAR);
           Mat compressed = noiseAndJpeg(small, p)) {
         // The reference then rounds to 8-bit levels, which the decoded JPEG already holds.
         return Images.resize(compressed, w, h, INTER_LINEAR);
@@ -289,8 +290,8 @@ public final class Degradation {
 
   /**
    * The blur kernel, row-major {@code size × size}, summing to 1: {@code exp(-½ xᵀΣ⁻¹x)} at {@code
-   * x = (column − r, row − r)}, {@code Σ = R(θ)·diag(σx², σy²)·R(θ)ᵀ}, computed in double as
-   * NumPy does.
+   * x = (column − r, row − r)}, {@code Σ = R(θ)·diag(σx², σy²)·R(θ)ᵀ}, computed in double as NumPy
+   * does.
    */
   static double[] kernel(int size, double sigmaX, double sigmaY, double theta) {
     double c = Math.cos(theta);
@@ -337,7 +338,8 @@ public final class Degradation {
       throw new IllegalArgumentException("image must be a non-empty CV_8UC3 matrix");
     }
     Mat out = new Mat();
-    try (Mat lut = new Mat(1, 256, CV_32FC1); FloatPointer table = new FloatPointer(lut.data())) {
+    try (Mat lut = new Mat(1, 256, CV_32FC1);
+        FloatPointer table = new FloatPointer(lut.data())) {
       table.capacity(256).put(LEVELS);
       opencv_core.LUT(bgr8, lut, out);
     }

@@ -45,9 +45,14 @@ public record DegradationConfig(
   /** The official training degradation. */
   public static final DegradationConfig REFERENCE =
       new DegradationConfig(
-          FLIP_PROB.defaultValue(), GRAY_PROB.defaultValue(), KERNEL_SIZE.defaultValue(),
-          ISO_PROB.defaultValue(), SIGMA.defaultValue(), DOWNSAMPLE.defaultValue(),
-          NOISE.defaultValue(), JPEG_QUALITY.defaultValue());
+          FLIP_PROB.defaultValue(),
+          GRAY_PROB.defaultValue(),
+          KERNEL_SIZE.defaultValue(),
+          ISO_PROB.defaultValue(),
+          SIGMA.defaultValue(),
+          DOWNSAMPLE.defaultValue(),
+          NOISE.defaultValue(),
+          JPEG_QUALITY.defaultValue());
 
   /**
    * A closed interval a parameter is drawn from uniformly; {@code min == max} fixes the value. The

@@ -10,9 +10,9 @@ import java.util.List;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
- * A folder of face images (searched recursively, sorted by path) read at one square resolution,
- * as the official {@code FaceDataset}: {@code cv2.imread} colour, then {@code cv2.resize} to
- * size×size with {@code INTER_AREA}. Non-square images are stretched, as there.
+ * A folder of face images (searched recursively, sorted by path) read at one square resolution, as
+ * the official {@code FaceDataset}: {@code cv2.imread} colour, then {@code cv2.resize} to size×size
+ * with {@code INTER_AREA}. Non-square images are stretched, as there.
  *
  * <p>Immutable and safe to read from several threads.
  */
@@ -82,8 +82,8 @@ public final class FaceDataset {
 
   /**
    * An image as {@link #read} gives it from its file, for images read elsewhere (e.g. from a Hadoop
-   * file system): 8-bit BGR resized to resolution×resolution with area interpolation, alpha dropped.
-   * The caller closes the result.
+   * file system): 8-bit BGR resized to resolution×resolution with area interpolation, alpha
+   * dropped. The caller closes the result.
    */
   public static Mat atResolution(Image image, int resolution) {
     return Images.resize(image.bgr(), resolution, resolution, INTER_AREA);

@@ -36,9 +36,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * would have reached. With {@link Builder#shard(int, int)} the loader gives shard k of n of each
  * global batch of {@code n·batchSize}: positions {@code k·batchSize} onwards of the batch a single
  * loader with batch size {@code n·batchSize} would give, degraded exactly as that loader degrades
- * them. An unreadable file is reported once and replaced, wherever it falls, by the
- * next readable file of the sorted list (keeping the batch size and all later batches as they
- * are).
+ * them. An unreadable file is reported once and replaced, wherever it falls, by the next readable
+ * file of the sorted list (keeping the batch size and all later batches as they are).
  *
  * <p><b>Evaluation</b> ({@link Builder#evaluation()}) makes one pass in sorted order; sample i is
  * degraded with (seed, 0, i), as {@code gpen degrade} does, so two runs score the same images.
@@ -53,8 +52,10 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
   private final FaceDataset data;
   private final Degradation degradation;
   private final int batchSize;
+
   /** Samples per batch over all shards: {@code batchSize · shards}. */
   private final int globalBatch;
+
   private final int shard;
   private final long seed;
   private final boolean training;
@@ -90,19 +91,27 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
     this.training = !b.evaluation;
     this.warnings = b.warnings;
     if (training && data.count() < globalBatch) {
-      throw new GpenException("cannot train on " + data.root() + ": it holds " + data.count()
-          + " image(s), fewer than the batch size " + globalBatch
-          + (b.shards > 1 ? " (" + b.shards + " workers × " + batchSize + ")" : ""));
+      throw new GpenException(
+          "cannot train on "
+              + data.root()
+              + ": it holds "
+              + data.count()
+              + " image(s), fewer than the batch size "
+              + globalBatch
+              + (b.shards > 1 ? " (" + b.shards + " workers × " + batchSize + ")" : ""));
     }
     this.nextBatch = b.startAt;
     this.submitted = training ? b.startAt * batchSize : 0;
     this.window = Math.max(b.threads, b.prefetch * batchSize);
     AtomicInteger n = new AtomicInteger();
-    this.pool = Executors.newFixedThreadPool(b.threads, r -> {
-      Thread t = new Thread(r, "gpen-data-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool =
+        Executors.newFixedThreadPool(
+            b.threads,
+            r -> {
+              Thread t = new Thread(r, "gpen-data-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     fill();
   }
 
@@ -225,7 +234,8 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
       if (training) {
         long perEpoch = batchesPerEpoch() * globalBatch;
         // this shard's samples of each global batch: its slice of batchSize positions
-        long global = position / batchSize * globalBatch + (long) shard * batchSize + position % batchSize;
+        long global =
+            position / batchSize * globalBatch + (long) shard * batchSize + position % batchSize;
         long epoch = global / perEpoch;
         int within = (int) (global % perEpoch);
         int file = order(epoch)[within];
@@ -276,8 +286,13 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
       }
       return make(hq, f, epoch, position, failed);
     }
-    throw new GpenException("no readable image in " + data.root() + ": all " + n
-        + " files failed, e.g. " + unreadable.get(file));
+    throw new GpenException(
+        "no readable image in "
+            + data.root()
+            + ": all "
+            + n
+            + " files failed, e.g. "
+            + unreadable.get(file));
   }
 
   private Sample evaluationSample(int file) {
@@ -292,7 +307,9 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
   }
 
   private Sample make(Mat hq8, int file, long epoch, long position, List<Integer> failed) {
-    try (PointerScope scope = new PointerScope(); hq8; Mat hq = Degradation.toFloat(hq8)) {
+    try (PointerScope scope = new PointerScope();
+        hq8;
+        Mat hq = Degradation.toFloat(hq8)) {
       if (degradation == null) {
         return new Sample(data.name(file), null, toModelLayout(hq), failed);
       }
@@ -302,17 +319,20 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
   }
 
   /**
-   * Sample {@code position} of an evaluation ({@link Builder#evaluation()}) made from its 8-bit face,
-   * exactly as the loader makes it: the degraded face and the ground truth, each as the model's RGB
-   * planes in [-1, 1] ({@code [3, size, size]}, float32), the degradation drawn from (seed, 0,
-   * position). For evaluations whose images are read elsewhere (the partitions of a Spark job).
+   * Sample {@code position} of an evaluation ({@link Builder#evaluation()}) made from its 8-bit
+   * face, exactly as the loader makes it: the degraded face and the ground truth, each as the
+   * model's RGB planes in [-1, 1] ({@code [3, size, size]}, float32), the degradation drawn from
+   * (seed, 0, position). For evaluations whose images are read elsewhere (the partitions of a Spark
+   * job).
    *
    * @param hq8 the face as {@link FaceDataset#read} gives it: BGR {@code CV_8UC3} at the loader's
    *     size; not modified
    * @return {lq, gt}
    */
-  public static float[][] evaluationSample(Degradation degradation, long seed, Mat hq8, long position) {
-    try (PointerScope scope = new PointerScope(); Mat hq = Degradation.toFloat(hq8)) {
+  public static float[][] evaluationSample(
+      Degradation degradation, long seed, Mat hq8, long position) {
+    try (PointerScope scope = new PointerScope();
+        Mat hq = Degradation.toFloat(hq8)) {
       return degrade(degradation, hq, degradation.draw(seed, 0, position));
     }
   }
@@ -485,7 +505,8 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
      */
     public FaceLoader build() {
       if (evaluation && (startAt != 0 || shards != 1)) {
-        throw new IllegalArgumentException("startAt and shard apply to training, not to evaluation");
+        throw new IllegalArgumentException(
+            "startAt and shard apply to training, not to evaluation");
       }
       return new FaceLoader(this);
     }

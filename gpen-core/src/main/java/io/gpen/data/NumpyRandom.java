@@ -71,7 +71,8 @@ final class NumpyRandom {
   long randint(long low, long high) {
     long range = high - 1 - low;
     if (range < 0 || range > 0xffffffffL) {
-      throw new IllegalArgumentException("randint needs low < high within 2^32, got " + low + ", " + high);
+      throw new IllegalArgumentException(
+          "randint needs low < high within 2^32, got " + low + ", " + high);
     }
     if (range == 0) {
       return low;

@@ -7,8 +7,8 @@ import java.util.SplittableRandom;
  * computed from the numbers alone, so what a sample sees never depends on which thread made it or
  * on how many samples were made before (random access is what exact resume needs).
  *
- * <p>The key goes through the SplitMix64 finaliser once per part; two keys then share a stream
- * only by a 64-bit hash collision, whereas {@code SplittableRandom} seeds that differ by its step
+ * <p>The key goes through the SplitMix64 finaliser once per part; two keys then share a stream only
+ * by a 64-bit hash collision, whereas {@code SplittableRandom} seeds that differ by its step
  * constant would give shifted copies of one stream.
  */
 final class Seeds {

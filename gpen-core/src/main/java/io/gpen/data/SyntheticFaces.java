@@ -53,20 +53,49 @@ public final class SyntheticFaces {
     int cx = 128 + r.nextInt(-4, 5);
     int headW = 70 + r.nextInt(15);
     int headH = 92 + r.nextInt(15);
-    ellipse(img, new Point(cx, 118), new Size(headW + 12, headH), 0, 180, 360, hair, FILLED, LINE_AA, 0);
+    ellipse(
+        img,
+        new Point(cx, 118),
+        new Size(headW + 12, headH),
+        0,
+        180,
+        360,
+        hair,
+        FILLED,
+        LINE_AA,
+        0);
     ellipse(img, new Point(cx, 140), new Size(headW, headH), 0, 0, 360, skin, FILLED, LINE_AA, 0);
     ellipse(img, new Point(cx, 62), new Size(headW + 4, 32), 0, 180, 360, hair, FILLED, LINE_AA, 0);
     // eyes, brows, nose and mouth around the 256-px template points
     int eyeY = 121 + r.nextInt(-3, 4);
     for (int ex : new int[] {101, 155}) {
-      ellipse(img, new Point(ex, eyeY), new Size(13, 6), 0, 0, 360, new Scalar(235, 235, 235, 0), FILLED, LINE_AA, 0);
+      ellipse(
+          img,
+          new Point(ex, eyeY),
+          new Size(13, 6),
+          0,
+          0,
+          360,
+          new Scalar(235, 235, 235, 0),
+          FILLED,
+          LINE_AA,
+          0);
       ellipse(img, new Point(ex, eyeY), new Size(5, 5), 0, 0, 360, dark, FILLED, LINE_AA, 0);
       line(img, new Point(ex - 14, eyeY - 14), new Point(ex + 14, eyeY - 16), hair, 4, LINE_AA, 0);
     }
     line(img, new Point(cx, 130), new Point(cx - 6, 155), dark, 2, LINE_AA, 0);
     int mouthY = 183 + r.nextInt(-3, 4);
-    ellipse(img, new Point(cx, mouthY), new Size(22, 6 + r.nextInt(5)), 0, 0, 180,
-        new Scalar(70, 60, 170 + r.nextInt(60), 0), 3, LINE_AA, 0);
+    ellipse(
+        img,
+        new Point(cx, mouthY),
+        new Size(22, 6 + r.nextInt(5)),
+        0,
+        0,
+        180,
+        new Scalar(70, 60, 170 + r.nextInt(60), 0),
+        3,
+        LINE_AA,
+        0);
     // a little texture: uniform noise of ±6 levels
     try (Mat noise = new Mat(s, s, opencv_core.CV_8UC3);
         Mat low = new Mat(1, 1, opencv_core.CV_64F, new Scalar(0));
@@ -80,7 +109,9 @@ public final class SyntheticFaces {
     if (size == s) {
       return img;
     }
-    Mat out = Images.resize(img, size, size, size < s ? opencv_imgproc.INTER_AREA : opencv_imgproc.INTER_LINEAR);
+    Mat out =
+        Images.resize(
+            img, size, size, size < s ? opencv_imgproc.INTER_AREA : opencv_imgproc.INTER_LINEAR);
     img.close();
     return out;
   }

@@ -12,9 +12,9 @@ public final class EvalImages {
   private EvalImages() {}
 
   /**
-   * The 8-bit BGR image of a face in the model's layout ({@code chw[offset ..]}: red, green and blue
-   * planes of size×size floats in [-1, 1]), each value {@code (x·0.5 + 0.5)·255} rounded to the
-   * nearest level and clipped to 0–255.
+   * The 8-bit BGR image of a face in the model's layout ({@code chw[offset ..]}: red, green and
+   * blue planes of size×size floats in [-1, 1]), each value {@code (x·0.5 + 0.5)·255} rounded to
+   * the nearest level and clipped to 0–255.
    *
    * <p>Rounded, not truncated as {@link io.gpen.image.ModelIo#fromModelOutput} truncates a model's
    * output (the reference's {@code astype(uint8)}): the loader's faces are 8-bit levels k stored as
@@ -26,7 +26,16 @@ public final class EvalImages {
     int plane = size * size;
     if (size < 1 || offset < 0 || chw.length - offset < 3 * plane) {
       throw new IllegalArgumentException(
-          "a " + size + "x" + size + " face needs " + 3 * plane + " floats from offset " + offset + ", got " + chw.length);
+          "a "
+              + size
+              + "x"
+              + size
+              + " face needs "
+              + 3 * plane
+              + " floats from offset "
+              + offset
+              + ", got "
+              + chw.length);
     }
     Mat out = new Mat(size, size, CV_8UC3);
     ByteBuffer px = out.data().capacity(3L * plane).asByteBuffer();

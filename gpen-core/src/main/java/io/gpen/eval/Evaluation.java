@@ -53,14 +53,22 @@ public final class Evaluation {
   Evaluation(List<String> names, Map<Metric, Scores> scores, Map<Metric, List<Object>> byProducts) {
     this.names = List.copyOf(names);
     int n = this.names.size();
-    scores.forEach((m, s) -> {
-      int degraded = s.degraded().perImage().size();
-      int restored = s.restored().perImage().size();
-      if (m.perImage() && !s.isSkipped() && (degraded != n || restored != n)) {
-        throw new IllegalArgumentException(m + " needs a value per image in both columns: " + n + " images, "
-            + degraded + " degraded and " + restored + " restored values");
-      }
-    });
+    scores.forEach(
+        (m, s) -> {
+          int degraded = s.degraded().perImage().size();
+          int restored = s.restored().perImage().size();
+          if (m.perImage() && !s.isSkipped() && (degraded != n || restored != n)) {
+            throw new IllegalArgumentException(
+                m
+                    + " needs a value per image in both columns: "
+                    + n
+                    + " images, "
+                    + degraded
+                    + " degraded and "
+                    + restored
+                    + " restored values");
+          }
+        });
     this.scores = Collections.unmodifiableMap(new LinkedHashMap<>(scores));
     Map<Metric, List<Object>> kept = new LinkedHashMap<>();
     byProducts.forEach((m, list) -> kept.put(m, List.copyOf(list)));
@@ -90,14 +98,20 @@ public final class Evaluation {
   public Scores scores(Metric metric) {
     Scores s = scores.get(metric);
     if (s == null) {
-      throw new IllegalArgumentException("no " + metric + " in this evaluation, only " + scores.keySet());
+      throw new IllegalArgumentException(
+          "no " + metric + " in this evaluation, only " + scores.keySet());
     }
     return s;
   }
 
-  /** The first of what {@code metric} computed besides its scores that is a {@code type}, if any. */
+  /**
+   * The first of what {@code metric} computed besides its scores that is a {@code type}, if any.
+   */
   public <T> Optional<T> byProduct(Metric metric, Class<T> type) {
-    return byProducts.getOrDefault(metric, List.of()).stream().filter(type::isInstance).map(type::cast).findFirst();
+    return byProducts.getOrDefault(metric, List.of()).stream()
+        .filter(type::isInstance)
+        .map(type::cast)
+        .findFirst();
   }
 
   /**
@@ -121,11 +135,15 @@ public final class Evaluation {
     int i = 1;
     for (Map.Entry<Metric, Scores> e : scores.entrySet()) {
       Metric m = e.getKey();
-      String better = arrows ? (m.higherIsBetter() ? " \u2191" : " \u2193") : (m.higherIsBetter() ? " (higher)" : " (lower)");
+      String better =
+          arrows
+              ? (m.higherIsBetter() ? " \u2191" : " \u2193")
+              : (m.higherIsBetter() ? " (higher)" : " (lower)");
       Scores s = e.getValue();
-      rows[i++] = s.isSkipped()
-          ? new String[] {m.label() + better, "skipped (" + s.restored().note() + ")"}
-          : new String[] {m.label() + better, cell(s.degraded()), cell(s.restored())};
+      rows[i++] =
+          s.isSkipped()
+              ? new String[] {m.label() + better, "skipped (" + s.restored().note() + ")"}
+              : new String[] {m.label() + better, cell(s.degraded()), cell(s.restored())};
     }
     int first = 0;
     int second = 0;

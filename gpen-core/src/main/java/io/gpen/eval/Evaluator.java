@@ -31,7 +31,8 @@ public final class Evaluator {
    * random flip and grayscale, which would change the real faces themselves; as {@code gpen
    * degrade} by default.
    */
-  public static final DegradationConfig TEST_DEGRADATION = DegradationConfig.REFERENCE.withFlipProb(0).withGrayProb(0);
+  public static final DegradationConfig TEST_DEGRADATION =
+      DegradationConfig.REFERENCE.withFlipProb(0).withGrayProb(0);
 
   private final List<Scorer> scorers;
   private final List<String> names = new ArrayList<>();
@@ -62,8 +63,15 @@ public final class Evaluator {
    *     features
    */
   public static List<Scorer> standardScorers(
-      Loaded<Lpips> lpips, Loaded<FidInception> fid, FeatureStatistics realStatistics, Loaded<IdentitySimilarity> identity) {
-    return List.of(new PsnrScorer(), new SsimScorer(), LpipsScorer.of(lpips), FidScorer.of(fid, realStatistics),
+      Loaded<Lpips> lpips,
+      Loaded<FidInception> fid,
+      FeatureStatistics realStatistics,
+      Loaded<IdentitySimilarity> identity) {
+    return List.of(
+        new PsnrScorer(),
+        new SsimScorer(),
+        LpipsScorer.of(lpips),
+        FidScorer.of(fid, realStatistics),
         IdentityScorer.of(identity));
   }
 
@@ -78,8 +86,15 @@ public final class Evaluator {
   public void add(List<String> batchNames, List<Mat> degraded, List<Mat> restored, List<Mat> real) {
     int n = batchNames.size();
     if (degraded.size() != n || restored.size() != n || real.size() != n) {
-      throw new IllegalArgumentException("a batch of " + n + " names needs as many images of each kind, got "
-          + degraded.size() + ", " + restored.size() + " and " + real.size());
+      throw new IllegalArgumentException(
+          "a batch of "
+              + n
+              + " names needs as many images of each kind, got "
+              + degraded.size()
+              + ", "
+              + restored.size()
+              + " and "
+              + real.size());
     }
     if (n == 0) {
       return;
@@ -96,8 +111,8 @@ public final class Evaluator {
   }
 
   /**
-   * What every metric has gathered so far, with the names of the images: this evaluator's part of
-   * a set that is evaluated in parts (e.g. the partitions of a Spark job). The parts, merged in the
+   * What every metric has gathered so far, with the names of the images: this evaluator's part of a
+   * set that is evaluated in parts (e.g. the partitions of a Spark job). The parts, merged in the
    * order of the set ({@link Part#append}), finish as one evaluator given the whole set.
    *
    * @throws IllegalStateException where a metric cannot be split ({@link Scorer#tally()})
@@ -105,8 +120,14 @@ public final class Evaluator {
   public Part part() {
     List<Tally> tallies = new ArrayList<>();
     for (Scorer s : scorers) {
-      tallies.add(s.tally().orElseThrow(() -> new IllegalStateException(
-          "metric " + s.metric().label() + " cannot be evaluated in parts: its scorer gives no tally")));
+      tallies.add(
+          s.tally()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "metric "
+                              + s.metric().label()
+                              + " cannot be evaluated in parts: its scorer gives no tally")));
     }
     return new Part(new ArrayList<>(names), tallies);
   }
@@ -139,8 +160,12 @@ public final class Evaluator {
      */
     public void append(Part later) {
       if (later.tallies.size() != tallies.size()) {
-        throw new IllegalArgumentException("cannot merge parts of " + tallies.size() + " and " + later.tallies.size()
-            + " metrics");
+        throw new IllegalArgumentException(
+            "cannot merge parts of "
+                + tallies.size()
+                + " and "
+                + later.tallies.size()
+                + " metrics");
       }
       for (int i = 0; i < tallies.size(); i++) {
         tallies.get(i).append(later.tallies.get(i));
@@ -148,7 +173,10 @@ public final class Evaluator {
       names.addAll(later.names);
     }
 
-    /** The results of every metric over the images of the part, as {@link Evaluator#finish()} gives them. */
+    /**
+     * The results of every metric over the images of the part, as {@link Evaluator#finish()} gives
+     * them.
+     */
     public Evaluation finish() {
       Map<Metric, Evaluation.Scores> scores = new LinkedHashMap<>();
       Map<Metric, List<Object>> byProducts = new LinkedHashMap<>();
@@ -160,7 +188,10 @@ public final class Evaluator {
     }
   }
 
-  /** The results of every metric (FID computes two Fréchet distances of 2048-d Gaussians, a few seconds). */
+  /**
+   * The results of every metric (FID computes two Fréchet distances of 2048-d Gaussians, a few
+   * seconds).
+   */
   public Evaluation finish() {
     Map<Metric, Evaluation.Scores> scores = new LinkedHashMap<>();
     Map<Metric, List<Object>> byProducts = new LinkedHashMap<>();

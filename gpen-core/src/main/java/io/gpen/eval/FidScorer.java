@@ -14,8 +14,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
 /**
  * {@link Metric#FID}: the Fréchet distance of the set of degraded inputs and of the set of restored
  * images to the set of real faces, from InceptionV3 feature statistics gathered batch by batch (the
- * features themselves are not kept). The real faces' statistics are either given (e.g. saved from an
- * earlier run) or computed here, and then offered as this scorer's {@link #byProducts()}.
+ * features themselves are not kept). The real faces' statistics are either given (e.g. saved from
+ * an earlier run) or computed here, and then offered as this scorer's {@link #byProducts()}.
  */
 public final class FidScorer implements Scorer {
   private final FidInception net;
@@ -37,10 +37,13 @@ public final class FidScorer implements Scorer {
    */
   public static Scorer of(Loaded<FidInception> fid, FeatureStatistics realStatistics) {
     if (realStatistics != null
-        && (realStatistics.dims() != FidInception.DIMS || !FidInception.FEATURES.equals(realStatistics.features()))) {
-      throw new IllegalArgumentException("real-face statistics of other features: " + realStatistics.features());
+        && (realStatistics.dims() != FidInception.DIMS
+            || !FidInception.FEATURES.equals(realStatistics.features()))) {
+      throw new IllegalArgumentException(
+          "real-face statistics of other features: " + realStatistics.features());
     }
-    return fid.model().<Scorer>map(net -> new FidScorer(net, realStatistics))
+    return fid.model()
+        .<Scorer>map(net -> new FidScorer(net, realStatistics))
         .orElseGet(() -> Scorer.skipped(Metric.FID, fid.skipReason().orElseThrow()));
   }
 
@@ -60,7 +63,10 @@ public final class FidScorer implements Scorer {
     }
   }
 
-  /** Both distances (two Fréchet distances of 2048-d Gaussians, a few seconds); skipped below 2 images. */
+  /**
+   * Both distances (two Fréchet distances of 2048-d Gaussians, a few seconds); skipped below 2
+   * images.
+   */
   @Override
   public Evaluation.Scores finish() {
     return features.finish();
@@ -79,17 +85,19 @@ public final class FidScorer implements Scorer {
   }
 
   /**
-   * The InceptionV3 feature statistics of the degraded inputs, the restored images and (where
-   * their statistics are not given) the real faces: the state of a {@link FidScorer}, and its
-   * {@link Tally}, which merges with the features of later images by Chan et al.'s update.
+   * The InceptionV3 feature statistics of the degraded inputs, the restored images and (where their
+   * statistics are not given) the real faces: the state of a {@link FidScorer}, and its {@link
+   * Tally}, which merges with the features of later images by Chan et al.'s update.
    */
   static final class Features implements Tally {
     private static final long serialVersionUID = 1L;
 
     private final FeatureAccumulator degraded = FidInception.newAccumulator();
     private final FeatureAccumulator restored = FidInception.newAccumulator();
+
     /** The real faces' features where their statistics are not given, else null. */
     private final FeatureAccumulator real;
+
     private final FeatureStatistics givenReal;
     private transient FeatureStatistics computedReal;
 
@@ -106,8 +114,13 @@ public final class FidScorer implements Scorer {
     @Override
     public void append(Tally later) {
       if (!(later instanceof Features f) || (f.real == null) != (real == null)) {
-        throw new IllegalArgumentException("cannot append " + later.metric().label() + " scores to FID features"
-            + (later instanceof Features ? " (the real faces' statistics given to one only)" : ""));
+        throw new IllegalArgumentException(
+            "cannot append "
+                + later.metric().label()
+                + " scores to FID features"
+                + (later instanceof Features
+                    ? " (the real faces' statistics given to one only)"
+                    : ""));
       }
       degraded.append(f.degraded);
       restored.append(f.restored);
@@ -133,7 +146,8 @@ public final class FidScorer implements Scorer {
         realNote = "given statistics of " + realStatistics.count() + " real faces";
       }
       return new Evaluation.Scores(
-          distance(degraded, realStatistics, realNote), distance(restored, realStatistics, realNote));
+          distance(degraded, realStatistics, realNote),
+          distance(restored, realStatistics, realNote));
     }
 
     @Override
@@ -141,7 +155,8 @@ public final class FidScorer implements Scorer {
       return computedReal == null ? List.of() : List.of(computedReal);
     }
 
-    private static MetricResult distance(FeatureAccumulator images, FeatureStatistics real, String realNote) {
+    private static MetricResult distance(
+        FeatureAccumulator images, FeatureStatistics real, String realNote) {
       double d = FrechetDistance.between(images.statistics(), real);
       return MetricResult.ofSet(FrechetDistance.NAME, d, images.count() + " images vs " + realNote);
     }

@@ -34,8 +34,12 @@ public final class IdentityScorer implements Scorer {
     @Override
     public void append(Tally later) {
       if (!(later instanceof Values v) || !v.embedder.equals(embedder)) {
-        throw new IllegalArgumentException("cannot append " + later.metric().label() + " scores to the identity"
-            + " similarities of " + embedder);
+        throw new IllegalArgumentException(
+            "cannot append "
+                + later.metric().label()
+                + " scores to the identity"
+                + " similarities of "
+                + embedder);
       }
       scores.append(v.scores);
     }
@@ -47,7 +51,9 @@ public final class IdentityScorer implements Scorer {
     }
 
     private MetricResult naming(MetricResult r) {
-      return r.isSkipped() ? r : new MetricResult(r.name(), r.value(), r.perImage(), r.note() + "; " + embedder);
+      return r.isSkipped()
+          ? r
+          : new MetricResult(r.name(), r.value(), r.perImage(), r.note() + "; " + embedder);
     }
   }
 
@@ -56,7 +62,9 @@ public final class IdentityScorer implements Scorer {
    * caller's, to close after {@link #finish()}.
    */
   public static Scorer of(Loaded<IdentitySimilarity> identity) {
-    return identity.model().<Scorer>map(IdentityScorer::new)
+    return identity
+        .model()
+        .<Scorer>map(IdentityScorer::new)
         .orElseGet(() -> Scorer.skipped(Metric.IDENTITY, identity.skipReason().orElseThrow()));
   }
 
@@ -70,8 +78,11 @@ public final class IdentityScorer implements Scorer {
     try (PointerScope scope = new PointerScope()) {
       // the real faces are embedded once for both columns
       Tensor truth = net.embed(real);
-      values.scores().addAll(IdentitySimilarity.similarity(net.embed(degraded), truth),
-          IdentitySimilarity.similarity(net.embed(restored), truth));
+      values
+          .scores()
+          .addAll(
+              IdentitySimilarity.similarity(net.embed(degraded), truth),
+              IdentitySimilarity.similarity(net.embed(restored), truth));
     }
   }
 

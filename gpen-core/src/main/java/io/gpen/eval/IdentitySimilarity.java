@@ -37,9 +37,11 @@ public final class IdentitySimilarity implements AutoCloseable {
    * @throws io.gpen.GpenException where weights are given but cannot be had or are not a face
    *     embedding network
    */
-  public static Loaded<IdentitySimilarity> open(String weights, ModelRegistry registry, Device device) {
+  public static Loaded<IdentitySimilarity> open(
+      String weights, ModelRegistry registry, Device device) {
     if (weights == null || weights.isBlank()) {
-      return Loaded.skipped("no face embedding weights given (--id_weights: ArcFace-IR-SE50 or a MobileFaceNet file)");
+      return Loaded.skipped(
+          "no face embedding weights given (--id_weights: ArcFace-IR-SE50 or a MobileFaceNet file)");
     }
     FaceEmbedder net = FaceEmbedders.load(registry.resolve(weights));
     if (!device.is_cpu()) {
@@ -89,7 +91,14 @@ public final class IdentitySimilarity implements AutoCloseable {
       Mat f = faces.get(i);
       if (f.rows() != size || f.cols() != size) {
         throw new IllegalArgumentException(
-            "faces must be square and of one size: " + size + "x" + size + " and " + f.cols() + "x" + f.rows());
+            "faces must be square and of one size: "
+                + size
+                + "x"
+                + size
+                + " and "
+                + f.cols()
+                + "x"
+                + f.rows());
       }
       ModelIo.toModelInput(f, size, data, i * per);
     }

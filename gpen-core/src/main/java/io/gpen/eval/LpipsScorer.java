@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Optional;
 import org.bytedeco.opencv.opencv_core.Mat;
 
-/** {@link Metric#LPIPS}: the {@link Lpips} distance of each image to its real face, and the mean. */
+/**
+ * {@link Metric#LPIPS}: the {@link Lpips} distance of each image to its real face, and the mean.
+ */
 public final class LpipsScorer implements Scorer {
   private final Lpips net;
   private final PerImageScores scores = new PerImageScores(Metric.LPIPS);
@@ -20,7 +22,9 @@ public final class LpipsScorer implements Scorer {
    * caller's, to close after {@link #finish()}.
    */
   public static Scorer of(Loaded<Lpips> lpips) {
-    return lpips.model().<Scorer>map(LpipsScorer::new)
+    return lpips
+        .model()
+        .<Scorer>map(LpipsScorer::new)
         .orElseGet(() -> Scorer.skipped(Metric.LPIPS, lpips.skipReason().orElseThrow()));
   }
 

@@ -24,12 +24,16 @@ public final class Metric implements Serializable {
 
   /** Peak signal-to-noise ratio against the real face, dB, 8-bit full range. */
   public static final Metric PSNR = perImage(Psnr.NAME, Better.HIGHER);
+
   /** Structural similarity against the real face. */
   public static final Metric SSIM = perImage(Ssim.NAME, Better.HIGHER);
+
   /** LPIPS v0.1 (AlexNet) distance to the real face. */
   public static final Metric LPIPS = perImage(Lpips.NAME, Better.LOWER);
+
   /** Fréchet Inception distance of the set to the set of real faces. */
   public static final Metric FID = ofSet(FrechetDistance.NAME, Better.LOWER);
+
   /** Cosine similarity of face embeddings of the image and of the real face. */
   public static final Metric IDENTITY = perImage(IdentitySimilarity.NAME, Better.HIGHER);
 
@@ -61,19 +65,26 @@ public final class Metric implements Serializable {
     return label;
   }
 
-  /** Whether a higher value means a better image (PSNR, SSIM, identity) or a lower one (LPIPS, FID). */
+  /**
+   * Whether a higher value means a better image (PSNR, SSIM, identity) or a lower one (LPIPS, FID).
+   */
   public boolean higherIsBetter() {
     return better == Better.HIGHER;
   }
 
-  /** Whether the metric has a value per image (all built-in ones but FID, a value of the whole set). */
+  /**
+   * Whether the metric has a value per image (all built-in ones but FID, a value of the whole set).
+   */
   public boolean perImage() {
     return perImage;
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Metric m && label.equals(m.label) && better == m.better && perImage == m.perImage;
+    return o instanceof Metric m
+        && label.equals(m.label)
+        && better == m.better
+        && perImage == m.perImage;
   }
 
   @Override

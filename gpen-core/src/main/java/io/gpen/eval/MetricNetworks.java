@@ -17,23 +17,24 @@ import org.bytedeco.pytorch.Device;
  * The networks of {@code gpen test}'s metrics, those whose weights were given: FID's InceptionV3,
  * LPIPS and the identity embedder, on the restoration model's device. {@code gpen test} ({@code
  * FolderEvaluation}) and the Spark evaluation load them here; {@link #standardScorers} gives the
- * scorers over them. They may be shared by the scorers of several partitions, one batch at a
- * time. Close it to free them.
+ * scorers over them. They may be shared by the scorers of several partitions, one batch at a time.
+ * Close it to free them.
  */
 public final class MetricNetworks implements AutoCloseable {
   private final Loaded<FidInception> fid;
   private final Loaded<Lpips> lpips;
   private final Loaded<IdentitySimilarity> identity;
 
-  private MetricNetworks(Loaded<FidInception> fid, Loaded<Lpips> lpips, Loaded<IdentitySimilarity> identity) {
+  private MetricNetworks(
+      Loaded<FidInception> fid, Loaded<Lpips> lpips, Loaded<IdentitySimilarity> identity) {
     this.fid = fid;
     this.lpips = lpips;
     this.identity = identity;
   }
 
   /**
-   * Loads the networks whose weights are given (each a file or a registry name; null or blank:
-   * that metric skipped with its reason).
+   * Loads the networks whose weights are given (each a file or a registry name; null or blank: that
+   * metric skipped with its reason).
    *
    * @param inception FID's InceptionV3
    * @param lpips LPIPS's heads
@@ -44,20 +45,34 @@ public final class MetricNetworks implements AutoCloseable {
    * @throws BadParameter naming {@code inception}, {@code lpips} or {@code identityWeights} when
    *     those weights cannot be had or do not fit
    */
-  public static MetricNetworks open(String inception, String lpips, String lpipsTrunk, String identityWeights,
-      String device, long images, ModelRegistry registry) {
+  public static MetricNetworks open(
+      String inception,
+      String lpips,
+      String lpipsTrunk,
+      String identityWeights,
+      String device,
+      long images,
+      ModelRegistry registry) {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
-      Loaded<FidInception> fid = track(absent(inception) || images >= 2
-          ? naming("inception", () -> FidInception.open(inception, registry))
-          : Loaded.skipped("FID needs at least 2 images, got " + images), opened);
-      Loaded<Lpips> lpipsNet = track(naming("lpips", () -> Lpips.open(lpips, lpipsTrunk, registry)), opened);
+      Loaded<FidInception> fid =
+          track(
+              absent(inception) || images >= 2
+                  ? naming("inception", () -> FidInception.open(inception, registry))
+                  : Loaded.skipped("FID needs at least 2 images, got " + images),
+              opened);
+      Loaded<Lpips> lpipsNet =
+          track(naming("lpips", () -> Lpips.open(lpips, lpipsTrunk, registry)), opened);
       // the metric networks run on libtorch: its device is parsed only where one of them runs
-      Device on = fid.isLoaded() || lpipsNet.isLoaded() || !absent(identityWeights)
-          ? Devices.parse(device)
-          : null;
-      Loaded<IdentitySimilarity> identity = track(
-          naming("identityWeights", () -> IdentitySimilarity.open(identityWeights, registry, on)), opened);
+      Device on =
+          fid.isLoaded() || lpipsNet.isLoaded() || !absent(identityWeights)
+              ? Devices.parse(device)
+              : null;
+      Loaded<IdentitySimilarity> identity =
+          track(
+              naming(
+                  "identityWeights", () -> IdentitySimilarity.open(identityWeights, registry, on)),
+              opened);
       if (on != null && !on.is_cpu()) {
         fid.model().ifPresent(n -> n.to(on));
         lpipsNet.model().ifPresent(n -> n.to(on));
@@ -80,11 +95,14 @@ public final class MetricNetworks implements AutoCloseable {
   }
 
   private static <T> Loaded<T> track(Loaded<T> loaded, List<AutoCloseable> opened) {
-    loaded.model().ifPresent(m -> {
-      if (m instanceof AutoCloseable c) {
-        opened.add(c);
-      }
-    });
+    loaded
+        .model()
+        .ifPresent(
+            m -> {
+              if (m instanceof AutoCloseable c) {
+                opened.add(c);
+              }
+            });
     return loaded;
   }
 
@@ -110,15 +128,17 @@ public final class MetricNetworks implements AutoCloseable {
   @Override
   public void close() {
     for (Loaded<?> l : List.of(fid, lpips, identity)) {
-      l.model().ifPresent(m -> {
-        if (m instanceof AutoCloseable c) {
-          try {
-            c.close();
-          } catch (Exception e) {
-            throw new IllegalStateException("cannot close " + m, e);
-          }
-        }
-      });
+      l.model()
+          .ifPresent(
+              m -> {
+                if (m instanceof AutoCloseable c) {
+                  try {
+                    c.close();
+                  } catch (Exception e) {
+                    throw new IllegalStateException("cannot close " + m, e);
+                  }
+                }
+              });
     }
   }
 }

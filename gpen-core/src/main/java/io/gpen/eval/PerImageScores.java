@@ -6,9 +6,9 @@ import java.util.function.ToDoubleBiFunction;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
- * The per-image values of one metric in both columns, degraded inputs and restored images, and their
- * means ({@link MeanAccumulator}: infinite values kept per image but left out of the mean): what a
- * per-image {@link Scorer} keeps between batches, and its {@link Tally}.
+ * The per-image values of one metric in both columns, degraded inputs and restored images, and
+ * their means ({@link MeanAccumulator}: infinite values kept per image but left out of the mean):
+ * what a per-image {@link Scorer} keeps between batches, and its {@link Tally}.
  */
 public final class PerImageScores implements Tally {
   private static final long serialVersionUID = 1L;
@@ -17,7 +17,9 @@ public final class PerImageScores implements Tally {
   private final MeanAccumulator degraded;
   private final MeanAccumulator restored;
 
-  /** @param metric the metric whose values these are */
+  /**
+   * @param metric the metric whose values these are
+   */
   public PerImageScores(Metric metric) {
     if (!metric.perImage()) {
       throw new IllegalArgumentException(metric + " has no per-image values");
@@ -32,11 +34,14 @@ public final class PerImageScores implements Tally {
     return metric;
   }
 
-  /** Adds the values of {@code later}, the same metric's scores of the images after these, in order. */
+  /**
+   * Adds the values of {@code later}, the same metric's scores of the images after these, in order.
+   */
   @Override
   public void append(Tally later) {
     if (!(later instanceof PerImageScores p) || !p.metric.equals(metric)) {
-      throw new IllegalArgumentException("cannot append " + later.metric().label() + " scores to " + metric.label());
+      throw new IllegalArgumentException(
+          "cannot append " + later.metric().label() + " scores to " + metric.label());
     }
     List<Double> d = p.degraded.values();
     List<Double> r = p.restored.values();
@@ -66,16 +71,26 @@ public final class PerImageScores implements Tally {
     }
   }
 
-  /** Adds {@code score(image, its real face)} of each degraded input and each restored image of a batch. */
+  /**
+   * Adds {@code score(image, its real face)} of each degraded input and each restored image of a
+   * batch.
+   */
   public void addEach(
-      List<Mat> degradedImages, List<Mat> restoredImages, List<Mat> real, ToDoubleBiFunction<Mat, Mat> score) {
+      List<Mat> degradedImages,
+      List<Mat> restoredImages,
+      List<Mat> real,
+      ToDoubleBiFunction<Mat, Mat> score) {
     for (int i = 0; i < real.size(); i++) {
-      add(score.applyAsDouble(degradedImages.get(i), real.get(i)),
+      add(
+          score.applyAsDouble(degradedImages.get(i), real.get(i)),
           score.applyAsDouble(restoredImages.get(i), real.get(i)));
     }
   }
 
-  /** Both columns: the mean of each with the per-image values; skipped ("no images") when none were added. */
+  /**
+   * Both columns: the mean of each with the per-image values; skipped ("no images") when none were
+   * added.
+   */
   public Evaluation.Scores scores() {
     return new Evaluation.Scores(degraded.result(), restored.result());
   }

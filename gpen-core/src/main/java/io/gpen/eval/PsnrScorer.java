@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.Optional;
 import org.bytedeco.opencv.opencv_core.Mat;
 
-/** {@link Metric#PSNR}: {@link Psnr} of each image against its real face, and the mean. Needs no weights. */
+/**
+ * {@link Metric#PSNR}: {@link Psnr} of each image against its real face, and the mean. Needs no
+ * weights.
+ */
 public final class PsnrScorer implements Scorer {
   private final PerImageScores scores = new PerImageScores(Metric.PSNR);
 

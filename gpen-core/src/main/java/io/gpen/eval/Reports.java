@@ -22,7 +22,8 @@ import java.util.Map;
  * reaches every report without a change to the format; a per-image one also gets a value per image.
  */
 public final class Reports {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private Reports() {}
 
@@ -36,12 +37,15 @@ public final class Reports {
    * @param config the settings of the run (values Jackson can write)
    * @param counts how many files, images and so on
    */
-  public static void writeJson(Path file, Evaluation e, Map<String, ?> config, long seed, Map<String, ?> counts) {
+  public static void writeJson(
+      Path file, Evaluation e, Map<String, ?> config, long seed, Map<String, ?> counts) {
     byte[] json = json(e, config, seed, counts);
     AtomicFiles.write(file, json);
   }
 
-  /** The bytes {@link #writeJson} writes, for a writer of its own (e.g. to a Hadoop file system). */
+  /**
+   * The bytes {@link #writeJson} writes, for a writer of its own (e.g. to a Hadoop file system).
+   */
   public static byte[] json(Evaluation e, Map<String, ?> config, long seed, Map<String, ?> counts) {
     ObjectNode root = JSON.createObjectNode();
     root.set("config", JSON.valueToTree(config));
@@ -98,21 +102,28 @@ public final class Reports {
    * @param summary lines describing the run, as plain text
    * @param triplets the path of each image's triplet relative to the page's folder, '/' between
    *     parts, in the order of {@link Evaluation#names()}
-   * @param size the side of one face in the triplets, in pixels; the page shows each face at 256
-   *     to 512 pixels (small faces enlarged without smoothing, large ones reduced)
+   * @param size the side of one face in the triplets, in pixels; the page shows each face at 256 to
+   *     512 pixels (small faces enlarged without smoothing, large ones reduced)
    */
-  public static void writeHtml(Path file, Evaluation e, String title, List<String> summary, List<String> triplets, int size) {
+  public static void writeHtml(
+      Path file,
+      Evaluation e,
+      String title,
+      List<String> summary,
+      List<String> triplets,
+      int size) {
     if (triplets.size() != e.count()) {
-      throw new IllegalArgumentException(e.count() + " images but " + triplets.size() + " triplets");
+      throw new IllegalArgumentException(
+          e.count() + " images but " + triplets.size() + " triplets");
     }
     List<Metric> all = e.metrics();
-    List<Metric> perImage = all.stream()
-        .filter(m -> m.perImage() && !e.scores(m).isSkipped())
-        .toList();
+    List<Metric> perImage =
+        all.stream().filter(m -> m.perImage() && !e.scores(m).isSkipped()).toList();
     int shown = Math.min(Math.max(size, 256), 512);
     StringBuilder h = new StringBuilder();
     h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
-        .append(html(title)).append("</title>\n<style>\n")
+        .append(html(title))
+        .append("</title>\n<style>\n")
         .append("body{font-family:sans-serif;margin:1.5em;color:#222}\n")
         .append("table{border-collapse:collapse;margin-bottom:1.5em}\n")
         .append("th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\n")
@@ -120,15 +131,21 @@ public final class Reports {
         .append("td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n")
         .append("img{display:block;image-rendering:pixelated}\n")
         .append(".name{font-family:monospace;word-break:break-all;max-width:16em}\n")
-        .append("</style>\n</head>\n<body>\n<h1>").append(html(title)).append("</h1>\n");
+        .append("</style>\n</head>\n<body>\n<h1>")
+        .append(html(title))
+        .append("</h1>\n");
     for (String line : summary) {
       h.append("<p>").append(html(line)).append("</p>\n");
     }
-    h.append("<table>\n<tr><th>metric</th><th>better</th><th>degraded input</th><th>restored</th></tr>\n");
+    h.append(
+        "<table>\n<tr><th>metric</th><th>better</th><th>degraded input</th><th>restored</th></tr>\n");
     for (Metric m : all) {
       Evaluation.Scores s = e.scores(m);
-      h.append("<tr><td>").append(html(m.label())).append("</td><td>")
-          .append(m.higherIsBetter() ? "higher" : "lower").append("</td>");
+      h.append("<tr><td>")
+          .append(html(m.label()))
+          .append("</td><td>")
+          .append(m.higherIsBetter() ? "higher" : "lower")
+          .append("</td>");
       if (s.isSkipped()) {
         h.append("<td colspan=\"2\">skipped (").append(html(s.restored().note())).append(")</td>");
       } else {
@@ -136,20 +153,33 @@ public final class Reports {
       }
       h.append("</tr>\n");
     }
-    h.append("</table>\n<table>\n<tr><th>#</th><th>image</th><th>low quality | restored | real</th>");
+    h.append(
+        "</table>\n<table>\n<tr><th>#</th><th>image</th><th>low quality | restored | real</th>");
     for (Metric m : perImage) {
       h.append("<th>").append(html(m.label())).append("<br>degraded &rarr; restored</th>");
     }
     h.append("</tr>\n");
     for (int i = 0; i < e.count(); i++) {
-      h.append("<tr><td class=\"num\">").append(i + 1).append("</td><td class=\"name\">")
-          .append(html(e.names().get(i))).append("</td><td><img src=\"").append(html(link(triplets.get(i))))
-          .append("\" width=\"").append(3 * shown).append("\" height=\"").append(shown)
-          .append("\" loading=\"lazy\" alt=\"").append(html(e.names().get(i))).append("\"></td>");
+      h.append("<tr><td class=\"num\">")
+          .append(i + 1)
+          .append("</td><td class=\"name\">")
+          .append(html(e.names().get(i)))
+          .append("</td><td><img src=\"")
+          .append(html(link(triplets.get(i))))
+          .append("\" width=\"")
+          .append(3 * shown)
+          .append("\" height=\"")
+          .append(shown)
+          .append("\" loading=\"lazy\" alt=\"")
+          .append(html(e.names().get(i)))
+          .append("\"></td>");
       for (Metric m : perImage) {
         Evaluation.Scores s = e.scores(m);
-        h.append("<td class=\"num\">").append(Evaluation.format(s.degraded().perImage().get(i)))
-            .append(" &rarr; ").append(Evaluation.format(s.restored().perImage().get(i))).append("</td>");
+        h.append("<td class=\"num\">")
+            .append(Evaluation.format(s.degraded().perImage().get(i)))
+            .append(" &rarr; ")
+            .append(Evaluation.format(s.restored().perImage().get(i)))
+            .append("</td>");
       }
       h.append("</tr>\n");
     }
@@ -160,10 +190,16 @@ public final class Reports {
   private static String cell(MetricResult r) {
     return r.isSkipped()
         ? "<td>skipped (" + html(r.note()) + ")</td>"
-        : "<td class=\"num\" title=\"" + html(r.note()) + "\">" + Evaluation.format(r.value().getAsDouble()) + "</td>";
+        : "<td class=\"num\" title=\""
+            + html(r.note())
+            + "\">"
+            + Evaluation.format(r.value().getAsDouble())
+            + "</td>";
   }
 
-  /** A relative path as a URL path: each part percent-encoded (spaces, '#', '?', '%', non-ASCII). */
+  /**
+   * A relative path as a URL path: each part percent-encoded (spaces, '#', '?', '%', non-ASCII).
+   */
   static String link(String relative) {
     StringBuilder sb = new StringBuilder();
     for (String part : relative.split("/", -1)) {

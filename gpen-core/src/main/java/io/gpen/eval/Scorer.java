@@ -14,8 +14,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * FidScorer} and {@link IdentityScorer}. One of one's own implements this interface, names its
  * {@link Metric} with a label no other metric of the evaluation has, and is listed with the others
  * ({@link Evaluator#Evaluator}, or {@code FolderEvaluation.Options.Builder.addMetric}); its row
- * then appears in the {@link Evaluation} and in every report. A per-image metric collects its values
- * in a {@link PerImageScores}.
+ * then appears in the {@link Evaluation} and in every report. A per-image metric collects its
+ * values in a {@link PerImageScores}.
  *
  * <p>A scorer serves one evaluation: it keeps state from {@link #add} to {@link #finish}.
  */
@@ -41,8 +41,8 @@ public interface Scorer {
 
   /**
    * What else this scorer computed that a caller may keep, once {@link #finish()} has run, e.g. the
-   * statistics of the real faces that {@link FidScorer} computed (which {@code gpen test --fid_stats}
-   * saves for later runs); found with {@link Evaluation#byProduct}. None by default.
+   * statistics of the real faces that {@link FidScorer} computed (which {@code gpen test
+   * --fid_stats} saves for later runs); found with {@link Evaluation#byProduct}. None by default.
    */
   default List<Object> byProducts() {
     return List.of();
@@ -90,8 +90,8 @@ public interface Scorer {
     @Override
     public void append(Tally later) {
       if (!(later instanceof Skipped) || !later.metric().equals(metric)) {
-        throw new IllegalArgumentException("cannot append " + later.metric().label() + " scores to skipped "
-            + metric.label());
+        throw new IllegalArgumentException(
+            "cannot append " + later.metric().label() + " scores to skipped " + metric.label());
       }
     }
 

@@ -26,9 +26,11 @@ public final class DetectedFace {
    * @param landmarks ten numbers, x and y of each landmark in turn ({@code x0, y0, x1, y1, ...});
    *     copied
    */
-  public DetectedFace(double x1, double y1, double x2, double y2, double score, double[] landmarks) {
+  public DetectedFace(
+      double x1, double y1, double x2, double y2, double score, double[] landmarks) {
     if (landmarks.length != 2 * POINTS) {
-      throw new IllegalArgumentException("expected " + 2 * POINTS + " landmark coordinates, got " + landmarks.length);
+      throw new IllegalArgumentException(
+          "expected " + 2 * POINTS + " landmark coordinates, got " + landmarks.length);
     }
     this.x1 = x1;
     this.y1 = y1;
@@ -80,7 +82,9 @@ public final class DetectedFace {
     return landmarks[2 * i + 1];
   }
 
-  /** This face with every coordinate multiplied by {@code factor} (mapping between image scales). */
+  /**
+   * This face with every coordinate multiplied by {@code factor} (mapping between image scales).
+   */
   public DetectedFace scaled(double factor) {
     double[] l = new double[landmarks.length];
     for (int i = 0; i < l.length; i++) {
@@ -91,8 +95,13 @@ public final class DetectedFace {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof DetectedFace f && x1 == f.x1 && y1 == f.y1 && x2 == f.x2 && y2 == f.y2
-        && score == f.score && Arrays.equals(landmarks, f.landmarks);
+    return o instanceof DetectedFace f
+        && x1 == f.x1
+        && y1 == f.y1
+        && x2 == f.x2
+        && y2 == f.y2
+        && score == f.score
+        && Arrays.equals(landmarks, f.landmarks);
   }
 
   @Override
@@ -102,8 +111,16 @@ public final class DetectedFace {
 
   @Override
   public String toString() {
-    StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-        "face [%.1f, %.1f, %.1f, %.1f] score %.3f landmarks", x1, y1, x2, y2, score));
+    StringBuilder b =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "face [%.1f, %.1f, %.1f, %.1f] score %.3f landmarks",
+                x1,
+                y1,
+                x2,
+                y2,
+                score));
     for (int i = 0; i < POINTS; i++) {
       b.append(String.format(Locale.ROOT, " (%.1f, %.1f)", landmarkX(i), landmarkY(i)));
     }

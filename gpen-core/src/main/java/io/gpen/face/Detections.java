@@ -4,10 +4,15 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** What the detectors share: the reference's downscaling of large photos and its box suppression. */
+/**
+ * What the detectors share: the reference's downscaling of large photos and its box suppression.
+ */
 final class Detections {
-  /** Photos whose longer side exceeds this are downscaled for detection (retinaface_detection.py). */
+  /**
+   * Photos whose longer side exceeds this are downscaled for detection (retinaface_detection.py).
+   */
   static final int LARGE_SIDE = 1500;
+
   /** ... to this longer side. */
   static final double DETECTION_SIDE = 1000.0;
 

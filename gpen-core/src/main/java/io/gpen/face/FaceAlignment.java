@@ -11,10 +11,10 @@ import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 
 /**
- * GPEN's face alignment ({@code warp_and_crop_face} of {@code align_faces.py}): the similarity
- * that takes the five detected landmarks onto the {@link FaceTemplate} of the crop size, and a
- * bilinear warp with a black border. (The reference passes flags=3, INTER_AREA, which OpenCV's
- * warpAffine runs as bilinear.)
+ * GPEN's face alignment ({@code warp_and_crop_face} of {@code align_faces.py}): the similarity that
+ * takes the five detected landmarks onto the {@link FaceTemplate} of the crop size, and a bilinear
+ * warp with a black border. (The reference passes flags=3, INTER_AREA, which OpenCV's warpAffine
+ * runs as bilinear.)
  */
 public final class FaceAlignment {
   private FaceAlignment() {}
@@ -28,7 +28,9 @@ public final class FaceAlignment {
     return Umeyama.similarity(face.landmarks(), FaceTemplate.forSize(size));
   }
 
-  /** The size×size crop of {@code image} under {@code matrix} (bilinear, outside the photo black). */
+  /**
+   * The size×size crop of {@code image} under {@code matrix} (bilinear, outside the photo black).
+   */
   public static Mat crop(Mat image, double[] matrix, int size) {
     return warp(image, matrix, size, size);
   }

@@ -45,7 +45,8 @@ public final class FaceDetectors {
           return k;
         }
       }
-      throw BadParameter.of("detector", "must be one of " + Arrays.toString(values()) + ", got '" + name + "'");
+      throw BadParameter.of(
+          "detector", "must be one of " + Arrays.toString(values()) + ", got '" + name + "'");
     }
 
     /** The kind's name in lower case, as {@link #of} takes it. */
@@ -85,7 +86,10 @@ public final class FaceDetectors {
     return open(weights.toString());
   }
 
-  /** The detector a weights file or model name holds (a name such as {@code RetinaFace-MobileNet0.25}). */
+  /**
+   * The detector a weights file or model name holds (a name such as {@code
+   * RetinaFace-MobileNet0.25}).
+   */
   public static FaceDetector open(String weights) {
     ModelRegistry registry = ModelRegistry.defaultRegistry();
     Path file = registry.resolve(weights);
@@ -93,6 +97,8 @@ public final class FaceDetectors {
   }
 
   private static Kind kindOf(Path file) {
-    return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx") ? Kind.YUNET : Kind.RETINAFACE;
+    return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")
+        ? Kind.YUNET
+        : Kind.RETINAFACE;
   }
 }

@@ -41,27 +41,31 @@ import org.bytedeco.opencv.opencv_core.Size;
  * binomial filter, and the restoration is blended with the aligned crop by {@code alpha}.
  * Overlapping faces are composed by the stronger mask; the result is {@code background·(1−M) +
  * faces·M}, rounded and saturated to 8 bits, where the background is the photo itself or, with
- * super-resolution, the super-resolved photo ({@link #enhance(Mat, Mat, List)}). Outside every
- * mask the background is unchanged.
+ * super-resolution, the super-resolved photo ({@link #enhance(Mat, Mat, List)}). Outside every mask
+ * the background is unchanged.
  *
  * <p>Not thread-safe. Close it to free the cached masks (the parser is the caller's to close).
  */
 public final class FaceEnhancer implements AutoCloseable {
   /** Side of the reference mask, and its zeroed border, blur kernel and σ. */
   static final int MASK_SIDE = 512;
+
   static final int MASK_BORDER = 26;
   static final int MASK_BLUR_KERNEL = 101;
   static final double MASK_BLUR_SIGMA = 4;
+
   /** Faces with a shorter box side than this are smoothed before pasting. */
   static final double SMALL_FACE = 100;
 
   private final FaceRestorer restorer;
   private final double alpha;
+
   /** Pixels composed at a time (75 bytes each in float images). */
   private static final int COMPOSE_BAND_PIXELS = 1 << 20;
 
   /** The parser whose masks paste the faces, or null for the rectangle mask. */
   private final FaceParser parser;
+
   private final Map<Integer, Mat> masks = new HashMap<>();
 
   /**
@@ -74,8 +78,8 @@ public final class FaceEnhancer implements AutoCloseable {
   }
 
   /**
-   * A paste-back under the masks {@code parser} draws from each restored face; a null parser
-   * gives the rectangle mask. The enhancer uses the restorer and the parser without owning them.
+   * A paste-back under the masks {@code parser} draws from each restored face; a null parser gives
+   * the rectangle mask. The enhancer uses the restorer and the parser without owning them.
    *
    * @param alpha weight of the restoration against the aligned crop, 0 to 1 (1: restoration only)
    */
@@ -164,8 +168,16 @@ public final class FaceEnhancer implements AutoCloseable {
       throw new IllegalArgumentException("image and background must be non-empty CV_8UC3 matrices");
     }
     if (background.cols() != bgr.cols() || background.rows() != bgr.rows()) {
-      throw new IllegalArgumentException("background is " + background.cols() + "x" + background.rows()
-          + ", the image " + bgr.cols() + "x" + bgr.rows() + "; they must have one size");
+      throw new IllegalArgumentException(
+          "background is "
+              + background.cols()
+              + "x"
+              + background.rows()
+              + ", the image "
+              + bgr.cols()
+              + "x"
+              + bgr.rows()
+              + "; they must have one size");
     }
     int size = restorer.size();
     List<DetectedFace> kept = new ArrayList<>();
@@ -197,14 +209,16 @@ public final class FaceEnhancer implements AutoCloseable {
     }
     Mat fullMask = new Mat(bgr.rows(), bgr.cols(), CV_32F, Scalar.all(0));
     try {
-      Mat out = faces.isEmpty() ? background.clone() : paste(background, faces, transforms, fullMask);
+      Mat out =
+          faces.isEmpty() ? background.clone() : paste(background, faces, transforms, fullMask);
       return new Result(out, fullMask, faces, skipped);
     } catch (RuntimeException e) {
       fullMask.close();
-      faces.forEach(f -> {
-        f.aligned().close();
-        f.restored().close();
-      });
+      faces.forEach(
+          f -> {
+            f.aligned().close();
+            f.restored().close();
+          });
       throw e;
     }
   }
@@ -212,8 +226,8 @@ public final class FaceEnhancer implements AutoCloseable {
   /**
    * Pastes faces that the caller aligned ({@link FaceAlignment}) and restored itself, for instance
    * in batches across the frames of a video, onto a copy of an 8-bit BGR photo, as {@link #enhance}
-   * pastes the faces it restores: each face goes back by the alignment of its detection's landmarks.
-   * The result takes over the faces' images.
+   * pastes the faces it restores: each face goes back by the alignment of its detection's
+   * landmarks. The result takes over the faces' images.
    */
   public Result paste(Mat bgr, List<Face> faces) {
     if (bgr.empty() || bgr.type() != CV_8UC3) {
@@ -234,7 +248,10 @@ public final class FaceEnhancer implements AutoCloseable {
    */
   public Mat enhanceAligned(Mat face) {
     int size = restorer.size();
-    Mat input = face.cols() == size && face.rows() == size ? face : Images.resize(face, size, size, INTER_LINEAR);
+    Mat input =
+        face.cols() == size && face.rows() == size
+            ? face
+            : Images.resize(face, size, size, INTER_LINEAR);
     try {
       Mat restored = restorer.restore(List.of(input)).get(0);
       if (alpha == 1) {
@@ -256,7 +273,9 @@ public final class FaceEnhancer implements AutoCloseable {
     return out;
   }
 
-  /** Pastes the faces onto a copy of the background, composing their masks into {@code fullMask}. */
+  /**
+   * Pastes the faces onto a copy of the background, composing their masks into {@code fullMask}.
+   */
   private Mat paste(Mat background, List<Face> faces, List<double[]> transforms, Mat fullMask) {
     int size = restorer.size();
     try (Mat fullFaces = new Mat(background.rows(), background.cols(), CV_8UC3, Scalar.all(0))) {
@@ -275,12 +294,16 @@ public final class FaceEnhancer implements AutoCloseable {
   }
 
   /** Warps one face and its mask back and keeps them where its mask beats the ones so far. */
-  private void pasteOne(Face face, double[] transform, Mat mask, Mat fullMask, Mat fullFaces, int size) {
+  private void pasteOne(
+      Face face, double[] transform, Mat mask, Mat fullMask, Mat fullFaces, int size) {
     double[] inverse = Umeyama.invert(transform);
     // Only the part of the photo the crop maps onto can change: warp into that rectangle (plus a
     // pixel of bilinear spill each side) instead of the whole photo.
     double[] corners = Umeyama.apply(inverse, new double[] {0, 0, size, 0, 0, size, size, size});
-    double minX = Double.MAX_VALUE, minY = Double.MAX_VALUE, maxX = -Double.MAX_VALUE, maxY = -Double.MAX_VALUE;
+    double minX = Double.MAX_VALUE,
+        minY = Double.MAX_VALUE,
+        maxX = -Double.MAX_VALUE,
+        maxY = -Double.MAX_VALUE;
     for (int k = 0; k < corners.length; k += 2) {
       minX = Math.min(minX, corners[k]);
       maxX = Math.max(maxX, corners[k]);

@@ -15,6 +15,7 @@ public final class FaceTemplate {
     33.54930115, 92.3655014,
     62.72990036, 92.20410156
   };
+
   private static final double SQUARE_SHIFT_X = (112 - 96) / 2.0;
   private static final double INNER_PADDING = 112 * 0.25;
   private static final double PADDED_SIDE = 112 + 2 * INNER_PADDING;

@@ -5,7 +5,9 @@ import io.gpen.nn.Conv2d;
 import io.gpen.nn.Sequential;
 import io.gpen.nn.Stateless;
 
-/** The conv-bn-activation blocks of RetinaFace's MobileNet body and neck (its conv_bn and conv_dw). */
+/**
+ * The conv-bn-activation blocks of RetinaFace's MobileNet body and neck (its conv_bn and conv_dw).
+ */
 final class Layers {
   private Layers() {}
 

@@ -2,7 +2,6 @@ package io.gpen.face;
 
 import io.gpen.nn.BatchNorm;
 import io.gpen.nn.Conv2d;
-
 import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
 import io.gpen.nn.ModuleList;
@@ -15,9 +14,9 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * The RetinaFace network of biubug6/Pytorch_Retinaface (as used by GPEN's face detection), with a
  * MobileNet-0.25 or a ResNet-50 body, its feature pyramid, context modules and the class, box and
- * landmark heads. Tensors are named as in the reference checkpoints ({@code body.stage1.0.0.weight},
- * {@code fpn.output1.0.weight}, {@code ssh1.conv3X3.0.weight}, {@code ClassHead.0.conv1x1.weight},
- * ...). Batch normalisation always runs in eval mode.
+ * landmark heads. Tensors are named as in the reference checkpoints ({@code
+ * body.stage1.0.0.weight}, {@code fpn.output1.0.weight}, {@code ssh1.conv3X3.0.weight}, {@code
+ * ClassHead.0.conv1x1.weight}, ...). Batch normalisation always runs in eval mode.
  */
 final class RetinaFace extends Module {
   /** The two reference configurations ({@code cfg_mnet} and {@code cfg_re50}). */
@@ -36,7 +35,9 @@ final class RetinaFace extends Module {
     }
   }
 
-  /** Per-prior raw box offsets [B,N,4], class probabilities [B,N,2] and landmark offsets [B,N,10]. */
+  /**
+   * Per-prior raw box offsets [B,N,4], class probabilities [B,N,2] and landmark offsets [B,N,10].
+   */
   record Output(Tensor loc, Tensor conf, Tensor landmarks) {}
 
   /** Anchors per feature-map cell (the two minimum sizes of each pyramid level). */
@@ -52,12 +53,16 @@ final class RetinaFace extends Module {
 
   RetinaFace(Backbone backbone) {
     this.backbone = backbone;
-    body = registerModule("body", backbone == Backbone.RESNET_50 ? new ResNet50() : new MobileNet());
+    body =
+        registerModule("body", backbone == Backbone.RESNET_50 ? new ResNet50() : new MobileNet());
     int in = backbone.inChannel;
     int out = backbone.outChannel;
     fpn = registerModule("fpn", new Fpn(new int[] {in * 2, in * 4, in * 8}, out));
-    ssh = List.of(registerModule("ssh1", new Ssh(out, out)), registerModule("ssh2", new Ssh(out, out)),
-        registerModule("ssh3", new Ssh(out, out)));
+    ssh =
+        List.of(
+            registerModule("ssh1", new Ssh(out, out)),
+            registerModule("ssh2", new Ssh(out, out)),
+            registerModule("ssh3", new Ssh(out, out)));
     classHead = registerModule("ClassHead", heads(out, 2));
     bboxHead = registerModule("BboxHead", heads(out, 4));
     landmarkHead = registerModule("LandmarkHead", heads(out, 10));
@@ -90,7 +95,8 @@ final class RetinaFace extends Module {
       conf.push_back(classHead.get(i).forward(f));
       landmarks.push_back(landmarkHead.get(i).forward(f));
     }
-    return new Output(torch.cat(loc, 1), torch.softmax(torch.cat(conf, 1), -1), torch.cat(landmarks, 1));
+    return new Output(
+        torch.cat(loc, 1), torch.softmax(torch.cat(conf, 1), -1), torch.cat(landmarks, 1));
   }
 
   /** A backbone returning its three feature maps at strides 8, 16 and 32. */
@@ -139,11 +145,12 @@ final class RetinaFace extends Module {
     ResNet50() {
       registerModule("conv1", conv1);
       registerModule("bn1", bn1);
-      layers = List.of(
-          registerModule("layer1", layer(64, 64, 3, 1)),
-          registerModule("layer2", layer(256, 128, 4, 2)),
-          registerModule("layer3", layer(512, 256, 6, 2)),
-          registerModule("layer4", layer(1024, 512, 3, 2)));
+      layers =
+          List.of(
+              registerModule("layer1", layer(64, 64, 3, 1)),
+              registerModule("layer2", layer(256, 128, 4, 2)),
+              registerModule("layer3", layer(512, 256, 6, 2)),
+              registerModule("layer4", layer(1024, 512, 3, 2)));
     }
 
     private static Sequential layer(int in, int planes, int blocks, int stride) {
@@ -158,7 +165,9 @@ final class RetinaFace extends Module {
     @Override
     Tensor[] forward(Tensor x) {
       Tensor h = torch.relu_(bn1.forward(conv1.forward(x)));
-      h = torch.max_pool2d(h, new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1}, false);
+      h =
+          torch.max_pool2d(
+              h, new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1}, false);
       Tensor[] out = new Tensor[3];
       for (int i = 0; i < 4; i++) {
         h = layers.get(i).forward(h);
@@ -265,7 +274,10 @@ final class RetinaFace extends Module {
     }
   }
 
-  /** A 1×1 convolution predicting {@code values} numbers per anchor, flattened to [B, H·W·A, values]. */
+  /**
+   * A 1×1 convolution predicting {@code values} numbers per anchor, flattened to [B, H·W·A,
+   * values].
+   */
   private static final class Head extends Module {
     private final Conv2d conv1x1;
     private final int values;

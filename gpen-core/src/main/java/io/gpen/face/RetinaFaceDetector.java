@@ -33,9 +33,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * RetinaFace face detection as GPEN's {@code retinaface_detection.py} does it, on libtorch: the
  * photo as float BGR minus (104, 117, 123), downscaled to a longer side of 1000 when it exceeds
- * 1500, anchors of sizes 16/32, 64/128, 256/512 at strides 8/16/32, box and landmark decoding
- * with variances 0.1 and 0.2, score above 0.9, the 5000 best, suppression at overlap 0.4, at most
- * 750 faces, coordinates mapped back to the photo.
+ * 1500, anchors of sizes 16/32, 64/128, 256/512 at strides 8/16/32, box and landmark decoding with
+ * variances 0.1 and 0.2, score above 0.9, the 5000 best, suppression at overlap 0.4, at most 750
+ * faces, coordinates mapped back to the photo.
  *
  * <p>Loads the reference checkpoints of biubug6/Pytorch_Retinaface and GPEN: ResNet-50 ({@code
  * RetinaFace-R50.pth}, {@code Resnet50_Final.pth}) and MobileNet-0.25 ({@code
@@ -55,8 +55,10 @@ public final class RetinaFaceDetector implements FaceDetector {
 
   private final RetinaFace net;
   private final String description;
+
   /** Anchors of the last input size, as {cx, cy, w, h} per anchor, in [0,1] image units. */
   private double[] priors = new double[0];
+
   private int priorsWidth = -1;
   private int priorsHeight = -1;
 
@@ -105,8 +107,11 @@ public final class RetinaFaceDetector implements FaceDetector {
     if (sd.contains("body.conv1.weight")) {
       return Backbone.RESNET_50;
     }
-    throw new GpenException(sd.source() + ": not a RetinaFace checkpoint (" + sd.description()
-        + " has neither body.stage1.0.0.weight (MobileNet-0.25) nor body.conv1.weight (ResNet-50))");
+    throw new GpenException(
+        sd.source()
+            + ": not a RetinaFace checkpoint ("
+            + sd.description()
+            + " has neither body.stage1.0.0.weight (MobileNet-0.25) nor body.conv1.weight (ResNet-50))");
   }
 
   @Override
@@ -165,8 +170,10 @@ public final class RetinaFaceDetector implements FaceDetector {
         InferenceMode mode = new InferenceMode()) {
       FloatPointer data = new FloatPointer(input.data()).capacity((long) h * w * 3);
       // An NHWC view of the OpenCV pixels, seen as NCHW: channels-last, which oneDNN prefers.
-      Tensor x = torch.from_blob(data, new long[] {1, h, w, 3}, new TensorOptions(ScalarType.Float))
-          .permute(0, 3, 1, 2);
+      Tensor x =
+          torch
+              .from_blob(data, new long[] {1, h, w, 3}, new TensorOptions(ScalarType.Float))
+              .permute(0, 3, 1, 2);
       RetinaFace.Output out = net.forward(x);
       loc = Tensors.toFloats(out.loc());
       conf = Tensors.toFloats(out.conf());
@@ -175,7 +182,8 @@ public final class RetinaFaceDetector implements FaceDetector {
     double[] p = priors(w, h);
     int n = p.length / 4;
     if (loc.length != 4 * n) {
-      throw new IllegalStateException("network gave " + loc.length / 4 + " boxes for " + n + " anchors");
+      throw new IllegalStateException(
+          "network gave " + loc.length / 4 + " boxes for " + n + " anchors");
     }
     List<DetectedFace> candidates = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -192,7 +200,8 @@ public final class RetinaFaceDetector implements FaceDetector {
   }
 
   /** Box and landmarks of anchor {@code i} (decode and decode_landm of box_utils.py), in pixels. */
-  private static DetectedFace decode(double[] p, int i, float[] loc, float[] lm, double score, int w, int h) {
+  private static DetectedFace decode(
+      double[] p, int i, float[] loc, float[] lm, double score, int w, int h) {
     double cx = p[4 * i];
     double cy = p[4 * i + 1];
     double pw = p[4 * i + 2];

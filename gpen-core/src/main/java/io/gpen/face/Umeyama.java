@@ -1,14 +1,14 @@
 package io.gpen.face;
 
 /**
- * Least-squares similarity transform between two point sets (Umeyama 1991, with scale), as
- * {@code _umeyama} of GPEN's {@code align_faces.py} and scikit-image compute it, for 2-D points.
+ * Least-squares similarity transform between two point sets (Umeyama 1991, with scale), as {@code
+ * _umeyama} of GPEN's {@code align_faces.py} and scikit-image compute it, for 2-D points.
  *
- * <p>In two dimensions the SVD of the 2×2 cross-covariance A has a closed form, used here: with
- * p = (a11 + a22)/2, q = (a21 − a12)/2, the rotation Umeyama's formula picks (U·diag(1, ±1)·Vᵀ,
- * the sign chosen so that it is a rotation, never a reflection) is the rotation by atan2(q, p), and
- * trace(S·d) in its scale is 2·√(p² + q²), whether det A is positive (σ1 + σ2) or negative
- * (σ1 − σ2). Mirrored point sets thus get the best proper similarity, as in the reference.
+ * <p>In two dimensions the SVD of the 2×2 cross-covariance A has a closed form, used here: with p =
+ * (a11 + a22)/2, q = (a21 − a12)/2, the rotation Umeyama's formula picks (U·diag(1, ±1)·Vᵀ, the
+ * sign chosen so that it is a rotation, never a reflection) is the rotation by atan2(q, p), and
+ * trace(S·d) in its scale is 2·√(p² + q²), whether det A is positive (σ1 + σ2) or negative (σ1 −
+ * σ2). Mirrored point sets thus get the best proper similarity, as in the reference.
  */
 public final class Umeyama {
   private Umeyama() {}
@@ -25,8 +25,12 @@ public final class Umeyama {
    */
   public static double[] similarity(double[] src, double[] dst) {
     if (src.length != dst.length || src.length % 2 != 0 || src.length < 4) {
-      throw new IllegalArgumentException("need two equal sets of at least two 2-D points, got "
-          + src.length + " and " + dst.length + " coordinates");
+      throw new IllegalArgumentException(
+          "need two equal sets of at least two 2-D points, got "
+              + src.length
+              + " and "
+              + dst.length
+              + " coordinates");
     }
     int n = src.length / 2;
     double sx = 0, sy = 0, dx = 0, dy = 0;

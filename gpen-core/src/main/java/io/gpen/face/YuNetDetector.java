@@ -29,6 +29,7 @@ public final class YuNetDetector implements FaceDetector {
   static final float SCORE_THRESHOLD = 0.8f;
   static final float NMS_THRESHOLD = 0.3f;
   static final int TOP_K = 5000;
+
   /** Columns of a detection row: box x, y, w, h, five landmarks (x, y), score. */
   private static final int COLUMNS = 15;
 
@@ -51,10 +52,13 @@ public final class YuNetDetector implements FaceDetector {
     }
     FaceDetectorYN d;
     try (Size initial = new Size(320, 320)) {
-      d = FaceDetectorYN.create(model.toString(), "", initial, SCORE_THRESHOLD, NMS_THRESHOLD, TOP_K, 0, 0);
+      d =
+          FaceDetectorYN.create(
+              model.toString(), "", initial, SCORE_THRESHOLD, NMS_THRESHOLD, TOP_K, 0, 0);
     } catch (RuntimeException e) {
-      throw new GpenException(model + ": not a YuNet ONNX model OpenCV can load ("
-          + firstLine(e.getMessage()) + ")", e);
+      throw new GpenException(
+          model + ": not a YuNet ONNX model OpenCV can load (" + firstLine(e.getMessage()) + ")",
+          e);
     }
     if (d == null || d.isNull()) {
       throw new GpenException(model + ": not a YuNet ONNX model OpenCV can load");
@@ -103,7 +107,9 @@ public final class YuNetDetector implements FaceDetector {
             }
             double x = ix.get(r, 0) / ss;
             double y = ix.get(r, 1) / ss;
-            faces.add(new DetectedFace(x, y, x + ix.get(r, 2) / ss, y + ix.get(r, 3) / ss, ix.get(r, 14), points));
+            faces.add(
+                new DetectedFace(
+                    x, y, x + ix.get(r, 2) / ss, y + ix.get(r, 3) / ss, ix.get(r, 14), points));
           }
         }
       }

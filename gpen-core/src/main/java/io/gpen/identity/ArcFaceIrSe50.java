@@ -19,7 +19,10 @@ import org.bytedeco.pytorch.global.torch;
  * the reference's {@code l2_norm} of the 512-d feature (division by the norm, no epsilon).
  */
 public final class ArcFaceIrSe50 extends Module implements FaceEmbedder {
-  /** Units per stage of the 50-layer network: (in, depth, units); the first unit of each has stride 2. */
+  /**
+   * Units per stage of the 50-layer network: (in, depth, units); the first unit of each has stride
+   * 2.
+   */
   private static final int[][] STAGES = {{64, 64, 3}, {64, 128, 4}, {128, 256, 14}, {256, 512, 3}};
 
   /** The reduction of the squeeze-and-excitation modules. */
@@ -31,7 +34,10 @@ public final class ArcFaceIrSe50 extends Module implements FaceEmbedder {
   private final Sequential body;
   private final Sequential outputLayer;
 
-  /** A network with random weights (He initialisation); {@link FaceEmbedders#load} fills in real ones. */
+  /**
+   * A network with random weights (He initialisation); {@link FaceEmbedders#load} fills in real
+   * ones.
+   */
   public ArcFaceIrSe50() {
     inputLayer = registerModule("input_layer", new Sequential());
     inputLayer.add(Conv2d.heNormal(3, 64, 3, 1, 1, 1, false));
@@ -118,24 +124,34 @@ public final class ArcFaceIrSe50 extends Module implements FaceEmbedder {
       if (stride == 1) {
         return x;
       }
-      return torch.max_pool2d(x, new long[] {1, 1}, new long[] {stride, stride}, new long[] {0, 0},
-          new long[] {1, 1}, false);
+      return torch.max_pool2d(
+          x,
+          new long[] {1, 1},
+          new long[] {stride, stride},
+          new long[] {0, 0},
+          new long[] {1, 1},
+          false);
     }
   }
 
-  /** {@code SEModule}: channel gates from the global average through two bias-free 1×1 convolutions. */
+  /**
+   * {@code SEModule}: channel gates from the global average through two bias-free 1×1 convolutions.
+   */
   private static final class SqueezeExcite extends Module implements Layer {
     private final Conv2d fc1;
     private final Conv2d fc2;
 
     SqueezeExcite(int channels, int reduction) {
-      fc1 = registerModule("fc1", Conv2d.heNormal(channels, channels / reduction, 1, 1, 0, 1, false));
-      fc2 = registerModule("fc2", Conv2d.heNormal(channels / reduction, channels, 1, 1, 0, 1, false));
+      fc1 =
+          registerModule("fc1", Conv2d.heNormal(channels, channels / reduction, 1, 1, 0, 1, false));
+      fc2 =
+          registerModule("fc2", Conv2d.heNormal(channels / reduction, channels, 1, 1, 0, 1, false));
     }
 
     @Override
     public Tensor forward(Tensor x) {
-      Tensor gate = torch.sigmoid(fc2.forward(torch.relu(fc1.forward(torch.adaptive_avg_pool2d(x, 1, 1)))));
+      Tensor gate =
+          torch.sigmoid(fc2.forward(torch.relu(fc1.forward(torch.adaptive_avg_pool2d(x, 1, 1)))));
       return x.mul(gate);
     }
   }

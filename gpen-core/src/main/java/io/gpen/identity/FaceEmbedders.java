@@ -39,17 +39,29 @@ public final class FaceEmbedders {
   public static FaceEmbedder load(Path weights) {
     StateDict sd = Checkpoints.read(weights);
     if (sd.contains("input_layer.0.weight")) {
-      return loadInto(new ArcFaceIrSe50(), sd, "ArcFace IR-SE50 (InsightFace_Pytorch Backbone(112, 50, 'ir_se'))");
+      return loadInto(
+          new ArcFaceIrSe50(),
+          sd,
+          "ArcFace IR-SE50 (InsightFace_Pytorch Backbone(112, 50, 'ir_se'))");
     }
     if (sd.contains("dw_conv.depthwise.weight") || sd.contains("gdconv.depthwise.weight")) {
       return loadInto(new MobileFaceNet(), sd, "MobileFaceNet (foamliu/MobileFaceNet)");
     }
-    String some = sd.tensors().keySet().stream().limit(NAMES_SHOWN).collect(Collectors.joining(", "));
-    throw new GpenException(weights + ": " + sd.description() + " with " + sd.size()
-        + " tensors (" + some + (sd.size() > NAMES_SHOWN ? ", ..." : "") + ") is not a face embedding network:"
-        + " expected ArcFace IR-SE50 (input_layer.*, body.*, output_layer.*, as in model_ir_se50.pth)"
-        + " or MobileFaceNet (conv1.*, dw_conv.*, features.*, conv2.*, gdconv.*, conv3.*, bn.*, as in"
-        + " mobilefacenet.pt)");
+    String some =
+        sd.tensors().keySet().stream().limit(NAMES_SHOWN).collect(Collectors.joining(", "));
+    throw new GpenException(
+        weights
+            + ": "
+            + sd.description()
+            + " with "
+            + sd.size()
+            + " tensors ("
+            + some
+            + (sd.size() > NAMES_SHOWN ? ", ..." : "")
+            + ") is not a face embedding network:"
+            + " expected ArcFace IR-SE50 (input_layer.*, body.*, output_layer.*, as in model_ir_se50.pth)"
+            + " or MobileFaceNet (conv1.*, dw_conv.*, features.*, conv2.*, gdconv.*, conv3.*, bn.*, as in"
+            + " mobilefacenet.pt)");
   }
 
   private static <N extends Module & FaceEmbedder> N loadInto(N net, StateDict sd, String what) {
@@ -63,9 +75,9 @@ public final class FaceEmbedders {
   }
 
   /**
-   * The face region the reference's IDLoss embeds, at 112×112: {@code x[:, :, 35s:-33s,
-   * 32s:-36s]} with {@code s = H // 256}, then an adaptive average pool to 112×112. The offsets are
-   * those of an FFHQ-aligned 256×256 face, scaled.
+   * The face region the reference's IDLoss embeds, at 112×112: {@code x[:, :, 35s:-33s, 32s:-36s]}
+   * with {@code s = H // 256}, then an adaptive average pool to 112×112. The offsets are those of
+   * an FFHQ-aligned 256×256 face, scaled.
    *
    * <p>From 256 up this is exactly the reference. Below 256 the reference's {@code s} is 0 and its
    * slice {@code 0:-0} is empty (it fails); here the offsets are instead scaled by {@code H / 256}
@@ -87,13 +99,17 @@ public final class FaceEmbedders {
     long left = offset(32, h);
     long right = offset(36, h);
     if (h - top - bottom < 1 || w - left - right < 1) {
-      throw new IllegalArgumentException("image " + h + "x" + w + " too small for the identity crop");
+      throw new IllegalArgumentException(
+          "image " + h + "x" + w + " too small for the identity crop");
     }
     Tensor region = x.narrow(2, top, h - top - bottom).narrow(3, left, w - left - right);
     return torch.adaptive_avg_pool2d(region, INPUT_SIZE, INPUT_SIZE);
   }
 
-  /** The reference's offset {@code at256 · (H // 256)}, or {@code at256 · H / 256} rounded below 256. */
+  /**
+   * The reference's offset {@code at256 · (H // 256)}, or {@code at256 · H / 256} rounded below
+   * 256.
+   */
   private static long offset(int at256, long h) {
     long s = h / 256;
     return s >= 1 ? at256 * s : Math.round(at256 * h / 256.0);
@@ -106,22 +122,33 @@ public final class FaceEmbedders {
   public static Tensor cosineSimilarity(Tensor a, Tensor b) {
     if (a.dim() != 2 || !java.util.Arrays.equals(Tensors.shape(a), Tensors.shape(b))) {
       throw new IllegalArgumentException(
-          "cosine similarity needs two [B, D] tensors, got " + Tensors.shapeString(a) + " and " + Tensors.shapeString(b));
+          "cosine similarity needs two [B, D] tensors, got "
+              + Tensors.shapeString(a)
+              + " and "
+              + Tensors.shapeString(b));
     }
     return torch.cosine_similarity(a, b, 1, 1e-8);
   }
 
   /** The reference's {@code l2_norm}: each row divided by its Euclidean norm. */
   static Tensor l2Normalize(Tensor x) {
-    return x.div(torch.linalg_vector_norm(x, new Scalar(2), new long[] {1}, true, new ScalarTypeOptional()));
+    return x.div(
+        torch.linalg_vector_norm(x, new Scalar(2), new long[] {1}, true, new ScalarTypeOptional()));
   }
 
   static void checkInput(Tensor faces, FaceEmbedder net) {
     long[] shape = Tensors.shape(faces);
     int side = net.inputSize();
     if (shape.length != 4 || shape[1] != 3 || shape[2] != side || shape[3] != side) {
-      throw new IllegalArgumentException(net.name() + " embeds [B, 3, " + side + ", " + side
-          + "] faces, got " + Tensors.shapeString(faces) + " (crop them with FaceEmbedders.crop)");
+      throw new IllegalArgumentException(
+          net.name()
+              + " embeds [B, 3, "
+              + side
+              + ", "
+              + side
+              + "] faces, got "
+              + Tensors.shapeString(faces)
+              + " (crop them with FaceEmbedders.crop)");
     }
   }
 }

@@ -13,7 +13,8 @@ final class Linear extends Module implements Layer {
   private final Tensor bias;
 
   Linear(int in, int out) {
-    this.weight = registerParameter("weight", torch.randn(out, in).mul_(new Scalar(1.0 / Math.sqrt(in))));
+    this.weight =
+        registerParameter("weight", torch.randn(out, in).mul_(new Scalar(1.0 / Math.sqrt(in))));
     this.bias = registerParameter("bias", torch.zeros(out));
   }
 

@@ -18,12 +18,17 @@ import org.bytedeco.pytorch.global.torch;
  * global depthwise convolution and a 1×1 convolution (with bias) plus batch norm to 128 values.
  *
  * <p>That network was trained on {@code ToTensor()} + {@code Normalize(ImageNet mean, std)} RGB
- * input, so {@link #embed} maps GPEN's [-1, 1] to that range first; the output is L2-normalised (the
- * original returns the raw 128 values and normalises them when it compares faces).
+ * input, so {@link #embed} maps GPEN's [-1, 1] to that range first; the output is L2-normalised
+ * (the original returns the raw 128 values and normalises them when it compares faces).
  */
 public final class MobileFaceNet extends Module implements FaceEmbedder {
-  /** The inverted residual stages: expansion t, output channels c, units n, stride of the first unit s. */
-  private static final int[][] STAGES = {{2, 64, 5, 2}, {4, 128, 1, 2}, {2, 128, 6, 1}, {4, 128, 1, 2}, {2, 128, 2, 1}};
+  /**
+   * The inverted residual stages: expansion t, output channels c, units n, stride of the first unit
+   * s.
+   */
+  private static final int[][] STAGES = {
+    {2, 64, 5, 2}, {4, 128, 1, 2}, {2, 128, 6, 1}, {4, 128, 1, 2}, {2, 128, 2, 1}
+  };
 
   private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
   private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
@@ -38,7 +43,10 @@ public final class MobileFaceNet extends Module implements FaceEmbedder {
   private final Conv2d conv3;
   private final BatchNorm bn;
 
-  /** A network with random weights (He initialisation); {@link FaceEmbedders#load} fills in real ones. */
+  /**
+   * A network with random weights (He initialisation); {@link FaceEmbedders#load} fills in real
+   * ones.
+   */
   public MobileFaceNet() {
     conv1 = registerModule("conv1", convBnRelu6(3, 64, 3, 2, 1));
     dwConv = registerModule("dw_conv", new DepthwiseSeparable(64, 64));
@@ -94,7 +102,9 @@ public final class MobileFaceNet extends Module implements FaceEmbedder {
     return faces.mul(s).add(b);
   }
 
-  /** foamliu's {@code ConvBNReLU}: convolution without bias, batch norm, ReLU6 (indices 0, 1, 2). */
+  /**
+   * foamliu's {@code ConvBNReLU}: convolution without bias, batch norm, ReLU6 (indices 0, 1, 2).
+   */
   private static Sequential convBnRelu6(int in, int out, int kernel, int stride, int groups) {
     Sequential s = new Sequential();
     s.add(Conv2d.heNormal(in, out, kernel, stride, (kernel - 1) / 2, groups, false));
@@ -124,13 +134,18 @@ public final class MobileFaceNet extends Module implements FaceEmbedder {
     }
   }
 
-  /** {@code GDConv}: a depthwise convolution as large as the map (7×7 to 1×1), then BN, no activation. */
+  /**
+   * {@code GDConv}: a depthwise convolution as large as the map (7×7 to 1×1), then BN, no
+   * activation.
+   */
   private static final class GlobalDepthwise extends Module implements Layer {
     private final Conv2d depthwise;
     private final BatchNorm bn;
 
     GlobalDepthwise(int channels, int kernel) {
-      depthwise = registerModule("depthwise", Conv2d.heNormal(channels, channels, kernel, 1, 0, channels, false));
+      depthwise =
+          registerModule(
+              "depthwise", Conv2d.heNormal(channels, channels, kernel, 1, 0, channels, false));
       bn = registerModule("bn", new BatchNorm(channels));
     }
 

@@ -6,7 +6,9 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** PyTorch's {@code nn.PReLU(channels)}: one learnt negative slope per channel, {@code weight} [C]. */
+/**
+ * PyTorch's {@code nn.PReLU(channels)}: one learnt negative slope per channel, {@code weight} [C].
+ */
 final class PReLU extends Module implements Layer {
   private final Tensor weight;
 

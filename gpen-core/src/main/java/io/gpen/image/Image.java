@@ -77,8 +77,16 @@ public final class Image implements AutoCloseable {
   /** For messages: {@code 1328x568, 4 channels, 8-bit}. */
   @Override
   public String toString() {
-    return width() + "x" + height() + ", " + sourceChannels + " channel"
-        + (sourceChannels == 1 ? "" : "s") + ", " + sourceBitDepth + "-bit";
+    return width()
+        + "x"
+        + height()
+        + ", "
+        + sourceChannels
+        + " channel"
+        + (sourceChannels == 1 ? "" : "s")
+        + ", "
+        + sourceBitDepth
+        + "-bit";
   }
 
   @Override

@@ -12,7 +12,9 @@ import java.nio.ByteOrder;
 final class ImageHeaders {
   /** A declared size, in pixels. */
   record Size(String format, long width, long height) {
-    /** width × height, or Long.MAX_VALUE where that overflows (a BigTIFF may declare 64-bit sizes). */
+    /**
+     * width × height, or Long.MAX_VALUE where that overflows (a BigTIFF may declare 64-bit sizes).
+     */
     long pixels() {
       return height != 0 && width > Long.MAX_VALUE / height ? Long.MAX_VALUE : width * height;
     }
@@ -57,7 +59,8 @@ final class ImageHeaders {
     if (b.getInt(12) != 0x49484452) { // "IHDR"
       return null;
     }
-    return new Size("PNG", Integer.toUnsignedLong(b.getInt(16)), Integer.toUnsignedLong(b.getInt(20)));
+    return new Size(
+        "PNG", Integer.toUnsignedLong(b.getInt(16)), Integer.toUnsignedLong(b.getInt(20)));
   }
 
   /**
@@ -86,7 +89,8 @@ final class ImageHeaders {
       if (length < 2) {
         return null;
       }
-      boolean frame = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+      boolean frame =
+          marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
       if (frame) {
         // precision, then height and width, big-endian
         return new Size("JPEG", b.getShort(p + 7) & 0xffff, b.getShort(p + 5) & 0xffff);
@@ -95,7 +99,10 @@ final class ImageHeaders {
     }
   }
 
-  /** The DIB header: 16-bit sizes in the old OS/2 one, signed 32-bit (negative height: top-down) after. */
+  /**
+   * The DIB header: 16-bit sizes in the old OS/2 one, signed 32-bit (negative height: top-down)
+   * after.
+   */
   private static Size bmp(ByteBuffer b) {
     int dib = b.getInt(14);
     if (dib == 12) {

@@ -49,9 +49,9 @@ import org.bytedeco.opencv.opencv_core.Size;
  * pipeline needs.
  *
  * <p>The colour of every image read here is what the reference's {@code cv2.imread(path,
- * IMREAD_COLOR)} gives: grey and palette files expanded to BGR, 16-bit samples reduced to 8 bits
- * by OpenCV's decoder (the high byte for PNG), EXIF orientation applied. Alpha, which the
- * reference drops, is kept beside the colour so that it can be written back.
+ * IMREAD_COLOR)} gives: grey and palette files expanded to BGR, 16-bit samples reduced to 8 bits by
+ * OpenCV's decoder (the high byte for PNG), EXIF orientation applied. Alpha, which the reference
+ * drops, is kept beside the colour so that it can be written back.
  */
 public final class Images {
   /** File name extensions taken as images when listing a folder (compared case-insensitively). */
@@ -66,7 +66,8 @@ public final class Images {
    */
   public static final long DEFAULT_MAX_PIXELS = 120_000_000L;
 
-  private static final String NOT_READABLE = "not a readable image (corrupt, truncated or unsupported format)";
+  private static final String NOT_READABLE =
+      "not a readable image (corrupt, truncated or unsupported format)";
 
   static {
     // OpenCV's first use usually comes from here: only its bundled libraries may load
@@ -75,7 +76,10 @@ public final class Images {
 
   private Images() {}
 
-  /** Reads an image file of at most {@link #DEFAULT_MAX_PIXELS} pixels: {@code read(file, DEFAULT_MAX_PIXELS)}. */
+  /**
+   * Reads an image file of at most {@link #DEFAULT_MAX_PIXELS} pixels: {@code read(file,
+   * DEFAULT_MAX_PIXELS)}.
+   */
   public static Image read(Path file) {
     return read(file, DEFAULT_MAX_PIXELS);
   }
@@ -134,15 +138,16 @@ public final class Images {
 
   /**
    * The size an encoded image declares in its header, read without decoding any pixel: what {@link
-   * #decode(BytePointer, String, long)} checks against its limit, for a caller that wants to know it
-   * first (e.g. to reserve memory for the decoded image).
+   * #decode(BytePointer, String, long)} checks against its limit, for a caller that wants to know
+   * it first (e.g. to reserve memory for the decoded image).
    *
    * @param encoded the encoded bytes, from address 0 to {@code limit()}
    * @return empty where the bytes do not start as PNG, JPEG, BMP, TIFF or WebP, or the header is
    *     damaged or cut short
    */
   public static Optional<DeclaredSize> declaredSize(BytePointer encoded) {
-    ImageHeaders.Size size = encoded.limit() <= 0 ? null : ImageHeaders.read(encoded.asByteBuffer());
+    ImageHeaders.Size size =
+        encoded.limit() <= 0 ? null : ImageHeaders.read(encoded.asByteBuffer());
     return size == null
         ? Optional.empty()
         : Optional.of(new DeclaredSize(size.format(), size.width(), size.height()));
@@ -173,9 +178,18 @@ public final class Images {
       throw unreadable(source, NOT_READABLE, null);
     }
     if (size.pixels() > maxPixels) {
-      throw unreadable(source, size.format() + " of " + size.width() + "x" + size.height() + " pixels ("
-          + (size.pixels() == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : size.pixels())
-          + "), more than the limit of " + maxPixels, null);
+      throw unreadable(
+          source,
+          size.format()
+              + " of "
+              + size.width()
+              + "x"
+              + size.height()
+              + " pixels ("
+              + (size.pixels() == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : size.pixels())
+              + "), more than the limit of "
+              + maxPixels,
+          null);
     }
     return decodeBoth(data, source);
   }
@@ -186,8 +200,8 @@ public final class Images {
         Mat stored = decode(encoded, IMREAD_UNCHANGED, file)) {
       int channels = stored.channels();
       boolean hasAlpha = channels == 2 || channels == 4;
-      Mat bgr = decode(encoded, hasAlpha ? IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION : IMREAD_COLOR,
-          file);
+      Mat bgr =
+          decode(encoded, hasAlpha ? IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION : IMREAD_COLOR, file);
       Mat alpha = null;
       try {
         alpha = hasAlpha ? alphaPlane(stored) : null;
@@ -203,8 +217,8 @@ public final class Images {
   }
 
   /**
-   * The file's bytes, in native memory: the Java heap (1 GB under the launcher) may be smaller
-   * than a large image file, which OpenCV reads from native memory anyway.
+   * The file's bytes, in native memory: the Java heap (1 GB under the launcher) may be smaller than
+   * a large image file, which OpenCV reads from native memory anyway.
    */
   private static BytePointer readEncoded(Path file) {
     if (Files.isDirectory(file)) {
@@ -319,18 +333,23 @@ public final class Images {
     }
     List<Path> files;
     try (Stream<Path> entries = recursive ? Files.walk(dir) : Files.list(dir)) {
-      files = entries
-          .filter(p -> !isHidden(dir.relativize(p)) && Files.isRegularFile(p) && isImageName(p))
-          .sorted()
-          .toList();
+      files =
+          entries
+              .filter(p -> !isHidden(dir.relativize(p)) && Files.isRegularFile(p) && isImageName(p))
+              .sorted()
+              .toList();
     } catch (IOException | UncheckedIOException e) {
       Exception cause = e instanceof UncheckedIOException u ? u.getCause() : (Exception) e;
-      throw new GpenException(
-          "cannot list images in " + dir + ": " + AtomicFiles.reason(cause), e);
+      throw new GpenException("cannot list images in " + dir + ": " + AtomicFiles.reason(cause), e);
     }
     if (files.isEmpty()) {
-      throw new GpenException("cannot list images in " + dir + ": no ."
-          + String.join(", .", EXTENSIONS) + " files" + (recursive ? " in it or below it" : ""));
+      throw new GpenException(
+          "cannot list images in "
+              + dir
+              + ": no ."
+              + String.join(", .", EXTENSIONS)
+              + " files"
+              + (recursive ? " in it or below it" : ""));
     }
     return files;
   }
@@ -384,23 +403,29 @@ public final class Images {
     }
     String name = file.getFileName() == null ? "" : file.getFileName().toString();
     if (!name.contains(".") || !haveImageWriter(name)) {
-      throw new GpenException("cannot write " + file + ": unknown image type '" + name
-          + "' (use a .png, .jpg, .bmp, .tif or .webp name)");
+      throw new GpenException(
+          "cannot write "
+              + file
+              + ": unknown image type '"
+              + name
+              + "' (use a .png, .jpg, .bmp, .tif or .webp name)");
     }
-    AtomicFiles.write(file, temp -> {
-      Mat withAlpha = alpha == null ? null : attachAlpha(colour, alpha);
-      try {
-        if (!imwrite(temp.toString(), withAlpha == null ? colour : withAlpha, params)) {
-          throw new IOException("OpenCV could not encode or save the image");
-        }
-      } catch (RuntimeException e) {
-        throw new IOException("OpenCV could not encode or save the image: " + firstLine(e), e);
-      } finally {
-        if (withAlpha != null) {
-          withAlpha.close();
-        }
-      }
-    });
+    AtomicFiles.write(
+        file,
+        temp -> {
+          Mat withAlpha = alpha == null ? null : attachAlpha(colour, alpha);
+          try {
+            if (!imwrite(temp.toString(), withAlpha == null ? colour : withAlpha, params)) {
+              throw new IOException("OpenCV could not encode or save the image");
+            }
+          } catch (RuntimeException e) {
+            throw new IOException("OpenCV could not encode or save the image: " + firstLine(e), e);
+          } finally {
+            if (withAlpha != null) {
+              withAlpha.close();
+            }
+          }
+        });
   }
 
   /**
@@ -416,12 +441,18 @@ public final class Images {
     return encodeToMemory(image, null, extension, new int[0]);
   }
 
-  /** As {@link #encode(Mat, String)}, with a JPEG quality (0 to 100; ignored by other formats), as {@link #write(Path, Mat, int)}. */
+  /**
+   * As {@link #encode(Mat, String)}, with a JPEG quality (0 to 100; ignored by other formats), as
+   * {@link #write(Path, Mat, int)}.
+   */
   public static BytePointer encode(Mat image, String extension, int jpegQuality) {
     return encodeToMemory(image, null, extension, jpegParams(jpegQuality));
   }
 
-  /** As {@link #encode(Mat, String)}, with the image's alpha plane where it has one, as {@link #write(Path, Image)}. */
+  /**
+   * As {@link #encode(Mat, String)}, with the image's alpha plane where it has one, as {@link
+   * #write(Path, Image)}.
+   */
   public static BytePointer encode(Image image, String extension) {
     return encodeToMemory(image.bgr(), image.alpha().orElse(null), extension, new int[0]);
   }
@@ -431,8 +462,11 @@ public final class Images {
       throw new IllegalArgumentException("cannot encode an empty image as " + extension);
     }
     if (!extension.startsWith(".") || !haveImageWriter("image" + extension)) {
-      throw new GpenException("cannot encode an image as '" + extension + "': unknown image type (use .png, .jpg,"
-          + " .bmp, .tif or .webp)");
+      throw new GpenException(
+          "cannot encode an image as '"
+              + extension
+              + "': unknown image type (use .png, .jpg,"
+              + " .bmp, .tif or .webp)");
     }
     Mat withAlpha = alpha == null ? null : attachAlpha(colour, alpha);
     BytePointer out = new BytePointer();
@@ -452,8 +486,10 @@ public final class Images {
       return out;
     } catch (RuntimeException e) {
       out.close();
-      throw e instanceof GpenException g ? g : new GpenException("OpenCV could not encode the image as " + extension
-          + ": " + firstLine(e), e);
+      throw e instanceof GpenException g
+          ? g
+          : new GpenException(
+              "OpenCV could not encode the image as " + extension + ": " + firstLine(e), e);
     } finally {
       if (withAlpha != null) {
         withAlpha.close();

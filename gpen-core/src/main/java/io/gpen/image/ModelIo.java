@@ -53,8 +53,13 @@ public final class ModelIo {
     }
     int plane = checkSize(size);
     if (offset < 0 || dst.length - offset < 3 * plane) {
-      throw new IllegalArgumentException("destination too small: " + dst.length
-          + " floats from offset " + offset + " for " + 3 * plane);
+      throw new IllegalArgumentException(
+          "destination too small: "
+              + dst.length
+              + " floats from offset "
+              + offset
+              + " for "
+              + 3 * plane);
     }
     boolean resize = bgr.cols() != size || bgr.rows() != size;
     Mat src = resize ? Images.resize(bgr, size, size, INTER_LINEAR) : bgr;
@@ -93,8 +98,13 @@ public final class ModelIo {
   public static Mat fromModelOutput(float[] chw, int offset, int size) {
     int plane = checkSize(size);
     if (offset < 0 || chw.length - offset < 3 * plane) {
-      throw new IllegalArgumentException("model output too small: " + chw.length
-          + " floats from offset " + offset + " for " + 3 * plane);
+      throw new IllegalArgumentException(
+          "model output too small: "
+              + chw.length
+              + " floats from offset "
+              + offset
+              + " for "
+              + 3 * plane);
     }
     int nonFinite = 0;
     for (int i = offset, end = offset + 3 * plane; i < end; i++) {
@@ -103,9 +113,16 @@ public final class ModelIo {
       }
     }
     if (nonFinite > 0) {
-      throw new GpenException("the model produced " + nonFinite + " non-finite values (NaN or"
-          + " infinity) in a " + size + "x" + size + " output instead of an image: its weights or"
-          + " its input are damaged");
+      throw new GpenException(
+          "the model produced "
+              + nonFinite
+              + " non-finite values (NaN or"
+              + " infinity) in a "
+              + size
+              + "x"
+              + size
+              + " output instead of an image: its weights or"
+              + " its input are damaged");
     }
     Mat out = new Mat(size, size, CV_8UC3);
     ByteBuffer px = pixels(out);

@@ -4,7 +4,9 @@ import io.gpen.GpenException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Where a workflow writes the result for an input image: beside it, into a folder, or a named file. */
+/**
+ * Where a workflow writes the result for an input image: beside it, into a folder, or a named file.
+ */
 public final class OutputPaths {
   private OutputPaths() {}
 
@@ -38,7 +40,11 @@ public final class OutputPaths {
     if (stem(output).equals(output.getFileName().toString())) {
       return output.resolve(name);
     }
-    throw new GpenException("output " + output + ": neither a folder nor an image file name (."
-        + String.join(", .", Images.EXTENSIONS) + ")");
+    throw new GpenException(
+        "output "
+            + output
+            + ": neither a folder nor an image file name (."
+            + String.join(", .", Images.EXTENSIONS)
+            + ")");
   }
 }

@@ -11,9 +11,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * Mean and covariance of feature vectors given batch by batch, so that a whole set is summarised
  * without keeping its features. Each batch is centred on its own mean and merged with the running
- * statistics by Chan et al.'s pairwise update, in double precision, which avoids the cancellation of
- * the sum-of-squares formula. Two accumulators over consecutive parts of a set merge the same way
- * ({@link #append}), so that a set scored in parts (the partitions of a Spark job) gives the
+ * statistics by Chan et al.'s pairwise update, in double precision, which avoids the cancellation
+ * of the sum-of-squares formula. Two accumulators over consecutive parts of a set merge the same
+ * way ({@link #append}), so that a set scored in parts (the partitions of a Spark job) gives the
  * statistics of the whole set up to rounding.
  */
 public final class FeatureAccumulator implements Serializable {
@@ -22,8 +22,10 @@ public final class FeatureAccumulator implements Serializable {
   private final int dims;
   private final String features;
   private final double[] mean;
+
   /** Sum over the vectors so far of (x − mean)(x − mean)ᵀ, row-major. */
   private final double[] scatter;
+
   private long count;
 
   /**
@@ -47,7 +49,8 @@ public final class FeatureAccumulator implements Serializable {
    */
   public void add(Tensor batch) {
     if (batch.dim() != 2 || batch.size(1) != dims) {
-      throw new IllegalArgumentException("expected [n, " + dims + "] features, got " + Tensors.shapeString(batch));
+      throw new IllegalArgumentException(
+          "expected [n, " + dims + "] features, got " + Tensors.shapeString(batch));
     }
     long n = batch.size(0);
     if (n == 0) {
@@ -74,15 +77,26 @@ public final class FeatureAccumulator implements Serializable {
    */
   public void append(FeatureAccumulator later) {
     if (later.dims != dims || !later.features.equals(features)) {
-      throw new IllegalArgumentException("cannot merge " + later.dims + "-d '" + later.features + "' features into "
-          + dims + "-d '" + features + "' ones");
+      throw new IllegalArgumentException(
+          "cannot merge "
+              + later.dims
+              + "-d '"
+              + later.features
+              + "' features into "
+              + dims
+              + "-d '"
+              + features
+              + "' ones");
     }
     if (later.count > 0) {
       merge(later.count, later.mean, later.scatter);
     }
   }
 
-  /** Merges n vectors of mean {@code otherMean} and scatter {@code otherScatter} into these statistics. */
+  /**
+   * Merges n vectors of mean {@code otherMean} and scatter {@code otherScatter} into these
+   * statistics.
+   */
   private void merge(long n, double[] otherMean, double[] otherScatter) {
     long total = count + n;
     double weight = (double) count * n / total;

@@ -40,8 +40,12 @@ public final class FeatureStatistics implements Serializable {
   public FeatureStatistics(double[] mean, double[] covariance, long count, String features) {
     if ((long) mean.length * mean.length != covariance.length) {
       throw new IllegalArgumentException(
-          "a mean of " + mean.length + " values needs a covariance of " + (long) mean.length * mean.length
-              + " values, got " + covariance.length);
+          "a mean of "
+              + mean.length
+              + " values needs a covariance of "
+              + (long) mean.length * mean.length
+              + " values, got "
+              + covariance.length);
     }
     if (count < 2) {
       throw new IllegalArgumentException("statistics need at least 2 vectors, got " + count);
@@ -107,18 +111,32 @@ public final class FeatureStatistics implements Serializable {
   public static FeatureStatistics load(Path file) {
     StateDict sd = Safetensors.read(file);
     if (!FORMAT.equals(sd.metadata().get(Safetensors.FORMAT_KEY))) {
-      throw new GpenException(file + ": not a feature statistics file (its metadata has no format '" + FORMAT + "')");
+      throw new GpenException(
+          file + ": not a feature statistics file (its metadata has no format '" + FORMAT + "')");
     }
     TensorData mu = sd.get("mu");
     TensorData sigma = sd.get("sigma");
     if (mu == null || sigma == null || sd.size() != 2) {
-      throw new GpenException(file + ": a feature statistics file holds exactly 'mu' and 'sigma', found " + sd.tensors().keySet());
+      throw new GpenException(
+          file
+              + ": a feature statistics file holds exactly 'mu' and 'sigma', found "
+              + sd.tensors().keySet());
     }
     long d = mu.numel();
-    if (mu.dtype() != DType.FLOAT64 || sigma.dtype() != DType.FLOAT64 || mu.dim() != 1
+    if (mu.dtype() != DType.FLOAT64
+        || sigma.dtype() != DType.FLOAT64
+        || mu.dim() != 1
         || !Arrays.equals(sigma.shape(), new long[] {d, d})) {
-      throw new GpenException(file + ": 'mu' must be float64 [d] and 'sigma' float64 [d, d], got " + mu.dtype()
-          + " " + mu.shapeString() + " and " + sigma.dtype() + " " + sigma.shapeString());
+      throw new GpenException(
+          file
+              + ": 'mu' must be float64 [d] and 'sigma' float64 [d, d], got "
+              + mu.dtype()
+              + " "
+              + mu.shapeString()
+              + " and "
+              + sigma.dtype()
+              + " "
+              + sigma.shapeString());
     }
     long count;
     try {
@@ -127,14 +145,17 @@ public final class FeatureStatistics implements Serializable {
       throw new GpenException(file + ": the metadata 'count' is not a number", e);
     }
     if (count < 2) {
-      throw new GpenException(file + ": the statistics summarise " + count + " vectors; at least 2 are needed");
+      throw new GpenException(
+          file + ": the statistics summarise " + count + " vectors; at least 2 are needed");
     }
-    return new FeatureStatistics(doubles(mu), doubles(sigma), count, sd.metadata().getOrDefault("features", ""));
+    return new FeatureStatistics(
+        doubles(mu), doubles(sigma), count, sd.metadata().getOrDefault("features", ""));
   }
 
   /** A float64 tensor of {@code shape} holding {@code values}. */
   static TensorData float64(double[] values, long... shape) {
-    ByteBuffer buf = ByteBuffer.allocate(values.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer buf =
+        ByteBuffer.allocate(values.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     buf.asDoubleBuffer().put(values);
     return new TensorData(DType.FLOAT64, shape, buf);
   }

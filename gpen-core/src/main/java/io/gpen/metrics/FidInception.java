@@ -20,14 +20,14 @@ import org.bytedeco.pytorch.global.torch;
  * The InceptionV3 of FID: pytorch-fid's {@code InceptionV3} with {@code use_fid_inception=True}
  * (TensorFlow's 2015-12-05 Inception ported to PyTorch), up to its 2048-d pool3 features.
  *
- * <p>Weights: {@code pt_inception-2015-12-05-6726825d.pth} (registry name {@value
- * #REGISTRY_NAME}), loaded strictly by its own names ({@code Conv2d_1a_3x3.conv.weight}, {@code
+ * <p>Weights: {@code pt_inception-2015-12-05-6726825d.pth} (registry name {@value #REGISTRY_NAME}),
+ * loaded strictly by its own names ({@code Conv2d_1a_3x3.conv.weight}, {@code
  * Mixed_5b.branch1x1.bn.running_mean}, ...). Its classifier {@code fc.*} (1008 classes) is unused
  * and ignored, as are batch-norm {@code num_batches_tracked} counters; any other difference fails.
  *
- * <p>Input as pytorch-fid's {@code fid_score}: RGB in [0, 1], resized bilinearly to 299×299
- * ({@code align_corners=False}, no antialiasing), then mapped to [-1, 1]. Output: the global
- * average of the last block, [N, 2048], float32.
+ * <p>Input as pytorch-fid's {@code fid_score}: RGB in [0, 1], resized bilinearly to 299×299 ({@code
+ * align_corners=False}, no antialiasing), then mapped to [-1, 1]. Output: the global average of the
+ * last block, [N, 2048], float32.
  */
 public final class FidInception extends Module {
   /** The registry name of the weights. */
@@ -36,7 +36,9 @@ public final class FidInception extends Module {
   /** The feature size. */
   public static final int DIMS = 2048;
 
-  /** Names what the features are, stored with their statistics so that unlike ones are not compared. */
+  /**
+   * Names what the features are, stored with their statistics so that unlike ones are not compared.
+   */
   public static final String FEATURES =
       "pool3 of the FID InceptionV3 (pytorch-fid, pt_inception-2015-12-05), input bilinear 299x299";
 
@@ -44,6 +46,7 @@ public final class FidInception extends Module {
   private static final String WHAT = "the FID InceptionV3 (pytorch-fid pt_inception-2015-12-05)";
 
   private final List<Layer> layers = new ArrayList<>();
+
   /** A parameter that tells the network's device and type (moved in place by {@link #to}). */
   private final Tensor firstWeight;
 
@@ -86,9 +89,10 @@ public final class FidInception extends Module {
       net.loadStateDict(
           Weights.readWithout(
               file,
-              name -> name.equals("fc.weight")
-                  || name.equals("fc.bias")
-                  || name.endsWith(".num_batches_tracked")),
+              name ->
+                  name.equals("fc.weight")
+                      || name.equals("fc.bias")
+                      || name.endsWith(".num_batches_tracked")),
           WHAT,
           Set.of());
     } catch (RuntimeException e) {
@@ -107,7 +111,9 @@ public final class FidInception extends Module {
   public static Loaded<FidInception> open(String weights, ModelRegistry registry) {
     if (Weights.absent(weights)) {
       return Loaded.skipped(
-          "no InceptionV3 weights given (" + REGISTRY_NAME + ", pt_inception-2015-12-05-6726825d.pth)");
+          "no InceptionV3 weights given ("
+              + REGISTRY_NAME
+              + ", pt_inception-2015-12-05-6726825d.pth)");
     }
     return Loaded.of(load(registry.resolve(weights)));
   }
@@ -115,13 +121,14 @@ public final class FidInception extends Module {
   /**
    * The pool3 features of a batch; the result lives in the caller's pointer scope.
    *
-   * @param rgb01 [N,3,H,W], RGB in [0, 1], any size (resized to 299×299), on any device (moved
-   *     to this network's)
+   * @param rgb01 [N,3,H,W], RGB in [0, 1], any size (resized to 299×299), on any device (moved to
+   *     this network's)
    * @return [N, 2048] float32 on this network's device
    */
   public Tensor features(Tensor rgb01) {
     if (rgb01.dim() != 4 || rgb01.size(1) != 3) {
-      throw new IllegalArgumentException("expected [N,3,H,W] images, got " + Tensors.shapeString(rgb01));
+      throw new IllegalArgumentException(
+          "expected [N,3,H,W] images, got " + Tensors.shapeString(rgb01));
     }
     try (InferenceMode mode = new InferenceMode()) {
       Tensor x = rgb01.to(firstWeight.device(), firstWeight.scalar_type());
@@ -137,8 +144,8 @@ public final class FidInception extends Module {
   }
 
   /**
-   * The pool3 features of 8-bit BGR images of one size, read as pytorch-fid reads image files (v/255
-   * per level); the result lives in the caller's pointer scope.
+   * The pool3 features of 8-bit BGR images of one size, read as pytorch-fid reads image files
+   * (v/255 per level); the result lives in the caller's pointer scope.
    *
    * @return [N, 2048] float32 on this network's device
    */

@@ -9,8 +9,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The Fréchet distance between two Gaussians, the FID of two feature sets:
- * ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2·(Σ₁Σ₂)^½).
+ * The Fréchet distance between two Gaussians, the FID of two feature sets: ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂
+ * − 2·(Σ₁Σ₂)^½).
  *
  * <p>Only the trace of (Σ₁Σ₂)^½ is needed, and no general matrix square root is formed. Each
  * covariance is factored by a symmetric eigendecomposition, Σ₁ = BBᵀ with B = V₁Λ₁^½ and Σ₂ = CCᵀ
@@ -38,8 +38,15 @@ public final class FrechetDistance {
   public static double between(FeatureStatistics a, FeatureStatistics b) {
     if (a.dims() != b.dims() || !a.features().equals(b.features())) {
       throw new GpenException(
-          "cannot compare feature statistics of different features: " + a.dims() + "-d '" + a.features()
-              + "' and " + b.dims() + "-d '" + b.features() + "'");
+          "cannot compare feature statistics of different features: "
+              + a.dims()
+              + "-d '"
+              + a.features()
+              + "' and "
+              + b.dims()
+              + "-d '"
+              + b.features()
+              + "'");
     }
     double[] m1 = a.meanView();
     double[] m2 = b.meanView();
@@ -58,15 +65,18 @@ public final class FrechetDistance {
       Tensor s2 = Tensors.fromData(FeatureStatistics.float64(cov2, d, d));
       Tensor b = factor(s1, d);
       Tensor c = factor(s2, d);
-      double traceSqrt = b.size(1) == 0 || c.size(1) == 0 ? 0 : torch.linalg_svdvals(b.t().mm(c)).sum().item_double();
+      double traceSqrt =
+          b.size(1) == 0 || c.size(1) == 0
+              ? 0
+              : torch.linalg_svdvals(b.t().mm(c)).sum().item_double();
       return s1.trace().item_double() + s2.trace().item_double() - 2 * traceSqrt;
     }
   }
 
   /**
    * F with Σ = FFᵀ: the eigenvectors scaled by the roots of their eigenvalues, [d, r], only the r
-   * eigenvalues above the cut-off kept. Dropping the others (zero columns) changes no singular value
-   * of BᵀC but its size: for n &lt; d images it is at most (n−1)×(n−1), not d×d, and its SVD,
+   * eigenvalues above the cut-off kept. Dropping the others (zero columns) changes no singular
+   * value of BᵀC but its size: for n &lt; d images it is at most (n−1)×(n−1), not d×d, and its SVD,
    * otherwise the slowest step, takes no time.
    */
   private static Tensor factor(Tensor sigma, int d) {

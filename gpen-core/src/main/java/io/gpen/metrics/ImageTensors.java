@@ -16,8 +16,8 @@ final class ImageTensors {
   private ImageTensors() {}
 
   /**
-   * A new float32 CPU tensor [N,3,H,W], RGB, each level v as v/255 in float32 (torchvision's
-   * {@code ToTensor}, which pytorch-fid and LPIPS use to read images).
+   * A new float32 CPU tensor [N,3,H,W], RGB, each level v as v/255 in float32 (torchvision's {@code
+   * ToTensor}, which pytorch-fid and LPIPS use to read images).
    *
    * @param bgr non-empty list of {@code CV_8UC3} images of one size
    * @throws IllegalArgumentException for another type or mixed sizes
@@ -37,7 +37,14 @@ final class ImageTensors {
       }
       if (m.rows() != h || m.cols() != w) {
         throw new IllegalArgumentException(
-            "images of one batch must have one size: " + w + "x" + h + " and " + m.cols() + "x" + m.rows());
+            "images of one batch must have one size: "
+                + w
+                + "x"
+                + h
+                + " and "
+                + m.cols()
+                + "x"
+                + m.rows());
       }
       BytePointer data = m.data();
       for (int y = 0; y < h; y++, o += rowBytes) {

@@ -10,16 +10,21 @@ final class Images8 {
 
   /** Fails unless both are non-empty 8-bit images of one size and type, at least min×min. */
   static void checkPair(Mat image, Mat reference, int min) {
-    if (image.empty() || reference.empty() || image.depth() != CV_8U || reference.depth() != CV_8U) {
+    if (image.empty()
+        || reference.empty()
+        || image.depth() != CV_8U
+        || reference.depth() != CV_8U) {
       throw new IllegalArgumentException("images must be non-empty 8-bit matrices");
     }
-    if (image.rows() != reference.rows() || image.cols() != reference.cols()
+    if (image.rows() != reference.rows()
+        || image.cols() != reference.cols()
         || image.channels() != reference.channels()) {
       throw new IllegalArgumentException(
           "image " + describe(image) + " and reference " + describe(reference) + " differ in size");
     }
     if (image.rows() < min || image.cols() < min) {
-      throw new IllegalArgumentException("images must be at least " + min + "x" + min + ", got " + describe(image));
+      throw new IllegalArgumentException(
+          "images must be at least " + min + "x" + min + ", got " + describe(image));
     }
   }
 

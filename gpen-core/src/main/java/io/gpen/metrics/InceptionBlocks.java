@@ -12,9 +12,9 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * The blocks of torchvision's {@code Inception3} as pytorch-fid patches them for FID ({@code
  * FIDInceptionA}, {@code FIDInceptionC}, {@code FIDInceptionE_1}, {@code FIDInceptionE_2}), with
- * torchvision's attribute names so that the state dict names match {@code
- * pt_inception-2015-12-05}. The patches: the pooling branches of A, C and E average without
- * counting the zero padding (as TensorFlow's pool does), and the last E block max-pools instead.
+ * torchvision's attribute names so that the state dict names match {@code pt_inception-2015-12-05}.
+ * The patches: the pooling branches of A, C and E average without counting the zero padding (as
+ * TensorFlow's pool does), and the last E block max-pools instead.
  */
 final class InceptionBlocks {
   private InceptionBlocks() {}
@@ -67,7 +67,8 @@ final class InceptionBlocks {
   }
 
   private static Tensor maxPool3x3Stride2(Tensor x) {
-    return torch.max_pool2d(x, new long[] {3, 3}, new long[] {2, 2}, new long[] {0, 0}, new long[] {1, 1}, false);
+    return torch.max_pool2d(
+        x, new long[] {3, 3}, new long[] {2, 2}, new long[] {0, 0}, new long[] {1, 1}, false);
   }
 
   private static Tensor cat(Tensor... parts) {

@@ -44,8 +44,10 @@ public final class Lpips extends Module {
   public static final String NAME = "LPIPS";
 
   private static final int[] CHANNELS = {64, 192, 384, 256, 256};
+
   /** The features index after which each of the five compared ReLU outputs is taken. */
   private static final int[] TAPS = {1, 4, 7, 9, 11};
+
   private static final double[] SHIFT = {-.030, -.088, -.188};
   private static final double[] SCALE = {.458, .448, .450};
   private static final double EPS = 1e-10;
@@ -69,7 +71,9 @@ public final class Lpips extends Module {
     Lpips net = new Lpips();
     try {
       net.heads.loadStateDict(
-          Weights.readWithout(headsFile, name -> false), "the LPIPS v0.1 AlexNet linear heads (alex.pth)", Set.of());
+          Weights.readWithout(headsFile, name -> false),
+          "the LPIPS v0.1 AlexNet linear heads (alex.pth)",
+          Set.of());
       net.trunk.loadStateDict(
           Weights.readWithout(trunkFile, name -> name.startsWith("classifier.")),
           "the torchvision AlexNet trunk of LPIPS (alexnet-owt-7be5be79.pth)",
@@ -108,7 +112,10 @@ public final class Lpips extends Module {
   public Tensor distance(Tensor x, Tensor y) {
     if (x.dim() != 4 || x.size(1) != 3 || !Arrays.equals(Tensors.shape(x), Tensors.shape(y))) {
       throw new IllegalArgumentException(
-          "expected two [N,3,H,W] batches of one shape, got " + Tensors.shapeString(x) + " and " + Tensors.shapeString(y));
+          "expected two [N,3,H,W] batches of one shape, got "
+              + Tensors.shapeString(x)
+              + " and "
+              + Tensors.shapeString(y));
     }
     try (InferenceMode mode = new InferenceMode()) {
       Tensor w = heads.lins[0].weight;
@@ -119,7 +126,8 @@ public final class Lpips extends Module {
       Tensor sum = null;
       for (int k = 0; k < CHANNELS.length; k++) {
         Tensor d = unit(f0[k]).sub(unit(f1[k])).pow(new Scalar(2));
-        Tensor layer = heads.lins[k].forward(d).mean(new long[] {1, 2, 3}, false, new ScalarTypeOptional());
+        Tensor layer =
+            heads.lins[k].forward(d).mean(new long[] {1, 2, 3}, false, new ScalarTypeOptional());
         sum = sum == null ? layer : sum.add(layer);
       }
       return sum;
@@ -135,7 +143,8 @@ public final class Lpips extends Module {
    */
   public double[] distance(List<Mat> images, List<Mat> references) {
     if (images.size() != references.size()) {
-      throw new IllegalArgumentException(images.size() + " images but " + references.size() + " references");
+      throw new IllegalArgumentException(
+          images.size() + " images but " + references.size() + " references");
     }
     try (PointerScope scope = new PointerScope()) {
       Tensor a = ImageTensors.rgb01(images).mul(new Scalar(2.0)).sub(new Scalar(1.0));
@@ -217,7 +226,8 @@ public final class Lpips extends Module {
     Lin(int channels) {
       model = registerModule("model", new Sequential());
       model.add(Stateless.identity());
-      weight = model.add(new Conv2d(channels, 1, 1, 1, 1, 0, 0, false)).namedParameters().get("weight");
+      weight =
+          model.add(new Conv2d(channels, 1, 1, 1, 1, 0, 0, false)).namedParameters().get("weight");
     }
 
     Tensor forward(Tensor x) {

@@ -21,7 +21,9 @@ public final class MeanAccumulator implements Serializable {
   private double finiteSum;
   private int finiteCount;
 
-  /** @param name the metric, e.g. "PSNR" */
+  /**
+   * @param name the metric, e.g. "PSNR"
+   */
   public MeanAccumulator(String name) {
     this.name = name;
   }
@@ -66,7 +68,10 @@ public final class MeanAccumulator implements Serializable {
       double first = values.get(0);
       boolean oneSign = values.stream().allMatch(v -> v == first);
       return new MetricResult(
-          name, OptionalDouble.of(oneSign ? first : Double.NaN), values, "every one of " + n + " values is infinite");
+          name,
+          OptionalDouble.of(oneSign ? first : Double.NaN),
+          values,
+          "every one of " + n + " values is infinite");
     }
     String note = "mean of " + finiteCount + " image" + (finiteCount == 1 ? "" : "s");
     if (infinite > 0) {

@@ -38,7 +38,10 @@ public record MetricResult(String name, OptionalDouble value, List<Double> perIm
     return value.isEmpty();
   }
 
-  /** One line for the user, e.g. "PSNR: 21.8531 (mean of 100 images)" or "LPIPS: skipped (no LPIPS weights given)". */
+  /**
+   * One line for the user, e.g. "PSNR: 21.8531 (mean of 100 images)" or "LPIPS: skipped (no LPIPS
+   * weights given)".
+   */
   public String summary() {
     if (isSkipped()) {
       return name + ": skipped (" + note + ")";

@@ -8,9 +8,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
 /**
  * Peak signal-to-noise ratio of 8-bit images over the full 0–255 range: 10·log10(255² / MSE), the
  * mean squared error taken over every pixel and channel (so BGR and RGB give the same value). An
- * image identical to its reference gives +∞, as scikit-image's {@code peak_signal_noise_ratio}
- * and BasicSR's {@code calculate_psnr} report it; {@link MeanAccumulator} leaves such values out of
- * a set's mean and says how many there were.
+ * image identical to its reference gives +∞, as scikit-image's {@code peak_signal_noise_ratio} and
+ * BasicSR's {@code calculate_psnr} report it; {@link MeanAccumulator} leaves such values out of a
+ * set's mean and says how many there were.
  */
 public final class Psnr {
   /** The name results carry. */

@@ -11,11 +11,11 @@ import org.bytedeco.opencv.opencv_core.Scalar;
 
 /**
  * Structural similarity (Wang et al. 2004) of 8-bit images over the full 0–255 range, as BasicSR's
- * {@code calculate_ssim} (crop_border 0, all channels) computes it: local statistics under an
- * 11×11 Gaussian window of σ 1.5, C1 = (0.01·255)², C2 = (0.03·255)², population (not sample)
- * variances, the SSIM map kept where the window fits inside the image ("valid", 5 pixels from each
- * border), its mean taken per channel and the channel means averaged. This equals scikit-image's
- * {@code structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+ * {@code calculate_ssim} (crop_border 0, all channels) computes it: local statistics under an 11×11
+ * Gaussian window of σ 1.5, C1 = (0.01·255)², C2 = (0.03·255)², population (not sample) variances,
+ * the SSIM map kept where the window fits inside the image ("valid", 5 pixels from each border),
+ * its mean taken per channel and the channel means averaged. This equals scikit-image's {@code
+ * structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
  * data_range=255, channel_axis=-1)}, which filters the whole image and crops the same 5 pixels.
  * Computed in double precision with OpenCV.
  */
@@ -46,7 +46,8 @@ public final class Ssim {
       image.convertTo(x, CV_64F);
       reference.convertTo(y, CV_64F);
       Mat kernel = opencv_imgproc.getGaussianKernel(WINDOW, SIGMA, CV_64F);
-      Rect valid = new Rect(WINDOW / 2, WINDOW / 2, x.cols() - (WINDOW - 1), x.rows() - (WINDOW - 1));
+      Rect valid =
+          new Rect(WINDOW / 2, WINDOW / 2, x.cols() - (WINDOW - 1), x.rows() - (WINDOW - 1));
       Mat mu1 = local(x, kernel, valid);
       Mat mu2 = local(y, kernel, valid);
       Mat mu11 = times(mu1, mu1);

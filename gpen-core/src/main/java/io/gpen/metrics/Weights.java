@@ -19,11 +19,13 @@ final class Weights {
   static StateDict readWithout(Path file, Predicate<String> unused) {
     StateDict sd = Checkpoints.read(file);
     Map<String, TensorData> kept = new LinkedHashMap<>();
-    sd.tensors().forEach((name, t) -> {
-      if (!unused.test(name)) {
-        kept.put(name, t);
-      }
-    });
+    sd.tensors()
+        .forEach(
+            (name, t) -> {
+              if (!unused.test(name)) {
+                kept.put(name, t);
+              }
+            });
     return new StateDict(sd.source(), sd.description(), kept, sd.metadata());
   }
 

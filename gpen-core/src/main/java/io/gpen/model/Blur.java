@@ -13,7 +13,10 @@ public final class Blur extends Module implements Layer {
   private final int pad0;
   private final int pad1;
 
-  /** @param upsampleFactor the kernel is multiplied by its square, as after a strided transposed conv */
+  /**
+   * @param upsampleFactor the kernel is multiplied by its square, as after a strided transposed
+   *     conv
+   */
   public Blur(int[] taps, int pad0, int pad1, int upsampleFactor) {
     Tensor k = FirKernel.make(taps);
     if (upsampleFactor > 1) {

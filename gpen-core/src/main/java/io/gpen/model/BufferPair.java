@@ -8,9 +8,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * The two feature buffers the decoder alternates between: a styled convolution writes its
- * concatenated output into one while reading the other. They grow to the largest layer and are
- * then reused by every later pass: at 512 px a buffer is 134 MB, and a fresh one costs about
- * 33,000 page faults (measured with /proc/self/stat) on every pass.
+ * concatenated output into one while reading the other. They grow to the largest layer and are then
+ * reused by every later pass: at 512 px a buffer is 134 MB, and a fresh one costs about 33,000 page
+ * faults (measured with /proc/self/stat) on every pass.
  */
 final class BufferPair implements AutoCloseable {
   private final Tensor[] flat = new Tensor[2];

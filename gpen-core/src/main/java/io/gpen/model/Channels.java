@@ -1,8 +1,8 @@
 package io.gpen.model;
 
 /**
- * The channel table shared by the GPEN generator, its encoder and the discriminator:
- * C[4..32] = int(512·narrow), C[64] = int(256·cm·narrow), ... C[2048] = int(8·cm·narrow).
+ * The channel table shared by the GPEN generator, its encoder and the discriminator: C[4..32] =
+ * int(512·narrow), C[64] = int(256·cm·narrow), ... C[2048] = int(8·cm·narrow).
  */
 public final class Channels {
   private Channels() {}

@@ -4,11 +4,18 @@ import io.gpen.nn.Sequential;
 
 /**
  * The reference {@code ConvLayer}: [Blur] → EqualConv2d → [FusedLeakyReLU], as a Sequential so that
- * the checkpoint names are {@code 0.kernel}, {@code 1.weight}, {@code 2.bias} (with downsampling) or
- * {@code 0.weight}, {@code 1.bias} (without).
+ * the checkpoint names are {@code 0.kernel}, {@code 1.weight}, {@code 2.bias} (with downsampling)
+ * or {@code 0.weight}, {@code 1.bias} (without).
  */
 public final class ConvLayer extends Sequential {
-  ConvLayer(int in, int out, int kernel, boolean downsample, int[] blurTaps, boolean bias, boolean activate) {
+  ConvLayer(
+      int in,
+      int out,
+      int kernel,
+      boolean downsample,
+      int[] blurTaps,
+      boolean bias,
+      boolean activate) {
     int stride;
     int padding;
     if (downsample) {
@@ -24,7 +31,8 @@ public final class ConvLayer extends Sequential {
     add(new EqualConv2d(in, out, kernel, stride, padding, bias && !activate));
     if (activate) {
       if (!bias) {
-        throw new IllegalArgumentException("an activation without bias (ScaledLeakyReLU) is not used by GPEN");
+        throw new IllegalArgumentException(
+            "an activation without bias (ScaledLeakyReLU) is not used by GPEN");
       }
       add(new FusedLeakyReLU(out));
     }

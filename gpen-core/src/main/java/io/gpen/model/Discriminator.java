@@ -27,7 +27,8 @@ public final class Discriminator extends Module {
 
   public Discriminator(int size, int channelMultiplier, double narrow) {
     if (size < GpenConfig.MIN_SIZE || size > GpenConfig.MAX_SIZE || Integer.bitCount(size) != 1) {
-      throw new GpenException("discriminator size must be a power of two from 64 to 2048, got " + size);
+      throw new GpenException(
+          "discriminator size must be a power of two from 64 to 2048, got " + size);
     }
     this.size = size;
     this.channelMultiplier = channelMultiplier;
@@ -93,8 +94,14 @@ public final class Discriminator extends Module {
     long[] shape = Tensors.shape(x);
     if (shape.length != 4 || shape[1] != 3 || shape[2] != size || shape[3] != size) {
       throw new GpenException(
-          "discriminator " + describe() + " expects input of shape [N, 3, " + size + ", " + size
-              + "], got " + Arrays.toString(shape));
+          "discriminator "
+              + describe()
+              + " expects input of shape [N, 3, "
+              + size
+              + ", "
+              + size
+              + "], got "
+              + Arrays.toString(shape));
     }
     Tensor out = convs.forward(x);
     long batch = out.size(0);

@@ -9,7 +9,9 @@ import io.gpen.nn.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** Convolution with the equalised learning rate: weight ~ N(0,1) scaled by 1/√(in·k²) at run time. */
+/**
+ * Convolution with the equalised learning rate: weight ~ N(0,1) scaled by 1/√(in·k²) at run time.
+ */
 public final class EqualConv2d extends Module implements Layer {
   private final Tensor weight;
   private final Tensor bias;
@@ -48,6 +50,7 @@ public final class EqualConv2d extends Module implements Layer {
 
   @Override
   public Tensor forward(Tensor x) {
-    return Convolutions.conv2d(x, weight.mul(scalar(scale)), bias, dims(stride, stride), dims(padding, padding), 1);
+    return Convolutions.conv2d(
+        x, weight.mul(scalar(scale)), bias, dims(stride, stride), dims(padding, padding), 1);
   }
 }

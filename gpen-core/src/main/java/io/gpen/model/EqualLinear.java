@@ -10,9 +10,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Linear layer with the equalised learning rate: weight ~ N(0,1)/lrMul stored, scaled by
- * lrMul/√in at run time; the bias is scaled by lrMul. With activation the bias goes into a fused
- * leaky ReLU instead of the matrix product.
+ * Linear layer with the equalised learning rate: weight ~ N(0,1)/lrMul stored, scaled by lrMul/√in
+ * at run time; the bias is scaled by lrMul. With activation the bias goes into a fused leaky ReLU
+ * instead of the matrix product.
  */
 public final class EqualLinear extends Module implements Layer {
   private final Tensor weight;

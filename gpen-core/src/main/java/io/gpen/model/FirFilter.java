@@ -25,7 +25,15 @@ public record FirFilter(Tensor weight, int up, int pad0, int pad1) {
     int k = (int) weight.size(2);
     if (up == 1 ? pad0 < 0 || pad1 < 0 : k - 1 - pad0 < 0 || k - up - pad1 < 0) {
       throw new IllegalArgumentException(
-          "a " + k + "-tap filter with up=" + up + " and padding (" + pad0 + "," + pad1 + ") crops its input");
+          "a "
+              + k
+              + "-tap filter with up="
+              + up
+              + " and padding ("
+              + pad0
+              + ","
+              + pad1
+              + ") crops its input");
     }
   }
 
@@ -34,16 +42,16 @@ public record FirFilter(Tensor weight, int up, int pad0, int pad1) {
   }
 
   /**
-   * Rows (and columns) to cut from the start of the transposed convolution's output: its output
-   * row r is the reference's padded row r − (k − 1), and the reference pads by pad0.
+   * Rows (and columns) to cut from the start of the transposed convolution's output: its output row
+   * r is the reference's padded row r − (k − 1), and the reference pads by pad0.
    */
   public int cropBegin() {
     return (int) weight.size(2) - 1 - pad0;
   }
 
   /**
-   * Rows (and columns) to cut from the end of the transposed convolution's output, which has
-   * (in − 1)·up + k rows where the reference has in·up + pad0 + pad1 − k + 1.
+   * Rows (and columns) to cut from the end of the transposed convolution's output, which has (in −
+   * 1)·up + k rows where the reference has in·up + pad0 + pad1 − k + 1.
    */
   public int cropEnd() {
     return (int) weight.size(2) - up - pad1;

@@ -9,8 +9,8 @@ import org.bytedeco.pytorch.Tensor;
  * <p>For sample b with styles s = styles[b, styleOffset : styleOffset + in], the convolution's
  * weight is {@code W·s[i]·d[o]} with {@code d[o] = 1/√(Σ_i s[i]²·norms[i,o] + DEMODULATION_EPS)}
  * ({@link GeneratorPlan#DEMODULATION_EPS}), which includes the √2 of the fused leaky ReLU. The
- * output is then {@code [conv + bias, noiseWeight·noise + noiseBias]} (concatenated) or
- * {@code conv + bias + noiseWeight·noise}.
+ * output is then {@code [conv + bias, noiseWeight·noise + noiseBias]} (concatenated) or {@code conv
+ * + bias + noiseWeight·noise}.
  *
  * @param styleOffset where the layer's {@code in} styles start in the plan's style vector
  * @param inputSize height (and width) of the layer's input

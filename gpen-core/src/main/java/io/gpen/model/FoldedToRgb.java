@@ -12,4 +12,5 @@ import org.bytedeco.pytorch.Tensor;
  * @param bias [3]
  * @param upsample the 2× FIR upsampling of the previous image, or null for the first layer
  */
-public record FoldedToRgb(int styleOffset, int in, Tensor weight, Tensor bias, FirFilter upsample) {}
+public record FoldedToRgb(
+    int styleOffset, int in, Tensor weight, Tensor bias, FirFilter upsample) {}

@@ -11,18 +11,18 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * GPEN: an encoder ({@code ecd0} … {@code ecdN}) turns the degraded face into feature maps at every
- * resolution and, through {@code final_linear}, into a latent code; the StyleGAN2 decoder
- * ({@code generator}) synthesises the restored face from that code with the encoder features
- * injected as noise.
+ * resolution and, through {@code final_linear}, into a latent code; the StyleGAN2 decoder ({@code
+ * generator}) synthesises the restored face from that code with the encoder features injected as
+ * noise.
  *
  * <p>This is the reference's {@code FullGenerator} and, when the configuration's output is larger
- * than its input ({@link GpenConfig#isSuperResolution()}), its {@code FullGenerator_SR}: the encoder
- * works at {@link GpenConfig#size()} and the decoder at {@link GpenConfig#outSize()}, with the same
- * state-dict names. The decoder's layers finer than the encoder's input have no encoder feature:
- * the reference passes them {@code None}, so their {@link NoiseInjection} draws fresh N(0,1) noise
- * of the layer's shape on every forward pass, from libtorch's default generator (seed it with
- * {@code torch.manual_seed} for repeatable results). With equal sizes there are no such layers and
- * the two reference classes compute the same function.
+ * than its input ({@link GpenConfig#isSuperResolution()}), its {@code FullGenerator_SR}: the
+ * encoder works at {@link GpenConfig#size()} and the decoder at {@link GpenConfig#outSize()}, with
+ * the same state-dict names. The decoder's layers finer than the encoder's input have no encoder
+ * feature: the reference passes them {@code None}, so their {@link NoiseInjection} draws fresh
+ * N(0,1) noise of the layer's shape on every forward pass, from libtorch's default generator (seed
+ * it with {@code torch.manual_seed} for repeatable results). With equal sizes there are no such
+ * layers and the two reference classes compute the same function.
  */
 public final class FullGenerator extends Module {
   private final GpenConfig config;
@@ -41,8 +41,8 @@ public final class FullGenerator extends Module {
   }
 
   /**
-   * A generator whose blurs and upsamplings use another FIR kernel, as the reference's
-   * {@code blur_kernel} argument allows (no released model does).
+   * A generator whose blurs and upsamplings use another FIR kernel, as the reference's {@code
+   * blur_kernel} argument allows (no released model does).
    *
    * @param blur the kernel's 1-D taps
    */
@@ -55,7 +55,9 @@ public final class FullGenerator extends Module {
     encoder.add(registerModule("ecd0", first));
     for (int i = log; i >= 3; i--) {
       Sequential s = new Sequential();
-      s.add(new ConvLayer(config.channels(1 << i), config.channels(1 << (i - 1)), 3, true, blur, true, true));
+      s.add(
+          new ConvLayer(
+              config.channels(1 << i), config.channels(1 << (i - 1)), 3, true, blur, true, true));
       encoder.add(registerModule("ecd" + (log - i + 1), s));
     }
     finalLinear = registerModule("final_linear", new Sequential());
@@ -104,9 +106,9 @@ public final class FullGenerator extends Module {
   }
 
   /**
-   * The noise schedule: the encoder stage whose output feature is the noise of the decoder's
-   * styled convolution {@code conv} (0 is {@code conv1}, then {@code convs.0}, {@code convs.1}, …),
-   * or {@link #DRAWN_NOISE}. Each feature serves the two convolutions of its resolution, coarsest
+   * The noise schedule: the encoder stage whose output feature is the noise of the decoder's styled
+   * convolution {@code conv} (0 is {@code conv1}, then {@code convs.0}, {@code convs.1}, …), or
+   * {@link #DRAWN_NOISE}. Each feature serves the two convolutions of its resolution, coarsest
    * first, the 4×4 one only {@code conv1}: [f4, f8, f8, …, fS, fS], followed for an output larger
    * than the input by a drawn noise for each finer convolution. This is the reference's list:
    * {@code FullGenerator_SR} puts log2(O/S) {@code None} before the features, doubles every entry,
@@ -123,7 +125,13 @@ public final class FullGenerator extends Module {
     int s = config.size();
     if (shape.length != 4 || shape[1] != 3 || shape[2] != s || shape[3] != s) {
       throw new GpenException(
-          "GPEN " + config.describe() + " expects input of shape [N, 3, " + s + ", " + s + "], got "
+          "GPEN "
+              + config.describe()
+              + " expects input of shape [N, 3, "
+              + s
+              + ", "
+              + s
+              + "], got "
               + Arrays.toString(shape));
     }
   }

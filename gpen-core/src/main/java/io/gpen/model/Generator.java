@@ -7,10 +7,10 @@ import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The StyleGAN2 decoder of GPEN, at the configuration's output size: a mapping network
- * ({@code style}), a learned constant, and per resolution an upsampling and a plain styled
- * convolution plus a ToRGB. Each styled convolution receives an encoder feature map as its noise
- * (or, finer than the encoder's input, random noise).
+ * The StyleGAN2 decoder of GPEN, at the configuration's output size: a mapping network ({@code
+ * style}), a learned constant, and per resolution an upsampling and a plain styled convolution plus
+ * a ToRGB. Each styled convolution receives an encoder feature map as its noise (or, finer than the
+ * encoder's input, random noise).
  */
 public final class Generator extends Module {
   private final GpenConfig config;
@@ -25,7 +25,9 @@ public final class Generator extends Module {
     this(config, FirKernel.BLUR);
   }
 
-  /** @param blur the taps of the FIR kernel of every blur and upsampling (GPEN's are {1,3,3,1}) */
+  /**
+   * @param blur the taps of the FIR kernel of every blur and upsampling (GPEN's are {1,3,3,1})
+   */
   public Generator(GpenConfig config, int[] blur) {
     this.config = config;
     int mult = config.isConcat() ? 2 : 1;
@@ -37,7 +39,9 @@ public final class Generator extends Module {
     }
     int c4 = config.channels(4);
     input = registerModule("input", new ConstantInput(c4));
-    conv1 = registerModule("conv1", new StyledConv(c4, c4, 3, styleDim, false, blur, config.isConcat()));
+    conv1 =
+        registerModule(
+            "conv1", new StyledConv(c4, c4, 3, styleDim, false, blur, config.isConcat()));
     toRgb1 = registerModule("to_rgb1", new ToRGB(c4 * mult, styleDim, false, blur));
     convs = registerModule("convs", new ModuleList<>());
     toRgbs = registerModule("to_rgbs", new ModuleList<>());

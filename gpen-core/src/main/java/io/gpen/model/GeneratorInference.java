@@ -23,9 +23,9 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * The inference fast path of a {@link FullGenerator}: the same function as
- * {@link FullGenerator#forward}, computed with fewer passes over memory by executing the model's
- * {@link GeneratorPlan} (weights folded there). Tested against the reference forward pass.
+ * The inference fast path of a {@link FullGenerator}: the same function as {@link
+ * FullGenerator#forward}, computed with fewer passes over memory by executing the model's {@link
+ * GeneratorPlan} (weights folded there). Tested against the reference forward pass.
  *
  * <p>What it changes, each an exact rewrite of the reference arithmetic:
  *
@@ -46,9 +46,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *
  * <p>At {@link Precision#BF16} the convolutions (encoder, styled convolutions, their blurs) run in
  * bfloat16: their weights are converted once, when the path is built, and the activations between
- * them are bfloat16. What StyleGAN2-type networks are sensitive to stays float32: the latent
- * (final linear layer, pixel norm, mapping network), the styles, the demodulation factors (computed
- * in float32, rounded once where they scale a bfloat16 output) and the ToRGB layers with the image
+ * them are bfloat16. What StyleGAN2-type networks are sensitive to stays float32: the latent (final
+ * linear layer, pixel norm, mapping network), the styles, the demodulation factors (computed in
+ * float32, rounded once where they scale a bfloat16 output) and the ToRGB layers with the image
  * they accumulate. Per-sample modulated weights are computed from the float32 weights and rounded
  * once. Noise drawn by the decoder ({@code FullGenerator_SR}) is drawn in bfloat16. At {@link
  * Precision#FP32} every operation is the float32 one described above.
@@ -59,16 +59,20 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  */
 public final class GeneratorInference implements AutoCloseable {
   // In-place operations (add_, leaky_relu_, ...) return a non-owning view of their receiver: a
-  // layer returns the receiver itself, never that view, so that the result outlives the layer's scope.
+  // layer returns the receiver itself, never that view, so that the result outlives the layer's
+  // scope.
   private static final double SLOPE = FusedLeakyRelu.NEGATIVE_SLOPE;
+
   /** Convolutions with outputs this side or smaller run sample by sample (see {@link #forward}). */
   static final int PER_SAMPLE_SIDE = 8;
 
   private final GeneratorPlan plan;
   private final Precision precision;
   private final BufferPair buffers;
+
   /** The plan's convolution tensors converted to {@link #precision}: empty at float32. */
   private final Map<Tensor, Tensor> converted = new IdentityHashMap<>();
+
   private boolean closed;
 
   /** Compiles the plan of {@code model} (its current weights), in float32. */
@@ -76,7 +80,9 @@ public final class GeneratorInference implements AutoCloseable {
     this(model, Precision.FP32);
   }
 
-  /** Compiles the plan of {@code model} (its current weights) for convolutions in {@code precision}. */
+  /**
+   * Compiles the plan of {@code model} (its current weights) for convolutions in {@code precision}.
+   */
   public GeneratorInference(FullGenerator model, Precision precision) {
     this.plan = new GeneratorPlan(model);
     this.precision = precision;
@@ -144,7 +150,14 @@ public final class GeneratorInference implements AutoCloseable {
           Tensor x = out;
           // null: drawn in the layer
           Tensor noise = layer.drawsNoise() ? null : features.get(layer.noiseStage());
-          out = step(() -> styledConv(layer, x == null ? converted(plan.constant()).repeat(batch, 1, 1, 1) : x, st, noise));
+          out =
+              step(
+                  () ->
+                      styledConv(
+                          layer,
+                          x == null ? converted(plan.constant()).repeat(batch, 1, 1, 1) : x,
+                          st,
+                          noise));
           if (x != null) {
             buffers.give(x);
           }
@@ -185,21 +198,23 @@ public final class GeneratorInference implements AutoCloseable {
 
   /**
    * The W+ latents [B, n_latent, style_dim] of a batch [B,3,S,S] as the plan computes them
-   * (encoder, final linear layer, pixel norm, mapping network), without the decoder: what
-   * {@link FullGenerator#forward} returns beside the image. Owned by the caller's scope.
+   * (encoder, final linear layer, pixel norm, mapping network), without the decoder: what {@link
+   * FullGenerator#forward} returns beside the image. Owned by the caller's scope.
    */
   public synchronized Tensor latents(Tensor input) {
     if (closed) {
       throw new IllegalStateException("the generator's inference path is closed");
     }
     try (InferenceMode mode = new InferenceMode()) {
-      Tensor w = step(() -> {
-        Tensor h = input;
-        for (FoldedEncoderStage stage : plan.encoder()) {
-          h = encoderStage(stage, h);
-        }
-        return mapping(h, input.size(0)).unsqueeze(1).repeat(1, plan.config().nLatent(), 1);
-      });
+      Tensor w =
+          step(
+              () -> {
+                Tensor h = input;
+                for (FoldedEncoderStage stage : plan.encoder()) {
+                  h = encoderStage(stage, h);
+                }
+                return mapping(h, input.size(0)).unsqueeze(1).repeat(1, plan.config().nLatent(), 1);
+              });
       try {
         // a new handle in the caller's scope, as forward's result
         return w.alias();
@@ -260,13 +275,19 @@ public final class GeneratorInference implements AutoCloseable {
     converted.put(t, c);
   }
 
-  /** The plan's tensor {@code t} as the convolutions take it: its converted copy, or itself at float32. */
+  /**
+   * The plan's tensor {@code t} as the convolutions take it: its converted copy, or itself at
+   * float32.
+   */
   private Tensor converted(Tensor t) {
     Tensor c = converted.get(t);
     return c != null ? c : t;
   }
 
-  /** An activation or factor computed here in the convolutions' precision ({@code x} itself at float32). */
+  /**
+   * An activation or factor computed here in the convolutions' precision ({@code x} itself at
+   * float32).
+   */
   private Tensor inPrecision(Tensor x) {
     return precision == Precision.FP32 ? x : x.to(precision.scalarType());
   }
@@ -304,7 +325,9 @@ public final class GeneratorInference implements AutoCloseable {
     if (batch > 1 && side <= PER_SAMPLE_SIDE) {
       List<Tensor> outs = new ArrayList<>();
       for (long b = 0; b < batch; b++) {
-        outs.add(Convolutions.conv2d(x.narrow(0, b, 1), weight, bias, dims(stride, stride), dims(padding, padding), 1));
+        outs.add(
+            Convolutions.conv2d(
+                x.narrow(0, b, 1), weight, bias, dims(stride, stride), dims(padding, padding), 1));
       }
       y = catBatch(outs);
     } else {
@@ -330,10 +353,17 @@ public final class GeneratorInference implements AutoCloseable {
     return catBatch(rows);
   }
 
-  /** The latent w [B, style_dim] of the coarsest encoder feature: final linear, pixel norm, mapping. */
+  /**
+   * The latent w [B, style_dim] of the coarsest encoder feature: final linear, pixel norm, mapping.
+   */
   private Tensor mapping(Tensor coarsest, long batch) {
     Tensor z = linear(plan.finalLinear(), inFloat(coarsest).contiguous().reshape(batch, -1));
-    Tensor w = z.mul(z.pow(scalar(2)).mean(dims(1), true, new ScalarTypeOptional()).add(scalar(PixelNorm.EPS)).rsqrt());
+    Tensor w =
+        z.mul(
+            z.pow(scalar(2))
+                .mean(dims(1), true, new ScalarTypeOptional())
+                .add(scalar(PixelNorm.EPS))
+                .rsqrt());
     for (FoldedLinear l : plan.mapping()) {
       w = linear(l, w);
     }
@@ -396,14 +426,17 @@ public final class GeneratorInference implements AutoCloseable {
     Tensor buf = buffers.take(batch, concat ? 2L * out : out, h, w);
     Tensor first = concat ? buf.narrow(1, 0, out) : buf;
     if (modulateActivations) {
-      torch.addcmul_out(first, converted(layer.bias()), y, inPrecision(demod).view(batch, out, 1, 1));
+      torch.addcmul_out(
+          first, converted(layer.bias()), y, inPrecision(demod).view(batch, out, 1, 1));
     } else {
       torch.add_out(first, converted(layer.bias()), y);
     }
-    // the reference's None: N(0,1) of the convolution's shape, drawn here as NoiseInjection draws it
+    // the reference's None: N(0,1) of the convolution's shape, drawn here as NoiseInjection draws
+    // it
     Tensor n = noise != null ? noise : NoiseInjection.draw(y);
     if (concat) {
-      torch.add_out(buf.narrow(1, out, out), converted(layer.noiseBias()), n, scalar(layer.noiseWeight()));
+      torch.add_out(
+          buf.narrow(1, out, out), converted(layer.noiseBias()), n, scalar(layer.noiseWeight()));
     } else {
       buf.add_(n, scalar(layer.noiseWeight()));
     }
@@ -417,7 +450,10 @@ public final class GeneratorInference implements AutoCloseable {
    */
   private static Tensor demodulation(Tensor st, Tensor norms) {
     if (st.size(0) == 1) {
-      return torch.mm(st.pow(scalar(2)), norms).add_(scalar(GeneratorPlan.DEMODULATION_EPS)).rsqrt();
+      return torch
+          .mm(st.pow(scalar(2)), norms)
+          .add_(scalar(GeneratorPlan.DEMODULATION_EPS))
+          .rsqrt();
     }
     List<Tensor> rows = new ArrayList<>();
     for (long b = 0; b < st.size(0); b++) {
@@ -440,12 +476,17 @@ public final class GeneratorInference implements AutoCloseable {
     long p = layer.padding();
     if (layer.up() > 1) {
       long up = layer.up();
-      return filter(layer.blur(), torch.conv_transpose2d(x, w, none(), dims(up, up), dims(p, p), dims(0, 0), 1, 1, 1));
+      return filter(
+          layer.blur(),
+          torch.conv_transpose2d(x, w, none(), dims(up, up), dims(p, p), dims(0, 0), 1, 1, 1));
     }
     return torch.conv2d(x, w, none(), dims(1, 1), dims(p, p), dims(1, 1), 1);
   }
 
-  /** A ToRGB, in float32: per-sample 1×1 weights (3 outputs, no demodulation) and the upsampled skip. */
+  /**
+   * A ToRGB, in float32: per-sample 1×1 weights (3 outputs, no demodulation) and the upsampled
+   * skip.
+   */
   private Tensor toRgb(FoldedToRgb layer, Tensor features, Tensor styles, Tensor skip) {
     Tensor x = inFloat(features);
     long batch = x.size(0);
@@ -453,8 +494,15 @@ public final class GeneratorInference implements AutoCloseable {
     Tensor st = styles.narrow(1, layer.styleOffset(), in);
     List<Tensor> outs = new ArrayList<>();
     for (long b = 0; b < batch; b++) {
-      Tensor wb = layer.weight().mul(st.select(0, b).view(1, in)).view(3, in, 1, 1).contiguous(MemoryFormat.ChannelsLast);
-      outs.add(torch.conv2d(x.narrow(0, b, 1), wb, some(layer.bias()), dims(1, 1), dims(0, 0), dims(1, 1), 1));
+      Tensor wb =
+          layer
+              .weight()
+              .mul(st.select(0, b).view(1, in))
+              .view(3, in, 1, 1)
+              .contiguous(MemoryFormat.ChannelsLast);
+      outs.add(
+          torch.conv2d(
+              x.narrow(0, b, 1), wb, some(layer.bias()), dims(1, 1), dims(0, 0), dims(1, 1), 1));
     }
     Tensor y = catBatch(outs);
     if (skip != null) {
@@ -474,13 +522,18 @@ public final class GeneratorInference implements AutoCloseable {
       // symmetric padding goes to the convolution itself: the same arithmetic, and several times
       // faster than a separate pad (oneDNN's depthwise kernel handles the border)
       boolean symmetric = f.pad0() == f.pad1();
-      Tensor in = symmetric ? x : torch.constant_pad_nd(x, dims(f.pad0(), f.pad1(), f.pad0(), f.pad1()), scalar(0));
+      Tensor in =
+          symmetric
+              ? x
+              : torch.constant_pad_nd(x, dims(f.pad0(), f.pad1(), f.pad0(), f.pad1()), scalar(0));
       long p = symmetric ? f.pad0() : 0;
       return torch.conv2d(in, weight, none(), dims(1, 1), dims(p, p), dims(1, 1), channels);
     }
     long up = f.up();
     long both = Math.min(f.cropBegin(), f.cropEnd());
-    Tensor t = torch.conv_transpose2d(x, weight, none(), dims(up, up), dims(both, both), dims(0, 0), channels, 1, 1);
+    Tensor t =
+        torch.conv_transpose2d(
+            x, weight, none(), dims(up, up), dims(both, both), dims(0, 0), channels, 1, 1);
     if (f.cropBegin() == f.cropEnd()) {
       return t;
     }

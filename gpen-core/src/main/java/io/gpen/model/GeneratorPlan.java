@@ -20,17 +20,17 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
 /**
  * A {@link FullGenerator} compiled for inference: its layers in execution order with the weights
  * folded, plus the plain facts needed to run them (strides, paddings, FIR filters and their
- * padding, channel counts, which encoder feature each decoder layer takes as noise or that it
- * draws its noise, as a {@code FullGenerator_SR}'s layers finer than its input do). The fast path
- * ({@link GeneratorInference}) executes it and the ONNX writer emits it, so both compute the same
- * function, {@link FullGenerator#forward}'s image, from the same numbers.
+ * padding, channel counts, which encoder feature each decoder layer takes as noise or that it draws
+ * its noise, as a {@code FullGenerator_SR}'s layers finer than its input do). The fast path ({@link
+ * GeneratorInference}) executes it and the ONNX writer emits it, so both compute the same function,
+ * {@link FullGenerator#forward}'s image, from the same numbers.
  *
  * <p>Folded, each an exact rewrite of the reference arithmetic: the equalised-learning-rate scales
  * into weights and biases; the √2 of every fused leaky ReLU into the weights and biases before it
- * (leaky ReLU is positively homogeneous), for a demodulated layer into its weight norms and
- * {@link #DEMODULATION_EPS}; and the modulation layers of the whole decoder into one matrix
- * ({@link #styleWeight()}): every layer's styles come from the same latent, so one product gives
- * them all, a layer's found at its offset.
+ * (leaky ReLU is positively homogeneous), for a demodulated layer into its weight norms and {@link
+ * #DEMODULATION_EPS}; and the modulation layers of the whole decoder into one matrix ({@link
+ * #styleWeight()}): every layer's styles come from the same latent, so one product gives them all,
+ * a layer's found at its offset.
  *
  * <p>The layers run as: encoder stages (finest first; each output feature is kept), flatten of the
  * last, {@link #finalLinear()}, pixel norm ({@link PixelNorm#EPS}), {@link #mapping()}, styles;
@@ -44,8 +44,8 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  */
 public final class GeneratorPlan implements AutoCloseable {
   /**
-   * The reference's 1e-8 under the demodulation's square root, with the √2 of the activation
-   * folded in: √2/√(x + 1e-8) = 1/√(x/2 + 1e-8/2).
+   * The reference's 1e-8 under the demodulation's square root, with the √2 of the activation folded
+   * in: √2/√(x + 1e-8) = 1/√(x/2 + 1e-8/2).
    */
   public static final double DEMODULATION_EPS = 0.5e-8;
 
@@ -170,8 +170,10 @@ public final class GeneratorPlan implements AutoCloseable {
     int i = b == null ? 0 : 1;
     EqualConv2d conv = (EqualConv2d) parts.get(i);
     FusedLeakyReLU act = (FusedLeakyReLU) parts.get(i + 1);
-    FirFilter blur = b == null ? null : fir(b.kernel(), conv.weight().size(1), 1, b.pad0(), b.pad1());
-    Tensor weight = keep(conv.weight().mul(scalar(conv.scale() * SQRT2)).contiguous(MemoryFormat.ChannelsLast));
+    FirFilter blur =
+        b == null ? null : fir(b.kernel(), conv.weight().size(1), 1, b.pad0(), b.pad1());
+    Tensor weight =
+        keep(conv.weight().mul(scalar(conv.scale() * SQRT2)).contiguous(MemoryFormat.ChannelsLast));
     Tensor bias = keep(act.bias().mul(scalar(SQRT2)));
     return new FoldedEncoderStage(blur, weight, bias, conv.stride(), conv.padding());
   }
@@ -183,18 +185,35 @@ public final class GeneratorPlan implements AutoCloseable {
     int k = m.kernelSize();
     Tensor w4 = m.weight().view(out, in, k, k);
     Tensor w = w4.mul(scalar(m.scale()));
-    Tensor norms = keep(w.pow(scalar(2)).sum(dims(2, 3), false, new ScalarTypeOptional()).mul(scalar(0.5)).t().contiguous());
+    Tensor norms =
+        keep(
+            w.pow(scalar(2))
+                .sum(dims(2, 3), false, new ScalarTypeOptional())
+                .mul(scalar(0.5))
+                .t()
+                .contiguous());
     boolean up = m.upsample();
     Tensor weight = keep((up ? w.transpose(0, 1) : w).contiguous(MemoryFormat.ChannelsLast));
     FirFilter blur = up ? fir(m.blur().kernel(), out, 1, m.blur().pad0(), m.blur().pad1()) : null;
     Tensor b = c.activate().bias().mul(scalar(SQRT2));
     Tensor bias = keep(b.narrow(0, 0, out).view(1, out, 1, 1).contiguous());
-    Tensor noiseBias = c.noise().isConcat() ? keep(b.narrow(0, out, out).view(1, out, 1, 1).contiguous()) : null;
+    Tensor noiseBias =
+        c.noise().isConcat() ? keep(b.narrow(0, out, out).view(1, out, 1, 1).contiguous()) : null;
     return new FoldedStyledConv(
-        rows.add(m), in, out, k, inputSize,
-        up ? ModulatedConv2d.UPSAMPLE_FACTOR : 1, up ? 0 : k / 2,
-        weight, norms, blur, bias, noiseBias,
-        c.noise().weight().item_double() * SQRT2, noiseStage);
+        rows.add(m),
+        in,
+        out,
+        k,
+        inputSize,
+        up ? ModulatedConv2d.UPSAMPLE_FACTOR : 1,
+        up ? 0 : k / 2,
+        weight,
+        norms,
+        blur,
+        bias,
+        noiseBias,
+        c.noise().weight().item_double() * SQRT2,
+        noiseStage);
   }
 
   private FoldedToRgb toRgb(ToRGB r, StyleRows rows) {
@@ -211,7 +230,8 @@ public final class GeneratorPlan implements AutoCloseable {
   private FirFilter fir(Tensor kernel, long channels, int up, int pad0, int pad1) {
     long kh = kernel.size(0);
     long kw = kernel.size(1);
-    Tensor k = (up == 1 ? kernel.flip(0, 1) : kernel).reshape(1, 1, kh, kw).expand(channels, 1, kh, kw);
+    Tensor k =
+        (up == 1 ? kernel.flip(0, 1) : kernel).reshape(1, 1, kh, kw).expand(channels, 1, kh, kw);
     // the memory formats the fast path's operators were measured with
     Tensor weight = keep(up == 1 ? k.contiguous(MemoryFormat.ChannelsLast) : k.contiguous());
     return new FirFilter(weight, up, pad0, pad1);

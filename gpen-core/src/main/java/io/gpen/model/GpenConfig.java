@@ -5,13 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Architecture of a GPEN generator, as the reference {@code FullGenerator} and
- * {@code FullGenerator_SR} take it.
+ * Architecture of a GPEN generator, as the reference {@code FullGenerator} and {@code
+ * FullGenerator_SR} take it.
  *
- * <p>The encoder sees {@code size}×{@code size} faces and the decoder draws
- * {@code outSize}×{@code outSize} ones. For {@code FullGenerator} (every released model) the two
- * are equal; {@code FullGenerator_SR(in_size, out_size, ...)} has {@code outSize > size}, and its
- * decoder layers finer than the encoder draw random noise (see {@link FullGenerator}).
+ * <p>The encoder sees {@code size}×{@code size} faces and the decoder draws {@code outSize}×{@code
+ * outSize} ones. For {@code FullGenerator} (every released model) the two are equal; {@code
+ * FullGenerator_SR(in_size, out_size, ...)} has {@code outSize > size}, and its decoder layers
+ * finer than the encoder draw random noise (see {@link FullGenerator}).
  *
  * @param size input resolution, the encoder's (the official {@code size} or {@code in_size}), a
  *     power of two from 4 to {@code outSize}
@@ -25,27 +25,44 @@ import java.util.Map;
  *     from 64 to 2048
  */
 public record GpenConfig(
-    int size, int styleDim, int nMlp, int channelMultiplier, double narrow, boolean isConcat, int outSize) {
+    int size,
+    int styleDim,
+    int nMlp,
+    int channelMultiplier,
+    double narrow,
+    boolean isConcat,
+    int outSize) {
 
   public static final int MIN_SIZE = 64;
   public static final int MAX_SIZE = 2048;
+
   /** The smallest encoder input: a 4×4 face is the encoder's last feature already. */
   public static final int MIN_IN_SIZE = 4;
 
   public GpenConfig {
     if (outSize < MIN_SIZE || outSize > MAX_SIZE || Integer.bitCount(outSize) != 1) {
       throw new GpenException(
-          (size == outSize ? "size" : "out_size") + " must be a power of two from " + MIN_SIZE + " to "
-              + MAX_SIZE + ", got " + outSize);
+          (size == outSize ? "size" : "out_size")
+              + " must be a power of two from "
+              + MIN_SIZE
+              + " to "
+              + MAX_SIZE
+              + ", got "
+              + outSize);
     }
     if (size < MIN_IN_SIZE || size > outSize || Integer.bitCount(size) != 1) {
       // the reference's noise list has no entry for an encoder finer than the decoder
       throw new GpenException(
-          "size (the encoder's input) must be a power of two from " + MIN_IN_SIZE + " to out_size "
-              + outSize + ", got " + size);
+          "size (the encoder's input) must be a power of two from "
+              + MIN_IN_SIZE
+              + " to out_size "
+              + outSize
+              + ", got "
+              + size);
     }
     if (styleDim <= 0 || nMlp <= 0) {
-      throw new GpenException("style_dim and n_mlp must be positive, got " + styleDim + " and " + nMlp);
+      throw new GpenException(
+          "style_dim and n_mlp must be positive, got " + styleDim + " and " + nMlp);
     }
     if (channelMultiplier <= 0) {
       throw new GpenException("channel multiplier must be positive, got " + channelMultiplier);
@@ -53,25 +70,33 @@ public record GpenConfig(
     // the finest layer is the narrowest
     if (!(narrow > 0) || Channels.at(outSize, channelMultiplier, narrow) < 1) {
       throw new GpenException(
-          "narrow " + narrow + " leaves no channels at " + outSize + " px with channel multiplier "
+          "narrow "
+              + narrow
+              + " leaves no channels at "
+              + outSize
+              + " px with channel multiplier "
               + channelMultiplier);
     }
   }
 
   /** A {@code FullGenerator}: input and output of {@code size}. */
-  public GpenConfig(int size, int styleDim, int nMlp, int channelMultiplier, double narrow, boolean isConcat) {
+  public GpenConfig(
+      int size, int styleDim, int nMlp, int channelMultiplier, double narrow, boolean isConcat) {
     this(size, styleDim, nMlp, channelMultiplier, narrow, isConcat, size);
   }
 
-  /** The usual GPEN settings (style 512, 8 mapping layers, concatenation) for a size, mul and narrow. */
+  /**
+   * The usual GPEN settings (style 512, 8 mapping layers, concatenation) for a size, mul and
+   * narrow.
+   */
   public static GpenConfig of(int size, int channelMultiplier, double narrow) {
     return new GpenConfig(size, 512, 8, channelMultiplier, narrow, true);
   }
 
   /**
    * The usual GPEN settings of a {@code FullGenerator_SR(in_size, out_size, 512, 8,
-   * channel_multiplier, narrow=narrow)}: the encoder at {@code inSize}, the decoder at
-   * {@code outSize}.
+   * channel_multiplier, narrow=narrow)}: the encoder at {@code inSize}, the decoder at {@code
+   * outSize}.
    */
   public static GpenConfig of(int inSize, int outSize, int channelMultiplier, double narrow) {
     return new GpenConfig(inSize, 512, 8, channelMultiplier, narrow, true, outSize);
@@ -103,10 +128,9 @@ public record GpenConfig(
   }
 
   /**
-   * The architecture as string metadata, as the project's files store it (safetensors headers,
-   * ONNX model metadata): {@code size}, {@code channel_multiplier}, {@code narrow},
-   * {@code style_dim}, {@code n_mlp}, {@code isconcat}, and {@code out_size} where it differs from
-   * {@code size}.
+   * The architecture as string metadata, as the project's files store it (safetensors headers, ONNX
+   * model metadata): {@code size}, {@code channel_multiplier}, {@code narrow}, {@code style_dim},
+   * {@code n_mlp}, {@code isconcat}, and {@code out_size} where it differs from {@code size}.
    */
   public Map<String, String> toMetadata() {
     Map<String, String> m = new LinkedHashMap<>();
@@ -124,8 +148,8 @@ public record GpenConfig(
   }
 
   /**
-   * The architecture {@link #toMetadata} wrote; {@code style_dim}, {@code n_mlp} and
-   * {@code isconcat} default to GPEN's 512, 8 and true, {@code out_size} to {@code size}.
+   * The architecture {@link #toMetadata} wrote; {@code style_dim}, {@code n_mlp} and {@code
+   * isconcat} default to GPEN's 512, 8 and true, {@code out_size} to {@code size}.
    *
    * @throws IllegalArgumentException when a key is missing or a value does not parse
    */
@@ -147,13 +171,18 @@ public record GpenConfig(
   }
 
   /**
-   * Text as the command line spells it, e.g. {@code size=256 mul=1 narrow=0.5} or, for a
-   * {@code FullGenerator_SR}, {@code size=512 out_size=1024 mul=2 narrow=1}.
+   * Text as the command line spells it, e.g. {@code size=256 mul=1 narrow=0.5} or, for a {@code
+   * FullGenerator_SR}, {@code size=512 out_size=1024 mul=2 narrow=1}.
    */
   public String describe() {
     String n = narrow == Math.rint(narrow) ? Long.toString((long) narrow) : Double.toString(narrow);
-    return "size=" + size + (isSuperResolution() ? " out_size=" + outSize : "")
-        + " mul=" + channelMultiplier + " narrow=" + n
+    return "size="
+        + size
+        + (isSuperResolution() ? " out_size=" + outSize : "")
+        + " mul="
+        + channelMultiplier
+        + " narrow="
+        + n
         + (isConcat ? "" : " isconcat=false")
         + (styleDim != 512 ? " style_dim=" + styleDim : "")
         + (nMlp != 8 ? " n_mlp=" + nMlp : "");

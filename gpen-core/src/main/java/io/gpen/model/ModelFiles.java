@@ -18,13 +18,13 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Loads and saves GPEN generators and discriminators: any checkpoint format
- * {@link Checkpoints} reads, strict name-and-shape matching, and the architecture inferred from
- * the tensor shapes where it is not given.
+ * Loads and saves GPEN generators and discriminators: any checkpoint format {@link Checkpoints}
+ * reads, strict name-and-shape matching, and the architecture inferred from the tensor shapes where
+ * it is not given.
  *
- * <p>The project's own files are safetensors whose metadata holds the architecture
- * ({@code format=gpen-generator} or {@code gpen-discriminator}, {@code size},
- * {@code channel_multiplier}, {@code narrow}, ...).
+ * <p>The project's own files are safetensors whose metadata holds the architecture ({@code
+ * format=gpen-generator} or {@code gpen-discriminator}, {@code size}, {@code channel_multiplier},
+ * {@code narrow}, ...).
  */
 public final class ModelFiles {
   public static final String GENERATOR_FORMAT = "gpen-generator";
@@ -49,12 +49,16 @@ public final class ModelFiles {
    * @param size the input side, the encoder's (the command line's {@code --size}, the official
    *     demo's {@code --in_size})
    * @param outSize the output side, the decoder's ({@code --out_size}); when null, the checkpoint's
-   *     output side, or {@code size} itself where the checkpoint's model has equal sides (a
-   *     {@code FullGenerator}, as the official {@code FaceGAN} defaults {@code out_size} to
-   *     {@code in_size})
+   *     output side, or {@code size} itself where the checkpoint's model has equal sides (a {@code
+   *     FullGenerator}, as the official {@code FaceGAN} defaults {@code out_size} to {@code
+   *     in_size})
    */
   public record Overrides(
-      Integer size, Integer channelMultiplier, Double narrow, Integer outSize, boolean allowNonFinite) {
+      Integer size,
+      Integer channelMultiplier,
+      Double narrow,
+      Integer outSize,
+      boolean allowNonFinite) {
     public static final Overrides NONE = new Overrides(null, null, null, null);
 
     /** Settings of a model whose output side is left to the checkpoint (or equals {@code size}). */
@@ -114,9 +118,9 @@ public final class ModelFiles {
    * @param key entry of a training checkpoint, or null for {@code g_ema} when present
    * @param given architecture settings and whether non-finite weights may load; where they do, the
    *     note says how many tensors hold them
-   * @throws GpenException naming the file when it is unreadable, is not a GPEN generator, does
-   *     not fit the given settings (listing missing, unexpected and mis-shaped tensors), or holds
-   *     NaN or infinity that {@code given} does not allow (listing the tensors and counts)
+   * @throws GpenException naming the file when it is unreadable, is not a GPEN generator, does not
+   *     fit the given settings (listing missing, unexpected and mis-shaped tensors), or holds NaN
+   *     or infinity that {@code given} does not allow (listing the tensors and counts)
    */
   public static LoadedGenerator loadGenerator(Path file, String key, Overrides given) {
     StateDict sd = Checkpoints.read(file, key);
@@ -142,7 +146,10 @@ public final class ModelFiles {
     } else {
       try {
         config = given.applyTo(inferConfig(sd));
-        how = given.isEmpty() ? "inferred from the tensor shapes" : "given " + given.describe() + ", the rest inferred";
+        how =
+            given.isEmpty()
+                ? "inferred from the tensor shapes"
+                : "given " + given.describe() + ", the rest inferred";
       } catch (GpenException e) {
         if (given.size() == null || given.channelMultiplier() == null || given.narrow() == null) {
           throw e;
@@ -157,14 +164,26 @@ public final class ModelFiles {
     Optional<String> nonFinite;
     try {
       // Paddle files leave out the constant blur kernels; the values built in are the same
-      nonFinite = model.loadStateDict(sd, "GPEN " + config.describe(), paddle ? kernelNames(model) : Set.of(),
-          given.allowNonFinite());
+      nonFinite =
+          model.loadStateDict(
+              sd,
+              "GPEN " + config.describe(),
+              paddle ? kernelNames(model) : Set.of(),
+              given.allowNonFinite());
     } catch (RuntimeException e) {
       model.close();
       throw e;
     }
-    String note = sd.source().getFileName() + ": " + sd.description() + "; GPEN " + config.describe() + " (" + how + ")"
-        + nonFinite.map(n -> "; " + n + " (allowed)").orElse("");
+    String note =
+        sd.source().getFileName()
+            + ": "
+            + sd.description()
+            + "; GPEN "
+            + config.describe()
+            + " ("
+            + how
+            + ")"
+            + nonFinite.map(n -> "; " + n + " (allowed)").orElse("");
     return new LoadedGenerator(model, note);
   }
 
@@ -191,9 +210,15 @@ public final class ModelFiles {
     long[] ecd0 = shapes.get("ecd0.0.0.weight");
     long[] fin = shapes.get("final_linear.0.weight");
     long[] rgb1 = shapes.get("generator.to_rgb1.conv.weight");
-    if (constant == null || ecd0 == null || fin == null || rgb1 == null || constant.length != 4 || rgb1.length != 5) {
+    if (constant == null
+        || ecd0 == null
+        || fin == null
+        || rgb1 == null
+        || constant.length != 4
+        || rgb1.length != 5) {
       throw new GpenException(
-          what + " is not a GPEN generator (it lacks generator.input.input, ecd0.0.0.weight,"
+          what
+              + " is not a GPEN generator (it lacks generator.input.input, ecd0.0.0.weight,"
               + " final_linear.0.weight or generator.to_rgb1.conv.weight)");
     }
     int stages = 1;
@@ -228,7 +253,9 @@ public final class ModelFiles {
       return new GpenConfig(size, styleDim, nMlp, mul, narrow, isConcat, outSize);
     } catch (RuntimeException e) {
       throw new GpenException(
-          what + ": cannot infer the GPEN architecture from the tensor shapes (" + e.getMessage()
+          what
+              + ": cannot infer the GPEN architecture from the tensor shapes ("
+              + e.getMessage()
               + "); give --size, --mul and --narrow (and --out_size for an output larger than the input)");
     }
   }
@@ -271,7 +298,10 @@ public final class ModelFiles {
     TensorData last = sd.get("final_linear.1.weight");
     if (first == null || last == null) {
       throw new GpenException(
-          sd.source() + ": " + sd.description() + " is not a GPEN discriminator (it lacks convs.0.0.weight"
+          sd.source()
+              + ": "
+              + sd.description()
+              + " is not a GPEN discriminator (it lacks convs.0.0.weight"
               + " or final_linear.1.weight)");
     }
     int blocks = 0;
@@ -280,9 +310,10 @@ public final class ModelFiles {
     }
     int size = given.size() != null ? given.size() : 1 << (blocks + 2);
     double narrow = given.narrow() != null ? given.narrow() : last.shape()[1] / 512.0;
-    int mul = given.channelMultiplier() != null
-        ? given.channelMultiplier()
-        : (int) Math.max(1, Math.round(first.shape()[0] / (Channels.at(size, 1, 1) * narrow)));
+    int mul =
+        given.channelMultiplier() != null
+            ? given.channelMultiplier()
+            : (int) Math.max(1, Math.round(first.shape()[0] / (Channels.at(size, 1, 1) * narrow)));
     Discriminator d = new Discriminator(size, mul, narrow);
     try {
       d.loadStateDict(sd, "discriminator " + d.describe(), Set.of(), given.allowNonFinite());
@@ -317,11 +348,13 @@ public final class ModelFiles {
 
   private static StateDict withoutPaddleNoise(StateDict sd) {
     Map<String, TensorData> kept = new LinkedHashMap<>();
-    sd.tensors().forEach((k, v) -> {
-      if (!PADDLE_NOISE.matcher(k).matches()) {
-        kept.put(k, v);
-      }
-    });
+    sd.tensors()
+        .forEach(
+            (k, v) -> {
+              if (!PADDLE_NOISE.matcher(k).matches()) {
+                kept.put(k, v);
+              }
+            });
     return new StateDict(sd.source(), sd.description(), kept, sd.metadata());
   }
 

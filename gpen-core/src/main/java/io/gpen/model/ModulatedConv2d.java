@@ -32,7 +32,13 @@ public final class ModulatedConv2d extends Module {
   private final boolean upsample;
 
   ModulatedConv2d(
-      int in, int out, int kernel, int styleDim, boolean demodulate, boolean upsample, int[] blurTaps) {
+      int in,
+      int out,
+      int kernel,
+      int styleDim,
+      boolean demodulate,
+      boolean upsample,
+      int[] blurTaps) {
     this.inChannels = in;
     this.outChannels = out;
     this.kernelSize = kernel;
@@ -98,19 +104,39 @@ public final class ModulatedConv2d extends Module {
     Tensor st = modulation.forward(style).view(batch, 1, inChannels, 1, 1);
     Tensor wt = weight.mul(scalar(scale)).mul(st);
     if (demodulate) {
-      Tensor demod = wt.pow(scalar(2)).sum(dims(2, 3, 4), false, new ScalarTypeOptional()).add(scalar(1e-8)).rsqrt();
+      Tensor demod =
+          wt.pow(scalar(2))
+              .sum(dims(2, 3, 4), false, new ScalarTypeOptional())
+              .add(scalar(1e-8))
+              .rsqrt();
       wt = wt.mul(demod.view(batch, outChannels, 1, 1, 1));
     }
     Tensor input = x.reshape(1, batch * inChannels, h, w);
     if (upsample) {
       Tensor wT = wt.transpose(1, 2).reshape(batch * inChannels, outChannels, k, k);
-      Tensor out = torch.conv_transpose2d(input, wT, none(), dims(UPSAMPLE_FACTOR, UPSAMPLE_FACTOR), dims(0, 0), dims(0, 0), batch, 1, 1);
+      Tensor out =
+          torch.conv_transpose2d(
+              input,
+              wT,
+              none(),
+              dims(UPSAMPLE_FACTOR, UPSAMPLE_FACTOR),
+              dims(0, 0),
+              dims(0, 0),
+              batch,
+              1,
+              1);
       out = out.view(batch, outChannels, out.size(2), out.size(3));
       return blur.forward(out);
     }
-    Tensor out = torch.conv2d(
-        input, wt.view(batch * outChannels, inChannels, k, k), none(),
-        dims(1, 1), dims(k / 2, k / 2), dims(1, 1), batch);
+    Tensor out =
+        torch.conv2d(
+            input,
+            wt.view(batch * outChannels, inChannels, k, k),
+            none(),
+            dims(1, 1),
+            dims(k / 2, k / 2),
+            dims(1, 1),
+            batch);
     return out.view(batch, outChannels, h, w);
   }
 }

@@ -6,7 +6,10 @@ import io.gpen.nn.Layer;
 import io.gpen.nn.Module;
 import org.bytedeco.pytorch.Tensor;
 
-/** Discriminator residual block: two convolutions (the second downsampling) plus a 1×1 skip, over √2. */
+/**
+ * Discriminator residual block: two convolutions (the second downsampling) plus a 1×1 skip, over
+ * √2.
+ */
 public final class ResBlock extends Module implements Layer {
   private final ConvLayer conv1;
   private final ConvLayer conv2;

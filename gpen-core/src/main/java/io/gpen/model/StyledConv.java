@@ -9,8 +9,17 @@ public final class StyledConv extends Module {
   private final NoiseInjection noise;
   private final FusedLeakyReLU activate;
 
-  StyledConv(int in, int out, int kernel, int styleDim, boolean upsample, int[] blurTaps, boolean isConcat) {
-    this.conv = registerModule("conv", new ModulatedConv2d(in, out, kernel, styleDim, true, upsample, blurTaps));
+  StyledConv(
+      int in,
+      int out,
+      int kernel,
+      int styleDim,
+      boolean upsample,
+      int[] blurTaps,
+      boolean isConcat) {
+    this.conv =
+        registerModule(
+            "conv", new ModulatedConv2d(in, out, kernel, styleDim, true, upsample, blurTaps));
     this.noise = registerModule("noise", new NoiseInjection(isConcat));
     this.activate = registerModule("activate", new FusedLeakyReLU(isConcat ? 2 * out : out));
   }

@@ -4,7 +4,9 @@ import io.gpen.nn.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** 1×1 modulated convolution to RGB (no demodulation) plus bias, added to the upsampled skip image. */
+/**
+ * 1×1 modulated convolution to RGB (no demodulation) plus bias, added to the upsampled skip image.
+ */
 public final class ToRGB extends Module {
   private final Upsample upsample;
   private final ModulatedConv2d conv;
@@ -12,7 +14,8 @@ public final class ToRGB extends Module {
 
   ToRGB(int in, int styleDim, boolean upsample, int[] blurTaps) {
     this.upsample = upsample ? registerModule("upsample", new Upsample(blurTaps)) : null;
-    this.conv = registerModule("conv", new ModulatedConv2d(in, 3, 1, styleDim, false, false, blurTaps));
+    this.conv =
+        registerModule("conv", new ModulatedConv2d(in, 3, 1, styleDim, false, false, blurTaps));
     this.bias = registerParameter("bias", torch.zeros(1, 3, 1, 1));
   }
 
@@ -29,7 +32,9 @@ public final class ToRGB extends Module {
     return bias;
   }
 
-  /** @param skip the previous resolution's image, or null */
+  /**
+   * @param skip the previous resolution's image, or null
+   */
   public Tensor forward(Tensor x, Tensor style, Tensor skip) {
     Tensor out = conv.forward(x, style).add(bias);
     if (skip != null) {

@@ -9,8 +9,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * PyTorch's {@code nn.BatchNorm1d}/{@code nn.BatchNorm2d} (the same names and arithmetic) in
- * evaluation mode: the running statistics normalise, so a result does not depend on the rest of
- * the batch. The networks here are only ever run, never trained.
+ * evaluation mode: the running statistics normalise, so a result does not depend on the rest of the
+ * batch. The networks here are only ever run, never trained.
  */
 public final class BatchNorm extends Module implements Layer {
   /** PyTorch's default epsilon. */
@@ -54,8 +54,14 @@ public final class BatchNorm extends Module implements Layer {
   @Override
   public Tensor forward(Tensor x) {
     return torch.batch_norm(
-        x, new TensorOptional(weight), new TensorOptional(bias),
-        new TensorOptional(runningMean), new TensorOptional(runningVar),
-        false, 0.1, eps, true);
+        x,
+        new TensorOptional(weight),
+        new TensorOptional(bias),
+        new TensorOptional(runningMean),
+        new TensorOptional(runningVar),
+        false,
+        0.1,
+        eps,
+        true);
   }
 }

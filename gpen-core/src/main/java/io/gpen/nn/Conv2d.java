@@ -7,9 +7,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * PyTorch's {@code nn.Conv2d}: {@code weight} [out, in/groups, kh, kw] and an optional
- * {@code bias} [out], with dilation 1. Weights start at zero (they come from a checkpoint); see
- * {@link #heNormal} for networks that are also used with random weights.
+ * PyTorch's {@code nn.Conv2d}: {@code weight} [out, in/groups, kh, kw] and an optional {@code bias}
+ * [out], with dilation 1. Weights start at zero (they come from a checkpoint); see {@link
+ * #heNormal} for networks that are also used with random weights.
  */
 public final class Conv2d extends Module implements Layer {
   private final Tensor weight;
@@ -28,7 +28,8 @@ public final class Conv2d extends Module implements Layer {
     this(in, out, kernel, kernel, stride, padding, padding, groups, bias);
   }
 
-  private Conv2d(int in, int out, int kh, int kw, int stride, int padH, int padW, int groups, boolean bias) {
+  private Conv2d(
+      int in, int out, int kh, int kw, int stride, int padH, int padW, int groups, boolean bias) {
     this.weight = registerParameter("weight", torch.zeros(out, in / groups, kh, kw));
     this.bias = bias ? registerParameter("bias", torch.zeros(out)) : null;
     this.stride = new long[] {stride, stride};
@@ -37,12 +38,14 @@ public final class Conv2d extends Module implements Layer {
   }
 
   /** As the square-kernel constructor, with He-normal random weights (std √(2 / fan-in)). */
-  public static Conv2d heNormal(int in, int out, int kernel, int stride, int padding, int groups, boolean bias) {
+  public static Conv2d heNormal(
+      int in, int out, int kernel, int stride, int padding, int groups, boolean bias) {
     Conv2d c = new Conv2d(in, out, kernel, stride, padding, groups, bias);
     int fanIn = in / groups * kernel * kernel;
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard()) {
-      c.weight.copy_(torch.randn(out, in / groups, kernel, kernel).mul_(new Scalar(Math.sqrt(2.0 / fanIn))));
+      c.weight.copy_(
+          torch.randn(out, in / groups, kernel, kernel).mul_(new Scalar(Math.sqrt(2.0 / fanIn))));
     }
     return c;
   }

@@ -5,9 +5,9 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Chooses where tensors live. "cuda" needs the CUDA build of libtorch on the class path (the
- * {@code linux-x86_64-gpu} artifacts of org.bytedeco:pytorch) and a visible GPU; the default build
- * is CPU-only.
+ * Chooses where tensors live. "cuda" needs the CUDA build of libtorch on the class path (the {@code
+ * linux-x86_64-gpu} artifacts of org.bytedeco:pytorch) and a visible GPU; the default build is
+ * CPU-only.
  */
 public final class Devices {
   static {
@@ -25,8 +25,11 @@ public final class Devices {
     }
     if (n.equals("cuda") || n.matches("cuda:\\d+")) {
       if (!torch.cuda_is_available()) {
-        throw BadParameter.of("device", name + ": no usable CUDA device (this libtorch build is CPU-only or no GPU"
-            + " is visible; see README, GPU)");
+        throw BadParameter.of(
+            "device",
+            name
+                + ": no usable CUDA device (this libtorch build is CPU-only or no GPU"
+                + " is visible; see README, GPU)");
       }
       return new Device(n);
     }

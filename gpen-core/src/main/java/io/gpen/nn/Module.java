@@ -18,9 +18,9 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * A node of a network whose parameters, buffers and children are named as in the reference
- * PyTorch module, so that {@link #stateDict()} yields the official checkpoint names and loading is a
- * walk over those names.
+ * A node of a network whose parameters, buffers and children are named as in the reference PyTorch
+ * module, so that {@link #stateDict()} yields the official checkpoint names and loading is a walk
+ * over those names.
  *
  * <p>Parameters and buffers are retained (JavaCPP reference count) so that a {@link PointerScope}
  * around a forward pass never frees them; {@link #close()} releases them.
@@ -130,7 +130,10 @@ public abstract class Module implements AutoCloseable {
     children.forEach((k, m) -> m.collectOptional(prefix + k + ".", out));
   }
 
-  /** Turns gradient tracking of every parameter on or off (the reference's requires_grad(model, flag)). */
+  /**
+   * Turns gradient tracking of every parameter on or off (the reference's requires_grad(model,
+   * flag)).
+   */
   public final void requiresGrad(boolean flag) {
     for (Tensor p : namedParameters().values()) {
       p.set_requires_grad(flag);
@@ -147,13 +150,13 @@ public abstract class Module implements AutoCloseable {
 
   /**
    * Copies every tensor of {@code sd} into the module, strictly: the names and shapes must match
-   * exactly, and floating-point tensors must hold finite values unless {@code allowNonFinite}. On
-   * a refusal nothing is changed and one message names the file and lists the missing, unexpected
-   * and mis-shaped tensors, or the tensors holding NaN or infinity with their counts.
+   * exactly, and floating-point tensors must hold finite values unless {@code allowNonFinite}. On a
+   * refusal nothing is changed and one message names the file and lists the missing, unexpected and
+   * mis-shaped tensors, or the tensors holding NaN or infinity with their counts.
    *
    * @param what a short description of this model for the message, e.g. its configuration
-   * @param optional names of further buffers that may be absent from the file (their current
-   *     value is kept), besides those registered as optional
+   * @param optional names of further buffers that may be absent from the file (their current value
+   *     is kept), besides those registered as optional
    * @param allowNonFinite load tensors holding NaN or infinity instead of refusing the file
    * @return the summary of the non-finite values loaded (where allowed), e.g. {@code "2 tensors
    *     hold non-finite values: a.weight (3 NaN), b.bias (1 infinite)"}; empty when all are finite
@@ -172,7 +175,12 @@ public abstract class Module implements AutoCloseable {
         }
       } else if (!Arrays.equals(src.shape(), Tensors.shape(e.getValue()))) {
         mismatch.misShaped.add(
-            e.getKey() + " (file " + src.shapeString() + ", model " + Tensors.shapeString(e.getValue()) + ")");
+            e.getKey()
+                + " (file "
+                + src.shapeString()
+                + ", model "
+                + Tensors.shapeString(e.getValue())
+                + ")");
       }
     }
     for (String name : sd.tensors().keySet()) {
@@ -181,7 +189,8 @@ public abstract class Module implements AutoCloseable {
       }
     }
     if (!mismatch.isEmpty()) {
-      throw new GpenException(sd.source() + ": " + sd.description() + " does not fit " + what + ": " + mismatch);
+      throw new GpenException(
+          sd.source() + ": " + sd.description() + " does not fit " + what + ": " + mismatch);
     }
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard()) {
@@ -198,12 +207,14 @@ public abstract class Module implements AutoCloseable {
         }
       }
       if (!nonFinite.isEmpty() && !allowNonFinite) {
-        throw new GpenException(sd.source() + ": " + nonFinite + " (--allow_nonfinite loads it anyway)");
+        throw new GpenException(
+            sd.source() + ": " + nonFinite + " (--allow_nonfinite loads it anyway)");
       }
-      loaded.forEach((name, t) -> {
-        Tensor dst = own.get(name);
-        dst.copy_(t.to(dst.device(), dst.scalar_type()));
-      });
+      loaded.forEach(
+          (name, t) -> {
+            Tensor dst = own.get(name);
+            dst.copy_(t.to(dst.device(), dst.scalar_type()));
+          });
       return nonFinite.isEmpty() ? Optional.empty() : Optional.of(nonFinite.toString());
     }
   }

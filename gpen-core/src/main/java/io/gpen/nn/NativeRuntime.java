@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.ClassProperties;
 import org.bytedeco.javacpp.Loader;
-import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.openblas.global.openblas;
 import org.bytedeco.openblas.global.openblas_nolapack;
+import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -66,16 +66,15 @@ public final class NativeRuntime {
    *
    * <ul>
    *   <li>The presets list libraries the jars do not hold: the CUDA variants' ({@code
-   *       libtorch_cuda}, {@code libc10_cuda}, {@code libcudart}, OpenCV's {@code
-   *       libopencv_cudev}, ...) and other versions of bundled ones ({@code libgfortran.so.4} and
-   *       {@code .3} beside the bundled {@code .5}). JavaCPP looks for these in system folders
-   *       ({@code /usr/local/cuda}, {@code /usr/lib64}, ...) and then on {@code java.library.path},
-   *       which holds {@code LD_LIBRARY_PATH}. They are entered in JavaCPP's table of library
-   *       locations as found nowhere, which it consults before searching. (The CUDA build of
-   *       libtorch, when it is on the class path, may need the system's CUDA: then nothing is
-   *       entered.)
-   *   <li>The system loader looks up a library's dependencies on {@code LD_LIBRARY_PATH} before
-   *       the library's own folder, unless they are loaded already, and the presets load {@code
+   *       libtorch_cuda}, {@code libc10_cuda}, {@code libcudart}, OpenCV's {@code libopencv_cudev},
+   *       ...) and other versions of bundled ones ({@code libgfortran.so.4} and {@code .3} beside
+   *       the bundled {@code .5}). JavaCPP looks for these in system folders ({@code
+   *       /usr/local/cuda}, {@code /usr/lib64}, ...) and then on {@code java.library.path}, which
+   *       holds {@code LD_LIBRARY_PATH}. They are entered in JavaCPP's table of library locations
+   *       as found nowhere, which it consults before searching. (The CUDA build of libtorch, when
+   *       it is on the class path, may need the system's CUDA: then nothing is entered.)
+   *   <li>The system loader looks up a library's dependencies on {@code LD_LIBRARY_PATH} before the
+   *       library's own folder, unless they are loaded already, and the presets load {@code
    *       libtorch.so} (a stub) before {@code libtorch_cpu.so}, which it needs; on a first run,
    *       before the cache holds {@code libtorch_cpu.so}, the system's copy is found even without
    *       {@code LD_LIBRARY_PATH}. The bundled libraries are loaded here each after those it needs.
@@ -109,9 +108,10 @@ public final class NativeRuntime {
       if (Loader.getLoadedLibraries().containsKey(registeredName(lib))) {
         continue;
       }
-      URL[] urls = Arrays.stream(Loader.findLibrary(presets, p, lib, false))
-          .filter(u -> u.getProtocol().equals("jar"))
-          .toArray(URL[]::new);
+      URL[] urls =
+          Arrays.stream(Loader.findLibrary(presets, p, lib, false))
+              .filter(u -> u.getProtocol().equals("jar"))
+              .toArray(URL[]::new);
       if (urls.length > 0) {
         found.put(lib, urls);
         Loader.loadLibrary(presets, urls, lib);
@@ -128,7 +128,8 @@ public final class NativeRuntime {
   }
 
   private static boolean cudaBuildOnClassPath() {
-    return torch.class.getResource("/org/bytedeco/pytorch/" + Loader.getPlatform() + "-gpu/libjnitorch.so")
+    return torch.class.getResource(
+            "/org/bytedeco/pytorch/" + Loader.getPlatform() + "-gpu/libjnitorch.so")
         != null;
   }
 
@@ -143,8 +144,12 @@ public final class NativeRuntime {
       table.setAccessible(true);
       return (Map<String, URL[]>) table.get(null);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      throw new IllegalStateException("JavaCPP " + Loader.class.getPackage().getImplementationVersion() + " has no table of found"
-          + " libraries (Loader.foundLibraries): NativeRuntime must be updated for it", e);
+      throw new IllegalStateException(
+          "JavaCPP "
+              + Loader.class.getPackage().getImplementationVersion()
+              + " has no table of found"
+              + " libraries (Loader.foundLibraries): NativeRuntime must be updated for it",
+          e);
     }
   }
 }

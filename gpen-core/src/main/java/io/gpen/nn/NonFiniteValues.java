@@ -5,7 +5,10 @@ import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** The tensors of a checkpoint that hold NaN or infinity, counted with libtorch and summarised on one line. */
+/**
+ * The tensors of a checkpoint that hold NaN or infinity, counted with libtorch and summarised on
+ * one line.
+ */
 final class NonFiniteValues {
   private static final int SHOWN = 6;
 
@@ -51,7 +54,10 @@ final class NonFiniteValues {
   public String toString() {
     List<String> shown = tensors.subList(0, Math.min(SHOWN, tensors.size()));
     String more = tensors.size() > SHOWN ? ", ... " + (tensors.size() - SHOWN) + " more" : "";
-    return tensors.size() + (tensors.size() == 1 ? " tensor holds" : " tensors hold")
-        + " non-finite values: " + String.join(", ", shown) + more;
+    return tensors.size()
+        + (tensors.size() == 1 ? " tensor holds" : " tensors hold")
+        + " non-finite values: "
+        + String.join(", ", shown)
+        + more;
   }
 }

@@ -7,10 +7,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * The number format inference runs its convolutions in. {@link #FP32} is the reference arithmetic;
  * {@link #BF16} keeps the convolution weights and the activations between them in bfloat16, which
- * CPUs with AVX-512-BF16 (and AMX) multiply several times faster than float32, while the parts of
- * a network whose range or precision matters stay in float32 (each network documents which).
- * bfloat16 has float32's exponent range, so unlike float16 nothing overflows; it keeps 8
- * significant bits, so results differ from float32's by rounding.
+ * CPUs with AVX-512-BF16 (and AMX) multiply several times faster than float32, while the parts of a
+ * network whose range or precision matters stay in float32 (each network documents which). bfloat16
+ * has float32's exponent range, so unlike float16 nothing overflows; it keeps 8 significant bits,
+ * so results differ from float32's by rounding.
  */
 public enum Precision {
   /** float32 throughout: the reference arithmetic. */

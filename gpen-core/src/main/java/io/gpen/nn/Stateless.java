@@ -39,7 +39,8 @@ public final class Stateless extends Module implements Layer {
   public static Stateless maxPool2d(int kernel, int stride) {
     long[] k = {kernel, kernel};
     long[] s = {stride, stride};
-    return new Stateless(x -> torch.max_pool2d(x, k, s, new long[] {0, 0}, new long[] {1, 1}, false));
+    return new Stateless(
+        x -> torch.max_pool2d(x, k, s, new long[] {0, 0}, new long[] {1, 1}, false));
   }
 
   /** {@code x.view(x.size(0), -1)}. */

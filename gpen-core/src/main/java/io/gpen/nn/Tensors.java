@@ -32,7 +32,10 @@ public final class Tensors {
     return Arrays.toString(shape(t));
   }
 
-  /** A new float32 CPU tensor of {@code shape} holding a copy of the first elements of {@code values}. */
+  /**
+   * A new float32 CPU tensor of {@code shape} holding a copy of the first elements of {@code
+   * values}.
+   */
   public static Tensor fromFloats(float[] values, long... shape) {
     long n = 1;
     for (long d : shape) {
@@ -134,7 +137,8 @@ public final class Tensors {
       throw new IllegalArgumentException(
           "shape " + shapeString(a) + " differs from " + shapeString(b));
     }
-    try (Tensor d = a.detach().to(ScalarType.Double).sub(b.detach().to(ScalarType.Double)).abs().max()) {
+    try (Tensor d =
+        a.detach().to(ScalarType.Double).sub(b.detach().to(ScalarType.Double)).abs().max()) {
       return d.item_double();
     }
   }

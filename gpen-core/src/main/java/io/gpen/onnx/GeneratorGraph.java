@@ -31,12 +31,12 @@ import org.bytedeco.pytorch.Tensor;
  * <p>The input is [N,3,S,S] and the output [N,3,O,O] (larger for a {@code FullGenerator_SR}). The
  * decoder layers finer than the input draw N(0,1) noise on every run, as the reference's do, with
  * RandomNormalLike of the convolution's output (ONNX Runtime's generator: other numbers than
- * libtorch's); or, built with {@code noiseInputs}, take it from graph inputs named
- * {@code <layer>.noise} ([N,C,H,W], e.g. {@code generator.convs.6.noise}), to feed chosen noise.
+ * libtorch's); or, built with {@code noiseInputs}, take it from graph inputs named {@code
+ * <layer>.noise} ([N,C,H,W], e.g. {@code generator.convs.6.noise}), to feed chosen noise.
  *
  * <p>Operators (opset 17): Conv (grouped for the FIR blurs), ConvTranspose (the stride-2 upsampling
- * convolutions, grouped for the RGB skip), Gemm, MatMul, LeakyRelu, Mul, Add, Div, Sqrt, Reciprocal,
- * ReduceMean, Slice, Unsqueeze, Concat, Flatten, and RandomNormalLike for drawn noise.
+ * convolutions, grouped for the RGB skip), Gemm, MatMul, LeakyRelu, Mul, Add, Div, Sqrt,
+ * Reciprocal, ReduceMean, Slice, Unsqueeze, Concat, Flatten, and RandomNormalLike for drawn noise.
  */
 final class GeneratorGraph {
   /** The graph's output value. */
@@ -109,7 +109,9 @@ final class GeneratorGraph {
     for (int c = 0, j = 0; c < convs.size(); c++) {
       FoldedStyledConv conv = convs.get(c);
       String convName = c == 0 ? "generator.conv1" : "generator.convs." + (c - 1);
-      out = styledConv(convName, out, conv, conv.drawsNoise() ? null : features.get(conv.noiseStage()));
+      out =
+          styledConv(
+              convName, out, conv, conv.drawsNoise() ? null : features.get(conv.noiseStage()));
       // a ToRGB follows conv1 and the second convolution of every higher resolution
       if (c % 2 == 0) {
         String rgbName = j == 0 ? "generator.to_rgb1" : "generator.to_rgbs." + (j - 1);
@@ -132,10 +134,14 @@ final class GeneratorGraph {
     long k = w.size(2);
     long p = stage.padding();
     long s = stage.stride();
-    x = graph.op("Conv", name + ".conv", new String[] {x, weight, bias},
-        Onnx.intsAttribute("kernel_shape", k, k),
-        Onnx.intsAttribute("pads", p, p, p, p),
-        Onnx.intsAttribute("strides", s, s));
+    x =
+        graph.op(
+            "Conv",
+            name + ".conv",
+            new String[] {x, weight, bias},
+            Onnx.intsAttribute("kernel_shape", k, k),
+            Onnx.intsAttribute("pads", p, p, p, p),
+            Onnx.intsAttribute("strides", s, s));
     return leakyRelu(name, x);
   }
 
@@ -148,12 +154,18 @@ final class GeneratorGraph {
     long k = f.weight().size(2);
     String weight = graph.weight(name + ".kernel", floats(f.weight()), c, 1, k, k);
     if (f.up() == 1) {
-      return graph.op("Conv", name, new String[] {x, weight},
+      return graph.op(
+          "Conv",
+          name,
+          new String[] {x, weight},
           Onnx.intAttribute("group", c),
           Onnx.intsAttribute("kernel_shape", k, k),
           Onnx.intsAttribute("pads", f.pad0(), f.pad0(), f.pad1(), f.pad1()));
     }
-    return graph.op("ConvTranspose", name, new String[] {x, weight},
+    return graph.op(
+        "ConvTranspose",
+        name,
+        new String[] {x, weight},
         Onnx.intAttribute("group", c),
         Onnx.intsAttribute("kernel_shape", k, k),
         Onnx.intsAttribute("strides", f.up(), f.up()),
@@ -164,16 +176,23 @@ final class GeneratorGraph {
   private String linear(String name, String x, FoldedLinear l) {
     String weight = graph.weight(name + ".weight", floats(l.weight()), shape(l.weight()));
     String bias = graph.weight(name + ".bias", floats(l.bias()), shape(l.bias()));
-    String y = graph.op("Gemm", name, new String[] {x, weight, bias}, Onnx.intAttribute("transB", 1));
+    String y =
+        graph.op("Gemm", name, new String[] {x, weight, bias}, Onnx.intAttribute("transB", 1));
     return l.activate() ? leakyRelu(name, y) : y;
   }
 
   /** z / √(mean(z²) + ε) over the latent dimension. */
   private String pixelNorm(String z) {
     String sq = graph.op("Mul", "pixel_norm.square", new String[] {z, z});
-    String mean = graph.op("ReduceMean", "pixel_norm.mean", new String[] {sq},
-        Onnx.intsAttribute("axes", 1), Onnx.intAttribute("keepdims", 1));
-    String eps = graph.op("Add", "pixel_norm.eps", new String[] {mean, graph.scalar((float) PixelNorm.EPS)});
+    String mean =
+        graph.op(
+            "ReduceMean",
+            "pixel_norm.mean",
+            new String[] {sq},
+            Onnx.intsAttribute("axes", 1),
+            Onnx.intAttribute("keepdims", 1));
+    String eps =
+        graph.op("Add", "pixel_norm.eps", new String[] {mean, graph.scalar((float) PixelNorm.EPS)});
     String norm = graph.op("Sqrt", "pixel_norm.norm", new String[] {eps});
     return graph.op("Div", "pixel_norm", new String[] {z, norm});
   }
@@ -184,13 +203,16 @@ final class GeneratorGraph {
     Tensor bias = plan.styleBias();
     String wName = graph.weight("generator.modulations.weight", floats(weight), shape(weight));
     String bName = graph.weight("generator.modulations.bias", floats(bias), shape(bias));
-    return graph.op("Gemm", "styles", new String[] {w, wName, bName}, Onnx.intAttribute("transB", 1));
+    return graph.op(
+        "Gemm", "styles", new String[] {w, wName, bName}, Onnx.intAttribute("transB", 1));
   }
 
   /** The {@code channels} styles [N,channels] from {@code offset}. */
   private String style(String name, int offset, int channels) {
-    return graph.op("Slice", name + ".style", new String[] {
-        styles, graph.ints(offset), graph.ints(offset + channels), graph.ints(1)});
+    return graph.op(
+        "Slice",
+        name + ".style",
+        new String[] {styles, graph.ints(offset), graph.ints(offset + channels), graph.ints(1)});
   }
 
   private String unsqueezeHw(String name, String x) {
@@ -208,30 +230,45 @@ final class GeneratorGraph {
     int k = c.kernel();
     long p = c.padding();
     String style = style(name, c.styleOffset(), in);
-    String xs = graph.op("Mul", name + ".modulate", new String[] {x, unsqueezeHw(name + ".style4", style)});
+    String xs =
+        graph.op("Mul", name + ".modulate", new String[] {x, unsqueezeHw(name + ".style4", style)});
 
     String y;
     if (c.up() > 1) {
       String weight = graph.weight(name + ".weight", floats(c.weight()), in, out, k, k);
-      y = graph.op("ConvTranspose", name + ".conv", new String[] {xs, weight},
-          Onnx.intsAttribute("kernel_shape", k, k),
-          Onnx.intsAttribute("strides", c.up(), c.up()),
-          Onnx.intsAttribute("pads", p, p, p, p));
+      y =
+          graph.op(
+              "ConvTranspose",
+              name + ".conv",
+              new String[] {xs, weight},
+              Onnx.intsAttribute("kernel_shape", k, k),
+              Onnx.intsAttribute("strides", c.up(), c.up()),
+              Onnx.intsAttribute("pads", p, p, p, p));
       y = filter(name + ".blur", y, c.blur());
     } else {
       String weight = graph.weight(name + ".weight", floats(c.weight()), out, in, k, k);
-      y = graph.op("Conv", name + ".conv", new String[] {xs, weight},
-          Onnx.intsAttribute("kernel_shape", k, k),
-          Onnx.intsAttribute("pads", p, p, p, p));
+      y =
+          graph.op(
+              "Conv",
+              name + ".conv",
+              new String[] {xs, weight},
+              Onnx.intsAttribute("kernel_shape", k, k),
+              Onnx.intsAttribute("pads", p, p, p, p));
     }
 
     String norms = graph.weight(name + ".weight_norms", floats(c.norms()), in, out);
     String s2 = graph.op("Mul", name + ".style_sq", new String[] {style, style});
     String sum = graph.op("MatMul", name + ".demod_sum", new String[] {s2, norms});
-    String eps = graph.op("Add", name + ".demod_eps", new String[] {sum, graph.scalar((float) GeneratorPlan.DEMODULATION_EPS)});
+    String eps =
+        graph.op(
+            "Add",
+            name + ".demod_eps",
+            new String[] {sum, graph.scalar((float) GeneratorPlan.DEMODULATION_EPS)});
     String root = graph.op("Sqrt", name + ".demod_sqrt", new String[] {eps});
     String demod = graph.op("Reciprocal", name + ".demod", new String[] {root});
-    y = graph.op("Mul", name + ".demodulate", new String[] {y, unsqueezeHw(name + ".demod4", demod)});
+    y =
+        graph.op(
+            "Mul", name + ".demodulate", new String[] {y, unsqueezeHw(name + ".demod4", demod)});
 
     if (noise == null) {
       if (noiseInputs) {
@@ -242,14 +279,21 @@ final class GeneratorGraph {
         noise = graph.op("RandomNormalLike", name + ".draw_noise", new String[] {y});
       }
     }
-    String scaledNoise = graph.op("Mul", name + ".noise", new String[] {noise, graph.scalar((float) c.noiseWeight())});
+    String scaledNoise =
+        graph.op(
+            "Mul", name + ".noise", new String[] {noise, graph.scalar((float) c.noiseWeight())});
     String b = graph.weight(name + ".bias", floats(c.bias()), out, 1, 1);
     String h;
     if (c.concatenatesNoise()) {
       String b2 = graph.weight(name + ".noise_bias", floats(c.noiseBias()), out, 1, 1);
       String first = graph.op("Add", name + ".biased", new String[] {y, b});
       String second = graph.op("Add", name + ".noise_biased", new String[] {scaledNoise, b2});
-      h = graph.op("Concat", name + ".concat", new String[] {first, second}, Onnx.intAttribute("axis", 1));
+      h =
+          graph.op(
+              "Concat",
+              name + ".concat",
+              new String[] {first, second},
+              Onnx.intAttribute("axis", 1));
     } else {
       String biased = graph.op("Add", name + ".biased", new String[] {y, b});
       h = graph.op("Add", name + ".noised", new String[] {biased, scaledNoise});
@@ -261,11 +305,16 @@ final class GeneratorGraph {
   private String toRgb(String name, String x, FoldedToRgb r, String skip, String outputName) {
     int in = r.in();
     String style = style(name, r.styleOffset(), in);
-    String xs = graph.op("Mul", name + ".modulate", new String[] {x, unsqueezeHw(name + ".style4", style)});
+    String xs =
+        graph.op("Mul", name + ".modulate", new String[] {x, unsqueezeHw(name + ".style4", style)});
     String weight = graph.weight(name + ".weight", floats(r.weight()), 3, in, 1, 1);
     String bias = graph.weight(name + ".bias", floats(r.bias()), 3);
-    String y = graph.op("Conv", skip == null ? outputName : name + ".conv", new String[] {xs, weight, bias},
-        Onnx.intsAttribute("kernel_shape", 1, 1));
+    String y =
+        graph.op(
+            "Conv",
+            skip == null ? outputName : name + ".conv",
+            new String[] {xs, weight, bias},
+            Onnx.intsAttribute("kernel_shape", 1, 1));
     if (skip == null) {
       return y;
     }
@@ -274,7 +323,8 @@ final class GeneratorGraph {
   }
 
   private String leakyRelu(String name, String x) {
-    return graph.op("LeakyRelu", name + ".act", new String[] {x}, Onnx.floatAttribute("alpha", SLOPE));
+    return graph.op(
+        "LeakyRelu", name + ".act", new String[] {x}, Onnx.floatAttribute("alpha", SLOPE));
   }
 
   private static float[] floats(Tensor t) {

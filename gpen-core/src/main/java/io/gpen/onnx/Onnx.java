@@ -2,8 +2,8 @@ package io.gpen.onnx;
 
 /**
  * The parts of ONNX's protobuf schema ({@code onnx/onnx.proto}, IR version 8) that the exporter
- * writes: field numbers and enum values, and builders for the small messages. Only what GPEN's graph
- * needs is here; the names follow the schema's.
+ * writes: field numbers and enum values, and builders for the small messages. Only what GPEN's
+ * graph needs is here; the names follow the schema's.
  */
 final class Onnx {
   /** IR version 8 (ONNX 1.12) is the one that goes with operator set 17. */
@@ -74,22 +74,30 @@ final class Onnx {
   private Onnx() {}
 
   static ProtoMessage floatAttribute(String name, float value) {
-    return new ProtoMessage().string(ATTRIBUTE_NAME, name).int64(ATTRIBUTE_TYPE, ATTR_FLOAT).float32(ATTRIBUTE_F, value);
+    return new ProtoMessage()
+        .string(ATTRIBUTE_NAME, name)
+        .int64(ATTRIBUTE_TYPE, ATTR_FLOAT)
+        .float32(ATTRIBUTE_F, value);
   }
 
   static ProtoMessage intAttribute(String name, long value) {
-    return new ProtoMessage().string(ATTRIBUTE_NAME, name).int64(ATTRIBUTE_TYPE, ATTR_INT).int64(ATTRIBUTE_I, value);
+    return new ProtoMessage()
+        .string(ATTRIBUTE_NAME, name)
+        .int64(ATTRIBUTE_TYPE, ATTR_INT)
+        .int64(ATTRIBUTE_I, value);
   }
 
   static ProtoMessage intsAttribute(String name, long... values) {
-    ProtoMessage a = new ProtoMessage().string(ATTRIBUTE_NAME, name).int64(ATTRIBUTE_TYPE, ATTR_INTS);
+    ProtoMessage a =
+        new ProtoMessage().string(ATTRIBUTE_NAME, name).int64(ATTRIBUTE_TYPE, ATTR_INTS);
     for (long v : values) {
       a.int64(ATTRIBUTE_INTS, v);
     }
     return a;
   }
 
-  static ProtoMessage node(String opType, String name, String[] inputs, String output, ProtoMessage... attributes) {
+  static ProtoMessage node(
+      String opType, String name, String[] inputs, String output, ProtoMessage... attributes) {
     ProtoMessage n = new ProtoMessage();
     for (String in : inputs) {
       n.string(NODE_INPUT, in);
@@ -124,10 +132,14 @@ final class Onnx {
   static ProtoMessage valueInfo(String name, long... dims) {
     ProtoMessage shape = new ProtoMessage();
     for (long d : dims) {
-      ProtoMessage dim = d < 0 ? new ProtoMessage().string(DIM_PARAM, "batch") : new ProtoMessage().int64(DIM_VALUE, d);
+      ProtoMessage dim =
+          d < 0
+              ? new ProtoMessage().string(DIM_PARAM, "batch")
+              : new ProtoMessage().int64(DIM_VALUE, d);
       shape.message(SHAPE_DIM, dim);
     }
-    ProtoMessage tensorType = new ProtoMessage().int64(TENSOR_TYPE_ELEM_TYPE, FLOAT).message(TENSOR_TYPE_SHAPE, shape);
+    ProtoMessage tensorType =
+        new ProtoMessage().int64(TENSOR_TYPE_ELEM_TYPE, FLOAT).message(TENSOR_TYPE_SHAPE, shape);
     return new ProtoMessage()
         .string(VALUE_INFO_NAME, name)
         .message(VALUE_INFO_TYPE, new ProtoMessage().message(TYPE_TENSOR_TYPE, tensorType));

@@ -27,9 +27,9 @@ import java.util.Map;
  * operator set 17) runs without the project: {@code model.onnx}, whose input {@value #INPUT_NAME}
  * is a batch of faces [N,3,S,S], RGB in [-1,1], float32, and whose output {@code output} is the
  * restored batch in the same form, [N,3,O,O] (O = S except for a {@code FullGenerator_SR}, whose
- * finer decoder layers draw random noise in the graph, as the reference's do); and
- * {@code model.json}, which records the architecture, the source checkpoint with its SHA-256, and
- * the SHA-256 of the ONNX file.
+ * finer decoder layers draw random noise in the graph, as the reference's do); and {@code
+ * model.json}, which records the architecture, the source checkpoint with its SHA-256, and the
+ * SHA-256 of the ONNX file.
  *
  * <p>The graph is built from the model's module tree (see {@link GeneratorGraph}) and written as
  * protobuf by the project itself; weights are initializers inside the file. Both files are written
@@ -40,6 +40,7 @@ public final class OnnxExport {
   public static final String INFO_FILE = "model.json";
   public static final String INPUT_NAME = "image";
   public static final String OUTPUT_NAME = GeneratorGraph.OUTPUT;
+
   /** Value of {@code format} in {@code model.json}. */
   public static final String INFO_FORMAT = "gpen-onnx";
 
@@ -94,32 +95,54 @@ public final class OnnxExport {
   }
 
   /**
-   * As {@link #writeModel(FullGenerator, Path, String, int)}; with {@code noiseInputs} the noise
-   * of decoder layers finer than the input is read from graph inputs ({@code <layer>.noise},
+   * As {@link #writeModel(FullGenerator, Path, String, int)}; with {@code noiseInputs} the noise of
+   * decoder layers finer than the input is read from graph inputs ({@code <layer>.noise},
    * [N,C,H,W]) instead of drawn, so that a test can give the noise libtorch drew.
    */
-  static String writeModel(FullGenerator model, Path file, String inputName, int fixedBatch, boolean noiseInputs) {
+  static String writeModel(
+      FullGenerator model, Path file, String inputName, int fixedBatch, boolean noiseInputs) {
     GpenConfig c = model.config();
-    OnnxGraph graph = GeneratorGraph.build(model, inputName, fixedBatch == 0 ? -1 : fixedBatch, noiseInputs);
+    OnnxGraph graph =
+        GeneratorGraph.build(model, inputName, fixedBatch == 0 ? -1 : fixedBatch, noiseInputs);
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", INFO_FORMAT);
     meta.putAll(c.toMetadata());
-    String doc = "GPEN " + c.describe() + ": input " + inputName + " [N,3," + c.size() + "," + c.size()
-        + "] RGB in [-1,1]; output " + OUTPUT_NAME + " the restored faces, "
-        + (c.isSuperResolution() ? "[N,3," + c.outSize() + "," + c.outSize() + "]" : "same form");
+    String doc =
+        "GPEN "
+            + c.describe()
+            + ": input "
+            + inputName
+            + " [N,3,"
+            + c.size()
+            + ","
+            + c.size()
+            + "] RGB in [-1,1]; output "
+            + OUTPUT_NAME
+            + " the restored faces, "
+            + (c.isSuperResolution()
+                ? "[N,3," + c.outSize() + "," + c.outSize() + "]"
+                : "same form");
     ProtoMessage proto = graph.model("GPEN", producerVersion(), doc, meta);
     long size = proto.serializedSize();
     if (size > PROTOBUF_LIMIT) {
       throw new GpenException(
-          file + ": the ONNX model of GPEN " + c.describe() + " would take " + size
+          file
+              + ": the ONNX model of GPEN "
+              + c.describe()
+              + " would take "
+              + size
               + " bytes, over protobuf's 2 GiB limit");
     }
     MessageDigest sha = sha256();
-    AtomicFiles.write(file, temp -> {
-      try (OutputStream out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(temp), 1 << 20), sha)) {
-        proto.writeTo(out);
-      }
-    });
+    AtomicFiles.write(
+        file,
+        temp -> {
+          try (OutputStream out =
+              new DigestOutputStream(
+                  new BufferedOutputStream(Files.newOutputStream(temp), 1 << 20), sha)) {
+            proto.writeTo(out);
+          }
+        });
     return HexFormat.of().formatHex(sha.digest());
   }
 
@@ -150,7 +173,8 @@ public final class OnnxExport {
       json.put("source", src);
     }
     try {
-      String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json);
+      String text =
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json);
       return (text + "\n").getBytes(StandardCharsets.UTF_8);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot encode model information", e);

@@ -41,7 +41,8 @@ final class OnnxGraph {
   String weight(String name, float[] data, long... dims) {
     long n = Arrays.stream(dims).reduce(1, (a, b) -> a * b);
     if (n != data.length) {
-      throw new IllegalArgumentException(name + ": " + data.length + " values for shape " + Arrays.toString(dims));
+      throw new IllegalArgumentException(
+          name + ": " + data.length + " values for shape " + Arrays.toString(dims));
     }
     String unique = unique(name);
     initializers.add(Onnx.floatTensor(unique, data, dims));
@@ -51,20 +52,24 @@ final class OnnxGraph {
   /** A shared 1-D int64 constant (axes, starts, shapes). */
   String ints(long... values) {
     List<Long> key = Arrays.stream(values).boxed().toList();
-    return intConstants.computeIfAbsent(key, k -> {
-      String name = unique("const_i64");
-      initializers.add(Onnx.int64Tensor(name, values));
-      return name;
-    });
+    return intConstants.computeIfAbsent(
+        key,
+        k -> {
+          String name = unique("const_i64");
+          initializers.add(Onnx.int64Tensor(name, values));
+          return name;
+        });
   }
 
   /** A shared float scalar constant (rank 0, broadcast against anything). */
   String scalar(float value) {
-    return scalarConstants.computeIfAbsent(value, k -> {
-      String name = unique("const_f32");
-      initializers.add(Onnx.floatTensor(name, new float[] {value}, new long[0]));
-      return name;
-    });
+    return scalarConstants.computeIfAbsent(
+        value,
+        k -> {
+          String name = unique("const_f32");
+          initializers.add(Onnx.floatTensor(name, new float[] {value}, new long[0]));
+          return name;
+        });
   }
 
   /**
@@ -83,20 +88,22 @@ final class OnnxGraph {
   }
 
   /** The model: this graph, the operator set import, and string metadata. */
-  ProtoMessage model(String graphName, String producerVersion, String docString, Map<String, String> metadata) {
+  ProtoMessage model(
+      String graphName, String producerVersion, String docString, Map<String, String> metadata) {
     ProtoMessage graph = new ProtoMessage();
     nodes.forEach(n -> graph.message(Onnx.GRAPH_NODE, n));
     graph.string(Onnx.GRAPH_NAME, graphName);
     initializers.forEach(t -> graph.message(Onnx.GRAPH_INITIALIZER, t));
     inputs.forEach(v -> graph.message(Onnx.GRAPH_INPUT, v));
     outputs.forEach(v -> graph.message(Onnx.GRAPH_OUTPUT, v));
-    ProtoMessage model = new ProtoMessage()
-        .int64(Onnx.MODEL_IR_VERSION, Onnx.IR_VERSION)
-        .string(Onnx.MODEL_PRODUCER_NAME, "gpen-java")
-        .string(Onnx.MODEL_PRODUCER_VERSION, producerVersion)
-        .string(Onnx.MODEL_DOC_STRING, docString)
-        .message(Onnx.MODEL_GRAPH, graph)
-        .message(Onnx.MODEL_OPSET_IMPORT, Onnx.opsetImport());
+    ProtoMessage model =
+        new ProtoMessage()
+            .int64(Onnx.MODEL_IR_VERSION, Onnx.IR_VERSION)
+            .string(Onnx.MODEL_PRODUCER_NAME, "gpen-java")
+            .string(Onnx.MODEL_PRODUCER_VERSION, producerVersion)
+            .string(Onnx.MODEL_DOC_STRING, docString)
+            .message(Onnx.MODEL_GRAPH, graph)
+            .message(Onnx.MODEL_OPSET_IMPORT, Onnx.opsetImport());
     metadata.forEach((k, v) -> model.message(Onnx.MODEL_METADATA_PROPS, Onnx.entry(k, v)));
     return model;
   }

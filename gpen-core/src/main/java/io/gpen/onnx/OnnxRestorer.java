@@ -4,8 +4,8 @@ import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
@@ -34,10 +34,11 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * input name and size come from the model; a model with a fixed batch size gets exactly that many
  * faces per run (the last run padded), one with a symbolic batch size up to the requested batch.
  *
- * <p>Pre- and post-processing are those of {@link io.gpen.api.Restorer} ({@link ModelIo}, or another
- * {@link PixelRange}). Input and output stay in direct buffers reused from run to run, which ONNX
- * Runtime reads and writes in place, so runs are serialised: one restorer may be shared by several threads, whose calls wait for each
- * other. Close it to free the session; a closed restorer refuses further calls.
+ * <p>Pre- and post-processing are those of {@link io.gpen.api.Restorer} ({@link ModelIo}, or
+ * another {@link PixelRange}). Input and output stay in direct buffers reused from run to run,
+ * which ONNX Runtime reads and writes in place, so runs are serialised: one restorer may be shared
+ * by several threads, whose calls wait for each other. Close it to free the session; a closed
+ * restorer refuses further calls.
  */
 public final class OnnxRestorer implements FaceRestorer {
   private final Path modelFile;
@@ -58,7 +59,12 @@ public final class OnnxRestorer implements FaceRestorer {
   private final FloatBuffer output;
   private boolean closed;
 
-  private OnnxRestorer(Path modelFile, OrtEnvironment env, OrtSession session, int requestedBatch, String settings,
+  private OnnxRestorer(
+      Path modelFile,
+      OrtEnvironment env,
+      OrtSession session,
+      int requestedBatch,
+      String settings,
       PixelRange pixelRange) {
     this.modelFile = modelFile;
     this.pixelRange = pixelRange;
@@ -78,9 +84,20 @@ public final class OnnxRestorer implements FaceRestorer {
     input = directFloats(inFloats);
     output = directFloats(outFloats);
     engine = "ONNX Runtime " + env.getVersion() + ", " + settings;
-    description = modelFile.getFileName() + ": ONNX model, input '" + inputName + "' ["
-        + (fixedBatch > 0 ? Integer.toString(fixedBatch) : "N") + ", 3, " + inputSize + ", " + inputSize + "]"
-        + (size != inputSize ? ", output " + size + "x" + size : "") + "; " + engine;
+    description =
+        modelFile.getFileName()
+            + ": ONNX model, input '"
+            + inputName
+            + "' ["
+            + (fixedBatch > 0 ? Integer.toString(fixedBatch) : "N")
+            + ", 3, "
+            + inputSize
+            + ", "
+            + inputSize
+            + "]"
+            + (size != inputSize ? ", output " + size + "x" + size : "")
+            + "; "
+            + engine;
   }
 
   /**
@@ -102,10 +119,12 @@ public final class OnnxRestorer implements FaceRestorer {
    * As {@link #open(Path, String, int, int)}, for a model that takes and gives the values of {@code
    * pixelRange} ([0, 1] for a Seg2Face model).
    */
-  public static OnnxRestorer open(Path modelFile, String device, int threads, int batchSize, PixelRange pixelRange) {
+  public static OnnxRestorer open(
+      Path modelFile, String device, int threads, int batchSize, PixelRange pixelRange) {
     Objects.requireNonNull(pixelRange, "pixelRange");
     if (threads < 0) {
-      throw BadParameter.of("threads", "must be 0 (ONNX Runtime's default) or more, got " + threads);
+      throw BadParameter.of(
+          "threads", "must be 0 (ONNX Runtime's default) or more, got " + threads);
     }
     if (batchSize < 1) {
       throw BadParameter.of("batchSize", "must be at least 1, got " + batchSize);
@@ -119,7 +138,8 @@ public final class OnnxRestorer implements FaceRestorer {
     }
     // ONNX Runtime's own warnings (graph-optimiser notes on every session) are not the user's
     // business; its errors still print, and failures reach the user as exceptions
-    OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "gpen");
+    OrtEnvironment env =
+        OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "gpen");
     String settings;
     OrtSession session;
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -131,13 +151,18 @@ public final class OnnxRestorer implements FaceRestorer {
       String threadText = threads > 0 ? threads + " threads" : "default threads";
       if (cudaIndex >= 0) {
         if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-          throw BadParameter.of("device", device + ": this ONNX Runtime build has no CUDA execution provider (the"
-              + " onnxruntime artifact is CPU-only; put onnxruntime_gpu on the class path)");
+          throw BadParameter.of(
+              "device",
+              device
+                  + ": this ONNX Runtime build has no CUDA execution provider (the"
+                  + " onnxruntime artifact is CPU-only; put onnxruntime_gpu on the class path)");
         }
         try {
           options.addCUDA(cudaIndex);
         } catch (OrtException e) {
-          throw BadParameter.of("device", device + ": the CUDA execution provider failed to start (" + firstLine(e) + ")");
+          throw BadParameter.of(
+              "device",
+              device + ": the CUDA execution provider failed to start (" + firstLine(e) + ")");
         }
         settings = "cuda:" + cudaIndex + " (CPU " + threadText + ")";
       } else {
@@ -188,7 +213,9 @@ public final class OnnxRestorer implements FaceRestorer {
     return description;
   }
 
-  /** Restores faces, {@code batchSize} per run; returns new size×size BGR images in the same order. */
+  /**
+   * Restores faces, {@code batchSize} per run; returns new size×size BGR images in the same order.
+   */
   @Override
   public synchronized List<Mat> restore(List<Mat> faces) {
     int perIn = 3 * inputSize * inputSize;
@@ -215,7 +242,8 @@ public final class OnnxRestorer implements FaceRestorer {
     int perIn = 3 * inputSize * inputSize;
     int perOut = 3 * size * size;
     if (count < 0 || faces.length < (long) count * perIn) {
-      throw new IllegalArgumentException(count + " faces need " + (long) count * perIn + " floats, got " + faces.length);
+      throw new IllegalArgumentException(
+          count + " faces need " + (long) count * perIn + " floats, got " + faces.length);
     }
     float[] result = new float[count * perOut];
     for (int start = 0; start < count; start += batchSize) {
@@ -227,7 +255,9 @@ public final class OnnxRestorer implements FaceRestorer {
     return result;
   }
 
-  /** Runs the first {@code n} faces of {@code hostIn} and writes their outputs into {@code hostOut}. */
+  /**
+   * Runs the first {@code n} faces of {@code hostIn} and writes their outputs into {@code hostOut}.
+   */
   private void runHost(int n) {
     if (closed) {
       throw new IllegalStateException("the ONNX restorer of " + modelFile + " is closed");
@@ -238,7 +268,8 @@ public final class OnnxRestorer implements FaceRestorer {
     int rows = fixedBatch > 0 ? fixedBatch : n;
     input.clear().put(hostIn, 0, rows * perIn).flip();
     output.clear().limit(rows * perOut);
-    try (OnnxTensor in = OnnxTensor.createTensor(env, input, new long[] {rows, 3, inputSize, inputSize});
+    try (OnnxTensor in =
+            OnnxTensor.createTensor(env, input, new long[] {rows, 3, inputSize, inputSize});
         OnnxTensor out = OnnxTensor.createTensor(env, output, new long[] {rows, 3, size, size});
         OrtSession.Result result = session.run(Map.of(inputName, in), Map.of(outputName, out))) {
       output.clear().get(hostOut, 0, n * perOut);
@@ -254,7 +285,8 @@ public final class OnnxRestorer implements FaceRestorer {
   }
 
   /** The names, size and batch size of a GPEN-shaped model. */
-  private record Signature(String inputName, String outputName, int inputSize, int outputSize, int fixedBatch) {}
+  private record Signature(
+      String inputName, String outputName, int inputSize, int outputSize, int fixedBatch) {}
 
   private static Signature signature(Path file, OrtSession session) {
     try {
@@ -263,25 +295,47 @@ public final class OnnxRestorer implements FaceRestorer {
       long[] inShape = floatShape(file, in.getValue(), "input");
       long[] outShape = floatShape(file, out.getValue(), "output");
       if (inShape.length != 4 || inShape[1] != 3 || inShape[2] <= 0 || inShape[2] != inShape[3]) {
-        throw bad(file, "input '" + in.getKey() + "' has shape " + shapeText(inShape)
-            + ", not [N, 3, S, S] with a fixed size S");
+        throw bad(
+            file,
+            "input '"
+                + in.getKey()
+                + "' has shape "
+                + shapeText(inShape)
+                + ", not [N, 3, S, S] with a fixed size S");
       }
       // a FullGenerator_SR draws larger faces than it reads; a symbolic side is the input's
       long outSide = outShape.length == 4 && outShape[2] > 0 ? outShape[2] : inShape[2];
       if (!fits(outShape, new long[] {inShape[0], 3, outSide, outSide}) || outSide < inShape[2]) {
-        throw bad(file, "output '" + out.getKey() + "' has shape " + shapeText(outShape)
-            + ", not [N, 3, S, S] with S at least the input's " + inShape[2]);
+        throw bad(
+            file,
+            "output '"
+                + out.getKey()
+                + "' has shape "
+                + shapeText(outShape)
+                + ", not [N, 3, S, S] with S at least the input's "
+                + inShape[2]);
       }
       int batch = inShape[0] > 0 ? Math.toIntExact(inShape[0]) : 0;
-      return new Signature(in.getKey(), out.getKey(), Math.toIntExact(inShape[2]), Math.toIntExact(outSide), batch);
+      return new Signature(
+          in.getKey(), out.getKey(), Math.toIntExact(inShape[2]), Math.toIntExact(outSide), batch);
     } catch (OrtException e) {
       throw bad(file, "cannot read the model's inputs and outputs (" + firstLine(e) + ")");
     }
   }
 
-  private static Map.Entry<String, NodeInfo> single(Path file, Map<String, NodeInfo> infos, String what) {
+  private static Map.Entry<String, NodeInfo> single(
+      Path file, Map<String, NodeInfo> infos, String what) {
     if (infos.size() != 1) {
-      throw bad(file, "has " + infos.size() + " " + what + "s " + infos.keySet() + "; a GPEN model has one image " + what);
+      throw bad(
+          file,
+          "has "
+              + infos.size()
+              + " "
+              + what
+              + "s "
+              + infos.keySet()
+              + "; a GPEN model has one image "
+              + what);
     }
     return infos.entrySet().iterator().next();
   }
@@ -294,7 +348,10 @@ public final class OnnxRestorer implements FaceRestorer {
     return t.getShape();
   }
 
-  /** The output matches [N,3,S,S]; symbolic (negative) dimensions are accepted and checked at run time. */
+  /**
+   * The output matches [N,3,S,S]; symbolic (negative) dimensions are accepted and checked at run
+   * time.
+   */
   private static boolean fits(long[] out, long[] in) {
     if (out.length != 4) {
       return false;
@@ -312,7 +369,8 @@ public final class OnnxRestorer implements FaceRestorer {
   }
 
   private static String shapeText(long[] shape) {
-    return Arrays.toString(Arrays.stream(shape).mapToObj(d -> d < 0 ? "?" : Long.toString(d)).toArray());
+    return Arrays.toString(
+        Arrays.stream(shape).mapToObj(d -> d < 0 ? "?" : Long.toString(d)).toArray());
   }
 
   /** -1 for the CPU, else the CUDA device index. */
@@ -331,7 +389,9 @@ public final class OnnxRestorer implements FaceRestorer {
   }
 
   private static FloatBuffer directFloats(int n) {
-    return ByteBuffer.allocateDirect(Math.multiplyExact(n, 4)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    return ByteBuffer.allocateDirect(Math.multiplyExact(n, 4))
+        .order(ByteOrder.nativeOrder())
+        .asFloatBuffer();
   }
 
   private static String firstLine(OrtException e) {

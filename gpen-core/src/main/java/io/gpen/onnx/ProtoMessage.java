@@ -20,7 +20,10 @@ import java.util.List;
  * proto2 declares them in {@code onnx.proto}.
  */
 final class ProtoMessage {
-  /** Bytes of payload converted per write: small enough to stay in cache, large enough to amortise calls. */
+  /**
+   * Bytes of payload converted per write: small enough to stay in cache, large enough to amortise
+   * calls.
+   */
   private static final int CHUNK = 1 << 16;
 
   private interface Field {
@@ -33,104 +36,110 @@ final class ProtoMessage {
   private long size = -1;
 
   ProtoMessage int64(int number, long value) {
-    return add(new Field() {
-      @Override
-      public long size() {
-        return CodedOutputStream.computeInt64Size(number, value);
-      }
+    return add(
+        new Field() {
+          @Override
+          public long size() {
+            return CodedOutputStream.computeInt64Size(number, value);
+          }
 
-      @Override
-      public void write(CodedOutputStream out) throws IOException {
-        out.writeInt64(number, value);
-      }
-    });
+          @Override
+          public void write(CodedOutputStream out) throws IOException {
+            out.writeInt64(number, value);
+          }
+        });
   }
 
   ProtoMessage float32(int number, float value) {
-    return add(new Field() {
-      @Override
-      public long size() {
-        return CodedOutputStream.computeFloatSize(number, value);
-      }
+    return add(
+        new Field() {
+          @Override
+          public long size() {
+            return CodedOutputStream.computeFloatSize(number, value);
+          }
 
-      @Override
-      public void write(CodedOutputStream out) throws IOException {
-        out.writeFloat(number, value);
-      }
-    });
+          @Override
+          public void write(CodedOutputStream out) throws IOException {
+            out.writeFloat(number, value);
+          }
+        });
   }
 
   ProtoMessage string(int number, String value) {
-    return add(new Field() {
-      @Override
-      public long size() {
-        return CodedOutputStream.computeStringSize(number, value);
-      }
+    return add(
+        new Field() {
+          @Override
+          public long size() {
+            return CodedOutputStream.computeStringSize(number, value);
+          }
 
-      @Override
-      public void write(CodedOutputStream out) throws IOException {
-        out.writeString(number, value);
-      }
-    });
+          @Override
+          public void write(CodedOutputStream out) throws IOException {
+            out.writeString(number, value);
+          }
+        });
   }
 
   ProtoMessage message(int number, ProtoMessage value) {
-    return add(new Field() {
-      @Override
-      public long size() {
-        return delimitedSize(number, value.serializedSize());
-      }
+    return add(
+        new Field() {
+          @Override
+          public long size() {
+            return delimitedSize(number, value.serializedSize());
+          }
 
-      @Override
-      public void write(CodedOutputStream out) throws IOException {
-        out.writeTag(number, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        out.writeUInt64NoTag(value.serializedSize());
-        value.writeFields(out);
-      }
-    });
+          @Override
+          public void write(CodedOutputStream out) throws IOException {
+            out.writeTag(number, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            out.writeUInt64NoTag(value.serializedSize());
+            value.writeFields(out);
+          }
+        });
   }
 
   /** A {@code bytes} field holding {@code values} as little-endian IEEE 754 floats. */
   ProtoMessage floatBytes(int number, float[] values) {
-    return add(new Field() {
-      @Override
-      public long size() {
-        return delimitedSize(number, 4L * values.length);
-      }
+    return add(
+        new Field() {
+          @Override
+          public long size() {
+            return delimitedSize(number, 4L * values.length);
+          }
 
-      @Override
-      public void write(CodedOutputStream out) throws IOException {
-        out.writeTag(number, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        out.writeUInt64NoTag(4L * values.length);
-        ByteBuffer chunk = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-        int perChunk = CHUNK / 4;
-        for (int start = 0; start < values.length; start += perChunk) {
-          int n = Math.min(perChunk, values.length - start);
-          chunk.clear();
-          chunk.asFloatBuffer().put(values, start, n);
-          out.writeRawBytes(chunk.array(), 0, 4 * n);
-        }
-      }
-    });
+          @Override
+          public void write(CodedOutputStream out) throws IOException {
+            out.writeTag(number, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            out.writeUInt64NoTag(4L * values.length);
+            ByteBuffer chunk = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+            int perChunk = CHUNK / 4;
+            for (int start = 0; start < values.length; start += perChunk) {
+              int n = Math.min(perChunk, values.length - start);
+              chunk.clear();
+              chunk.asFloatBuffer().put(values, start, n);
+              out.writeRawBytes(chunk.array(), 0, 4 * n);
+            }
+          }
+        });
   }
 
   /** A {@code bytes} field holding {@code values} as little-endian 64-bit integers. */
   ProtoMessage longBytes(int number, long[] values) {
-    return add(new Field() {
-      @Override
-      public long size() {
-        return delimitedSize(number, 8L * values.length);
-      }
+    return add(
+        new Field() {
+          @Override
+          public long size() {
+            return delimitedSize(number, 8L * values.length);
+          }
 
-      @Override
-      public void write(CodedOutputStream out) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.asLongBuffer().put(values);
-        out.writeTag(number, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        out.writeUInt64NoTag(8L * values.length);
-        out.writeRawBytes(b.array());
-      }
-    });
+          @Override
+          public void write(CodedOutputStream out) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+            b.asLongBuffer().put(values);
+            out.writeTag(number, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            out.writeUInt64NoTag(8L * values.length);
+            out.writeRawBytes(b.array());
+          }
+        });
   }
 
   /** The encoded size in bytes (may exceed what protobuf parsers accept; the caller checks). */
@@ -165,6 +174,8 @@ final class ProtoMessage {
   }
 
   private static long delimitedSize(int number, long length) {
-    return CodedOutputStream.computeTagSize(number) + CodedOutputStream.computeUInt64SizeNoTag(length) + length;
+    return CodedOutputStream.computeTagSize(number)
+        + CodedOutputStream.computeUInt64SizeNoTag(length)
+        + length;
   }
 }

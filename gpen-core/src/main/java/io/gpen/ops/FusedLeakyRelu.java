@@ -11,7 +11,9 @@ public final class FusedLeakyRelu {
 
   private FusedLeakyRelu() {}
 
-  /** @param bias one value per channel (dimension 1 of {@code x}) */
+  /**
+   * @param bias one value per channel (dimension 1 of {@code x})
+   */
   public static Tensor apply(Tensor x, Tensor bias) {
     long[] view = new long[(int) x.dim()];
     java.util.Arrays.fill(view, 1);

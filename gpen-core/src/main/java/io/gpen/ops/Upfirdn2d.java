@@ -31,23 +31,50 @@ public final class Upfirdn2d {
       boolean symmetric = pad0 == pad1 && pad0 >= 0;
       Tensor in = symmetric ? x : pad(x, pad0, pad1);
       long p = symmetric ? pad0 : 0;
-      out = torch.conv2d(in, w.contiguous(x.suggest_memory_format()), new TensorOptional(), dims(1, 1), dims(p, p), dims(1, 1), channels);
+      out =
+          torch.conv2d(
+              in,
+              w.contiguous(x.suggest_memory_format()),
+              new TensorOptional(),
+              dims(1, 1),
+              dims(p, p),
+              dims(1, 1),
+              channels);
     } else {
       // conv_transpose2d(x, K, stride=up) equals zero insertion followed by a true convolution with
       // K and padding k-1 on both sides; the reference pads by pad0/pad1 instead, so the transposed
       // output is cropped (or padded) by the difference.
       Tensor w = kernel.view(1, 1, kh, kw).expand(channels, 1, kh, kw);
-      Tensor t = torch.conv_transpose2d(x, w, new TensorOptional(), dims(up, up), dims(0, 0), dims(0, 0), channels, 1, 1);
+      Tensor t =
+          torch.conv_transpose2d(
+              x, w, new TensorOptional(), dims(up, up), dims(0, 0), dims(0, 0), channels, 1, 1);
       long full = (x.size(2) - 1) * up + kh; // rows of the transposed output
       // Reference output row r reads padded rows r..r+kh-1 of the zero-inserted input, which are
       // transposed-output row r + (kh - 1 - pad0).
       long start = kh - 1 - pad0;
       long rows = x.size(2) * up + pad0 + pad1 - kh + 1;
-      out = crop(t, start, rows, full, kw - 1 - pad0, x.size(3) * up + pad0 + pad1 - kw + 1, (x.size(3) - 1) * up + kw);
+      out =
+          crop(
+              t,
+              start,
+              rows,
+              full,
+              kw - 1 - pad0,
+              x.size(3) * up + pad0 + pad1 - kw + 1,
+              (x.size(3) - 1) * up + kw);
     }
     if (down > 1) {
-      out = out.slice(2, new org.bytedeco.pytorch.LongOptional(0), new org.bytedeco.pytorch.LongOptional(), down)
-          .slice(3, new org.bytedeco.pytorch.LongOptional(0), new org.bytedeco.pytorch.LongOptional(), down);
+      out =
+          out.slice(
+                  2,
+                  new org.bytedeco.pytorch.LongOptional(0),
+                  new org.bytedeco.pytorch.LongOptional(),
+                  down)
+              .slice(
+                  3,
+                  new org.bytedeco.pytorch.LongOptional(0),
+                  new org.bytedeco.pytorch.LongOptional(),
+                  down);
     }
     return out;
   }
@@ -60,7 +87,8 @@ public final class Upfirdn2d {
     return torch.constant_pad_nd(x, dims(pad0, pad1, pad0, pad1), Tensors.scalar(0));
   }
 
-  private static Tensor crop(Tensor t, long startH, long rowsH, long fullH, long startW, long rowsW, long fullW) {
+  private static Tensor crop(
+      Tensor t, long startH, long rowsH, long fullH, long startW, long rowsW, long fullW) {
     long padTop = Math.max(0, -startH);
     long padLeft = Math.max(0, -startW);
     long padBottom = Math.max(0, startH + rowsH - fullH);

@@ -14,8 +14,8 @@ import org.bytedeco.pytorch.global.torch;
  * and leaky ReLU (slope 0.2).
  *
  * <p>Names as in the reference: {@code conv2d.weight}, {@code conv2d.bias} (only without batch
- * norm: the reference drops the bias when a norm follows) and {@code norm.norm.*} (its
- * {@code NormLayer} wraps the {@code BatchNorm2d} as {@code norm}).
+ * norm: the reference drops the bias when a norm follows) and {@code norm.norm.*} (its {@code
+ * NormLayer} wraps the {@code BatchNorm2d} as {@code norm}).
  */
 final class ParseConvLayer extends Module implements Layer {
   /** Leaky ReLU slope of the reference's {@code ReluLayer('LeakyReLU')}. */
@@ -40,7 +40,9 @@ final class ParseConvLayer extends Module implements Layer {
   ParseConvLayer(int in, int out, Scale scale, boolean normAndRelu, boolean relu) {
     this.scale = scale;
     // the padding is explicit (reflection), so the convolution itself pads nothing
-    this.conv2d = registerModule("conv2d", new Conv2d(in, out, 3, scale == Scale.DOWN ? 2 : 1, 0, 1, !normAndRelu));
+    this.conv2d =
+        registerModule(
+            "conv2d", new Conv2d(in, out, 3, scale == Scale.DOWN ? 2 : 1, 0, 1, !normAndRelu));
     this.norm = normAndRelu ? registerModule("norm", new NormLayer(out)) : null;
     this.relu = relu ? Stateless.leakyReluInPlace(SLOPE) : null;
   }
@@ -73,7 +75,9 @@ final class ParseConvLayer extends Module implements Layer {
     return relu != null ? relu.forward(y) : y;
   }
 
-  /** The reference's {@code NormLayer}: only a container, which puts the {@code .norm} in the names. */
+  /**
+   * The reference's {@code NormLayer}: only a container, which puts the {@code .norm} in the names.
+   */
   private static final class NormLayer extends Module implements Layer {
     private final BatchNorm norm;
 

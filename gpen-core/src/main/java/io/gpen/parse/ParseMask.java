@@ -20,9 +20,9 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * The paste mask GPEN draws from a face parsing, step by step as the reference does it
- * ({@code FaceParse.tenor2mask} then {@code FaceEnhancement.mask_postprocess}, then the resize in
- * {@code FaceEnhancement.process}):
+ * The paste mask GPEN draws from a face parsing, step by step as the reference does it ({@code
+ * FaceParse.tenor2mask} then {@code FaceEnhancement.mask_postprocess}, then the resize in {@code
+ * FaceEnhancement.process}):
  *
  * <ol>
  *   <li>{@link #labels}: the class of each pixel, the argmax of the logits (the first class wins a
@@ -44,8 +44,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class ParseMask {
   /** The side the reference resizes every face to before parsing ({@code FaceParse.size}). */
   public static final int PARSE_SIZE = 512;
+
   /** The zeroed frame ({@code mask_postprocess(thres=26)}). */
   public static final int BORDER = 26;
+
   /** The Gaussian kernel side and σ of each of the two blurs. */
   public static final int BLUR_KERNEL = 101;
 
@@ -57,12 +59,16 @@ public final class ParseMask {
    * 10 mouth, 11/12 lips, 13 hair, 14 hat, 15 earring, 16 necklace, 17 neck, 18 cloth).
    */
   private static final boolean[] PASTED = {
-    false, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, false
+    false, true, true, true, true, true, true, true, true, true, true, true, true, true, false,
+    true, true, true, false
   };
 
   private ParseMask() {}
 
-  /** Whether pixels of class {@code label} are pasted; classes past the 19 known ones are not (the reference leaves them 0). */
+  /**
+   * Whether pixels of class {@code label} are pasted; classes past the 19 known ones are not (the
+   * reference leaves them 0).
+   */
   public static boolean isPasted(int label) {
     return label >= 0 && label < PASTED.length && PASTED[label];
   }
@@ -76,14 +82,18 @@ public final class ParseMask {
     return argmax(logits).toMat();
   }
 
-  /** The argmax of {@code logits} as bytes, row by row: safe to take out of a {@code PointerScope}. */
+  /**
+   * The argmax of {@code logits} as bytes, row by row: safe to take out of a {@code PointerScope}.
+   */
   static LabelMap argmax(Tensor logits) {
     if (logits.dim() == 4 && logits.size(0) != 1 || logits.dim() != 3 && logits.dim() != 4) {
-      throw new IllegalArgumentException("logits must be [1, C, H, W] or [C, H, W], got " + Tensors.shapeString(logits));
+      throw new IllegalArgumentException(
+          "logits must be [1, C, H, W] or [C, H, W], got " + Tensors.shapeString(logits));
     }
     Tensor chw = logits.dim() == 4 ? logits.select(0, 0) : logits;
     if (chw.size(0) > 256) {
-      throw new IllegalArgumentException("at most 256 classes fit 8-bit labels, got " + chw.size(0));
+      throw new IllegalArgumentException(
+          "at most 256 classes fit 8-bit labels, got " + chw.size(0));
     }
     int h = (int) chw.size(1);
     int w = (int) chw.size(2);
@@ -104,7 +114,10 @@ public final class ParseMask {
     }
   }
 
-  /** 1.0 where the label is pasted ({@link #isPasted}), else 0.0: a {@code CV_64F} matrix of the labels' size. */
+  /**
+   * 1.0 where the label is pasted ({@link #isPasted}), else 0.0: a {@code CV_64F} matrix of the
+   * labels' size.
+   */
   public static Mat faceRegion(Mat labels) {
     if (labels.empty() || labels.type() != CV_8U) {
       throw new IllegalArgumentException("labels must be a non-empty CV_8U matrix");
@@ -159,9 +172,9 @@ public final class ParseMask {
   }
 
   /**
-   * The reference's post-processing of a 0/1 region (any size, usually {@link #PARSE_SIZE}):
-   * border zeroed, blurred twice, as float, resized bilinearly to {@code modelSize}×{@code
-   * modelSize}. Returns a new {@code CV_32F} matrix in [0, 1]; {@code region} is not modified.
+   * The reference's post-processing of a 0/1 region (any size, usually {@link #PARSE_SIZE}): border
+   * zeroed, blurred twice, as float, resized bilinearly to {@code modelSize}×{@code modelSize}.
+   * Returns a new {@code CV_32F} matrix in [0, 1]; {@code region} is not modified.
    */
   public static Mat postprocess(Mat region, int modelSize) {
     if (modelSize < 1) {
@@ -189,7 +202,9 @@ public final class ParseMask {
     }
   }
 
-  /** The whole chain from the parser's logits [1, C, H, W] to the paste mask at {@code modelSize}. */
+  /**
+   * The whole chain from the parser's logits [1, C, H, W] to the paste mask at {@code modelSize}.
+   */
   public static Mat fromLogits(Tensor logits, int modelSize) {
     try (Mat labels = labels(logits)) {
       return fromLabels(labels, modelSize);

@@ -14,17 +14,17 @@ import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * GPEN's face parser, {@code ParseNet} of {@code face_parse/parse_model.py} (from PSFRGAN; facexlib's
- * {@code parsing/parsenet.py} is the same network): a plain 3×3 stem, residual blocks that halve
- * the resolution ({@code encoder.1..}), residual blocks at the lowest resolution ({@code body},
- * added to their input), residual blocks that double it ({@code decoder}), and two plain 3×3 heads:
- * {@code out_mask_conv} (19 parsing classes) and {@code out_img_conv} (an RGB image). Every
+ * GPEN's face parser, {@code ParseNet} of {@code face_parse/parse_model.py} (from PSFRGAN;
+ * facexlib's {@code parsing/parsenet.py} is the same network): a plain 3×3 stem, residual blocks
+ * that halve the resolution ({@code encoder.1..}), residual blocks at the lowest resolution ({@code
+ * body}, added to their input), residual blocks that double it ({@code decoder}), and two plain 3×3
+ * heads: {@code out_mask_conv} (19 parsing classes) and {@code out_img_conv} (an RGB image). Every
  * convolution pads by reflection; the blocks use batch norm and leaky ReLU 0.2.
  *
  * <p>The network is fully convolutional: the constructor's sizes only fix how many blocks go down
  * and up, and any input whose sides divide by 2<sup>down steps</sup> runs. Its shape is a {@link
- * Layout}, built from the reference's constructor arguments ({@link Layout#official}) or read
- * from a state dict's tensors ({@link Layout#of(StateDict)}).
+ * Layout}, built from the reference's constructor arguments ({@link Layout#official}) or read from
+ * a state dict's tensors ({@link Layout#of(StateDict)}).
  *
  * <p>Evaluation mode only: batch norm uses the running statistics.
  */
@@ -54,18 +54,29 @@ public final class ParseNet extends Module {
    * @param parsingChannels parsing classes, the channels of {@code out_mask_conv}
    */
   public record Layout(
-      int baseChannels, List<Integer> encoderChannels, int bodyDepth, List<Integer> decoderChannels, int parsingChannels) {
+      int baseChannels,
+      List<Integer> encoderChannels,
+      int bodyDepth,
+      List<Integer> decoderChannels,
+      int parsingChannels) {
 
     public Layout {
       encoderChannels = List.copyOf(encoderChannels);
       decoderChannels = List.copyOf(decoderChannels);
-      if (baseChannels < 1 || parsingChannels < 1 || bodyDepth < 0
-          || encoderChannels.stream().anyMatch(c -> c < 1) || decoderChannels.stream().anyMatch(c -> c < 1)) {
-        throw new IllegalArgumentException("channels must be positive and the depth not negative: " + this);
+      if (baseChannels < 1
+          || parsingChannels < 1
+          || bodyDepth < 0
+          || encoderChannels.stream().anyMatch(c -> c < 1)
+          || decoderChannels.stream().anyMatch(c -> c < 1)) {
+        throw new IllegalArgumentException(
+            "channels must be positive and the depth not negative: " + this);
       }
     }
 
-    /** The layout of the official {@code ParseNet-latest.pth}: {@code ParseNet(512, 512, 32, 64, 19, ..., ch_range=[32, 256])}, res_depth 10. */
+    /**
+     * The layout of the official {@code ParseNet-latest.pth}: {@code ParseNet(512, 512, 32, 64, 19,
+     * ..., ch_range=[32, 256])}, res_depth 10.
+     */
     public static Layout parseNetLatest() {
       return official(512, 512, 32, 64, 19, 10, 32, 256);
     }
@@ -76,12 +87,19 @@ public final class ParseNet extends Module {
      * min(min_feat_size, in_size))} down blocks doubling the channels and {@code log2(out_size //
      * ...)} up blocks halving them, every block's channels clipped to [minCh, maxCh].
      *
-     * @throws IllegalArgumentException where the reference network could not run: the stem's
-     *     {@code base_ch} outside [minCh, maxCh] gives the first block other input channels than
-     *     the stem produces
+     * @throws IllegalArgumentException where the reference network could not run: the stem's {@code
+     *     base_ch} outside [minCh, maxCh] gives the first block other input channels than the stem
+     *     produces
      */
     public static Layout official(
-        int inSize, int outSize, int minFeatSize, int baseCh, int parsingCh, int resDepth, int minCh, int maxCh) {
+        int inSize,
+        int outSize,
+        int minFeatSize,
+        int baseCh,
+        int parsingCh,
+        int resDepth,
+        int minCh,
+        int maxCh) {
       if (inSize < 1 || outSize < 1 || minFeatSize < 1 || minCh > maxCh) {
         throw new IllegalArgumentException("sizes must be positive and min_ch <= max_ch");
       }
@@ -90,7 +108,13 @@ public final class ParseNet extends Module {
       int up = outSize / minFeat < 1 ? 0 : log2Floor(outSize / minFeat);
       if (down > 0 && clip(baseCh, minCh, maxCh) != baseCh) {
         throw new IllegalArgumentException(
-            "base_ch " + baseCh + " outside ch_range [" + minCh + ", " + maxCh + "]: the reference network cannot run");
+            "base_ch "
+                + baseCh
+                + " outside ch_range ["
+                + minCh
+                + ", "
+                + maxCh
+                + "]: the reference network cannot run");
       }
       List<Integer> enc = new ArrayList<>();
       long head = baseCh;
@@ -107,17 +131,21 @@ public final class ParseNet extends Module {
     }
 
     /**
-     * The layout of the ParseNet whose tensors {@code sd} holds: the stem's output channels, as many
-     * down, body and up blocks as it has {@code conv1} weights, each block's output channels, and
-     * the classes of the mask head. The other shapes are checked when the tensors are loaded.
+     * The layout of the ParseNet whose tensors {@code sd} holds: the stem's output channels, as
+     * many down, body and up blocks as it has {@code conv1} weights, each block's output channels,
+     * and the classes of the mask head. The other shapes are checked when the tensors are loaded.
      *
      * @throws GpenException naming the file where {@code sd} is not a ParseNet state dict
      */
     public static Layout of(StateDict sd) {
       if (!sd.contains("encoder.0.conv2d.weight") || !sd.contains("out_mask_conv.conv2d.weight")) {
-        throw new GpenException(sd.source() + ": " + sd.description() + " is not a ParseNet face parser"
-            + " (no encoder.0.conv2d.weight or out_mask_conv.conv2d.weight; expected the tensors of"
-            + " ParseNet-latest.pth or facexlib's parsing_parsenet.pth)");
+        throw new GpenException(
+            sd.source()
+                + ": "
+                + sd.description()
+                + " is not a ParseNet face parser"
+                + " (no encoder.0.conv2d.weight or out_mask_conv.conv2d.weight; expected the tensors of"
+                + " ParseNet-latest.pth or facexlib's parsing_parsenet.pth)");
       }
       int base = outChannels(sd, "encoder.0.conv2d.weight");
       List<Integer> enc = blockChannels(sd, "encoder.", 1);
@@ -128,12 +156,16 @@ public final class ParseNet extends Module {
 
     /** The channels at the lowest resolution: those of the body. */
     public int bodyChannels() {
-      return encoderChannels.isEmpty() ? baseChannels : encoderChannels.get(encoderChannels.size() - 1);
+      return encoderChannels.isEmpty()
+          ? baseChannels
+          : encoderChannels.get(encoderChannels.size() - 1);
     }
 
     /** The channels the heads see. */
     public int headChannels() {
-      return decoderChannels.isEmpty() ? bodyChannels() : decoderChannels.get(decoderChannels.size() - 1);
+      return decoderChannels.isEmpty()
+          ? bodyChannels()
+          : decoderChannels.get(decoderChannels.size() - 1);
     }
 
     /** The side of the output for an input of side {@code inputSide}. */
@@ -156,8 +188,13 @@ public final class ParseNet extends Module {
     private static int outChannels(StateDict sd, String name) {
       TensorData t = sd.get(name);
       if (t.dim() != 4) {
-        throw new GpenException(sd.source() + ": " + name + " has shape " + t.shapeString()
-            + ", not that of a 3×3 convolution weight [out, in, 3, 3]");
+        throw new GpenException(
+            sd.source()
+                + ": "
+                + name
+                + " has shape "
+                + t.shapeString()
+                + ", not that of a 3×3 convolution weight [out, in, 3, 3]");
       }
       return Math.toIntExact(t.shape()[0]);
     }
@@ -190,8 +227,11 @@ public final class ParseNet extends Module {
       decoder.add(new ParseResidualBlock(ch, out, Scale.UP));
       ch = out;
     }
-    outImgConv = registerModule("out_img_conv", ParseConvLayer.plain(ch, IMAGE_CHANNELS, Scale.NONE));
-    outMaskConv = registerModule("out_mask_conv", ParseConvLayer.plain(ch, layout.parsingChannels(), Scale.NONE));
+    outImgConv =
+        registerModule("out_img_conv", ParseConvLayer.plain(ch, IMAGE_CHANNELS, Scale.NONE));
+    outMaskConv =
+        registerModule(
+            "out_mask_conv", ParseConvLayer.plain(ch, layout.parsingChannels(), Scale.NONE));
     requiresGrad(false);
   }
 
@@ -219,10 +259,21 @@ public final class ParseNet extends Module {
     return net;
   }
 
-  /** E.g. "ParseNet (stem 64, down [128, 256, 256, 256], 10 body blocks, up [256, 256, 128, 64], 19 classes)". */
+  /**
+   * E.g. "ParseNet (stem 64, down [128, 256, 256, 256], 10 body blocks, up [256, 256, 128, 64], 19
+   * classes)".
+   */
   public String describe() {
-    return "ParseNet (stem " + layout.baseChannels() + ", down " + layout.encoderChannels() + ", "
-        + layout.bodyDepth() + " body blocks, up " + layout.decoderChannels() + ", " + layout.parsingChannels()
+    return "ParseNet (stem "
+        + layout.baseChannels()
+        + ", down "
+        + layout.encoderChannels()
+        + ", "
+        + layout.bodyDepth()
+        + " body blocks, up "
+        + layout.decoderChannels()
+        + ", "
+        + layout.parsingChannels()
         + " classes)";
   }
 
@@ -231,8 +282,8 @@ public final class ParseNet extends Module {
   }
 
   /**
-   * Both heads for a batch {@code x} [N, 3, H, W] of RGB faces in [-1, 1]: the parsing logits
-   * [N, classes, H', W'] and the image [N, 3, H', W'], where H' = {@link Layout#outputSide}(H).
+   * Both heads for a batch {@code x} [N, 3, H, W] of RGB faces in [-1, 1]: the parsing logits [N,
+   * classes, H', W'] and the image [N, 3, H', W'], where H' = {@link Layout#outputSide}(H).
    */
   public Output forward(Tensor x) {
     Tensor feat = encoder.forward(x);

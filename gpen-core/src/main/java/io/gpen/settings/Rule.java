@@ -18,19 +18,22 @@ public record Rule<T>(Predicate<? super T> allows, String problem) {
 
   /** A finite number of at least {@code min}; at least 0 reads {@code must not be negative}. */
   public static Rule<Number> atLeast(double min) {
-    return new Rule<>(n -> Double.isFinite(n.doubleValue()) && n.doubleValue() >= min,
+    return new Rule<>(
+        n -> Double.isFinite(n.doubleValue()) && n.doubleValue() >= min,
         min == 0 ? "must not be negative" : "must be at least " + SettingType.number(min));
   }
 
   /** A finite number above {@code min}. */
   public static Rule<Number> above(double min) {
-    return new Rule<>(n -> Double.isFinite(n.doubleValue()) && n.doubleValue() > min,
+    return new Rule<>(
+        n -> Double.isFinite(n.doubleValue()) && n.doubleValue() > min,
         "must be above " + SettingType.number(min));
   }
 
   /** A number from {@code min} to {@code max}, both included. */
   public static Rule<Number> between(double min, double max) {
-    return new Rule<>(n -> n.doubleValue() >= min && n.doubleValue() <= max,
+    return new Rule<>(
+        n -> n.doubleValue() >= min && n.doubleValue() <= max,
         "must be " + SettingType.number(min) + " to " + SettingType.number(max));
   }
 

@@ -79,7 +79,8 @@ public record Schema(List<Setting<?>> settings) {
       if (s.section() == null) {
         out.put(s.name(), s.defaultValue());
       } else {
-        Map<String, Object> section = sections.computeIfAbsent(s.section(), k -> new LinkedHashMap<>());
+        Map<String, Object> section =
+            sections.computeIfAbsent(s.section(), k -> new LinkedHashMap<>());
         out.putIfAbsent(s.section(), section);
         section.put(s.name(), s.defaultValue());
       }

@@ -90,8 +90,8 @@ public record Setting<T>(
    * Checks a value against the rules.
    *
    * @param value null when the setting has no value
-   * @throws SettingException without a source when the value is missing but required, or refused
-   *     by a rule
+   * @throws SettingException without a source when the value is missing but required, or refused by
+   *     a rule
    */
   public void check(T value) {
     if (value == null) {

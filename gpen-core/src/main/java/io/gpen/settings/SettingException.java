@@ -6,9 +6,9 @@ import io.gpen.GpenException;
  * A setting whose value is missing, of the wrong type or not allowed. It carries the parts of the
  * error as data, so that a command line can name the setting its own way (by its option).
  *
- * <p>The message names the file when the value came from one: {@code run.yaml: mul must be at
- * least 1, got 0}; otherwise the key alone: {@code mul must be at least 1, got 0}. A setting of a
- * section is named as {@code degradation setting sigma}.
+ * <p>The message names the file when the value came from one: {@code run.yaml: mul must be at least
+ * 1, got 0}; otherwise the key alone: {@code mul must be at least 1, got 0}. A setting of a section
+ * is named as {@code degradation setting sigma}.
  */
 public final class SettingException extends GpenException {
   private final String key;
@@ -38,7 +38,8 @@ public final class SettingException extends GpenException {
     this(key, problem, value, source, null);
   }
 
-  private SettingException(String key, String problem, Object value, SettingSource source, Throwable cause) {
+  private SettingException(
+      String key, String problem, Object value, SettingSource source, Throwable cause) {
     super(where(source) + subject(key) + " " + detail(problem, value), cause);
     this.key = key;
     this.problem = problem;

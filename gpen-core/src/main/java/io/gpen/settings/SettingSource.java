@@ -3,8 +3,8 @@ package io.gpen.settings;
 import java.nio.file.Path;
 
 /**
- * Where the value of a setting came from, when it was not the schema's default: a settings file,
- * or the caller of the configuration (a command line's options, a benchmark's own settings).
+ * Where the value of a setting came from, when it was not the schema's default: a settings file, or
+ * the caller of the configuration (a command line's options, a benchmark's own settings).
  */
 public sealed interface SettingSource {
   /** The values a caller gives, e.g. the options of a command line. */

@@ -44,7 +44,8 @@ public final class SettingsFile {
       return values;
     }
     if (!(root instanceof Map<?, ?> map)) {
-      throw new GpenException(file + ": expected a mapping of settings (key: value), got " + kind(root));
+      throw new GpenException(
+          file + ": expected a mapping of settings (key: value), got " + kind(root));
     }
     for (Map.Entry<?, ?> e : map.entrySet()) {
       String key = known(file, schema, null, e.getKey());
@@ -57,13 +58,20 @@ public final class SettingsFile {
     return values;
   }
 
-  private static void readSection(Path file, Schema schema, String section, Object value, Map<String, Object> values) {
+  private static void readSection(
+      Path file, Schema schema, String section, Object value, Map<String, Object> values) {
     if (value == null) {
       return;
     }
     if (!(value instanceof Map<?, ?> map)) {
-      throw new GpenException(file + ": " + section + " must be a mapping of "
-          + String.join(", ", schema.keys(section)) + ", got " + kind(value));
+      throw new GpenException(
+          file
+              + ": "
+              + section
+              + " must be a mapping of "
+              + String.join(", ", schema.keys(section))
+              + ", got "
+              + kind(value));
     }
     for (Map.Entry<?, ?> e : map.entrySet()) {
       values.put(section + "." + known(file, schema, section, e.getKey()), e.getValue());
@@ -75,8 +83,14 @@ public final class SettingsFile {
     String name = String.valueOf(key);
     List<String> keys = schema.keys(section);
     if (!keys.contains(name)) {
-      throw new GpenException(file + ": unknown key '" + (section == null ? "" : section + ".") + name
-          + "' (known: " + String.join(", ", keys) + ")");
+      throw new GpenException(
+          file
+              + ": unknown key '"
+              + (section == null ? "" : section + ".")
+              + name
+              + "' (known: "
+              + String.join(", ", keys)
+              + ")");
     }
     return name;
   }

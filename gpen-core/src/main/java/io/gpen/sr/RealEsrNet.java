@@ -30,9 +30,8 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  *
  * <ul>
  *   <li>The padding is cut off in output pixels: the result is exactly {@code scale·H × scale·W}.
- *       The reference subtracts the input padding from the output size, so at ×2 an odd side
- *       comes out one pixel longer than twice the input (the extra row is super-resolved
- *       reflection).
+ *       The reference subtracts the input padding from the output size, so at ×2 an odd side comes
+ *       out one pixel longer than twice the input (the extra row is super-resolved reflection).
  *   <li>Tiles whose padded sides would not divide by the unshuffle get a little more context
  *       instead of failing ({@link SrTiles}).
  *   <li>A tile whose core lies wholly in the reflect padding is not run (its pixels are cut off
@@ -43,9 +42,9 @@ import org.bytedeco.pytorch.global.torch.MemoryFormat;
  * sees one padded tile (at most {@code tileSize + 20} pixels a side, plus up to 3 per side for the
  * grid), and each tile's result is written into the 8-bit output before the next tile runs. The
  * 10-pixel context is far less than the network's receptive field (about 23 blocks × 15
- * convolutions), so tiles do not reproduce the untiled result at their seams: each output pixel
- * is the network's answer for the context its tile saw. One tile covering the image gives exactly
- * the untiled result.
+ * convolutions), so tiles do not reproduce the untiled result at their seams: each output pixel is
+ * the network's answer for the context its tile saw. One tile covering the image gives exactly the
+ * untiled result.
  *
  * <p>One instance may be shared by several threads: calls run one at a time. Close it to free the
  * weights.
@@ -83,12 +82,19 @@ public final class RealEsrNet implements AutoCloseable {
     this(convert(net, precision), net.layout(), net, description, precision);
   }
 
-  /** Runs {@code network} (a network of {@code layout}, or a test's wrapper of one); closes {@code owner} when closed. */
+  /**
+   * Runs {@code network} (a network of {@code layout}, or a test's wrapper of one); closes {@code
+   * owner} when closed.
+   */
   RealEsrNet(Layer network, RrdbNet.Layout layout, AutoCloseable owner, String description) {
     this(network, layout, owner, description, Precision.FP32);
   }
 
-  private RealEsrNet(Layer network, RrdbNet.Layout layout, AutoCloseable owner, String description,
+  private RealEsrNet(
+      Layer network,
+      RrdbNet.Layout layout,
+      AutoCloseable owner,
+      String description,
       Precision precision) {
     this.precision = precision;
     this.network = network;
@@ -152,7 +158,8 @@ public final class RealEsrNet implements AutoCloseable {
       throw new IllegalArgumentException("image must be a non-empty CV_8UC3 matrix");
     }
     if (tileSize < 0) {
-      throw new IllegalArgumentException("tile size must be 0 (no tiling) or positive, got " + tileSize);
+      throw new IllegalArgumentException(
+          "tile size must be 0 (no tiling) or positive, got " + tileSize);
     }
     int h = bgr.rows();
     int w = bgr.cols();
@@ -202,8 +209,9 @@ public final class RealEsrNet implements AutoCloseable {
       }
       x = x.contiguous(MemoryFormat.ChannelsLast);
       Tensor y = network.forward(x);
-      Tensor core = y.narrow(2, (long) (t.y0() - t.py0()) * s, (long) keepH * s)
-          .narrow(3, (long) (t.x0() - t.px0()) * s, (long) keepW * s);
+      Tensor core =
+          y.narrow(2, (long) (t.y0() - t.py0()) * s, (long) keepH * s)
+              .narrow(3, (long) (t.x0() - t.px0()) * s, (long) keepW * s);
       result = Tensors.toFloats(core);
     }
     write(result, keepW * s, keepH * s, out, t.x0() * s, t.y0() * s);
@@ -267,10 +275,16 @@ public final class RealEsrNet implements AutoCloseable {
     }
   }
 
-  /** The tiles {@link #process(Mat, int)} runs for an image of this size (for tests of the tiling). */
+  /**
+   * The tiles {@link #process(Mat, int)} runs for an image of this size (for tests of the tiling).
+   */
   List<SrTiles.Tile> tiles(int width, int height, int tileSize) {
     int align = layout.unshuffle();
-    return SrTiles.plan(width + (align - width % align) % align, height + (align - height % align) % align,
-        tileSize, TILE_PAD, align);
+    return SrTiles.plan(
+        width + (align - width % align) % align,
+        height + (align - height % align) % align,
+        tileSize,
+        TILE_PAD,
+        align);
   }
 }

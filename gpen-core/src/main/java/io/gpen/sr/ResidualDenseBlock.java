@@ -21,9 +21,12 @@ final class ResidualDenseBlock extends Module implements Layer {
 
   ResidualDenseBlock(int numFeat, int numGrowCh) {
     for (int i = 0; i < 4; i++) {
-      convs[i] = registerModule("conv" + (i + 1), new Conv2d(numFeat + i * numGrowCh, numGrowCh, 3, 1, 1, 1, true));
+      convs[i] =
+          registerModule(
+              "conv" + (i + 1), new Conv2d(numFeat + i * numGrowCh, numGrowCh, 3, 1, 1, 1, true));
     }
-    convs[4] = registerModule("conv5", new Conv2d(numFeat + 4 * numGrowCh, numFeat, 3, 1, 1, 1, true));
+    convs[4] =
+        registerModule("conv5", new Conv2d(numFeat + 4 * numGrowCh, numFeat, 3, 1, 1, 1, true));
   }
 
   @Override

@@ -5,7 +5,10 @@ import io.gpen.nn.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
-/** ESRGAN's residual-in-residual dense block: three {@link ResidualDenseBlock}s ({@code rdb1..3}), scaled by 0.2 and added to the input. */
+/**
+ * ESRGAN's residual-in-residual dense block: three {@link ResidualDenseBlock}s ({@code rdb1..3}),
+ * scaled by 0.2 and added to the input.
+ */
 final class Rrdb extends Module implements Layer {
   private final ResidualDenseBlock rdb1;
   private final ResidualDenseBlock rdb2;

@@ -17,16 +17,16 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * ESRGAN's {@code RRDBNet} as GPEN's {@code sr_model/rrdbnet_arch.py} (Real-ESRGAN's version, with
  * ×2 and ×1 by pixel-unshuffle): {@code conv_first}, a trunk of {@link Rrdb} blocks ({@code body})
- * closed by {@code conv_body} and added to its input, two nearest ×2 upsamplings each followed by
- * a convolution and leaky ReLU ({@code conv_up1}, {@code conv_up2}), then {@code conv_hr}, leaky
- * ReLU and {@code conv_last}. The trunk always upsamples ×4: for ×2 the input is first
- * pixel-unshuffled by 2 (12 channels), for ×1 by 4 (48 channels), so those inputs' sides must
- * divide by 2 or 4.
+ * closed by {@code conv_body} and added to its input, two nearest ×2 upsamplings each followed by a
+ * convolution and leaky ReLU ({@code conv_up1}, {@code conv_up2}), then {@code conv_hr}, leaky ReLU
+ * and {@code conv_last}. The trunk always upsamples ×4: for ×2 the input is first pixel-unshuffled
+ * by 2 (12 channels), for ×1 by 4 (48 channels), so those inputs' sides must divide by 2 or 4.
  *
  * <p>Input and output are RGB in [0, 1] (the output is not clamped here).
  */
 public final class RrdbNet extends Module implements Layer {
   static final double SLOPE = 0.2;
+
   /** Image channels in and out. */
   static final int CHANNELS = 3;
 
@@ -66,28 +66,37 @@ public final class RrdbNet extends Module implements Layer {
     }
 
     /**
-     * The layout of the RRDBNet whose tensors {@code sd} holds: the scale from {@code
-     * conv_first}'s input channels (3 for ×4, 12 for ×2, 48 for ×1), the features from its output
-     * channels, the blocks by counting {@code body.<i>}, the growth channels from {@code
-     * body.0.rdb1.conv1}. The other shapes are checked when the tensors are loaded.
+     * The layout of the RRDBNet whose tensors {@code sd} holds: the scale from {@code conv_first}'s
+     * input channels (3 for ×4, 12 for ×2, 48 for ×1), the features from its output channels, the
+     * blocks by counting {@code body.<i>}, the growth channels from {@code body.0.rdb1.conv1}. The
+     * other shapes are checked when the tensors are loaded.
      *
      * @throws GpenException naming the file where {@code sd} is not an RRDBNet state dict
      */
     public static Layout of(StateDict sd) {
       TensorData first = sd.get("conv_first.weight");
       if (first == null || !sd.contains("conv_last.weight")) {
-        throw new GpenException(sd.source() + ": " + sd.description() + " is not an RRDBNet (Real-ESRNet)"
-            + " super-resolution network (no conv_first.weight or conv_last.weight; expected the tensors of"
-            + " realesrnet_x1/x2/x4.pth, under params_ema)");
+        throw new GpenException(
+            sd.source()
+                + ": "
+                + sd.description()
+                + " is not an RRDBNet (Real-ESRNet)"
+                + " super-resolution network (no conv_first.weight or conv_last.weight; expected the tensors of"
+                + " realesrnet_x1/x2/x4.pth, under params_ema)");
       }
       long[] s = shape4(sd, "conv_first.weight");
-      int scale = switch ((int) s[1]) {
-        case CHANNELS -> 4;
-        case CHANNELS * 4 -> 2;
-        case CHANNELS * 16 -> 1;
-        default -> throw new GpenException(sd.source() + ": conv_first.weight has " + s[1]
-            + " input channels; an RRDBNet of 3-channel images has 3 (x4), 12 (x2) or 48 (x1)");
-      };
+      int scale =
+          switch ((int) s[1]) {
+            case CHANNELS -> 4;
+            case CHANNELS * 4 -> 2;
+            case CHANNELS * 16 -> 1;
+            default ->
+                throw new GpenException(
+                    sd.source()
+                        + ": conv_first.weight has "
+                        + s[1]
+                        + " input channels; an RRDBNet of 3-channel images has 3 (x4), 12 (x2) or 48 (x1)");
+          };
       int blocks = 0;
       while (sd.contains("body." + blocks + ".rdb1.conv1.weight")) {
         blocks++;
@@ -99,8 +108,13 @@ public final class RrdbNet extends Module implements Layer {
     private static long[] shape4(StateDict sd, String name) {
       TensorData t = sd.get(name);
       if (t.dim() != 4) {
-        throw new GpenException(sd.source() + ": " + name + " has shape " + t.shapeString()
-            + ", not that of a convolution weight [out, in, 3, 3]");
+        throw new GpenException(
+            sd.source()
+                + ": "
+                + name
+                + " has shape "
+                + t.shapeString()
+                + ", not that of a convolution weight [out, in, 3, 3]");
       }
       return t.shape();
     }
@@ -126,9 +140,9 @@ public final class RrdbNet extends Module implements Layer {
 
   /**
    * Loads an RRDBNet state dict, such as GPEN's {@code realesrnet_x1/x2/x4.pth} (saved as {@code
-   * {'params_ema': state_dict}}): any format {@link Checkpoints} reads, a training checkpoint giving
-   * its {@code params_ema} (else its only state dict), a {@code module.} prefix on every name
-   * dropped. Scale, features, blocks and growth channels are read from the tensors ({@link
+   * {'params_ema': state_dict}}): any format {@link Checkpoints} reads, a training checkpoint
+   * giving its {@code params_ema} (else its only state dict), a {@code module.} prefix on every
+   * name dropped. Scale, features, blocks and growth channels are read from the tensors ({@link
    * Layout#of}); loading is strict. The network is on the CPU, frozen.
    *
    * @throws GpenException naming the file when it cannot be read, holds no RRDBNet, or its tensors
@@ -149,8 +163,15 @@ public final class RrdbNet extends Module implements Layer {
 
   /** E.g. "RRDBNet x2 (32 features, 23 blocks, growth 32)". */
   public String describe() {
-    return "RRDBNet x" + layout.scale() + " (" + layout.numFeat() + " features, " + layout.numBlock()
-        + " blocks, growth " + layout.numGrowCh() + ")";
+    return "RRDBNet x"
+        + layout.scale()
+        + " ("
+        + layout.numFeat()
+        + " features, "
+        + layout.numBlock()
+        + " blocks, growth "
+        + layout.numGrowCh()
+        + ")";
   }
 
   private static Conv2d conv(int in, int out) {
@@ -173,8 +194,15 @@ public final class RrdbNet extends Module implements Layer {
   public Tensor forward(Tensor x) {
     int u = layout.unshuffle();
     if (x.size(2) % u != 0 || x.size(3) % u != 0) {
-      throw new IllegalArgumentException("RRDBNet x" + layout.scale() + " needs sides divisible by " + u
-          + ", got " + x.size(2) + "x" + x.size(3));
+      throw new IllegalArgumentException(
+          "RRDBNet x"
+              + layout.scale()
+              + " needs sides divisible by "
+              + u
+              + ", got "
+              + x.size(2)
+              + "x"
+              + x.size(3));
     }
     Tensor feat = convFirst.forward(u == 1 ? x : torch.pixel_unshuffle(x, u));
     // the trunk block by block, each one's activations freed once the next has consumed them

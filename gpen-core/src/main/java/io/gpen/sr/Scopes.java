@@ -15,8 +15,8 @@ final class Scopes {
   private Scopes() {}
 
   /**
-   * {@code layer.forward(x)}, with everything it allocates freed on return except its result,
-   * which goes to the caller's scope (or, with none, to the garbage collector).
+   * {@code layer.forward(x)}, with everything it allocates freed on return except its result, which
+   * goes to the caller's scope (or, with none, to the garbage collector).
    */
   static Tensor forwardFreeing(Layer layer, Tensor x) {
     Tensor out;

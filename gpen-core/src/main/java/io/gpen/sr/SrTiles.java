@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * How {@link RealEsrNet} cuts an image into tiles: the arithmetic of the reference's {@code
- * RealESRNet.tile_process}. The image is cut into a grid of {@code tileSize}×{@code tileSize}
- * cores (the last row and column shorter), {@code ceil(width / tileSize)} by {@code ceil(height /
+ * RealESRNet.tile_process}. The image is cut into a grid of {@code tileSize}×{@code tileSize} cores
+ * (the last row and column shorter), {@code ceil(width / tileSize)} by {@code ceil(height /
  * tileSize)}; each core is run with up to {@code pad} pixels of context on every side (clipped at
  * the image edges), and only the core of each result is kept. The cores partition the image, so
  * every output pixel comes from exactly one tile.
@@ -15,8 +15,8 @@ import java.util.List;
  * pixel-unshuffles its input by 2 or 4, which needs both sides of a padded tile to divide by that.
  * The reference's padded tiles often do not (at ×1 any tile size that is a multiple of 4 gives
  * padded sides of the form 4k + 2; its {@code pixel_unshuffle} assertion then fails and the photo
- * is left without super-resolution). Here the context is widened outward to the unshuffle grid:
- * the padded start is rounded down and the padded end up to a multiple of {@code align} (the image
+ * is left without super-resolution). Here the context is widened outward to the unshuffle grid: the
+ * padded start is rounded down and the padded end up to a multiple of {@code align} (the image
  * sides are multiples of it already, having been reflect-padded). Wherever the reference's padded
  * tiles are on that grid (every tile at ×4, even tile sizes at ×2) the tiles are exactly the
  * reference's, and the tiles are then also on the same unshuffle grid as the whole image.
@@ -47,8 +47,17 @@ final class SrTiles {
    */
   static List<Tile> plan(int width, int height, int tileSize, int pad, int align) {
     if (width < 1 || height < 1 || tileSize < 0 || pad < 0 || align < 1) {
-      throw new IllegalArgumentException("bad tiling: " + width + "x" + height + ", tile " + tileSize
-          + ", pad " + pad + ", align " + align);
+      throw new IllegalArgumentException(
+          "bad tiling: "
+              + width
+              + "x"
+              + height
+              + ", tile "
+              + tileSize
+              + ", pad "
+              + pad
+              + ", align "
+              + align);
     }
     if (width % align != 0 || height % align != 0) {
       throw new IllegalArgumentException(width + "x" + height + " is not a multiple of " + align);

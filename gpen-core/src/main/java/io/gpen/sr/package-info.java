@@ -1,7 +1,7 @@
 /**
  * Background super-resolution of GPEN's in-the-wild pipeline: Real-ESRNet, an ESRGAN {@link
- * io.gpen.sr.RrdbNet} at ×1, ×2 or ×4 ({@code sr_model/rrdbnet_arch.py}), run over a whole photo
- * in tiles ({@link io.gpen.sr.RealEsrNet}, {@code sr_model/real_esrnet.py}).
+ * io.gpen.sr.RrdbNet} at ×1, ×2 or ×4 ({@code sr_model/rrdbnet_arch.py}), run over a whole photo in
+ * tiles ({@link io.gpen.sr.RealEsrNet}, {@code sr_model/real_esrnet.py}).
  *
  * <pre>{@code
  * try (RealEsrNet sr = RealEsrNet.load(Path.of("realesrnet_x2.pth"));

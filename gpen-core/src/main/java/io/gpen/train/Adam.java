@@ -17,14 +17,14 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Adam as {@code torch.optim.Adam} computes it (no weight decay, no AMSGrad, the single-tensor
- * CPU path), over a fixed list of named parameters, with its state in the open so that a
- * checkpoint can save and restore it bit for bit.
+ * Adam as {@code torch.optim.Adam} computes it (no weight decay, no AMSGrad, the single-tensor CPU
+ * path), over a fixed list of named parameters, with its state in the open so that a checkpoint can
+ * save and restore it bit for bit.
  *
- * <p>Per parameter: {@code m ← lerp(m, g, 1 − β₁)}, {@code v ← β₂·v + (1 − β₂)·g²}, then {@code
- * p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)}. A parameter without a gradient is updated
- * with a zero gradient: the reference adds {@code 0 · output} to its regularisation losses so
- * that every parameter has one.
+ * <p>Per parameter: {@code m ← lerp(m, g, 1 − β₁)}, {@code v ← β₂·v + (1 − β₂)·g²}, then {@code p ←
+ * p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)}. A parameter without a gradient is updated with a
+ * zero gradient: the reference adds {@code 0 · output} to its regularisation losses so that every
+ * parameter has one.
  */
 public final class Adam implements AutoCloseable {
   /** Torch's default ε. */
@@ -78,7 +78,8 @@ public final class Adam implements AutoCloseable {
    */
   public void step(TensorVector grads) {
     if (grads.size() != params.size()) {
-      throw new IllegalArgumentException("Adam over " + params.size() + " parameters got " + grads.size() + " gradients");
+      throw new IllegalArgumentException(
+          "Adam over " + params.size() + " parameters got " + grads.size() + " gradients");
     }
     step++;
     double bias1 = 1 - Math.pow(beta1, step);
@@ -118,8 +119,12 @@ public final class Adam implements AutoCloseable {
         out.put("exp_avg." + names.get(i), Tensors.toData(expAvg.get(i)));
         out.put("exp_avg_sq." + names.get(i), Tensors.toData(expAvgSq.get(i)));
       }
-      out.put("step", Tensors.toData(torch.scalar_tensor(Tensors.scalar(step), new org.bytedeco.pytorch.TensorOptions(
-          torch.ScalarType.Long))));
+      out.put(
+          "step",
+          Tensors.toData(
+              torch.scalar_tensor(
+                  Tensors.scalar(step),
+                  new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long))));
     }
     return out;
   }
@@ -138,22 +143,37 @@ public final class Adam implements AutoCloseable {
     }
     TensorData stepData = sd.get("step");
     if (stepData == null || stepData.shape().length != 0) {
-      throw new GpenException(sd.source() + ": " + sd.description() + " has no optimiser step count");
+      throw new GpenException(
+          sd.source() + ": " + sd.description() + " has no optimiser step count");
     }
     for (String name : sd.tensors().keySet()) {
       if (!name.equals("step") && !targets.containsKey(name)) {
-        throw new GpenException(sd.source() + ": " + sd.description() + " holds '" + name
-            + "', which is no parameter of this model");
+        throw new GpenException(
+            sd.source()
+                + ": "
+                + sd.description()
+                + " holds '"
+                + name
+                + "', which is no parameter of this model");
       }
     }
     for (Map.Entry<String, Tensor> e : targets.entrySet()) {
       TensorData src = sd.get(e.getKey());
       if (src == null) {
-        throw new GpenException(sd.source() + ": " + sd.description() + " lacks '" + e.getKey() + "'");
+        throw new GpenException(
+            sd.source() + ": " + sd.description() + " lacks '" + e.getKey() + "'");
       }
       if (!Arrays.equals(src.shape(), Tensors.shape(e.getValue()))) {
-        throw new GpenException(sd.source() + ": " + sd.description() + " '" + e.getKey() + "' has shape "
-            + src.shapeString() + ", the model needs " + Tensors.shapeString(e.getValue()));
+        throw new GpenException(
+            sd.source()
+                + ": "
+                + sd.description()
+                + " '"
+                + e.getKey()
+                + "' has shape "
+                + src.shapeString()
+                + ", the model needs "
+                + Tensors.shapeString(e.getValue()));
       }
     }
     try (PointerScope scope = new PointerScope();
@@ -169,9 +189,9 @@ public final class Adam implements AutoCloseable {
   /**
    * Restores the state of a PyTorch {@code torch.optim.Adam.state_dict()} (as {@link
    * io.gpen.checkpoint.Checkpoints#readObject} gives it) when it maps onto these parameters: one
-   * parameter group listing as many parameters, each with {@code exp_avg} and {@code exp_avg_sq}
-   * of the right shape and one common {@code step}. Parameter i of the group is parameter i here,
-   * as both follow the module's registration order.
+   * parameter group listing as many parameters, each with {@code exp_avg} and {@code exp_avg_sq} of
+   * the right shape and one common {@code step}. Parameter i of the group is parameter i here, as
+   * both follow the module's registration order.
    *
    * @return null when restored, else why not (the state is then left as it was)
    */
@@ -181,7 +201,9 @@ public final class Adam implements AutoCloseable {
         || !(top.get("param_groups") instanceof List<?> groups)) {
       return "not a torch optimiser state dict";
     }
-    if (groups.size() != 1 || !(groups.get(0) instanceof Map<?, ?> group) || !(group.get("params") instanceof List<?> ids)) {
+    if (groups.size() != 1
+        || !(groups.get(0) instanceof Map<?, ?> group)
+        || !(group.get("params") instanceof List<?> ids)) {
       return groups.size() + " parameter groups, expected 1";
     }
     if (ids.size() != params.size()) {
@@ -198,8 +220,14 @@ public final class Adam implements AutoCloseable {
       }
       long[] shape = Tensors.shape(params.get(i));
       if (!Arrays.equals(m.shape(), shape) || !Arrays.equals(v.shape(), shape)) {
-        return "parameter " + i + " (" + names.get(i) + ") has moments of shape " + m.shapeString()
-            + ", the model needs " + Arrays.toString(shape);
+        return "parameter "
+            + i
+            + " ("
+            + names.get(i)
+            + ") has moments of shape "
+            + m.shapeString()
+            + ", the model needs "
+            + Arrays.toString(shape);
       }
       Long t = torchStep(s.get("step"));
       if (t == null || (common != null && !common.equals(t))) {

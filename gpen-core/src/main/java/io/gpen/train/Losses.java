@@ -21,7 +21,9 @@ public final class Losses {
 
   private Losses() {}
 
-  /** The logistic discriminator loss: {@code softplus(−D(real)).mean() + softplus(D(fake)).mean()}. */
+  /**
+   * The logistic discriminator loss: {@code softplus(−D(real)).mean() + softplus(D(fake)).mean()}.
+   */
   public static Tensor discriminator(Tensor realScores, Tensor fakeScores) {
     return torch.softplus(realScores.neg()).mean().add(torch.softplus(fakeScores).mean());
   }
@@ -53,15 +55,18 @@ public final class Losses {
   /**
    * The R1 penalty of the reference's {@code d_r1_loss}: the mean over the batch of the summed
    * squared gradient of {@code Σ D(real)} with respect to the real images. The gradient is taken
-   * with {@code create_graph}, so the result can be differentiated again (the weight gradient of
-   * R1 is a double backward).
+   * with {@code create_graph}, so the result can be differentiated again (the weight gradient of R1
+   * is a double backward).
    *
    * @param scores {@code D(real)}, computed from {@code real} with gradient tracking on
    * @param real the images, a leaf that requires gradients
    */
   public static Tensor r1(Tensor scores, Tensor real) {
     Tensor grad = gradient(scores.sum(), real);
-    return grad.pow(Tensors.scalar(2)).reshape(grad.size(0), -1).sum(new long[] {1}, false, new ScalarTypeOptional()).mean();
+    return grad.pow(Tensors.scalar(2))
+        .reshape(grad.size(0), -1)
+        .sum(new long[] {1}, false, new ScalarTypeOptional())
+        .mean();
   }
 
   /**
@@ -82,8 +87,14 @@ public final class Losses {
 
   /** {@code ∂output/∂input} for a scalar output, with create_graph so it can be differentiated. */
   private static Tensor gradient(Tensor output, Tensor input) {
-    TensorVector grads = torch.grad(
-        new TensorVector(output), new TensorVector(input), new TensorVector(), new BoolOptional(true), true, false);
+    TensorVector grads =
+        torch.grad(
+            new TensorVector(output),
+            new TensorVector(input),
+            new TensorVector(),
+            new BoolOptional(true),
+            true,
+            false);
     return grads.get(0);
   }
 }

@@ -12,10 +12,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The files a training run owns in its checkpoint folder: {@code NNNNNN.safetensors} (N = iterations
- * done) and {@code train.log}. A folder belongs to one run: a new run refuses a folder that holds
- * another run's checkpoints (their iterations would interleave with its own) unless told to replace
- * them, and a run continued from one of the folder's own checkpoints is the same run.
+ * The files a training run owns in its checkpoint folder: {@code NNNNNN.safetensors} (N =
+ * iterations done) and {@code train.log}. A folder belongs to one run: a new run refuses a folder
+ * that holds another run's checkpoints (their iterations would interleave with its own) unless told
+ * to replace them, and a run continued from one of the folder's own checkpoints is the same run.
  */
 public final class RunFolder {
   /** The name of the log in the folder. */
@@ -54,9 +54,10 @@ public final class RunFolder {
   }
 
   /**
-   * Prepares the folder for a run that starts from {@code pretrain} (null for fresh weights): removes
-   * temporary files left by an interrupted save, and deals with an earlier run's checkpoints as
-   * {@code existing} says. Checkpoints are another run's unless {@code pretrain} is one of them.
+   * Prepares the folder for a run that starts from {@code pretrain} (null for fresh weights):
+   * removes temporary files left by an interrupted save, and deals with an earlier run's
+   * checkpoints as {@code existing} says. Checkpoints are another run's unless {@code pretrain} is
+   * one of them.
    */
   public void prepare(Path pretrain, Existing existing, Consumer<String> notes) {
     if (!Files.isDirectory(dir)) {
@@ -70,23 +71,38 @@ public final class RunFolder {
       }
     }
     if (leftovers > 0) {
-      notes.accept("removed " + leftovers + " temporary file(s) of an interrupted save from " + dir);
+      notes.accept(
+          "removed " + leftovers + " temporary file(s) of an interrupted save from " + dir);
     }
-    List<Path> checkpoints = list().stream().filter(p -> CHECKPOINT.matcher(p.getFileName().toString()).matches()).toList();
+    List<Path> checkpoints =
+        list().stream()
+            .filter(p -> CHECKPOINT.matcher(p.getFileName().toString()).matches())
+            .toList();
     if (checkpoints.isEmpty() || isOneOf(pretrain, checkpoints)) {
       return;
     }
     Path last = checkpoints.get(checkpoints.size() - 1);
     if (existing == Existing.REFUSE) {
-      throw new OccupiedException("checkpoint folder " + dir + " already holds " + checkpoints.size()
-          + " checkpoint(s) of another run (last: " + last.getFileName() + "); continue that run from one of"
-          + " them, choose another folder, or replace them");
+      throw new OccupiedException(
+          "checkpoint folder "
+              + dir
+              + " already holds "
+              + checkpoints.size()
+              + " checkpoint(s) of another run (last: "
+              + last.getFileName()
+              + "); continue that run from one of"
+              + " them, choose another folder, or replace them");
     }
     for (Path p : checkpoints) {
       delete(p);
     }
     delete(log());
-    notes.accept("replaced an earlier run in " + dir + ": deleted " + checkpoints.size() + " checkpoint(s) and its log");
+    notes.accept(
+        "replaced an earlier run in "
+            + dir
+            + ": deleted "
+            + checkpoints.size()
+            + " checkpoint(s) and its log");
   }
 
   private static boolean isOneOf(Path pretrain, List<Path> checkpoints) {
@@ -101,7 +117,8 @@ public final class RunFolder {
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(Files::isRegularFile).sorted().toList();
     } catch (IOException e) {
-      throw new GpenException("cannot list checkpoint folder " + dir + ": " + AtomicFiles.reason(e), e);
+      throw new GpenException(
+          "cannot list checkpoint folder " + dir + ": " + AtomicFiles.reason(e), e);
     }
   }
 

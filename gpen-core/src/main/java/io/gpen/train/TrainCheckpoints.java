@@ -70,13 +70,15 @@ final class TrainCheckpoints {
         return ours(config, identity, all, notes);
       }
     } else if (Checkpoints.readObject(file) instanceof Map<?, ?> top
-        && top.containsKey("g") && top.containsKey("d")) {
+        && top.containsKey("g")
+        && top.containsKey("d")) {
       return official(config, identity, file, top, notes);
     }
     return generatorOnly(config, identity, file, notes);
   }
 
-  private static Trainer ours(TrainConfig config, FaceEmbedder identity, StateDict all, Consumer<String> notes) {
+  private static Trainer ours(
+      TrainConfig config, FaceEmbedder identity, StateDict all, Consumer<String> notes) {
     Path file = all.source();
     Map<String, String> m = all.metadata();
     GpenConfig model;
@@ -87,9 +89,11 @@ final class TrainCheckpoints {
     try {
       model = GpenConfig.fromMetadata(m);
       checkArchitecture(file, "a training checkpoint of", model, config);
-      d = new Discriminator(
-          Integer.parseInt(m.get("d_size")), Integer.parseInt(m.get("d_channel_multiplier")),
-          Double.parseDouble(m.get("d_narrow")));
+      d =
+          new Discriminator(
+              Integer.parseInt(m.get("d_size")),
+              Integer.parseInt(m.get("d_channel_multiplier")),
+              Double.parseDouble(m.get("d_narrow")));
       iteration = Long.parseLong(m.get("iteration"));
       meanPathLength = Float.parseFloat(m.get("mean_path_length"));
       seed = Long.parseLong(m.get("seed"));
@@ -118,11 +122,23 @@ final class TrainCheckpoints {
     }
     t.setIteration(iteration);
     t.setMeanPathLength(meanPathLength);
-    notes.accept("resuming " + file.getFileName() + ": GPEN " + model.describe() + ", discriminator "
-        + d.describe() + ", " + iteration + " iterations done, optimiser states restored");
+    notes.accept(
+        "resuming "
+            + file.getFileName()
+            + ": GPEN "
+            + model.describe()
+            + ", discriminator "
+            + d.describe()
+            + ", "
+            + iteration
+            + " iterations done, optimiser states restored");
     if (seed != config.seed()) {
-      notes.accept("the checkpoint was trained with seed " + seed + ", this run uses " + config.seed()
-          + ": data order, degradations and path noise differ from an uninterrupted run");
+      notes.accept(
+          "the checkpoint was trained with seed "
+              + seed
+              + ", this run uses "
+              + config.seed()
+              + ": data order, degradations and path noise differ from an uninterrupted run");
     }
     return t;
   }
@@ -130,15 +146,29 @@ final class TrainCheckpoints {
   private static Trainer official(
       TrainConfig config, FaceEmbedder identity, Path file, Map<?, ?> top, Consumer<String> notes) {
     // the file was parsed once into `top`; each network is taken from it
-    FullGenerator g = checked(file, ModelFiles.loadGenerator(Checkpoints.entry(file, top, "g"), ModelFiles.Overrides.NONE).model(), config);
+    FullGenerator g =
+        checked(
+            file,
+            ModelFiles.loadGenerator(Checkpoints.entry(file, top, "g"), ModelFiles.Overrides.NONE)
+                .model(),
+            config);
     FullGenerator gEma = null;
     Discriminator d = null;
     Trainer t = null;
     try {
-      gEma = top.containsKey("g_ema")
-          ? checked(file, ModelFiles.loadGenerator(Checkpoints.entry(file, top, "g_ema"), ModelFiles.Overrides.NONE).model(), config)
-          : copyOf(g);
-      d = ModelFiles.loadDiscriminator(Checkpoints.entry(file, top, "d"), new ModelFiles.Overrides(config.size(), null, null));
+      gEma =
+          top.containsKey("g_ema")
+              ? checked(
+                  file,
+                  ModelFiles.loadGenerator(
+                          Checkpoints.entry(file, top, "g_ema"), ModelFiles.Overrides.NONE)
+                      .model(),
+                  config)
+              : copyOf(g);
+      d =
+          ModelFiles.loadDiscriminator(
+              Checkpoints.entry(file, top, "d"),
+              new ModelFiles.Overrides(config.size(), null, null));
       t = new Trainer(config, g, d, gEma, identity);
     } catch (RuntimeException e) {
       if (t == null) {
@@ -152,31 +182,52 @@ final class TrainCheckpoints {
       }
       throw e;
     }
-    notes.accept("loaded " + file.getFileName() + ": PyTorch training checkpoint, GPEN " + g.config().describe()
-        + ", discriminator " + d.describe() + (top.containsKey("g_ema") ? "" : ", g_ema copied from g"));
+    notes.accept(
+        "loaded "
+            + file.getFileName()
+            + ": PyTorch training checkpoint, GPEN "
+            + g.config().describe()
+            + ", discriminator "
+            + d.describe()
+            + (top.containsKey("g_ema") ? "" : ", g_ema copied from g"));
     optimizer(t.generatorOptimizer(), top.get("g_optim"), "g_optim", file, notes);
     optimizer(t.discriminatorOptimizer(), top.get("d_optim"), "d_optim", file, notes);
-    notes.accept(file.getFileName() + " records no iteration: starting at " + (config.startIter() == null ? 0
-        : config.startIter()) + " with mean path length 0");
+    notes.accept(
+        file.getFileName()
+            + " records no iteration: starting at "
+            + (config.startIter() == null ? 0 : config.startIter())
+            + " with mean path length 0");
     return t;
   }
 
-  private static void optimizer(Adam adam, Object state, String key, Path file, Consumer<String> notes) {
+  private static void optimizer(
+      Adam adam, Object state, String key, Path file, Consumer<String> notes) {
     String problem = state == null ? "absent" : adam.loadTorch(state);
     if (problem == null) {
       notes.accept(key + " restored (" + adam.steps() + " steps)");
     } else {
-      notes.accept(key + " of " + file.getFileName() + " not used (" + problem + "): that optimiser starts fresh");
+      notes.accept(
+          key
+              + " of "
+              + file.getFileName()
+              + " not used ("
+              + problem
+              + "): that optimiser starts fresh");
     }
   }
 
-  private static Trainer generatorOnly(TrainConfig config, FaceEmbedder identity, Path file, Consumer<String> notes) {
-    ModelFiles.LoadedGenerator loaded = ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE);
+  private static Trainer generatorOnly(
+      TrainConfig config, FaceEmbedder identity, Path file, Consumer<String> notes) {
+    ModelFiles.LoadedGenerator loaded =
+        ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE);
     FullGenerator g = checked(file, loaded.model(), config);
     FullGenerator gEma = copyOf(g);
     torch.manual_seed(config.seed());
     Discriminator d = new Discriminator(config.size(), config.mul(), config.narrow());
-    notes.accept("loaded " + loaded.note() + " into G and g_ema; the discriminator starts from random weights");
+    notes.accept(
+        "loaded "
+            + loaded.note()
+            + " into G and g_ema; the discriminator starts from random weights");
     return new Trainer(config, g, d, gEma, identity);
   }
 
@@ -186,7 +237,10 @@ final class TrainCheckpoints {
     return copy;
   }
 
-  /** {@code g}, when its architecture is the run's; else it is closed and a one-line error names both. */
+  /**
+   * {@code g}, when its architecture is the run's; else it is closed and a one-line error names
+   * both.
+   */
   private static FullGenerator checked(Path file, FullGenerator g, TrainConfig config) {
     try {
       checkArchitecture(file, "a GPEN", g.config(), config);
@@ -197,11 +251,19 @@ final class TrainCheckpoints {
     return g;
   }
 
-  private static void checkArchitecture(Path file, String what, GpenConfig found, TrainConfig config) {
+  private static void checkArchitecture(
+      Path file, String what, GpenConfig found, TrainConfig config) {
     GpenConfig wanted = config.model();
     if (!found.equals(wanted)) {
-      throw new GpenException(file + ": --pretrain is " + what + " " + found.describe() + ", but this run trains "
-          + wanted.describe() + " (set --size/--mul/--narrow to match, or choose another checkpoint)");
+      throw new GpenException(
+          file
+              + ": --pretrain is "
+              + what
+              + " "
+              + found.describe()
+              + ", but this run trains "
+              + wanted.describe()
+              + " (set --size/--mul/--narrow to match, or choose another checkpoint)");
     }
   }
 }

@@ -132,8 +132,10 @@ public record TrainConfig(
     MUL.check(mul);
     NARROW.check(narrow);
     if (Channels.at(size, mul, narrow) < 1) {
-      throw new SettingException(NARROW.key(),
-          "leaves no channels at " + size + " px with channel multiplier " + mul, narrow);
+      throw new SettingException(
+          NARROW.key(),
+          "leaves no channels at " + size + " px with channel multiplier " + mul,
+          narrow);
     }
     START_ITER.check(startIter);
     MAX_ITER.check(maxIter);
@@ -207,10 +209,10 @@ public record TrainConfig(
    * values given. The {@code degradation} section of the file overrides key by key.
    *
    * @param file a YAML file of the keys of {@link TrainSettings#SCHEMA}, or null
-   * @param given values given by the caller (a command line's options), by key, typed or as text;
-   *     a key given as null is left out
-   * @throws SettingException for a missing value, a value of the wrong type or out of range,
-   *     naming the key and its source ({@link SettingSource.File} or {@link SettingSource#GIVEN})
+   * @param given values given by the caller (a command line's options), by key, typed or as text; a
+   *     key given as null is left out
+   * @throws SettingException for a missing value, a value of the wrong type or out of range, naming
+   *     the key and its source ({@link SettingSource.File} or {@link SettingSource#GIVEN})
    * @throws GpenException naming the file: unreadable or malformed, or an unknown key
    * @throws IllegalArgumentException for a given key the schema does not have
    */
@@ -224,13 +226,34 @@ public record TrainConfig(
     values.override(present, SettingSource.GIVEN);
     try {
       return new TrainConfig(
-          values.get(SIZE), values.get(MUL), values.get(NARROW), values.get(START_ITER), values.get(MAX_ITER),
-          values.get(BATCH_SIZE), values.get(LR), values.get(R1), values.get(PATH_REGULARIZE),
-          values.get(D_REG_EVERY), values.get(G_REG_EVERY), values.get(L1_WEIGHT), values.get(ID_WEIGHT),
-          values.get(SAVE_EVERY), values.get(SAMPLE_EVERY), values.get(LOG_EVERY), values.get(VAL_COUNT),
-          values.get(SEED), values.get(TRAIN_PATH), values.get(TEST_PATH), values.get(CKPT_DIR),
-          values.get(SAMPLE_DIR), values.get(ID_WEIGHTS), values.get(PRETRAIN), values.get(DEVICE),
-          values.get(THREADS), values.get(WORKERS), degradation(values));
+          values.get(SIZE),
+          values.get(MUL),
+          values.get(NARROW),
+          values.get(START_ITER),
+          values.get(MAX_ITER),
+          values.get(BATCH_SIZE),
+          values.get(LR),
+          values.get(R1),
+          values.get(PATH_REGULARIZE),
+          values.get(D_REG_EVERY),
+          values.get(G_REG_EVERY),
+          values.get(L1_WEIGHT),
+          values.get(ID_WEIGHT),
+          values.get(SAVE_EVERY),
+          values.get(SAMPLE_EVERY),
+          values.get(LOG_EVERY),
+          values.get(VAL_COUNT),
+          values.get(SEED),
+          values.get(TRAIN_PATH),
+          values.get(TEST_PATH),
+          values.get(CKPT_DIR),
+          values.get(SAMPLE_DIR),
+          values.get(ID_WEIGHTS),
+          values.get(PRETRAIN),
+          values.get(DEVICE),
+          values.get(THREADS),
+          values.get(WORKERS),
+          degradation(values));
     } catch (SettingException e) {
       throw values.locate(e);
     }
@@ -238,7 +261,13 @@ public record TrainConfig(
 
   private static DegradationConfig degradation(SettingValues values) {
     return new DegradationConfig(
-        values.get(FLIP_PROB), values.get(GRAY_PROB), values.get(KERNEL_SIZE), values.get(ISO_PROB),
-        values.get(SIGMA), values.get(DOWNSAMPLE), values.get(NOISE), values.get(JPEG_QUALITY));
+        values.get(FLIP_PROB),
+        values.get(GRAY_PROB),
+        values.get(KERNEL_SIZE),
+        values.get(ISO_PROB),
+        values.get(SIGMA),
+        values.get(DOWNSAMPLE),
+        values.get(NOISE),
+        values.get(JPEG_QUALITY));
   }
 }

@@ -54,7 +54,9 @@ public final class Trainer implements AutoCloseable {
   /** The reference's EMA decay, {@code 0.5 ** (32 / (10 * 1000))}. */
   public static final double EMA_DECAY = Math.pow(0.5, 32.0 / 10000);
 
-  /** Salt of the path-noise seeds, so that they differ from anything else seeded by the same seed. */
+  /**
+   * Salt of the path-noise seeds, so that they differ from anything else seeded by the same seed.
+   */
   private static final long PATH_NOISE = 0x7061746e6f697365L;
 
   private final TrainConfig config;
@@ -109,7 +111,10 @@ public final class Trainer implements AutoCloseable {
 
     /** Whether every loss is a finite number. */
     public boolean finite() {
-      return Double.isFinite(d) && Double.isFinite(g) && Double.isFinite(r1) && Double.isFinite(path);
+      return Double.isFinite(d)
+          && Double.isFinite(g)
+          && Double.isFinite(r1)
+          && Double.isFinite(path);
     }
   }
 
@@ -129,10 +134,15 @@ public final class Trainer implements AutoCloseable {
    * A trainer with the given networks (taken over: closed with the trainer) on {@code
    * config.device()}; optimisers start fresh at iteration 0.
    *
-   * @param identity the face embedder of the identity loss, or null for none; it stays the
-   *     caller's to close
+   * @param identity the face embedder of the identity loss, or null for none; it stays the caller's
+   *     to close
    */
-  Trainer(TrainConfig config, FullGenerator g, Discriminator d, FullGenerator gEma, FaceEmbedder identity) {
+  Trainer(
+      TrainConfig config,
+      FullGenerator g,
+      Discriminator d,
+      FullGenerator gEma,
+      FaceEmbedder identity) {
     this.config = config;
     this.g = g;
     this.d = d;
@@ -149,7 +159,8 @@ public final class Trainer implements AutoCloseable {
     }
     gEma.requiresGrad(false);
     this.gOptim = new Adam(g.namedParameters(), config.generatorLr(), 0, config.generatorBeta2());
-    this.dOptim = new Adam(d.namedParameters(), config.discriminatorLr(), 0, config.discriminatorBeta2());
+    this.dOptim =
+        new Adam(d.namedParameters(), config.discriminatorLr(), 0, config.discriminatorBeta2());
   }
 
   /**
@@ -158,13 +169,17 @@ public final class Trainer implements AutoCloseable {
    * of G, as the reference starts. {@code config.startIter()}, when given, sets the first
    * iteration.
    *
-   * @param identity the face embedder of the identity loss, or null for none; it stays the
-   *     caller's to close
+   * @param identity the face embedder of the identity loss, or null for none; it stays the caller's
+   *     to close
    * @param notes receives one line per thing a user should know about what was loaded
    * @throws io.gpen.GpenException naming the checkpoint when it cannot be used
    */
-  public static Trainer create(TrainConfig config, FaceEmbedder identity, java.util.function.Consumer<String> notes) {
-    Trainer t = config.pretrain() == null ? fresh(config, identity) : TrainCheckpoints.load(config, identity, notes);
+  public static Trainer create(
+      TrainConfig config, FaceEmbedder identity, java.util.function.Consumer<String> notes) {
+    Trainer t =
+        config.pretrain() == null
+            ? fresh(config, identity)
+            : TrainCheckpoints.load(config, identity, notes);
     if (config.startIter() != null) {
       t.setIteration(config.startIter());
     }
@@ -265,7 +280,10 @@ public final class Trainer implements AutoCloseable {
     }
   }
 
-  /** Runs iteration {@link #iteration()} on degraded faces {@code lq} and their originals {@code gt}. */
+  /**
+   * Runs iteration {@link #iteration()} on degraded faces {@code lq} and their originals {@code
+   * gt}.
+   */
   public Step step(Tensor lq, Tensor gt) {
     long i = iteration;
     try (PointerScope scope = new PointerScope()) {
@@ -318,7 +336,8 @@ public final class Trainer implements AutoCloseable {
       double l1Value = l1.item_double();
       long t3 = System.nanoTime();
 
-      boolean regG = config.gRegEvery() > 0 && config.pathRegularize() > 0 && i % config.gRegEvery() == 0;
+      boolean regG =
+          config.gRegEvery() > 0 && config.pathRegularize() > 0 && i % config.gRegEvery() == 0;
       if (regG) {
         FullGenerator.Output reg = g.forward(lq);
         Tensor image = reg.image();
@@ -326,7 +345,10 @@ public final class Trainer implements AutoCloseable {
         long local = shape[0];
         shape[0] *= collective.size();
         // the global batch's noise, this rank's rows: the same projection as in one process
-        Tensor noise = pathNoise(i, shape).narrow(0, collective.rank() * local, local).to(device, image.scalar_type());
+        Tensor noise =
+            pathNoise(i, shape)
+                .narrow(0, collective.rank() * local, local)
+                .to(device, image.scalar_type());
         Tensor lengths = Losses.pathLengths(image, reg.latent(), noise);
         Tensor penalty;
         Tensor meanLength;
@@ -343,15 +365,18 @@ public final class Trainer implements AutoCloseable {
           Tensor mean = meanLength.sub(runningMean).mul(decay).add(runningMean);
           penalty = lengths.sub(mean).pow(Tensors.scalar(2)).mean();
           Tensor coupling = meanLength.sub(mean).mul(Tensors.scalar(2 * Losses.PATH_LENGTH_DECAY));
-          Tensor weighted = penalty.sub(localMean.mul(coupling))
-              .mul(Tensors.scalar(config.pathRegularize() * config.gRegEvery()));
+          Tensor weighted =
+              penalty
+                  .sub(localMean.mul(coupling))
+                  .mul(Tensors.scalar(config.pathRegularize() * config.gRegEvery()));
           gOptim.step(gradients(weighted, g));
           meanPathLength = mean.item_float();
         } else {
           meanLength = lengths.mean();
           Tensor mean = meanLength.sub(runningMean).mul(decay).add(runningMean);
           penalty = lengths.sub(mean).pow(Tensors.scalar(2)).mean();
-          Tensor weighted = penalty.mul(Tensors.scalar(config.pathRegularize() * config.gRegEvery()));
+          Tensor weighted =
+              penalty.mul(Tensors.scalar(config.pathRegularize() * config.gRegEvery()));
           gOptim.step(gradients(weighted, g));
           meanPathLength = mean.item_float();
         }
@@ -363,10 +388,28 @@ public final class Trainer implements AutoCloseable {
       accumulateEma();
       long t5 = System.nanoTime();
       iteration = i + 1;
-      Timing timing = new Timing(
-          (t1 - t0) / 1e9, regD ? (t2 - t1) / 1e9 : 0, (t3 - t2) / 1e9, regG ? (t4 - t3) / 1e9 : 0, (t5 - t4) / 1e9);
-      return new Step(i, dValue, gValue, advValue, l1Value, idValue, lastR1, lastPath, lastPathLength,
-          realScore, fakeScore, regD, regG, timing);
+      Timing timing =
+          new Timing(
+              (t1 - t0) / 1e9,
+              regD ? (t2 - t1) / 1e9 : 0,
+              (t3 - t2) / 1e9,
+              regG ? (t4 - t3) / 1e9 : 0,
+              (t5 - t4) / 1e9);
+      return new Step(
+          i,
+          dValue,
+          gValue,
+          advValue,
+          l1Value,
+          idValue,
+          lastR1,
+          lastPath,
+          lastPathLength,
+          realScore,
+          fakeScore,
+          regD,
+          regG,
+          timing);
     }
   }
 
@@ -375,7 +418,8 @@ public final class Trainer implements AutoCloseable {
    * iteration) on the CPU so that it is the same on every device and after a resume.
    */
   private Tensor pathNoise(long iteration, long[] shape) {
-    org.bytedeco.pytorch.Generator rng = torch.make_generator_cpu(mix(config.seed() ^ PATH_NOISE, iteration));
+    org.bytedeco.pytorch.Generator rng =
+        torch.make_generator_cpu(mix(config.seed() ^ PATH_NOISE, iteration));
     Tensor noise = torch.randn(shape, new GeneratorOptional(rng));
     return noise.div_(Tensors.scalar(Math.sqrt((double) shape[2] * shape[3])));
   }
@@ -399,7 +443,13 @@ public final class Trainer implements AutoCloseable {
   private TensorVector gradients(Tensor loss, Module m) {
     TensorVector params = new TensorVector(m.parameters().toArray(new Tensor[0]));
     TensorVector grads =
-        torch.grad(new TensorVector(loss), params, new TensorVector(), new BoolOptional(false), false, true);
+        torch.grad(
+            new TensorVector(loss),
+            params,
+            new TensorVector(),
+            new BoolOptional(false),
+            false,
+            true);
     collective.average(Arrays.asList(grads.get()));
     return grads;
   }
@@ -436,10 +486,15 @@ public final class Trainer implements AutoCloseable {
       deviations.add(std);
     }
 
-    /** {@code loss + Σ_k (S_k − g_k)·s_k}, g_k = ∂loss/∂s_k here and S_k its sum over the ranks (constants). */
+    /**
+     * {@code loss + Σ_k (S_k − g_k)·s_k}, g_k = ∂loss/∂s_k here and S_k its sum over the ranks
+     * (constants).
+     */
     Tensor withOtherRanks(Tensor loss) {
       TensorVector s = new TensorVector(deviations.toArray(new Tensor[0]));
-      TensorVector mine = torch.grad(new TensorVector(loss), s, new TensorVector(), new BoolOptional(true), false, false);
+      TensorVector mine =
+          torch.grad(
+              new TensorVector(loss), s, new TensorVector(), new BoolOptional(true), false, false);
       Tensor own = torch.stack(mine);
       Tensor summed = own.clone();
       collective.sum(summed);
@@ -461,8 +516,8 @@ public final class Trainer implements AutoCloseable {
   }
 
   /**
-   * Restores faces with {@code g_ema}: {@code count} faces of {@code 3·size·size} floats each,
-   * RGB in [-1, 1], in and out.
+   * Restores faces with {@code g_ema}: {@code count} faces of {@code 3·size·size} floats each, RGB
+   * in [-1, 1], in and out.
    */
   public float[] restore(float[] lq, int count) {
     int s = config.size();

@@ -47,7 +47,8 @@ import org.bytedeco.opencv.opencv_core.Scalar;
  * machine's cores shared equally among its workers.
  */
 public final class TrainingRun {
-  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
 
   /** Black border between the cells of a sample grid, as torchvision's {@code make_grid}. */
   private static final int PADDING = 2;
@@ -69,9 +70,16 @@ public final class TrainingRun {
    * @param psnr the last validation PSNR in dB, or NaN without {@code test_path}
    * @param skipped unreadable training images that were skipped
    */
-  public record Result(long firstIteration, long iterations, Path checkpoint, Trainer.Step last, double psnr, int skipped) {}
+  public record Result(
+      long firstIteration,
+      long iterations,
+      Path checkpoint,
+      Trainer.Step last,
+      double psnr,
+      int skipped) {}
 
-  private TrainingRun(TrainConfig config, RunFolder.Existing existing, Worker worker, Consumer<String> notes) {
+  private TrainingRun(
+      TrainConfig config, RunFolder.Existing existing, Worker worker, Consumer<String> notes) {
     this.config = config;
     this.worker = worker;
     this.notes = lead() ? notes : note -> {};
@@ -93,8 +101,12 @@ public final class TrainingRun {
     return run(config, RunFolder.Existing.REFUSE, notes);
   }
 
-  /** As {@link #run(TrainConfig, Consumer)}, with what to do about another run's checkpoints in {@code ckpt_dir}. */
-  public static Result run(TrainConfig config, RunFolder.Existing existing, Consumer<String> notes) {
+  /**
+   * As {@link #run(TrainConfig, Consumer)}, with what to do about another run's checkpoints in
+   * {@code ckpt_dir}.
+   */
+  public static Result run(
+      TrainConfig config, RunFolder.Existing existing, Consumer<String> notes) {
     return new TrainingRun(config, existing, null, notes).run();
   }
 
@@ -105,7 +117,8 @@ public final class TrainingRun {
    *
    * @throws GpenException also when the other workers cannot be reached, or one of them stops
    */
-  public static Result run(TrainConfig config, RunFolder.Existing existing, Worker worker, Consumer<String> notes) {
+  public static Result run(
+      TrainConfig config, RunFolder.Existing existing, Worker worker, Consumer<String> notes) {
     return new TrainingRun(config, existing, worker, notes).run();
   }
 
@@ -116,10 +129,13 @@ public final class TrainingRun {
 
   private Result run() {
     if (config.trainPath() == null) {
-      throw new GpenException("train_path is required: give --train_path DIR or set it in the configuration file");
+      throw new GpenException(
+          "train_path is required: give --train_path DIR or set it in the configuration file");
     }
-    CpuThreads.configure(config.threads() != 0 || worker == null ? config.threads()
-        : Math.max(1, CpuThreads.everyCore() / worker.localWorldSize()));
+    CpuThreads.configure(
+        config.threads() != 0 || worker == null
+            ? config.threads()
+            : Math.max(1, CpuThreads.everyCore() / worker.localWorldSize()));
     if (lead()) {
       folder.prepare(config.pretrain(), existing, notes);
     }
@@ -128,16 +144,27 @@ public final class TrainingRun {
         Trainer trainer = Trainer.create(config, identity, notes)) {
       if (group != null) {
         trainer.distribute(group);
-        notes.accept(String.format(Locale.ROOT, "data parallel: %d workers × batch %d, Gloo process group at %s:%d",
-            group.size(), config.batchSize(), worker.masterAddress(), worker.masterPort()));
+        notes.accept(
+            String.format(
+                Locale.ROOT,
+                "data parallel: %d workers × batch %d, Gloo process group at %s:%d",
+                group.size(),
+                config.batchSize(),
+                worker.masterAddress(),
+                worker.masterPort()));
       }
       long start = trainer.iteration();
       if (start >= config.maxIter()) {
-        throw new GpenException("nothing to train: " + start + " iterations are done and max_iter is "
-            + config.maxIter() + " (raise --max_iter)");
+        throw new GpenException(
+            "nothing to train: "
+                + start
+                + " iterations are done and max_iter is "
+                + config.maxIter()
+                + " (raise --max_iter)");
       }
       Validation validation = lead() ? Validation.load(config, notes) : null;
-      try (FaceLoader loader = FaceLoader.builder(config.trainPath(), config.size())
+      try (FaceLoader loader =
+          FaceLoader.builder(config.trainPath(), config.size())
               .batchSize(config.batchSize())
               .shard(worker == null ? 0 : worker.rank(), worker == null ? 1 : worker.worldSize())
               .seed(config.seed())
@@ -156,21 +183,35 @@ public final class TrainingRun {
       return null;
     }
     if (config.idWeights() == null) {
-      notes.accept("identity loss off: no id_weights given (the reference uses ArcFace IR-SE50, model_ir_se50.pth;"
-          + " MobileFaceNet weights work too)");
+      notes.accept(
+          "identity loss off: no id_weights given (the reference uses ArcFace IR-SE50, model_ir_se50.pth;"
+              + " MobileFaceNet weights work too)");
       return null;
     }
-    FaceEmbedder net = FaceEmbedders.load(ModelRegistry.defaultRegistry().resolve(config.idWeights().toString()));
+    FaceEmbedder net =
+        FaceEmbedders.load(ModelRegistry.defaultRegistry().resolve(config.idWeights().toString()));
     notes.accept("identity loss: " + net.name() + " from " + config.idWeights());
     return net;
   }
 
-  private Result loop(Trainer trainer, FaceLoader loader, Validation validation, long start, GlooGroup group) {
-    line(String.format(Locale.ROOT, "start at iteration %d of %d: GPEN %s, batch %s, %s, seed %d, data %s (%d images)",
-        start, config.maxIter(), config.model().describe(),
-        group == null ? Integer.toString(config.batchSize()) : group.size() + " × " + config.batchSize(),
-        trainer.identity() == null ? "no identity loss" : "identity loss " + trainer.identity().name(),
-        config.seed(), config.trainPath(), loader.dataset().count()));
+  private Result loop(
+      Trainer trainer, FaceLoader loader, Validation validation, long start, GlooGroup group) {
+    line(
+        String.format(
+            Locale.ROOT,
+            "start at iteration %d of %d: GPEN %s, batch %s, %s, seed %d, data %s (%d images)",
+            start,
+            config.maxIter(),
+            config.model().describe(),
+            group == null
+                ? Integer.toString(config.batchSize())
+                : group.size() + " × " + config.batchSize(),
+            trainer.identity() == null
+                ? "no identity loss"
+                : "identity loss " + trainer.identity().name(),
+            config.seed(),
+            config.trainPath(),
+            loader.dataset().count()));
     Path checkpoint = null;
     double psnr = Double.NaN;
     Trainer.Step step = null;
@@ -178,27 +219,39 @@ public final class TrainingRun {
     long lastLogIteration = start;
     // the initial broadcast is not an iteration's
     double lastCollectiveSeconds = group == null ? 0 : group.seconds();
-    try (ProgressBar bar = worker == null ? ProgressBars.create("train", config.maxIter() - start, "it") : null) {
+    try (ProgressBar bar =
+        worker == null ? ProgressBars.create("train", config.maxIter() - start, "it") : null) {
       for (long i = start; i < config.maxIter(); i++) {
         Batch batch = loader.next();
         step = trainer.step(batch);
         long done = i + 1;
         if (!step.finite()) {
-          throw new GpenException(String.format(Locale.ROOT,
-              "training diverged at iteration %d: d %s, g %s, r1 %s, path %s are not all finite (last checkpoint: %s)",
-              i, step.d(), step.g(), step.r1(), step.path(), checkpoint == null ? "none" : checkpoint));
+          throw new GpenException(
+              String.format(
+                  Locale.ROOT,
+                  "training diverged at iteration %d: d %s, g %s, r1 %s, path %s are not all finite (last checkpoint: %s)",
+                  i,
+                  step.d(),
+                  step.g(),
+                  step.r1(),
+                  step.path(),
+                  checkpoint == null ? "none" : checkpoint));
         }
         if (bar != null) {
           bar.step();
-          bar.setExtraMessage(String.format(Locale.ROOT, " d %.3f g %.3f r1 %.3f", step.d(), step.g(), step.r1()));
+          bar.setExtraMessage(
+              String.format(Locale.ROOT, " d %.3f g %.3f r1 %.3f", step.d(), step.g(), step.r1()));
         }
         if (done % config.logEvery() == 0 || i == start) {
           long now = System.nanoTime();
           double perIteration = (now - lastLogTime) / 1e9 / (done - lastLogIteration);
           String text = logLine(done, step, perIteration);
           if (group != null) {
-            text += String.format(Locale.ROOT, " allreduce_s/it %.3f",
-                (group.seconds() - lastCollectiveSeconds) / (done - lastLogIteration));
+            text +=
+                String.format(
+                    Locale.ROOT,
+                    " allreduce_s/it %.3f",
+                    (group.seconds() - lastCollectiveSeconds) / (done - lastLogIteration));
             lastCollectiveSeconds = group.seconds();
             notes.accept(text);
           }
@@ -219,16 +272,29 @@ public final class TrainingRun {
     if (loader.skipped() > 0) {
       notes.accept("skipped " + loader.skipped() + " unreadable image(s) of " + config.trainPath());
     }
-    notes.accept("checkpoint " + checkpoint + ", log " + log + ", samples in " + config.sampleDir());
+    notes.accept(
+        "checkpoint " + checkpoint + ", log " + log + ", samples in " + config.sampleDir());
     return new Result(start, trainer.iteration(), checkpoint, step, psnr, loader.skipped());
   }
 
   private String logLine(long done, Trainer.Step s, double secondsPerIteration) {
-    return String.format(Locale.ROOT,
+    return String.format(
+        Locale.ROOT,
         "iter %d d %.4f g %.4f adv %.4f l1 %.4f id %s r1 %.4f path %.4f path_length %.4f real_score %.4f"
             + " fake_score %.4f lr_g %.6g lr_d %.6g s/it %.3f",
-        done, s.d(), s.g(), s.adversarial(), s.l1(), Double.isNaN(s.identity()) ? "-" : String.format(Locale.ROOT, "%.4f", s.identity()),
-        s.r1(), s.path(), s.pathLength(), s.realScore(), s.fakeScore(), config.generatorLr(), config.discriminatorLr(),
+        done,
+        s.d(),
+        s.g(),
+        s.adversarial(),
+        s.l1(),
+        Double.isNaN(s.identity()) ? "-" : String.format(Locale.ROOT, "%.4f", s.identity()),
+        s.r1(),
+        s.path(),
+        s.pathLength(),
+        s.realScore(),
+        s.fakeScore(),
+        config.generatorLr(),
+        config.discriminatorLr(),
         secondsPerIteration);
   }
 
@@ -253,7 +319,9 @@ public final class TrainingRun {
     int n = validation.count;
     for (int first = 0; first < n; first += config.batchSize()) {
       int count = Math.min(config.batchSize(), n - first);
-      float[] out = trainer.restore(Arrays.copyOfRange(validation.lq, first * plane, (first + count) * plane), count);
+      float[] out =
+          trainer.restore(
+              Arrays.copyOfRange(validation.lq, first * plane, (first + count) * plane), count);
       System.arraycopy(out, 0, restored, first * plane, out.length);
     }
     for (int k = 0; k < n; k++) {
@@ -266,16 +334,31 @@ public final class TrainingRun {
     writeGrid(grid, validation.lq, restored, validation.gt, shown, s);
     MetricResult r = psnr.result();
     double value = r.value().orElse(Double.NaN);
-    line(String.format(Locale.ROOT, "iter %d val_psnr %.3f dB (%s of %s) sample %s", done, value, r.note(),
-        config.testPath(), grid));
+    line(
+        String.format(
+            Locale.ROOT,
+            "iter %d val_psnr %.3f dB (%s of %s) sample %s",
+            done,
+            value,
+            r.note(),
+            config.testPath(),
+            grid));
     return value;
   }
 
-  /** Rows: degraded, restored, original; {@code count} columns; cells of size×size, 2-pixel black borders. */
-  private static void writeGrid(Path file, float[] lq, float[] restored, float[] gt, int count, int size) {
+  /**
+   * Rows: degraded, restored, original; {@code count} columns; cells of size×size, 2-pixel black
+   * borders.
+   */
+  private static void writeGrid(
+      Path file, float[] lq, float[] restored, float[] gt, int count, int size) {
     int cell = size + PADDING;
-    try (Mat grid = new Mat(3 * cell + PADDING, count * cell + PADDING, org.bytedeco.opencv.global.opencv_core.CV_8UC3,
-        new Scalar(0, 0, 0, 0))) {
+    try (Mat grid =
+        new Mat(
+            3 * cell + PADDING,
+            count * cell + PADDING,
+            org.bytedeco.opencv.global.opencv_core.CV_8UC3,
+            new Scalar(0, 0, 0, 0))) {
       float[][] rows = {lq, restored, gt};
       for (int r = 0; r < 3; r++) {
         for (int c = 0; c < count; c++) {
@@ -290,7 +373,9 @@ public final class TrainingRun {
     }
   }
 
-  /** Appends a timestamped line to the log (created with its folder on first use); rank 0's alone. */
+  /**
+   * Appends a timestamped line to the log (created with its folder on first use); rank 0's alone.
+   */
   private void line(String text) {
     if (!lead()) {
       return;
@@ -300,7 +385,12 @@ public final class TrainingRun {
       Files.createDirectories(log.toAbsolutePath().getParent());
       // one append of a whole line: a reader never sees part of one (AtomicFiles would rewrite the
       // whole log at every line)
-      Files.writeString(log, stamped, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          log,
+          stamped,
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new GpenException("cannot write " + log + ": " + AtomicFiles.reason(e), e);
     }
@@ -313,8 +403,10 @@ public final class TrainingRun {
   private static final class Validation {
     final float[] lq;
     final float[] gt;
+
     /** The originals shifted by half an 8-bit level, so that the truncating conversion rounds. */
     final float[] gtLevels;
+
     final int count;
 
     private Validation(float[] lq, float[] gt, int count) {
@@ -331,7 +423,8 @@ public final class TrainingRun {
 
     static Validation load(TrainConfig config, Consumer<String> notes) {
       if (config.testPath() == null) {
-        notes.accept("no test_path: no validation PSNR; sample grids show the current training batch");
+        notes.accept(
+            "no test_path: no validation PSNR; sample grids show the current training batch");
         return null;
       }
       int s = config.size();
@@ -340,14 +433,15 @@ public final class TrainingRun {
       float[] lq = new float[want * plane];
       float[] gt = new float[want * plane];
       int n = 0;
-      try (FaceLoader loader = FaceLoader.builder(config.testPath(), s)
-          .batchSize(config.batchSize())
-          .seed(config.seed())
-          .threads(config.workers())
-          .degradation(config.degradation().withFlipProb(0).withGrayProb(0))
-          .evaluation()
-          .warnings(notes)
-          .build()) {
+      try (FaceLoader loader =
+          FaceLoader.builder(config.testPath(), s)
+              .batchSize(config.batchSize())
+              .seed(config.seed())
+              .threads(config.workers())
+              .degradation(config.degradation().withFlipProb(0).withGrayProb(0))
+              .evaluation()
+              .warnings(notes)
+              .build()) {
         while (n < want && loader.hasNext()) {
           Batch b = loader.next();
           int take = Math.min(b.count(), want - n);

@@ -91,20 +91,26 @@ public final class AtomicFiles {
    * native memory; the buffer's position is left as it was.
    */
   public static void write(Path target, ByteBuffer bytes) {
-    write(target, temp -> {
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer rest = bytes.duplicate();
-        while (rest.hasRemaining()) {
-          ch.write(rest);
-        }
-      }
-    });
+    write(
+        target,
+        temp -> {
+          try (FileChannel ch =
+              FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer rest = bytes.duplicate();
+            while (rest.hasRemaining()) {
+              ch.write(rest);
+            }
+          }
+        });
   }
 
   /** Temporary names: {@code .<base>.tmp<tag>[.<ext>]}, the tag in base 36. */
-  private static final java.util.regex.Pattern TEMP_NAME = java.util.regex.Pattern.compile("\\..+\\.tmp[0-9a-z]+(\\.[^.]+)?");
+  private static final java.util.regex.Pattern TEMP_NAME =
+      java.util.regex.Pattern.compile("\\..+\\.tmp[0-9a-z]+(\\.[^.]+)?");
 
-  /** Whether {@code fileName} is one of our temporary names (a process killed mid-write leaves one). */
+  /**
+   * Whether {@code fileName} is one of our temporary names (a process killed mid-write leaves one).
+   */
   public static boolean isTempSibling(String fileName) {
     return TEMP_NAME.matcher(fileName).matches();
   }
@@ -132,7 +138,8 @@ public final class AtomicFiles {
     if (e instanceof AccessDeniedException) {
       return "permission denied";
     }
-    if (e instanceof java.nio.file.FileAlreadyExistsException || e instanceof java.nio.file.NotDirectoryException) {
+    if (e instanceof java.nio.file.FileAlreadyExistsException
+        || e instanceof java.nio.file.NotDirectoryException) {
       return "a path component is a file, not a folder";
     }
     if (e instanceof FileSystemException fse && fse.getReason() != null) {

@@ -26,18 +26,22 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * </pre>
  *
  * <p>The middle stage runs on the calling thread, which owns the detector. Frames whose faces are
- * aligned wait in a window until it holds a batch of faces ({@code batchSize}) or {@value
- * #WINDOW} frames; then all its faces go to the restorer in one call, each frame gets its faces
- * pasted back, and the window moves on in order, the packets of sound between its frames with it.
- * The queues hold {@value #QUEUED} items each, so that memory stays flat however long the video.
+ * aligned wait in a window until it holds a batch of faces ({@code batchSize}) or {@value #WINDOW}
+ * frames; then all its faces go to the restorer in one call, each frame gets its faces pasted back,
+ * and the window moves on in order, the packets of sound between its frames with it. The queues
+ * hold {@value #QUEUED} items each, so that memory stays flat however long the video.
  *
  * <p>Faces are found every {@code detectEvery} frames and tracked in between ({@link FaceTracker},
  * which smooths each face's landmarks so that the crop, and so the restoration, does not jitter).
  * {@link Flicker} measures the result.
  */
 public final class FacePipeline {
-  /** Items each queue holds: decoded frames and sound packets waiting for the middle stage, restored ones for the encoder. */
+  /**
+   * Items each queue holds: decoded frames and sound packets waiting for the middle stage, restored
+   * ones for the encoder.
+   */
   static final int QUEUED = 8;
+
   /** The most frames waiting in the window for a batch. */
   static final int WINDOW = 8;
 
@@ -54,8 +58,11 @@ public final class FacePipeline {
     public Settings {
       Objects.requireNonNull(smoothing, "smoothing");
       if (batchSize < 1 || detectEvery < 1) {
-        throw new IllegalArgumentException("batchSize and detectEvery must be at least 1, got " + batchSize
-            + " and " + detectEvery);
+        throw new IllegalArgumentException(
+            "batchSize and detectEvery must be at least 1, got "
+                + batchSize
+                + " and "
+                + detectEvery);
       }
     }
   }
@@ -71,7 +78,13 @@ public final class FacePipeline {
    *     levels; NaN without two consecutive frames with faces)
    * @param inputFlicker the same on the input frames, over the same pixels
    */
-  public record Stats(long frames, long framesWithFaces, long faces, int tracks, double flicker, double inputFlicker) {}
+  public record Stats(
+      long frames,
+      long framesWithFaces,
+      long faces,
+      int tracks,
+      double flicker,
+      double inputFlicker) {}
 
   private final FaceDetector detector;
   private final FaceRestorer restorer;
@@ -79,7 +92,8 @@ public final class FacePipeline {
   private final Settings settings;
 
   /** The enhancer pastes with {@code restorer}'s size; all three stay the caller's. */
-  public FacePipeline(FaceDetector detector, FaceRestorer restorer, FaceEnhancer enhancer, Settings settings) {
+  public FacePipeline(
+      FaceDetector detector, FaceRestorer restorer, FaceEnhancer enhancer, Settings settings) {
     this.detector = Objects.requireNonNull(detector, "detector");
     this.restorer = Objects.requireNonNull(restorer, "restorer");
     this.enhancer = Objects.requireNonNull(enhancer, "enhancer");
@@ -96,21 +110,28 @@ public final class FacePipeline {
   public Stats run(VideoReader reader, VideoWriter writer, LongConsumer progress) {
     BlockingQueue<Object> decoded = new ArrayBlockingQueue<>(QUEUED);
     BlockingQueue<Object> restored = new ArrayBlockingQueue<>(QUEUED);
-    ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r);
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService threads =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r);
+              t.setDaemon(true);
+              return t;
+            });
     try {
-      Future<?> decoding = threads.submit(() -> {
-        Thread.currentThread().setName("gpen-video-decode");
-        return decode(reader, decoded);
-      });
-      Future<?> encoding = threads.submit(() -> {
-        Thread.currentThread().setName("gpen-video-encode");
-        encode(restored, writer);
-        return null;
-      });
+      Future<?> decoding =
+          threads.submit(
+              () -> {
+                Thread.currentThread().setName("gpen-video-decode");
+                return decode(reader, decoded);
+              });
+      Future<?> encoding =
+          threads.submit(
+              () -> {
+                Thread.currentThread().setName("gpen-video-encode");
+                encode(restored, writer);
+                return null;
+              });
       Middle middle = new Middle(restored, encoding, progress);
       try {
         middle.run(decoded, decoding);
@@ -134,7 +155,8 @@ public final class FacePipeline {
   }
 
   /** The decoding thread: every item, then END (or the failure). */
-  private static Void decode(VideoReader reader, BlockingQueue<Object> decoded) throws InterruptedException {
+  private static Void decode(VideoReader reader, BlockingQueue<Object> decoded)
+      throws InterruptedException {
     Object last = END;
     try {
       VideoReader.Item item;
@@ -154,7 +176,8 @@ public final class FacePipeline {
   }
 
   /** The encoding thread: writes the items until END, then finishes the file. */
-  private static void encode(BlockingQueue<Object> restored, VideoWriter writer) throws InterruptedException {
+  private static void encode(BlockingQueue<Object> restored, VideoWriter writer)
+      throws InterruptedException {
     while (true) {
       Object item = restored.take();
       if (item == END) {
@@ -223,9 +246,10 @@ public final class FacePipeline {
 
     /** Finds (or holds) the frame's faces and cuts out each one aligned. */
     private Aligned align(VideoReader.Frame frame) {
-      List<FaceTracker.Tracked> tracked = frame.index() % settings.detectEvery() == 0
-          ? tracker.update(detector.detect(frame.bgr()), frame.seconds())
-          : tracker.current();
+      List<FaceTracker.Tracked> tracked =
+          frame.index() % settings.detectEvery() == 0
+              ? tracker.update(detector.detect(frame.bgr()), frame.seconds())
+              : tracker.current();
       Aligned aligned = new Aligned(frame);
       for (FaceTracker.Tracked t : tracked) {
         double[] transform;
@@ -284,7 +308,8 @@ public final class FacePipeline {
       } else {
         List<FaceEnhancer.Face> pasted = new ArrayList<>();
         for (int i = 0; i < a.crops.size(); i++) {
-          pasted.add(new FaceEnhancer.Face(a.faces.get(i).face(), a.crops.get(i), a.restored.get(i)));
+          pasted.add(
+              new FaceEnhancer.Face(a.faces.get(i).face(), a.crops.get(i), a.restored.get(i)));
         }
         a.crops.clear();
         a.restored.clear();
@@ -312,7 +337,13 @@ public final class FacePipeline {
     }
 
     Stats stats() {
-      return new Stats(frames, framesWithFaces, faces, tracker.tracksStarted(), flicker.output(), flicker.input());
+      return new Stats(
+          frames,
+          framesWithFaces,
+          faces,
+          tracker.tracksStarted(),
+          flicker.output(),
+          flicker.input());
     }
 
     @Override
@@ -343,7 +374,8 @@ public final class FacePipeline {
   }
 
   /** Puts an item on a queue, giving up (and closing it) when the consumer has stopped. */
-  private static void put(BlockingQueue<Object> queue, Object item, Future<?> consumer) throws InterruptedException {
+  private static void put(BlockingQueue<Object> queue, Object item, Future<?> consumer)
+      throws InterruptedException {
     try {
       while (!queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
         if (consumer.isDone()) {
@@ -357,8 +389,11 @@ public final class FacePipeline {
     }
   }
 
-  /** Takes the next item of a queue; should its producer stop without its last item, rethrows why. */
-  private static Object take(BlockingQueue<Object> queue, Future<?> producer) throws InterruptedException {
+  /**
+   * Takes the next item of a queue; should its producer stop without its last item, rethrows why.
+   */
+  private static Object take(BlockingQueue<Object> queue, Future<?> producer)
+      throws InterruptedException {
     while (true) {
       Object item = queue.poll(100, TimeUnit.MILLISECONDS);
       if (item != null) {

@@ -57,7 +57,8 @@ public final class FaceTracker {
     }
     List<Track> next = new ArrayList<>();
     for (int d = 0; d < detections.size(); d++) {
-      Track track = matched[d] != null ? matched[d] : new Track(started++, new OneEuroFilter(smoothing));
+      Track track =
+          matched[d] != null ? matched[d] : new Track(started++, new OneEuroFilter(smoothing));
       track.observe(detections.get(d), seconds);
       next.add(track);
     }
@@ -66,7 +67,9 @@ public final class FaceTracker {
     return current();
   }
 
-  /** The faces of the latest detection, for a frame that is not searched (detection every k frames). */
+  /**
+   * The faces of the latest detection, for a frame that is not searched (detection every k frames).
+   */
   public List<Tracked> current() {
     List<Tracked> faces = new ArrayList<>();
     for (Track t : tracks) {
@@ -114,8 +117,8 @@ public final class FaceTracker {
       x[n + 3] = face.y2();
       double scale = Math.sqrt(Math.max(1, face.width() * face.height()));
       double[] f = filter.filter(x, seconds, scale);
-      smoothed = new DetectedFace(f[n], f[n + 1], f[n + 2], f[n + 3], face.score(),
-          Arrays.copyOf(f, n));
+      smoothed =
+          new DetectedFace(f[n], f[n + 1], f[n + 2], f[n + 3], face.score(), Arrays.copyOf(f, n));
     }
   }
 }

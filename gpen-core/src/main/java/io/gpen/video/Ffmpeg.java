@@ -18,18 +18,25 @@ import org.bytedeco.javacpp.BytePointer;
 final class Ffmpeg {
   private static final ThreadLocal<String> LAST_LOGGED = new ThreadLocal<>();
 
-  /** The context FFmpeg puts before a log line, e.g. {@code [mov,mp4,m4a,3gp,3g2,mj2 @ 0x7f66449f6f00] }. */
+  /**
+   * The context FFmpeg puts before a log line, e.g. {@code [mov,mp4,m4a,3gp,3g2,mj2 @
+   * 0x7f66449f6f00] }.
+   */
   private static final Pattern CONTEXT = Pattern.compile("^\\[[^\\]]*@ 0x[0-9a-f]+\\]\\s*");
 
-  /** Keeps the last error line FFmpeg logged on the calling thread (strong reference: FFmpeg holds it). */
-  private static final LogCallback KEEP_ERRORS = new LogCallback() {
-    @Override
-    public void call(int level, BytePointer message) {
-      if (level <= AV_LOG_ERROR && message != null) {
-        LAST_LOGGED.set(CONTEXT.matcher(message.getString()).replaceFirst("").strip());
-      }
-    }
-  }.retainReference();
+  /**
+   * Keeps the last error line FFmpeg logged on the calling thread (strong reference: FFmpeg holds
+   * it).
+   */
+  private static final LogCallback KEEP_ERRORS =
+      new LogCallback() {
+        @Override
+        public void call(int level, BytePointer message) {
+          if (level <= AV_LOG_ERROR && message != null) {
+            LAST_LOGGED.set(CONTEXT.matcher(message.getString()).replaceFirst("").strip());
+          }
+        }
+      }.retainReference();
 
   static {
     av_log_set_level(AV_LOG_ERROR);
@@ -43,7 +50,9 @@ final class Ffmpeg {
     // the static initialiser does the work
   }
 
-  /** Forgets the calling thread's last logged error, before an operation whose failure is described. */
+  /**
+   * Forgets the calling thread's last logged error, before an operation whose failure is described.
+   */
   static void clearLog() {
     LAST_LOGGED.remove();
   }
@@ -56,16 +65,19 @@ final class Ffmpeg {
   }
 
   /**
-   * The text of FFmpeg error {@code code}, after the error FFmpeg logged on this thread since {@link
-   * #clearLog} where there is one (e.g. "moov atom not found: Invalid data found when processing
-   * input").
+   * The text of FFmpeg error {@code code}, after the error FFmpeg logged on this thread since
+   * {@link #clearLog} where there is one (e.g. "moov atom not found: Invalid data found when
+   * processing input").
    */
   static String describe(int code) {
     String logged = lastLogged();
     String text;
     try (BytePointer buffer = new BytePointer(AV_ERROR_MAX_STRING_SIZE)) {
       // limit 0: the text ends at its NUL
-      text = av_strerror(code, buffer, AV_ERROR_MAX_STRING_SIZE) == 0 ? buffer.limit(0).getString() : "error " + code;
+      text =
+          av_strerror(code, buffer, AV_ERROR_MAX_STRING_SIZE) == 0
+              ? buffer.limit(0).getString()
+              : "error " + code;
     }
     return logged == null || logged.isEmpty() ? text : logged + ": " + text;
   }

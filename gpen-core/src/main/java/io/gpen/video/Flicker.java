@@ -7,10 +7,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatExpr;
 
 /**
- * Measures flicker: the mean absolute change of the 8-bit samples from one frame to the next
- * inside the restored faces, that is where the paste mask is at least one half in both frames.
- * The same is measured on the input frames over the same pixels, which tells how much of the
- * change is the video's own (motion, noise). Means are over every such sample of the video.
+ * Measures flicker: the mean absolute change of the 8-bit samples from one frame to the next inside
+ * the restored faces, that is where the paste mask is at least one half in both frames. The same is
+ * measured on the input frames over the same pixels, which tells how much of the change is the
+ * video's own (motion, noise). Means are over every such sample of the video.
  *
  * <p>Keeps a copy of the previous frame, its restoration and mask; close it to free them.
  */
@@ -52,7 +52,10 @@ public final class Flicker implements AutoCloseable {
     previousRegion = region;
   }
 
-  /** The mean absolute frame-to-frame change of the restored frames in the faces; NaN before two frames with faces. */
+  /**
+   * The mean absolute frame-to-frame change of the restored frames in the faces; NaN before two
+   * frames with faces.
+   */
   public double output() {
     return samples == 0 ? Double.NaN : outputSum / samples;
   }

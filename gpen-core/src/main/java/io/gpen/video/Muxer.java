@@ -41,7 +41,12 @@ final class Muxer implements AutoCloseable {
     Ffmpeg.clearLog();
     int ret = avformat_alloc_output_context2(output, null, null, VideoReader.url(file));
     if (ret < 0) {
-      throw new GpenException("cannot write video " + file + ": no container for its extension (" + Ffmpeg.describe(ret) + ")");
+      throw new GpenException(
+          "cannot write video "
+              + file
+              + ": no container for its extension ("
+              + Ffmpeg.describe(ret)
+              + ")");
     }
   }
 
@@ -53,7 +58,9 @@ final class Muxer implements AutoCloseable {
   /** A stream for packets copied from {@code input}, in its time base. */
   AVStream addCopyOf(AVStream input) {
     AVStream stream = newStream();
-    check(avcodec_parameters_copy(stream.codecpar(), input.codecpar()), "cannot copy the stream parameters");
+    check(
+        avcodec_parameters_copy(stream.codecpar(), input.codecpar()),
+        "cannot copy the stream parameters");
     stream.codecpar().codec_tag(0);
     stream.time_base(input.time_base());
     return stream;
@@ -62,7 +69,9 @@ final class Muxer implements AutoCloseable {
   /** A stream for the packets of an opened encoder, in its time base, at its frame rate. */
   AVStream addEncoded(AVCodecContext encoder) {
     AVStream stream = newStream();
-    check(avcodec_parameters_from_context(stream.codecpar(), encoder), "cannot set the stream parameters");
+    check(
+        avcodec_parameters_from_context(stream.codecpar(), encoder),
+        "cannot set the stream parameters");
     stream.time_base(encoder.time_base());
     stream.avg_frame_rate(encoder.framerate());
     return stream;
@@ -90,8 +99,8 @@ final class Muxer implements AutoCloseable {
   }
 
   /**
-   * Writes a packet counted in {@code from} into {@code stream}; the muxer takes over its data
-   * (the packet is left blank, to be freed by the caller).
+   * Writes a packet counted in {@code from} into {@code stream}; the muxer takes over its data (the
+   * packet is left blank, to be freed by the caller).
    */
   void write(AVPacket packet, AVRational from, AVStream stream) {
     packet.stream_index(stream.index());
@@ -119,7 +128,8 @@ final class Muxer implements AutoCloseable {
 
   private void check(int ret, String what) {
     if (ret < 0) {
-      throw new GpenException("cannot write video " + file + ": " + what + " (" + Ffmpeg.describe(ret) + ")");
+      throw new GpenException(
+          "cannot write video " + file + ": " + what + " (" + Ffmpeg.describe(ret) + ")");
     }
   }
 

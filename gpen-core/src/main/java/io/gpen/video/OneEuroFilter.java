@@ -46,7 +46,10 @@ final class OneEuroFilter {
     return value.clone();
   }
 
-  /** The weight of a new sample in an exponential average with cut-off {@code hz} at step {@code dt}. */
+  /**
+   * The weight of a new sample in an exponential average with cut-off {@code hz} at step {@code
+   * dt}.
+   */
   private static double alpha(double hz, double dt) {
     double tau = 1 / (2 * Math.PI * hz);
     return 1 / (1 + tau / dt);

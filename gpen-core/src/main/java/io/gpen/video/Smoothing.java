@@ -7,12 +7,12 @@ import io.gpen.BadParameter;
  * Vogel, CHI 2012), an exponential average whose cut-off frequency rises with the speed of the
  * face, so that a still face is steadied strongly and a moving one followed without lag.
  *
- * <p>The filter runs on all ten landmark coordinates and the box together, with one cut-off for
- * the whole face (the shape is averaged, never distorted), and measures speed in face sizes per
- * second (the square root of the box's area), so that the same settings fit any resolution.
+ * <p>The filter runs on all ten landmark coordinates and the box together, with one cut-off for the
+ * whole face (the shape is averaged, never distorted), and measures speed in face sizes per second
+ * (the square root of the box's area), so that the same settings fit any resolution.
  *
- * @param minCutoff the cut-off frequency of a still face, in Hz (lower: steadier);
- *     {@code Double.POSITIVE_INFINITY} passes the landmarks through unchanged ({@link #OFF})
+ * @param minCutoff the cut-off frequency of a still face, in Hz (lower: steadier); {@code
+ *     Double.POSITIVE_INFINITY} passes the landmarks through unchanged ({@link #OFF})
  * @param beta how fast the cut-off rises with speed, in Hz per face size per second (higher: less
  *     lag on moving faces)
  */

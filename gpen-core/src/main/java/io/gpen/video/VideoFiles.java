@@ -11,11 +11,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
-/** Which files are videos: by extension, as a folder is listed (FFmpeg reads each by its content). */
+/**
+ * Which files are videos: by extension, as a folder is listed (FFmpeg reads each by its content).
+ */
 public final class VideoFiles {
   /** File name extensions taken as videos when listing a folder (compared case-insensitively). */
-  public static final List<String> EXTENSIONS = List.of("mp4", "m4v", "mov", "mkv", "webm", "avi", "wmv", "flv",
-      "mpg", "mpeg", "ts", "mts", "m2ts", "3gp", "ogv", "vob", "mxf");
+  public static final List<String> EXTENSIONS =
+      List.of(
+          "mp4", "m4v", "mov", "mkv", "webm", "avi", "wmv", "flv", "mpg", "mpeg", "ts", "mts",
+          "m2ts", "3gp", "ogv", "vob", "mxf");
 
   private VideoFiles() {}
 
@@ -36,7 +40,11 @@ public final class VideoFiles {
   public static List<Path> list(Path dir, String excludedSuffix) {
     try (Stream<Path> entries = Files.list(dir)) {
       return entries
-          .filter(p -> Files.isRegularFile(p) && isVideoName(p) && !p.getFileName().toString().startsWith("."))
+          .filter(
+              p ->
+                  Files.isRegularFile(p)
+                      && isVideoName(p)
+                      && !p.getFileName().toString().startsWith("."))
           .filter(p -> !OutputPaths.stem(p).endsWith(excludedSuffix))
           .sorted()
           .toList();

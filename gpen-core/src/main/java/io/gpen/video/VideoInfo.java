@@ -11,11 +11,17 @@ package io.gpen.video;
  * @param seconds the duration of the part read; 0 where unknown
  * @param videoCodec the video codec's name, e.g. {@code h264}
  * @param audioCodec the audio codec's name, or null for a video without sound
- * @param rotation the clockwise rotation (0, 90, 180 or 270 degrees) the file asks players to apply;
- *     frames are read upright
+ * @param rotation the clockwise rotation (0, 90, 180 or 270 degrees) the file asks players to
+ *     apply; frames are read upright
  */
 public record VideoInfo(
-    int width, int height, double frameRate, long frames, double seconds, String videoCodec, String audioCodec,
+    int width,
+    int height,
+    double frameRate,
+    long frames,
+    double seconds,
+    String videoCodec,
+    String audioCodec,
     int rotation) {
   /** Whether the video has a sound track (copied into the output). */
   public boolean hasAudio() {

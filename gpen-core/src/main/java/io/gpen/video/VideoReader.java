@@ -102,7 +102,10 @@ public final class VideoReader implements AutoCloseable {
     }
   }
 
-  /** A packet of the sound track as stored (its bytes untouched), its timestamps moved to the part read. */
+  /**
+   * A packet of the sound track as stored (its bytes untouched), its timestamps moved to the part
+   * read.
+   */
   public static final class AudioPacket implements Item {
     private AVPacket packet;
 
@@ -110,7 +113,10 @@ public final class VideoReader implements AutoCloseable {
       this.packet = packet;
     }
 
-    /** The packet; a writer takes over its data (leaving it blank, still to be freed by {@link #close}). */
+    /**
+     * The packet; a writer takes over its data (leaving it blank, still to be freed by {@link
+     * #close}).
+     */
     AVPacket packet() {
       return packet;
     }
@@ -133,14 +139,23 @@ public final class VideoReader implements AutoCloseable {
   private final AVFrame decoded = av_frame_alloc();
   private final VideoInfo info;
   private final AVRational videoTimeBase;
-  /** Frames per second as a fraction (kept as numbers: a struct FFmpeg returns by value may belong to a caller's PointerScope). */
+
+  /**
+   * Frames per second as a fraction (kept as numbers: a struct FFmpeg returns by value may belong
+   * to a caller's PointerScope).
+   */
   private final int frameRateNum;
+
   private final int frameRateDen;
+
   /** Origin of the part read, in each stream's time base. */
   private final long videoOrigin;
+
   private final long audioOrigin;
+
   /** The part read, in seconds from its origin; a whole file has no cut. */
   private final boolean cut;
+
   private final double duration;
 
   private SwsContext converter;
@@ -153,8 +168,14 @@ public final class VideoReader implements AutoCloseable {
   private boolean audioDone;
   private boolean closed;
 
-  private VideoReader(Path file, AVFormatContext input, int videoIndex, int audioIndex, AVCodecContext decoder,
-      double start, double duration) {
+  private VideoReader(
+      Path file,
+      AVFormatContext input,
+      int videoIndex,
+      int audioIndex,
+      AVCodecContext decoder,
+      double start,
+      double duration) {
     this.file = file;
     this.input = input;
     this.videoIndex = videoIndex;
@@ -173,7 +194,10 @@ public final class VideoReader implements AutoCloseable {
     long origin = fileStart + Math.round(start * AV_TIME_BASE);
     try (AVRational microseconds = av_make_q(1, AV_TIME_BASE)) {
       this.videoOrigin = av_rescale_q(origin, microseconds, videoTimeBase);
-      this.audioOrigin = audioIndex < 0 ? 0 : av_rescale_q(origin, microseconds, input.streams(audioIndex).time_base());
+      this.audioOrigin =
+          audioIndex < 0
+              ? 0
+              : av_rescale_q(origin, microseconds, input.streams(audioIndex).time_base());
     }
     this.audioDone = audioIndex < 0;
     this.info = describe(start);
@@ -185,26 +209,31 @@ public final class VideoReader implements AutoCloseable {
   }
 
   /**
-   * Opens a part of a video file: from {@code start} seconds (from its beginning, as a player counts)
-   * for {@code duration} seconds ({@code Double.POSITIVE_INFINITY}: to the end).
+   * Opens a part of a video file: from {@code start} seconds (from its beginning, as a player
+   * counts) for {@code duration} seconds ({@code Double.POSITIVE_INFINITY}: to the end).
    *
    * @throws GpenException naming the file when it is missing, not a video FFmpeg can decode, or
    *     truncated so that its streams cannot be found
    */
   public static VideoReader open(Path file, double start, double duration) {
     if (!(start >= 0) || !(duration > 0)) {
-      throw new IllegalArgumentException("start must be at least 0 and duration above 0, got " + start + " and " + duration);
+      throw new IllegalArgumentException(
+          "start must be at least 0 and duration above 0, got " + start + " and " + duration);
     }
     AVFormatContext input = openInput(file);
     AVCodecContext decoder = null;
     try {
-      int video = av_find_best_stream(input, AVMEDIA_TYPE_VIDEO, -1, -1, (PointerPointer<?>) null, 0);
+      int video =
+          av_find_best_stream(input, AVMEDIA_TYPE_VIDEO, -1, -1, (PointerPointer<?>) null, 0);
       if (video < 0) {
         throw unreadable(file, "no video stream");
       }
-      int audio = av_find_best_stream(input, AVMEDIA_TYPE_AUDIO, -1, video, (PointerPointer<?>) null, 0);
-      decoder = openDecoder(file, input.streams(video).codecpar(), input.streams(video).time_base());
-      VideoReader reader = new VideoReader(file, input, video, Math.max(audio, -1), decoder, start, duration);
+      int audio =
+          av_find_best_stream(input, AVMEDIA_TYPE_AUDIO, -1, video, (PointerPointer<?>) null, 0);
+      decoder =
+          openDecoder(file, input.streams(video).codecpar(), input.streams(video).time_base());
+      VideoReader reader =
+          new VideoReader(file, input, video, Math.max(audio, -1), decoder, start, duration);
       if (start > 0) {
         reader.seek(start);
       }
@@ -231,7 +260,8 @@ public final class VideoReader implements AutoCloseable {
     Ffmpeg.clearLog();
     int ret = avformat_open_input(input, url(file), null, null);
     if (ret < 0) {
-      throw unreadable(file, "not a video FFmpeg reads, or truncated (" + Ffmpeg.describe(ret) + ")");
+      throw unreadable(
+          file, "not a video FFmpeg reads, or truncated (" + Ffmpeg.describe(ret) + ")");
     }
     ret = avformat_find_stream_info(input, (PointerPointer<?>) null);
     if (ret < 0) {
@@ -241,15 +271,21 @@ public final class VideoReader implements AutoCloseable {
     return input;
   }
 
-  /** FFmpeg's name for a local file: the {@code file:} protocol, so that a colon in the name means nothing. */
+  /**
+   * FFmpeg's name for a local file: the {@code file:} protocol, so that a colon in the name means
+   * nothing.
+   */
   static String url(Path file) {
     return "file:" + file.toAbsolutePath();
   }
 
-  private static AVCodecContext openDecoder(Path file, AVCodecParameters parameters, AVRational timeBase) {
+  private static AVCodecContext openDecoder(
+      Path file, AVCodecParameters parameters, AVRational timeBase) {
     AVCodec codec = avcodec_find_decoder(parameters.codec_id());
     if (codec == null) {
-      throw unreadable(file, "no decoder for its video codec " + avcodec_get_name(parameters.codec_id()).getString());
+      throw unreadable(
+          file,
+          "no decoder for its video codec " + avcodec_get_name(parameters.codec_id()).getString());
     }
     AVCodecContext context = avcodec_alloc_context3(codec);
     int ret = avcodec_parameters_to_context(context, parameters);
@@ -267,7 +303,9 @@ public final class VideoReader implements AutoCloseable {
   }
 
   private void seek(double start) {
-    long target = (input.start_time() == AV_NOPTS_VALUE ? 0 : input.start_time()) + Math.round(start * AV_TIME_BASE);
+    long target =
+        (input.start_time() == AV_NOPTS_VALUE ? 0 : input.start_time())
+            + Math.round(start * AV_TIME_BASE);
     Ffmpeg.clearLog();
     int ret = avformat_seek_file(input, -1, Long.MIN_VALUE, target, target, 0);
     if (ret < 0) {
@@ -281,7 +319,8 @@ public final class VideoReader implements AutoCloseable {
     int rotation = rotation(p);
     boolean sideways = rotation == 90 || rotation == 270;
     double fps = (double) frameRateNum / frameRateDen;
-    double whole = input.duration() == AV_NOPTS_VALUE ? 0 : (double) input.duration() / AV_TIME_BASE;
+    double whole =
+        input.duration() == AV_NOPTS_VALUE ? 0 : (double) input.duration() / AV_TIME_BASE;
     double seconds = Math.max(0, Math.min(whole - start, duration));
     long count;
     if (!cut && video.nb_frames() > 0) {
@@ -289,14 +328,26 @@ public final class VideoReader implements AutoCloseable {
     } else {
       count = seconds > 0 ? Math.round(seconds * fps) : -1;
     }
-    String audio = audioIndex < 0 ? null : avcodec_get_name(input.streams(audioIndex).codecpar().codec_id()).getString();
-    return new VideoInfo(sideways ? p.height() : p.width(), sideways ? p.width() : p.height(), fps, count, seconds,
-        avcodec_get_name(p.codec_id()).getString(), audio, rotation);
+    String audio =
+        audioIndex < 0
+            ? null
+            : avcodec_get_name(input.streams(audioIndex).codecpar().codec_id()).getString();
+    return new VideoInfo(
+        sideways ? p.height() : p.width(),
+        sideways ? p.width() : p.height(),
+        fps,
+        count,
+        seconds,
+        avcodec_get_name(p.codec_id()).getString(),
+        audio,
+        rotation);
   }
 
   /** The clockwise rotation the stream's display matrix asks for, to the nearest quarter turn. */
   private static int rotation(AVCodecParameters p) {
-    AVPacketSideData side = av_packet_side_data_get(p.coded_side_data(), p.nb_coded_side_data(), AV_PKT_DATA_DISPLAYMATRIX);
+    AVPacketSideData side =
+        av_packet_side_data_get(
+            p.coded_side_data(), p.nb_coded_side_data(), AV_PKT_DATA_DISPLAYMATRIX);
     if (side == null || side.isNull() || side.size() < 9 * Integer.BYTES) {
       return 0;
     }
@@ -341,8 +392,8 @@ public final class VideoReader implements AutoCloseable {
   /**
    * The next item in the file's order, or null after the last one of the part read.
    *
-   * @throws GpenException naming the file when it cannot be read or decoded further (a truncated
-   *     or corrupt file)
+   * @throws GpenException naming the file when it cannot be read or decoded further (a truncated or
+   *     corrupt file)
    */
   public Item next() {
     while (true) {
@@ -372,8 +423,10 @@ public final class VideoReader implements AutoCloseable {
       if (ret == AVERROR_EOF) {
         String logged = Ffmpeg.lastLogged();
         if (logged != null) {
-          // the demuxer ran out of bytes inside a packet or an element ("partial file", "File ended prematurely")
-          throw unreadable(file, "truncated or corrupt after frame " + frames + " (" + logged + ")");
+          // the demuxer ran out of bytes inside a packet or an element ("partial file", "File ended
+          // prematurely")
+          throw unreadable(
+              file, "truncated or corrupt after frame " + frames + " (" + logged + ")");
         }
         inputEnded = true;
         if (!videoDone) {
@@ -408,7 +461,10 @@ public final class VideoReader implements AutoCloseable {
       long pts = decoded.best_effort_timestamp();
       if (pts == AV_NOPTS_VALUE) {
         try (AVRational frame = av_make_q(frameRateDen, frameRateNum)) {
-          pts = lastPts == Long.MIN_VALUE ? videoOrigin : lastPts + av_rescale_q(1, frame, videoTimeBase);
+          pts =
+              lastPts == Long.MIN_VALUE
+                  ? videoOrigin
+                  : lastPts + av_rescale_q(1, frame, videoTimeBase);
         }
       }
       lastPts = pts;
@@ -427,7 +483,10 @@ public final class VideoReader implements AutoCloseable {
     }
   }
 
-  /** The current packet as an item (a copy, its timestamps moved), or null when outside the part read. */
+  /**
+   * The current packet as an item (a copy, its timestamps moved), or null when outside the part
+   * read.
+   */
   private AudioPacket takeAudio() {
     AVRational timeBase = input.streams(audioIndex).time_base();
     long ts = packet.pts() != AV_NOPTS_VALUE ? packet.pts() : packet.dts();
@@ -458,8 +517,19 @@ public final class VideoReader implements AutoCloseable {
   private Mat bgr() {
     int width = decoded.width();
     int height = decoded.height();
-    converter = sws_getCachedContext(converter, width, height, decoded.format(), width, height, AV_PIX_FMT_BGR24,
-        SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, null, null, (DoublePointer) null);
+    converter =
+        sws_getCachedContext(
+            converter,
+            width,
+            height,
+            decoded.format(),
+            width,
+            height,
+            AV_PIX_FMT_BGR24,
+            SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
+            null,
+            null,
+            (DoublePointer) null);
     if (converter == null) {
       throw unreadable(file, "cannot convert its pixel format to BGR");
     }
@@ -467,8 +537,15 @@ public final class VideoReader implements AutoCloseable {
     int range = decoded.color_range();
     if (space != converterSpace || range != converterRange) {
       // the picture's own matrix and range (BT.709 for HD, ...); BGR is full range
-      sws_setColorspaceDetails(converter, sws_getCoefficients(space), range == AVCOL_RANGE_JPEG ? 1 : 0,
-          sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
+      sws_setColorspaceDetails(
+          converter,
+          sws_getCoefficients(space),
+          range == AVCOL_RANGE_JPEG ? 1 : 0,
+          sws_getCoefficients(SWS_CS_DEFAULT),
+          1,
+          0,
+          1 << 16,
+          1 << 16);
       converterSpace = space;
       converterRange = range;
     }
@@ -483,14 +560,20 @@ public final class VideoReader implements AutoCloseable {
     }
     try (bgr) {
       Mat upright = new Mat();
-      opencv_core.rotate(bgr, upright, rotation == 90 ? opencv_core.ROTATE_90_CLOCKWISE
-          : rotation == 180 ? opencv_core.ROTATE_180 : opencv_core.ROTATE_90_COUNTERCLOCKWISE);
+      opencv_core.rotate(
+          bgr,
+          upright,
+          rotation == 90
+              ? opencv_core.ROTATE_90_CLOCKWISE
+              : rotation == 180 ? opencv_core.ROTATE_180 : opencv_core.ROTATE_90_COUNTERCLOCKWISE);
       return upright;
     }
   }
 
   private GpenException corrupt(String what, int code) {
-    return unreadable(file, String.format(Locale.ROOT, "%s, truncated or corrupt (%s)", what, Ffmpeg.describe(code)));
+    return unreadable(
+        file,
+        String.format(Locale.ROOT, "%s, truncated or corrupt (%s)", what, Ffmpeg.describe(code)));
   }
 
   static GpenException unreadable(Path file, String why) {

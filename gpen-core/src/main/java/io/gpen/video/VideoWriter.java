@@ -84,8 +84,9 @@ public final class VideoWriter implements AutoCloseable {
   /**
    * How frames are encoded.
    *
-   * @param videoCodec an FFmpeg encoder name ({@code libopenh264}, {@code libvpx-vp9}, ...) or codec
-   *     name ({@code h264}, {@code vp9}, {@code av1}, {@code mpeg4}: the build's first encoder of it)
+   * @param videoCodec an FFmpeg encoder name ({@code libopenh264}, {@code libvpx-vp9}, ...) or
+   *     codec name ({@code h264}, {@code vp9}, {@code av1}, {@code mpeg4}: the build's first
+   *     encoder of it)
    * @param crf the constant quality: the encoder's {@code crf} where it has one (lower is better),
    *     for OpenH264 (which has none) a constant quantiser of that value
    */
@@ -103,7 +104,8 @@ public final class VideoWriter implements AutoCloseable {
     /**
      * The encoder this encoding uses, e.g. {@code libopenh264} for {@code h264}.
      *
-     * @throws BadParameter naming {@code videoCodec} when this FFmpeg build has no such video encoder
+     * @throws BadParameter naming {@code videoCodec} when this FFmpeg build has no such video
+     *     encoder
      */
     public String encoderName() {
       return encoder(videoCodec).name().getString();
@@ -183,8 +185,20 @@ public final class VideoWriter implements AutoCloseable {
     int ret = avcodec_open2(encoder, codec, options);
     av_dict_free(options);
     if (ret < 0) {
-      throw new GpenException("cannot write video " + file + ": encoder " + name + " refuses "
-          + info.width() + "x" + info.height() + " at " + info.frameRate() + " fps (" + Ffmpeg.describe(ret) + ")");
+      throw new GpenException(
+          "cannot write video "
+              + file
+              + ": encoder "
+              + name
+              + " refuses "
+              + info.width()
+              + "x"
+              + info.height()
+              + " at "
+              + info.frameRate()
+              + " fps ("
+              + Ffmpeg.describe(ret)
+              + ")");
     }
     return String.format(Locale.ROOT, "%s, %s", name, quality);
   }
@@ -198,7 +212,8 @@ public final class VideoWriter implements AutoCloseable {
     picture.color_primaries(encoder.color_primaries());
     picture.color_trc(encoder.color_trc());
     if (av_frame_get_buffer(picture, 0) < 0) {
-      throw new OutOfMemoryError("cannot allocate a frame of " + encoder.width() + "x" + encoder.height());
+      throw new OutOfMemoryError(
+          "cannot allocate a frame of " + encoder.width() + "x" + encoder.height());
     }
   }
 
@@ -216,13 +231,16 @@ public final class VideoWriter implements AutoCloseable {
   }
 
   /**
-   * The extension of the container for {@code source} encoded by {@code encoding}: {@code mp4} where
-   * MP4 holds the encoder's codec and the sound as stored, else {@code mkv} (Matroska holds nearly
-   * any codec).
+   * The extension of the container for {@code source} encoded by {@code encoding}: {@code mp4}
+   * where MP4 holds the encoder's codec and the sound as stored, else {@code mkv} (Matroska holds
+   * nearly any codec).
    */
   public static String extension(VideoReader source, Encoding encoding) {
     AVStream sound = source.audioStream();
-    return holdsInMp4(encoder(encoding.videoCodec()).id(), sound == null ? -1 : sound.codecpar().codec_id()) ? "mp4" : "mkv";
+    return holdsInMp4(
+            encoder(encoding.videoCodec()).id(), sound == null ? -1 : sound.codecpar().codec_id())
+        ? "mp4"
+        : "mkv";
   }
 
   private static boolean holdsInMp4(int videoCodec, int audioCodec) {
@@ -240,8 +258,12 @@ public final class VideoWriter implements AutoCloseable {
       codec = descriptor == null ? null : avcodec_find_encoder(descriptor.id());
     }
     if (codec == null || codec.type() != AVMEDIA_TYPE_VIDEO) {
-      throw BadParameter.of("videoCodec", "'" + name + "' is not a video encoder of this FFmpeg build"
-          + " (e.g. h264, libvpx-vp9, libaom-av1, mpeg4)");
+      throw BadParameter.of(
+          "videoCodec",
+          "'"
+              + name
+              + "' is not a video encoder of this FFmpeg build"
+              + " (e.g. h264, libvpx-vp9, libaom-av1, mpeg4)");
     }
     return codec;
   }
@@ -250,8 +272,11 @@ public final class VideoWriter implements AutoCloseable {
   private static int pixelFormat(AVCodec codec) {
     try (PointerPointer<?> list = new PointerPointer<>(1);
         IntPointer count = new IntPointer(1)) {
-      if (avcodec_get_supported_config((AVCodecContext) null, codec, AV_CODEC_CONFIG_PIX_FORMAT, 0, list, count) < 0
-          || list.get(0) == null || count.get() == 0) {
+      if (avcodec_get_supported_config(
+                  (AVCodecContext) null, codec, AV_CODEC_CONFIG_PIX_FORMAT, 0, list, count)
+              < 0
+          || list.get(0) == null
+          || count.get() == 0) {
         return AV_PIX_FMT_YUV420P;
       }
       IntPointer formats = new IntPointer(list.get(0)).capacity(count.get());
@@ -276,8 +301,17 @@ public final class VideoWriter implements AutoCloseable {
    */
   public void write(Mat bgr, long pts) {
     if (bgr.type() != CV_8UC3 || bgr.cols() != encoder.width() || bgr.rows() != encoder.height()) {
-      throw new IllegalArgumentException("frame must be CV_8UC3 " + encoder.width() + "x" + encoder.height()
-          + ", got " + bgr.cols() + "x" + bgr.rows() + " of type " + bgr.type());
+      throw new IllegalArgumentException(
+          "frame must be CV_8UC3 "
+              + encoder.width()
+              + "x"
+              + encoder.height()
+              + ", got "
+              + bgr.cols()
+              + "x"
+              + bgr.rows()
+              + " of type "
+              + bgr.type());
     }
     if (av_frame_make_writable(picture) < 0) {
       throw new OutOfMemoryError("cannot allocate a frame for " + file);
@@ -285,14 +319,33 @@ public final class VideoWriter implements AutoCloseable {
     int width = encoder.width();
     int height = encoder.height();
     if (converter == null) {
-      converter = sws_getCachedContext(null, width, height, AV_PIX_FMT_BGR24, width, height, encoder.pix_fmt(),
-          SWS_BILINEAR | SWS_ACCURATE_RND, null, null, (DoublePointer) null);
+      converter =
+          sws_getCachedContext(
+              null,
+              width,
+              height,
+              AV_PIX_FMT_BGR24,
+              width,
+              height,
+              encoder.pix_fmt(),
+              SWS_BILINEAR | SWS_ACCURATE_RND,
+              null,
+              null,
+              (DoublePointer) null);
       if (converter == null) {
-        throw new GpenException("cannot write video " + file + ": cannot convert BGR to the encoder's pixel format");
+        throw new GpenException(
+            "cannot write video " + file + ": cannot convert BGR to the encoder's pixel format");
       }
       // the inverse of the reader's conversion: the input's matrix and range
-      sws_setColorspaceDetails(converter, sws_getCoefficients(SWS_CS_DEFAULT), 1,
-          sws_getCoefficients(encoder.colorspace()), encoder.color_range() == AVCOL_RANGE_JPEG ? 1 : 0, 0, 1 << 16, 1 << 16);
+      sws_setColorspaceDetails(
+          converter,
+          sws_getCoefficients(SWS_CS_DEFAULT),
+          1,
+          sws_getCoefficients(encoder.colorspace()),
+          encoder.color_range() == AVCOL_RANGE_JPEG ? 1 : 0,
+          0,
+          1 << 16,
+          1 << 16);
     }
     try (PointerPointer<?> planes = new PointerPointer<>(1).put(0, bgr.data());
         IntPointer stride = new IntPointer(1).put(0, (int) bgr.step())) {
@@ -317,7 +370,8 @@ public final class VideoWriter implements AutoCloseable {
     Ffmpeg.clearLog();
     int ret = avcodec_send_frame(encoder, frame);
     if (ret < 0) {
-      throw new GpenException("cannot write video " + file + ": cannot encode a frame (" + Ffmpeg.describe(ret) + ")");
+      throw new GpenException(
+          "cannot write video " + file + ": cannot encode a frame (" + Ffmpeg.describe(ret) + ")");
     }
     while (true) {
       ret = avcodec_receive_packet(encoder, packet);
@@ -325,7 +379,12 @@ public final class VideoWriter implements AutoCloseable {
         return;
       }
       if (ret < 0) {
-        throw new GpenException("cannot write video " + file + ": cannot encode a frame (" + Ffmpeg.describe(ret) + ")");
+        throw new GpenException(
+            "cannot write video "
+                + file
+                + ": cannot encode a frame ("
+                + Ffmpeg.describe(ret)
+                + ")");
       }
       try {
         muxer.write(packet, encoder.time_base(), videoOut);
@@ -353,11 +412,13 @@ public final class VideoWriter implements AutoCloseable {
     AVFormatContext input = VideoReader.openInput(source);
     AVPacket packet = av_packet_alloc();
     try (Muxer muxer = new Muxer(target)) {
-      int video = av_find_best_stream(input, AVMEDIA_TYPE_VIDEO, -1, -1, (PointerPointer<?>) null, 0);
+      int video =
+          av_find_best_stream(input, AVMEDIA_TYPE_VIDEO, -1, -1, (PointerPointer<?>) null, 0);
       if (video < 0) {
         throw VideoReader.unreadable(source, "no video stream");
       }
-      int audio = av_find_best_stream(input, AVMEDIA_TYPE_AUDIO, -1, video, (PointerPointer<?>) null, 0);
+      int audio =
+          av_find_best_stream(input, AVMEDIA_TYPE_AUDIO, -1, video, (PointerPointer<?>) null, 0);
       AVStream[] out = new AVStream[input.nb_streams()];
       long[] origin = new long[out.length];
       long start = input.start_time() == AV_NOPTS_VALUE ? 0 : input.start_time();
@@ -375,7 +436,8 @@ public final class VideoWriter implements AutoCloseable {
           break;
         }
         if (ret < 0) {
-          throw VideoReader.unreadable(source, "truncated or corrupt (" + Ffmpeg.describe(ret) + ")");
+          throw VideoReader.unreadable(
+              source, "truncated or corrupt (" + Ffmpeg.describe(ret) + ")");
         }
         try {
           int i = packet.stream_index();
@@ -399,11 +461,17 @@ public final class VideoWriter implements AutoCloseable {
     }
   }
 
-  /** The extension of a container that holds the video and sound of {@code source} as stored: mp4 or mkv. */
+  /**
+   * The extension of a container that holds the video and sound of {@code source} as stored: mp4 or
+   * mkv.
+   */
   public static String copyExtension(VideoReader source) {
     AVStream sound = source.audioStream();
-    return holdsInMp4(source.videoStream().codecpar().codec_id(), sound == null ? -1 : sound.codecpar().codec_id())
-        ? "mp4" : "mkv";
+    return holdsInMp4(
+            source.videoStream().codecpar().codec_id(),
+            sound == null ? -1 : sound.codecpar().codec_id())
+        ? "mp4"
+        : "mkv";
   }
 
   @Override

@@ -33,8 +33,14 @@ interface DegradedFaces extends AutoCloseable {
    * @param images the input images as read, alpha included, in the same case (else empty)
    * @param inputs how many input files the batch went through, unreadable ones included
    */
-  record Batch(List<String> names, List<Mat> degraded, List<Mat> real, List<Path> files, List<Image> images,
-      int inputs) implements AutoCloseable {
+  record Batch(
+      List<String> names,
+      List<Mat> degraded,
+      List<Mat> real,
+      List<Path> files,
+      List<Image> images,
+      int inputs)
+      implements AutoCloseable {
     @Override
     public void close() {
       images.forEach(Image::close);
@@ -44,7 +50,10 @@ interface DegradedFaces extends AutoCloseable {
   /** The name of every input file, in order, readable or not. */
   List<String> names();
 
-  /** How many input files are not of the model size (and so are resized); unreadable ones not counted. */
+  /**
+   * How many input files are not of the model size (and so are resized); unreadable ones not
+   * counted.
+   */
   int resized();
 
   boolean hasNext();
@@ -61,14 +70,16 @@ interface DegradedFaces extends AutoCloseable {
    * Every image in {@code dir} and below it, sorted by path, decoded and degraded by background
    * threads ahead of use ({@link FaceLoader} in evaluation mode).
    */
-  static DegradedFaces folder(Path dir, int size, int batchSize, long seed, WorkflowListener listener) {
-    FaceLoader loader = FaceLoader.builder(dir, size)
-        .evaluation()
-        .batchSize(batchSize)
-        .seed(seed)
-        .degradation(Evaluator.TEST_DEGRADATION)
-        .warnings(listener::warning)
-        .build();
+  static DegradedFaces folder(
+      Path dir, int size, int batchSize, long seed, WorkflowListener listener) {
+    FaceLoader loader =
+        FaceLoader.builder(dir, size)
+            .evaluation()
+            .batchSize(batchSize)
+            .seed(seed)
+            .degradation(Evaluator.TEST_DEGRADATION)
+            .warnings(listener::warning)
+            .build();
     return new DegradedFaces() {
       @Override
       public List<String> names() {
@@ -120,7 +131,8 @@ interface DegradedFaces extends AutoCloseable {
    * thread; each face is degraded as {@code gpen degrade} degrades it ({@link
    * Degradation#applyEightBit}).
    */
-  static DegradedFaces listed(InputImages inputs, int size, int batchSize, long seed, WorkflowListener listener) {
+  static DegradedFaces listed(
+      InputImages inputs, int size, int batchSize, long seed, WorkflowListener listener) {
     Degradation degradation = new Degradation(Evaluator.TEST_DEGRADATION);
     List<Path> files = inputs.files();
     return new DegradedFaces() {
@@ -153,7 +165,8 @@ interface DegradedFaces extends AutoCloseable {
         try {
           for (int k = 0; k < in.images.size(); k++) {
             try (Mat hq = Images.resize(in.images.get(k).bgr(), size, size, INTER_AREA)) {
-              Degradation.Pair pair = degradation.applyEightBit(hq, degradation.draw(seed, 0, in.positions.get(k)));
+              Degradation.Pair pair =
+                  degradation.applyEightBit(hq, degradation.draw(seed, 0, in.positions.get(k)));
               degraded.add(pair.lq());
               real.add(pair.gt());
             }

@@ -25,9 +25,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
  * Builds (low quality, ground truth) test pairs from a folder of faces (and its subfolders) with
- * GPEN's degradation (blur, downsampling, noise, JPEG), written as PNG: {@code <output>/lq/<name>.png}
- * and {@code <output>/hq/<name>.png}, the names and subfolders of the inputs. hq is the input
- * resized with area interpolation (then flipped or made grey when drawn); lq is its degraded copy.
+ * GPEN's degradation (blur, downsampling, noise, JPEG), written as PNG: {@code
+ * <output>/lq/<name>.png} and {@code <output>/hq/<name>.png}, the names and subfolders of the
+ * inputs. hq is the input resized with area interpolation (then flipped or made grey when drawn);
+ * lq is its degraded copy.
  *
  * <p>Image i is degraded with (seed, 0, i), as an evaluation pass degrades it, so the same seed and
  * files give byte-identical pairs with any number of threads. An unreadable image is reported and
@@ -53,7 +54,8 @@ public final class FolderDegradation {
    *     suits a test set)
    * @param threads worker threads, at least 1
    */
-  public record Options(Path input, Path output, int size, long seed, DegradationConfig degradation, int threads) {
+  public record Options(
+      Path input, Path output, int size, long seed, DegradationConfig degradation, int threads) {
     public Options {
       Objects.requireNonNull(input, "input");
       Objects.requireNonNull(output, "output");
@@ -119,10 +121,17 @@ public final class FolderDegradation {
         return this;
       }
 
-      /** @throws GpenException naming the setting that is out of range */
+      /**
+       * @throws GpenException naming the setting that is out of range
+       */
       public Options build() {
-        return new Options(input, output, size, seed,
-            DegradationConfig.REFERENCE.withFlipProb(flipProb).withGrayProb(grayProb), threads);
+        return new Options(
+            input,
+            output,
+            size,
+            seed,
+            DegradationConfig.REFERENCE.withFlipProb(flipProb).withGrayProb(grayProb),
+            threads);
       }
     }
   }
@@ -147,8 +156,16 @@ public final class FolderDegradation {
     Path input = options.input();
     Path output = options.output();
     if (output.toAbsolutePath().normalize().startsWith(input.toAbsolutePath().normalize())) {
-      throw new BadParameter(names -> names.apply("output") + " " + output + " is inside " + names.apply("input")
-          + " " + input + ": choose a folder outside it, or later runs would read the pairs as inputs");
+      throw new BadParameter(
+          names ->
+              names.apply("output")
+                  + " "
+                  + output
+                  + " is inside "
+                  + names.apply("input")
+                  + " "
+                  + input
+                  + ": choose a folder outside it, or later runs would read the pairs as inputs");
     }
     FaceDataset data = FaceDataset.open(input, options.size());
     List<String> names = outputNames(data);
@@ -165,8 +182,16 @@ public final class FolderDegradation {
       List<Future<String>> results = new ArrayList<>(data.count());
       for (int i = 0; i < data.count(); i++) {
         int index = i;
-        results.add(pool.submit(() -> degradeOne(data, degradation, options.seed(), index,
-            lqDir.resolve(names.get(index)), hqDir.resolve(names.get(index)))));
+        results.add(
+            pool.submit(
+                () ->
+                    degradeOne(
+                        data,
+                        degradation,
+                        options.seed(),
+                        index,
+                        lqDir.resolve(names.get(index)),
+                        hqDir.resolve(names.get(index)))));
       }
       for (Future<String> r : results) {
         String problem = await(r);
@@ -188,7 +213,8 @@ public final class FolderDegradation {
    * Degrades file {@code index} and writes the pair; returns the reason it was skipped when the
    * file cannot be read, null when written. Failures to write stop the run.
    */
-  private static String degradeOne(FaceDataset data, Degradation degradation, long seed, int index, Path lq, Path hq) {
+  private static String degradeOne(
+      FaceDataset data, Degradation degradation, long seed, int index, Path lq, Path hq) {
     try (PointerScope scope = new PointerScope()) {
       Mat hq8;
       try {
@@ -198,7 +224,8 @@ public final class FolderDegradation {
       }
       // (seed, epoch 0, index), as FaceLoader's evaluation pass, so both give the same pairs
       try (hq8;
-          Degradation.Pair pair = degradation.applyEightBit(hq8, degradation.draw(seed, 0, index))) {
+          Degradation.Pair pair =
+              degradation.applyEightBit(hq8, degradation.draw(seed, 0, index))) {
         Images.write(lq, pair.lq());
         Images.write(hq, pair.gt());
       }
@@ -216,8 +243,16 @@ public final class FolderDegradation {
       String png = name.substring(0, dot) + ".png";
       String earlier = seen.putIfAbsent(png, name);
       if (earlier != null) {
-        throw BadParameter.of("input", data.root() + ": " + earlier + " and " + name + " would both be written as "
-            + png + "; rename one");
+        throw BadParameter.of(
+            "input",
+            data.root()
+                + ": "
+                + earlier
+                + " and "
+                + name
+                + " would both be written as "
+                + png
+                + "; rename one");
       }
       names.add(png);
     }
@@ -228,7 +263,8 @@ public final class FolderDegradation {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
-      throw new GpenException("cannot create output folder " + dir + ": " + AtomicFiles.reason(e), e);
+      throw new GpenException(
+          "cannot create output folder " + dir + ": " + AtomicFiles.reason(e), e);
     }
     if (!Files.isWritable(dir)) {
       throw new GpenException("cannot write to output folder " + dir + ": permission denied");

@@ -48,8 +48,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * (low quality | restored | real) with a page showing them, and the restored images themselves.
  *
  * <p>The input is either a folder of faces, searched recursively ({@code gpen test}), or, with
- * {@link Options.Builder#restoredImages}, the images a {@link FolderRestoration} would restore, each
- * restored image written with its degraded input ({@code gpen infer --degrade}).
+ * {@link Options.Builder#restoredImages}, the images a {@link FolderRestoration} would restore,
+ * each restored image written with its degraded input ({@code gpen infer --degrade}).
  *
  * <pre>{@code
  * FolderEvaluation.Result r = FolderEvaluation.run(
@@ -177,19 +177,27 @@ public final class FolderEvaluation {
         return this;
       }
 
-      /** FID InceptionV3 weights ({@value FidInception#REGISTRY_NAME} or a file); without them FID is skipped. */
+      /**
+       * FID InceptionV3 weights ({@value FidInception#REGISTRY_NAME} or a file); without them FID
+       * is skipped.
+       */
       public Builder inception(String weights) {
         this.inception = weights;
         return this;
       }
 
-      /** FID statistics of the real faces: reused when the file exists, else computed and saved there. */
+      /**
+       * FID statistics of the real faces: reused when the file exists, else computed and saved
+       * there.
+       */
       public Builder fidStatistics(Path file) {
         this.fidStatistics = file;
         return this;
       }
 
-      /** LPIPS heads ({@value Lpips#HEADS_REGISTRY_NAME} or a file); without them LPIPS is skipped. */
+      /**
+       * LPIPS heads ({@value Lpips#HEADS_REGISTRY_NAME} or a file); without them LPIPS is skipped.
+       */
       public Builder lpips(String heads) {
         this.lpips = heads;
         return this;
@@ -201,23 +209,29 @@ public final class FolderEvaluation {
         return this;
       }
 
-      /** The face embedding network (ArcFace IR-SE50 or MobileFaceNet); without it identity is skipped. */
+      /**
+       * The face embedding network (ArcFace IR-SE50 or MobileFaceNet); without it identity is
+       * skipped.
+       */
       public Builder identityWeights(String weights) {
         this.identityWeights = weights;
         return this;
       }
 
       /**
-       * Adds a metric of one's own, scored and reported (table, {@code metrics.json}, page) after the
-       * built-in ones. {@code scorer} gives a new {@link Scorer} for each run, as a scorer serves one
-       * evaluation; the networks it uses stay the caller's.
+       * Adds a metric of one's own, scored and reported (table, {@code metrics.json}, page) after
+       * the built-in ones. {@code scorer} gives a new {@link Scorer} for each run, as a scorer
+       * serves one evaluation; the networks it uses stay the caller's.
        */
       public Builder addMetric(Supplier<? extends Scorer> scorer) {
         extraMetrics.add(Objects.requireNonNull(scorer, "scorer"));
         return this;
       }
 
-      /** Writes the triplets ({@value FolderEvaluation#TRIPLETS}/) and their page here; outside the input. */
+      /**
+       * Writes the triplets ({@value FolderEvaluation#TRIPLETS}/) and their page here; outside the
+       * input.
+       */
       public Builder saveDir(Path dir) {
         this.saveDir = dir;
         return this;
@@ -243,8 +257,20 @@ public final class FolderEvaluation {
       }
 
       public Options build() {
-        return new Options(model, input, seed, batchSize, inception, fidStatistics, lpips, lpipsTrunk,
-            identityWeights, extraMetrics, saveDir, metricsFile, restoredImages);
+        return new Options(
+            model,
+            input,
+            seed,
+            batchSize,
+            inception,
+            fidStatistics,
+            lpips,
+            lpipsTrunk,
+            identityWeights,
+            extraMetrics,
+            saveDir,
+            metricsFile,
+            restoredImages);
       }
     }
   }
@@ -294,7 +320,8 @@ public final class FolderEvaluation {
     InputImages images = null;
     if (options.restoredImages() == null) {
       if (!Files.isDirectory(input)) {
-        throw BadParameter.of("input", input + ": " + (Files.exists(input) ? "not a folder" : "no such folder"));
+        throw BadParameter.of(
+            "input", input + ": " + (Files.exists(input) ? "not a folder" : "no such folder"));
       }
     } else {
       images = InputImages.list(input, options.restoredImages().naming());
@@ -302,8 +329,16 @@ public final class FolderEvaluation {
     Path saveDir = options.saveDir();
     if (saveDir != null) {
       if (saveDir.toAbsolutePath().normalize().startsWith(input.toAbsolutePath().normalize())) {
-        throw new BadParameter(names -> names.apply("saveDir") + " " + saveDir + " is inside " + names.apply("input")
-            + " " + input + ": choose a folder outside it, or later runs would score the triplets as faces");
+        throw new BadParameter(
+            names ->
+                names.apply("saveDir")
+                    + " "
+                    + saveDir
+                    + " is inside "
+                    + names.apply("input")
+                    + " "
+                    + input
+                    + ": choose a folder outside it, or later runs would score the triplets as faces");
       }
       writableFolder("saveDir", saveDir.resolve(TRIPLETS));
     }
@@ -313,14 +348,22 @@ public final class FolderEvaluation {
     if (images != null) {
       images.requireWritable(options.restoredImages().output());
     }
-    // listed now so that an empty folder fails before the networks load; the evaluation lists it again
+    // listed now so that an empty folder fails before the networks load; the evaluation lists it
+    // again
     int files = images != null ? images.files().size() : Images.list(input, true).size();
     boolean withFid = !absent(options.inception()) && files >= 2;
     FeatureStatistics givenReal = realStatistics(options, withFid, files, listener);
     try (FaceRestorer restorer = options.model().open(options.batchSize())) {
       listener.info(restorer.description());
-      try (MetricNetworks metrics = MetricNetworks.open(options.inception(), options.lpips(), options.lpipsTrunk(),
-          options.identityWeights(), options.model().device(), files, ModelRegistry.defaultRegistry())) {
+      try (MetricNetworks metrics =
+          MetricNetworks.open(
+              options.inception(),
+              options.lpips(),
+              options.lpipsTrunk(),
+              options.identityWeights(),
+              options.model().device(),
+              files,
+              ModelRegistry.defaultRegistry())) {
         List<Scorer> scorers = new ArrayList<>(metrics.standardScorers(givenReal));
         for (Supplier<? extends Scorer> metric : options.extraMetrics()) {
           scorers.add(metric.get());
@@ -331,7 +374,11 @@ public final class FolderEvaluation {
   }
 
   private static Result evaluate(
-      Options options, InputImages images, FaceRestorer restorer, Evaluator evaluator, WorkflowListener listener) {
+      Options options,
+      InputImages images,
+      FaceRestorer restorer,
+      Evaluator evaluator,
+      WorkflowListener listener) {
     int size = restorer.size();
     Path saveDir = options.saveDir();
     Map<String, String> triplets = Map.of();
@@ -340,23 +387,37 @@ public final class FolderEvaluation {
     int resized;
     int unreadable;
     long start = System.nanoTime();
-    try (DegradedFaces faces = images == null
-        ? DegradedFaces.folder(options.input(), size, options.batchSize(), options.seed(), listener)
-        : DegradedFaces.listed(images, size, options.batchSize(), options.seed(), listener)) {
+    try (DegradedFaces faces =
+        images == null
+            ? DegradedFaces.folder(
+                options.input(), size, options.batchSize(), options.seed(), listener)
+            : DegradedFaces.listed(images, size, options.batchSize(), options.seed(), listener)) {
       List<String> names = faces.names();
       files = names.size();
       resized = faces.resized();
       if (images == null) {
-        listener.info(resized == 0
-            ? "all " + files + " image(s) are " + size + "x" + size + " already"
-            : resized + " of " + files + " image(s) are not " + size + "x" + size
-                + ": each is resized to " + size + "x" + size + " (area interpolation) before it is degraded");
+        listener.info(
+            resized == 0
+                ? "all " + files + " image(s) are " + size + "x" + size + " already"
+                : resized
+                    + " of "
+                    + files
+                    + " image(s) are not "
+                    + size
+                    + "x"
+                    + size
+                    + ": each is resized to "
+                    + size
+                    + "x"
+                    + size
+                    + " (area interpolation) before it is degraded");
       }
       if (saveDir != null) {
         triplets = tripletNames(names);
       }
       boolean folder = images == null || images.folder();
-      try (WorkflowListener.Progress progress = folder ? listener.progress(files) : WorkflowListener.Progress.NONE) {
+      try (WorkflowListener.Progress progress =
+          folder ? listener.progress(files) : WorkflowListener.Progress.NONE) {
         while (faces.hasNext()) {
           int inputs;
           try (PointerScope scope = new PointerScope();
@@ -367,7 +428,8 @@ public final class FolderEvaluation {
               writeTriplets(saveDir, triplets, batch, restored);
             }
             if (images != null) {
-              written.addAll(writeRestored(images, options.restoredImages().output(), batch, restored, size));
+              written.addAll(
+                  writeRestored(images, options.restoredImages().output(), batch, restored, size));
             }
             inputs = batch.inputs();
           }
@@ -378,27 +440,54 @@ public final class FolderEvaluation {
       unreadable = faces.unreadable();
     }
     if (evaluator.count() == 0 && images == null) {
-      throw new BadParameter(names -> names.apply("input") + " " + options.input() + ": none of its " + files
-          + " image(s) could be read");
+      throw new BadParameter(
+          names ->
+              names.apply("input")
+                  + " "
+                  + options.input()
+                  + ": none of its "
+                  + files
+                  + " image(s) could be read");
     }
     Evaluation result = evaluator.finish();
     double seconds = (System.nanoTime() - start) / 1e9;
     Path fidStatistics = options.fidStatistics();
     if (fidStatistics != null) {
-      result.computedRealStatistics().ifPresent(stats -> {
-        stats.save(fidStatistics);
-        listener.info("saved the FID statistics of the " + stats.count() + " real faces to " + fidStatistics);
-      });
+      result
+          .computedRealStatistics()
+          .ifPresent(
+              stats -> {
+                stats.save(fidStatistics);
+                listener.info(
+                    "saved the FID statistics of the "
+                        + stats.count()
+                        + " real faces to "
+                        + fidStatistics);
+              });
     }
-    String summary = result.count() + " of " + files + " image(s) of " + options.input() + " at " + size + "x" + size
-        + " (" + resized + " resized), seed " + options.seed() + (unreadable > 0 ? ", " + unreadable + " unreadable" : "");
+    String summary =
+        result.count()
+            + " of "
+            + files
+            + " image(s) of "
+            + options.input()
+            + " at "
+            + size
+            + "x"
+            + size
+            + " ("
+            + resized
+            + " resized), seed "
+            + options.seed()
+            + (unreadable > 0 ? ", " + unreadable + " unreadable" : "");
     if (options.metricsFile() != null) {
       Map<String, Object> counts = new LinkedHashMap<>();
       counts.put("files", files);
       counts.put("evaluated", result.count());
       counts.put("unreadable", unreadable);
       counts.put("resized", resized);
-      Reports.writeJson(options.metricsFile(), result, config(options, restorer), options.seed(), counts);
+      Reports.writeJson(
+          options.metricsFile(), result, config(options, restorer), options.seed(), counts);
     }
     Path tripletFolder = null;
     Path page = null;
@@ -409,26 +498,40 @@ public final class FolderEvaluation {
       }
       tripletFolder = saveDir.resolve(TRIPLETS);
       page = saveDir.resolve(PAGE);
-      List<String> lines = List.of(restorer.description(), summary,
-          "each score compares with the real (high-quality) face; degraded input = what the model was given");
+      List<String> lines =
+          List.of(
+              restorer.description(),
+              summary,
+              "each score compares with the real (high-quality) face; degraded input = what the model was given");
       Reports.writeHtml(page, result, TITLE, lines, links, size);
     }
-    return new Result(restorer.description(), result, files, resized, unreadable, seconds, summary,
-        options.metricsFile(), tripletFolder, page, written);
+    return new Result(
+        restorer.description(),
+        result,
+        files,
+        resized,
+        unreadable,
+        seconds,
+        summary,
+        options.metricsFile(),
+        tripletFolder,
+        page,
+        written);
   }
 
   /** Writes each face's triplet (low quality | restored | real). */
-  private static void writeTriplets(Path saveDir, Map<String, String> triplets, DegradedFaces.Batch batch,
-      List<Mat> restored) {
+  private static void writeTriplets(
+      Path saveDir, Map<String, String> triplets, DegradedFaces.Batch batch, List<Mat> restored) {
     for (int i = 0; i < restored.size(); i++) {
-      Mat triplet = EvalImages.sideBySide(batch.degraded().get(i), restored.get(i), batch.real().get(i));
+      Mat triplet =
+          EvalImages.sideBySide(batch.degraded().get(i), restored.get(i), batch.real().get(i));
       Images.write(saveDir.resolve(triplets.get(batch.names().get(i))), triplet);
     }
   }
 
   /** Writes each restored face and its degraded input; closes the restored faces. */
-  private static List<WrittenFace> writeRestored(InputImages images, Path output, DegradedFaces.Batch batch,
-      List<Mat> restored, int size) {
+  private static List<WrittenFace> writeRestored(
+      InputImages images, Path output, DegradedFaces.Batch batch, List<Mat> restored, int size) {
     List<WrittenFace> written = new ArrayList<>();
     for (int i = 0; i < restored.size(); i++) {
       Path source = batch.files().get(i);
@@ -445,39 +548,66 @@ public final class FolderEvaluation {
    * The FID statistics of the real faces from {@code fidStatistics} where that file exists, else
    * null (to compute them, and save them there when it is given).
    */
-  private static FeatureStatistics realStatistics(Options options, boolean withFid, int files,
-      WorkflowListener listener) {
+  private static FeatureStatistics realStatistics(
+      Options options, boolean withFid, int files, WorkflowListener listener) {
     Path file = options.fidStatistics();
     if (file == null) {
       return null;
     }
     if (!withFid) {
-      listener.note(names -> names.apply("fidStatistics") + " " + file + " is not used: FID is skipped ("
-          + (files < 2 ? "fewer than 2 images" : "no " + names.apply("inception")) + ")");
+      listener.note(
+          names ->
+              names.apply("fidStatistics")
+                  + " "
+                  + file
+                  + " is not used: FID is skipped ("
+                  + (files < 2 ? "fewer than 2 images" : "no " + names.apply("inception"))
+                  + ")");
       return null;
     }
     if (!Files.exists(file)) {
-      listener.info("FID statistics of the real faces: computed, then saved to " + file + " (it does not exist yet)");
+      listener.info(
+          "FID statistics of the real faces: computed, then saved to "
+              + file
+              + " (it does not exist yet)");
       return null;
     }
     FeatureStatistics stats = naming("fidStatistics", () -> FeatureStatistics.load(file));
     if (stats.dims() != FidInception.DIMS || !FidInception.FEATURES.equals(stats.features())) {
-      throw new BadParameter(names -> names.apply("fidStatistics") + " " + file + ": holds statistics of "
-          + stats.dims() + "-d features '" + stats.features() + "', not of the FID InceptionV3's " + FidInception.DIMS
-          + "-d pool3; delete it or name another file");
+      throw new BadParameter(
+          names ->
+              names.apply("fidStatistics")
+                  + " "
+                  + file
+                  + ": holds statistics of "
+                  + stats.dims()
+                  + "-d features '"
+                  + stats.features()
+                  + "', not of the FID InceptionV3's "
+                  + FidInception.DIMS
+                  + "-d pool3; delete it or name another file");
     }
-    listener.info("FID statistics of the real faces: reusing " + file + " (" + stats.count() + " faces"
-        + (stats.count() != files ? "; the folder has " + files + " image(s)" : "") + ")");
+    listener.info(
+        "FID statistics of the real faces: reusing "
+            + file
+            + " ("
+            + stats.count()
+            + " faces"
+            + (stats.count() != files ? "; the folder has " + files + " image(s)" : "")
+            + ")");
     return stats;
   }
 
-  /** Each file's triplet path relative to the save folder: its relative path as PNG, made unique. */
+  /**
+   * Each file's triplet path relative to the save folder: its relative path as PNG, made unique.
+   */
   private static Map<String, String> tripletNames(List<String> names) {
     Map<String, String> triplets = new HashMap<>();
     Set<String> taken = new HashSet<>();
     for (String name : names) {
       int dot = name.lastIndexOf('.');
-      String stem = TRIPLETS + "/" + (dot > name.lastIndexOf('/') + 1 ? name.substring(0, dot) : name);
+      String stem =
+          TRIPLETS + "/" + (dot > name.lastIndexOf('/') + 1 ? name.substring(0, dot) : name);
       String candidate = stem + ".png";
       // a.jpg and a.png both want a.png: the later one in sorted order gets a-2.png
       for (int k = 2; !taken.add(candidate); k++) {
@@ -549,10 +679,18 @@ public final class FolderEvaluation {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw new BadParameter(
-          names -> names.apply(parameter) + ": cannot create folder " + dir + ": " + AtomicFiles.reason(e), e);
+          names ->
+              names.apply(parameter)
+                  + ": cannot create folder "
+                  + dir
+                  + ": "
+                  + AtomicFiles.reason(e),
+          e);
     }
     if (!Files.isWritable(dir)) {
-      throw new BadParameter(names -> names.apply(parameter) + ": cannot write to folder " + dir + ": permission denied");
+      throw new BadParameter(
+          names ->
+              names.apply(parameter) + ": cannot write to folder " + dir + ": permission denied");
     }
   }
 }

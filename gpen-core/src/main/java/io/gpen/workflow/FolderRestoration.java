@@ -65,8 +65,15 @@ public final class FolderRestoration {
    *     new mask per face, in input order, as the demo draws them after {@code
    *     np.random.seed(strokeSeed)}); else null
    */
-  public record Options(ModelSpec model, Path input, Path output, OutputNaming naming, int batchSize, Task task,
-      Path holeMask, Long strokeSeed) {
+  public record Options(
+      ModelSpec model,
+      Path input,
+      Path output,
+      OutputNaming naming,
+      int batchSize,
+      Task task,
+      Path holeMask,
+      Long strokeSeed) {
     public Options {
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(input, "input");
@@ -80,22 +87,42 @@ public final class FolderRestoration {
 
     private static void checkHoles(Task task, Path holeMask, Long strokeSeed) {
       if (holeMask != null && strokeSeed != null) {
-        throw new BadParameter(names -> names.apply("holeMask") + " and " + names.apply("strokeSeed")
-            + " both give the missing parts of the faces; give one");
+        throw new BadParameter(
+            names ->
+                names.apply("holeMask")
+                    + " and "
+                    + names.apply("strokeSeed")
+                    + " both give the missing parts of the faces; give one");
       }
       if (task == Task.INPAINTING && holeMask == null && strokeSeed == null) {
-        throw new BadParameter(names -> names.apply("task") + " inpainting needs the missing parts of the faces: a"
-            + " mask image (" + names.apply("holeMask") + ", white = missing) or a seed for random brush strokes ("
-            + names.apply("strokeSeed") + ")");
+        throw new BadParameter(
+            names ->
+                names.apply("task")
+                    + " inpainting needs the missing parts of the faces: a"
+                    + " mask image ("
+                    + names.apply("holeMask")
+                    + ", white = missing) or a seed for random brush strokes ("
+                    + names.apply("strokeSeed")
+                    + ")");
       }
       if (task != Task.INPAINTING && (holeMask != null || strokeSeed != null)) {
         String given = holeMask != null ? "holeMask" : "strokeSeed";
-        throw new BadParameter(names -> names.apply(given) + " applies to " + names.apply("task") + " inpainting,"
-            + " not " + task);
+        throw new BadParameter(
+            names ->
+                names.apply(given)
+                    + " applies to "
+                    + names.apply("task")
+                    + " inpainting,"
+                    + " not "
+                    + task);
       }
       if (strokeSeed != null && (strokeSeed < 0 || strokeSeed > MAX_STROKE_SEED)) {
-        throw BadParameter.of("strokeSeed", "must be between 0 and " + MAX_STROKE_SEED + " (NumPy's seed range), got "
-            + strokeSeed);
+        throw BadParameter.of(
+            "strokeSeed",
+            "must be between 0 and "
+                + MAX_STROKE_SEED
+                + " (NumPy's seed range), got "
+                + strokeSeed);
       }
     }
 
@@ -123,7 +150,9 @@ public final class FolderRestoration {
         this.input = input;
       }
 
-      /** The output folder or, for a single image, an image file name (default: beside each input). */
+      /**
+       * The output folder or, for a single image, an image file name (default: beside each input).
+       */
       public Builder output(Path output) {
         this.output = output;
         return this;
@@ -153,7 +182,10 @@ public final class FolderRestoration {
         return this;
       }
 
-      /** For inpainting: random brush strokes drawn from {@code seed} (0 to 2³²−1), a new mask per face. */
+      /**
+       * For inpainting: random brush strokes drawn from {@code seed} (0 to 2³²−1), a new mask per
+       * face.
+       */
       public Builder strokes(long seed) {
         this.strokeSeed = seed;
         return this;
@@ -175,7 +207,13 @@ public final class FolderRestoration {
    * @param seconds the time from the loaded model to the last image written
    * @param written the files written, in input order
    */
-  public record Result(String model, boolean folder, int restored, int skipped, double seconds, List<WrittenFace> written) {
+  public record Result(
+      String model,
+      boolean folder,
+      int restored,
+      int skipped,
+      double seconds,
+      List<WrittenFace> written) {
     public Result {
       written = List.copyOf(written);
     }
@@ -188,15 +226,19 @@ public final class FolderRestoration {
    */
   public static Result run(Options options, WorkflowListener listener) {
     Task task = options.task();
-    InputImages inputs = InputImages.list(options.input(), options.naming(),
-        task == Task.INPAINTING ? List.of(MASKED) : List.of());
+    InputImages inputs =
+        InputImages.list(
+            options.input(),
+            options.naming(),
+            task == Task.INPAINTING ? List.of(MASKED) : List.of());
     inputs.requireWritable(options.output());
     List<Path> files = inputs.files();
-    try (InpaintingHoles holes = task != Task.INPAINTING
-            ? null
-            : options.holeMask() != null
-                ? InpaintingHoles.maskImage(options.holeMask())
-                : InpaintingHoles.strokes(options.strokeSeed());
+    try (InpaintingHoles holes =
+            task != Task.INPAINTING
+                ? null
+                : options.holeMask() != null
+                    ? InpaintingHoles.maskImage(options.holeMask())
+                    : InpaintingHoles.strokes(options.strokeSeed());
         FaceRestorer restorer = options.model().open(options.batchSize(), task.pixelRange())) {
       listener.info(restorer.description());
       if (holes != null) {
@@ -205,15 +247,24 @@ public final class FolderRestoration {
       long start = System.nanoTime();
       int skipped = 0;
       List<WrittenFace> written = new ArrayList<>();
-      try (WorkflowListener.Progress progress = inputs.folder() ? listener.progress(files.size()) : WorkflowListener.Progress.NONE) {
+      try (WorkflowListener.Progress progress =
+          inputs.folder() ? listener.progress(files.size()) : WorkflowListener.Progress.NONE) {
         for (int i = 0; i < files.size(); i += options.batchSize()) {
           int end = Math.min(files.size(), i + options.batchSize());
-          skipped += restoreChunk(restorer, task, holes, inputs, i, end, options.output(), written, listener);
+          skipped +=
+              restoreChunk(
+                  restorer, task, holes, inputs, i, end, options.output(), written, listener);
           progress.stepBy(end - i);
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      return new Result(restorer.description(), inputs.folder(), files.size() - skipped, skipped, seconds, written);
+      return new Result(
+          restorer.description(),
+          inputs.folder(),
+          files.size() - skipped,
+          skipped,
+          seconds,
+          written);
     }
   }
 
@@ -221,8 +272,16 @@ public final class FolderRestoration {
    * Restores inputs {@code from} to {@code to} as the task does and writes the results; returns how
    * many were skipped.
    */
-  private static int restoreChunk(FaceRestorer restorer, Task task, InpaintingHoles holes, InputImages inputs,
-      int from, int to, Path output, List<WrittenFace> written, WorkflowListener listener) {
+  private static int restoreChunk(
+      FaceRestorer restorer,
+      Task task,
+      InpaintingHoles holes,
+      InputImages inputs,
+      int from,
+      int to,
+      Path output,
+      List<WrittenFace> written,
+      WorkflowListener listener) {
     try (PointerScope scope = new PointerScope();
         ImageChunk in = inputs.read(from, to, listener)) {
       List<Mat> faces = in.bgr();
@@ -245,7 +304,8 @@ public final class FolderRestoration {
       for (int i = 0; i < restored.size(); i++) {
         Image source = in.images.get(i);
         Path target = targets.get(i);
-        if (task == Task.COLORIZATION && (source.width() != restorer.size() || source.height() != restorer.size())) {
+        if (task == Task.COLORIZATION
+            && (source.width() != restorer.size() || source.height() != restorer.size())) {
           Mat alpha = source.alpha().map(Mat::clone).orElse(null);
           try (Image out = new Image(keepLuma(source.bgr(), restored.get(i)), alpha)) {
             Images.write(target, out);

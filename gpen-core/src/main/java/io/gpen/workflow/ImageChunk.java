@@ -15,8 +15,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
 final class ImageChunk implements AutoCloseable {
   final List<Image> images = new ArrayList<>();
   final List<Path> sources = new ArrayList<>();
+
   /** Position of each read image in the sorted input list. */
   final List<Integer> positions = new ArrayList<>();
+
   final int skipped;
 
   /**

@@ -16,9 +16,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Scalar;
 
 /**
- * The missing parts of the faces an inpainting fills: one mask image for every face, or the
- * demo's random brush strokes, a new mask for each face in input order. {@link #paint} paints
- * them white (255 in every channel), as the reference demo does before the model sees the face.
+ * The missing parts of the faces an inpainting fills: one mask image for every face, or the demo's
+ * random brush strokes, a new mask for each face in input order. {@link #paint} paints them white
+ * (255 in every channel), as the reference demo does before the model sees the face.
  */
 final class InpaintingHoles implements AutoCloseable {
   /** Grey levels from this up are missing in a mask image. */
@@ -74,7 +74,9 @@ final class InpaintingHoles implements AutoCloseable {
     return Images.resize(mask, width, height, INTER_NEAREST);
   }
 
-  /** A copy of {@code bgr} with the next face's missing parts painted white; the caller closes it. */
+  /**
+   * A copy of {@code bgr} with the next face's missing parts painted white; the caller closes it.
+   */
   Mat paint(Mat bgr) {
     Mat painted = bgr.clone();
     try (Mat holes = next(bgr.cols(), bgr.rows());
@@ -87,7 +89,9 @@ final class InpaintingHoles implements AutoCloseable {
 
   /** Where the holes come from, for logs. */
   String description() {
-    return strokes != null ? "missing parts: the demo's random brush strokes" : "missing parts: white in " + maskFile;
+    return strokes != null
+        ? "missing parts: the demo's random brush strokes"
+        : "missing parts: white in " + maskFile;
   }
 
   @Override

@@ -59,7 +59,8 @@ final class InputImages {
     if (all.isEmpty()) {
       StringBuilder earlier = new StringBuilder(naming.earlierOutputsText());
       otherOutputs.forEach(o -> earlier.append(" or *").append(o));
-      throw BadParameter.of("input", input + ": no images to restore (only earlier " + earlier + " outputs)");
+      throw BadParameter.of(
+          "input", input + ": no images to restore (only earlier " + earlier + " outputs)");
     }
     return new InputImages(true, List.copyOf(all), naming);
   }
@@ -101,7 +102,11 @@ final class InputImages {
    * model size goes with it. Closes {@code restored}.
    */
   static void writeRestored(Path target, Mat restored, Image source, int size) {
-    Mat alpha = source.alpha().map(a -> Images.resize(a, size, size, opencv_imgproc.INTER_LINEAR)).orElse(null);
+    Mat alpha =
+        source
+            .alpha()
+            .map(a -> Images.resize(a, size, size, opencv_imgproc.INTER_LINEAR))
+            .orElse(null);
     try (Image out = new Image(restored, alpha)) {
       Images.write(target, out);
     }

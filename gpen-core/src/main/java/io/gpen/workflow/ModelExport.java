@@ -30,7 +30,8 @@ public final class ModelExport {
    * @param saveDir the output folder (created when missing)
    * @param fixedBatch the batch size the model accepts, or 0 for any
    */
-  public record Options(String weights, String key, ModelFiles.Overrides architecture, Path saveDir, int fixedBatch) {
+  public record Options(
+      String weights, String key, ModelFiles.Overrides architecture, Path saveDir, int fixedBatch) {
     public Options {
       Objects.requireNonNull(weights, "weights");
       Objects.requireNonNull(architecture, "architecture");
@@ -66,13 +67,20 @@ public final class ModelExport {
         return architecture(size, channelMultiplier, narrow, null);
       }
 
-      /** Architecture settings with the output side of a {@code FullGenerator_SR}; nulls are read from the checkpoint. */
-      public Builder architecture(Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
+      /**
+       * Architecture settings with the output side of a {@code FullGenerator_SR}; nulls are read
+       * from the checkpoint.
+       */
+      public Builder architecture(
+          Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
         this.architecture = new ModelFiles.Overrides(size, channelMultiplier, narrow, outSize);
         return this;
       }
 
-      /** Fixes the model's batch size (for runtimes that need static shapes); 0 (default) leaves it open. */
+      /**
+       * Fixes the model's batch size (for runtimes that need static shapes); 0 (default) leaves it
+       * open.
+       */
       public Builder fixedBatch(int batch) {
         this.fixedBatch = batch;
         return this;
@@ -100,10 +108,12 @@ public final class ModelExport {
    */
   public static Result run(Options options, WorkflowListener listener) {
     Path file = ModelRegistry.defaultRegistry().resolve(options.weights());
-    ModelFiles.LoadedGenerator loaded = ModelFiles.loadGenerator(file, options.key(), options.architecture());
+    ModelFiles.LoadedGenerator loaded =
+        ModelFiles.loadGenerator(file, options.key(), options.architecture());
     listener.info(loaded.note());
     try (FullGenerator model = loaded.model()) {
-      return new Result(loaded.note(), OnnxExport.export(model, options.saveDir(), file, options.fixedBatch()));
+      return new Result(
+          loaded.note(), OnnxExport.export(model, options.saveDir(), file, options.fixedBatch()));
     }
   }
 }

@@ -24,15 +24,20 @@ import java.util.Objects;
  * @param weights for libtorch a checkpoint file or a model name from the registry (downloaded when
  *     absent); for ONNX the {@code .onnx} file
  * @param key the entry of a training checkpoint (libtorch only; null: {@code g_ema} when present)
- * @param architecture the architecture settings that override those read from the checkpoint,
- *     and whether non-finite weights load (libtorch only)
+ * @param architecture the architecture settings that override those read from the checkpoint, and
+ *     whether non-finite weights load (libtorch only)
  * @param device {@code cpu}, {@code cuda} or {@code cuda:N}
  * @param threads CPU threads; 0 leaves the engine's default
  * @param precision the number format of the convolutions (libtorch only; ONNX models run as
  *     exported, in float32)
  */
 public record ModelSpec(
-    Engine engine, String weights, String key, ModelFiles.Overrides architecture, String device, int threads,
+    Engine engine,
+    String weights,
+    String key,
+    ModelFiles.Overrides architecture,
+    String device,
+    int threads,
     Precision precision) {
   public ModelSpec {
     Objects.requireNonNull(engine, "engine");
@@ -40,22 +45,43 @@ public record ModelSpec(
     Objects.requireNonNull(device, "device");
     Objects.requireNonNull(precision, "precision");
     if (weights == null || weights.isBlank()) {
-      throw new BadParameter(names -> "no " + names.apply("weights") + " given (a checkpoint file, a model name"
-          + " such as GPEN-BFR-512, or an ONNX model file)");
+      throw new BadParameter(
+          names ->
+              "no "
+                  + names.apply("weights")
+                  + " given (a checkpoint file, a model name"
+                  + " such as GPEN-BFR-512, or an ONNX model file)");
     }
-    if (engine == Engine.ONNX && (key != null || !architecture.isEmpty() || architecture.allowNonFinite())) {
-      throw new BadParameter(names -> names.apply("key") + " and the architecture settings apply to checkpoints"
-          + " (engine libtorch), not to ONNX model " + weights);
+    if (engine == Engine.ONNX
+        && (key != null || !architecture.isEmpty() || architecture.allowNonFinite())) {
+      throw new BadParameter(
+          names ->
+              names.apply("key")
+                  + " and the architecture settings apply to checkpoints"
+                  + " (engine libtorch), not to ONNX model "
+                  + weights);
     }
     if (engine == Engine.ONNX && precision != Precision.FP32) {
-      throw new BadParameter(names -> names.apply("precision") + " " + precision.label() + " applies to checkpoints"
-          + " (engine libtorch); ONNX model " + weights + " runs in fp32");
+      throw new BadParameter(
+          names ->
+              names.apply("precision")
+                  + " "
+                  + precision.label()
+                  + " applies to checkpoints"
+                  + " (engine libtorch); ONNX model "
+                  + weights
+                  + " runs in fp32");
     }
   }
 
   /** A model whose convolutions run in float32. */
   public ModelSpec(
-      Engine engine, String weights, String key, ModelFiles.Overrides architecture, String device, int threads) {
+      Engine engine,
+      String weights,
+      String key,
+      ModelFiles.Overrides architecture,
+      String device,
+      int threads) {
     this(engine, weights, key, architecture, device, threads, Precision.FP32);
   }
 
@@ -88,15 +114,25 @@ public record ModelSpec(
    * This model with architecture settings and the output side of a {@code FullGenerator_SR}; those
    * left null are read from the checkpoint.
    */
-  public ModelSpec withArchitecture(Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
-    return new ModelSpec(engine, weights, key,
-        new ModelFiles.Overrides(size, channelMultiplier, narrow, outSize, architecture.allowNonFinite()), device,
-        threads, precision);
+  public ModelSpec withArchitecture(
+      Integer size, Integer channelMultiplier, Double narrow, Integer outSize) {
+    return new ModelSpec(
+        engine,
+        weights,
+        key,
+        new ModelFiles.Overrides(
+            size, channelMultiplier, narrow, outSize, architecture.allowNonFinite()),
+        device,
+        threads,
+        precision);
   }
 
-  /** This model with weights holding NaN or infinity loaded (true) or refused (false, the default). */
+  /**
+   * This model with weights holding NaN or infinity loaded (true) or refused (false, the default).
+   */
   public ModelSpec withNonFiniteWeights(boolean allow) {
-    return new ModelSpec(engine, weights, key, architecture.allowingNonFinite(allow), device, threads, precision);
+    return new ModelSpec(
+        engine, weights, key, architecture.allowingNonFinite(allow), device, threads, precision);
   }
 
   /** This model on another device: {@code cpu}, {@code cuda} or {@code cuda:N}. */
@@ -126,15 +162,18 @@ public record ModelSpec(
   }
 
   /**
-   * Loads the model for a model that takes and gives the values of {@code pixelRange} ([0, 1] for
-   * a Seg2Face model); otherwise as {@link #open(int)}.
+   * Loads the model for a model that takes and gives the values of {@code pixelRange} ([0, 1] for a
+   * Seg2Face model); otherwise as {@link #open(int)}.
    */
   public FaceRestorer open(int batchSize, PixelRange pixelRange) {
     if (engine == Engine.LIBTORCH) {
       return Restorer.builder()
           .weights(weights)
           .key(key)
-          .architecture(architecture.size(), architecture.channelMultiplier(), architecture.narrow(),
+          .architecture(
+              architecture.size(),
+              architecture.channelMultiplier(),
+              architecture.narrow(),
               architecture.outSize())
           .allowNonFinite(architecture.allowNonFinite())
           .device(device)

@@ -10,7 +10,10 @@ import java.util.List;
  * outputs (left out when the folder is restored again).
  */
 public enum OutputNaming {
-  /** {@code <name>_predict.png}, as GPEN's {@code predict.py}; earlier {@code *_predict} outputs are left out. */
+  /**
+   * {@code <name>_predict.png}, as GPEN's {@code predict.py}; earlier {@code *_predict} outputs are
+   * left out.
+   */
   PREDICT("_predict", List.of("_predict")),
   /**
    * {@code <name>_predict_infer.png} and, for an evaluation, {@code <name>_predict_infer_lq.png}
@@ -41,17 +44,24 @@ public enum OutputNaming {
     return earlierOutputs.stream().anyMatch(stem::endsWith);
   }
 
-  /** The earlier outputs in words, e.g. {@code *_predict_infer, *_predict_infer_lq or *_predict}. */
+  /**
+   * The earlier outputs in words, e.g. {@code *_predict_infer, *_predict_infer_lq or *_predict}.
+   */
   String earlierOutputsText() {
     List<String> patterns = new ArrayList<>();
     for (String s : earlierOutputs) {
       patterns.add("*" + s);
     }
     int last = patterns.size() - 1;
-    return last == 0 ? patterns.get(0) : String.join(", ", patterns.subList(0, last)) + " or " + patterns.get(last);
+    return last == 0
+        ? patterns.get(0)
+        : String.join(", ", patterns.subList(0, last)) + " or " + patterns.get(last);
   }
 
-  /** Where the degraded input of the restored image {@code restored} goes: beside it, {@code _lq} added. */
+  /**
+   * Where the degraded input of the restored image {@code restored} goes: beside it, {@code _lq}
+   * added.
+   */
   public static Path degradedInput(Path restored) {
     return restored.resolveSibling(OutputPaths.stem(restored) + DEGRADED + ".png");
   }

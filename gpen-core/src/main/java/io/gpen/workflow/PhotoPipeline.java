@@ -55,15 +55,15 @@ import org.bytedeco.opencv.opencv_core.MatVector;
  * the paste mask (telling the listener once), {@link #open} loads resolved settings.
  *
  * <p>A service restores each photo with its own {@link Choices} and {@link Format}, its faces
- * handed to a restorer of its own ({@link #restore(Image, Choices, FaceRestorer, Format)}), e.g. one
- * that batches the faces of concurrent requests into calls of {@link #restorer()}; detection,
+ * handed to a restorer of its own ({@link #restore(Image, Choices, FaceRestorer, Format)}), e.g.
+ * one that batches the faces of concurrent requests into calls of {@link #restorer()}; detection,
  * alignment, the paste mask, paste-back and super-resolution stay the pipeline's.
  *
- * <p>One pipeline may be shared by several threads. {@link #restore(Image, String, String)} restores
- * one photo at a time (its paste-back keeps state, and each network pass already uses the cores it
- * was given); {@link #restore(Image, Choices, FaceRestorer, Format)} runs concurrently, each call
- * with a paste-back of its own, and the networks serialise their own passes (the detector one
- * detection at a time). Close it to free the networks; it waits for the photos in progress.
+ * <p>One pipeline may be shared by several threads. {@link #restore(Image, String, String)}
+ * restores one photo at a time (its paste-back keeps state, and each network pass already uses the
+ * cores it was given); {@link #restore(Image, Choices, FaceRestorer, Format)} runs concurrently,
+ * each call with a paste-back of its own, and the networks serialise their own passes (the detector
+ * one detection at a time). Close it to free the networks; it waits for the photos in progress.
  */
 public final class PhotoPipeline implements AutoCloseable {
   /** The registry name of the super-resolution network of a scale: {@code realesrnet_x<scale>}. */
@@ -71,30 +71,39 @@ public final class PhotoPipeline implements AutoCloseable {
 
   private static final int JPEG_QUALITY = 95;
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final Choices defaults;
   private final Set<Extra> extras;
+
   /** The super-resolution's tile size (0: untiled). */
   private final int tileSize;
+
   private final FaceParser parser;
   private final RealEsrNet upscaler;
   private final FaceRestorer restorer;
   private final FaceDetector detector;
+
   /** Whether {@link #close()} closes the networks: not those a caller lent ({@link #over}). */
   private final boolean ownsNetworks;
+
   private final FaceEnhancer enhancer;
+
   /** Held (shared) by every photo in progress, exclusively by {@link #close()}. */
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+
   private boolean closed;
 
   /**
    * What may change from one photo to the next in a service: the {@link Settings}' inputs and
    * alpha, and whether the background is super-resolved (the pipeline must have the network).
    *
-   * @param aligned whether the photo is an aligned face (restored whole: no detection, no paste-back)
+   * @param aligned whether the photo is an aligned face (restored whole: no detection, no
+   *     paste-back)
    * @param alpha the weight of the restored face against the original one, 0 to 1
-   * @param superResolution whether to super-resolve (a photo's background, or the restored aligned face)
+   * @param superResolution whether to super-resolve (a photo's background, or the restored aligned
+   *     face)
    */
   public record Choices(boolean aligned, double alpha, boolean superResolution) {
     public Choices {
@@ -106,9 +115,15 @@ public final class PhotoPipeline implements AutoCloseable {
 
   /** How {@link #restore(Image, Choices, FaceRestorer, Format)} encodes the restored photo. */
   public enum Format {
-    /** As {@code <name>_GPEN.png}: with the alpha plane where the input had one, as grey where it was grey. */
+    /**
+     * As {@code <name>_GPEN.png}: with the alpha plane where the input had one, as grey where it
+     * was grey.
+     */
     PNG(".png"),
-    /** A JPEG of the quality of {@code <name>_COMP.jpg} (95), grey where the input was; no alpha plane. */
+    /**
+     * A JPEG of the quality of {@code <name>_COMP.jpg} (95), grey where the input was; no alpha
+     * plane.
+     */
     JPEG(".jpg");
 
     private final String extension;
@@ -172,10 +187,10 @@ public final class PhotoPipeline implements AutoCloseable {
     /**
      * These settings with every network a file: the model, the detector (its default model where
      * none is given; none for aligned faces), the face parser and the super-resolution network
-     * resolved through {@code registry} (downloaded where they are names of models not yet
-     * cached), and the mask decided: {@link Mask#PARSE} with the parser's file, or {@link Mask#BOX}
-     * without a parser. The listener is told once what {@link PhotoRestoration} notes: options
-     * without effect, and a parser wanted but not to be had.
+     * resolved through {@code registry} (downloaded where they are names of models not yet cached),
+     * and the mask decided: {@link Mask#PARSE} with the parser's file, or {@link Mask#BOX} without
+     * a parser. The listener is told once what {@link PhotoRestoration} notes: options without
+     * effect, and a parser wanted but not to be had.
      *
      * @throws BadParameter naming {@code parserWeights} or {@code srWeights} when given weights
      *     cannot be had, or {@code mask} when the parser's mask is required and no weights are
@@ -184,23 +199,50 @@ public final class PhotoPipeline implements AutoCloseable {
      */
     public Settings resolve(ModelRegistry registry, WorkflowListener listener) {
       if (aligned() && (mask != Mask.AUTO || parserWeights != null)) {
-        listener.note(names -> names.apply("mask") + " and " + names.apply("parserWeights") + " have no effect on"
-            + " aligned faces: they are restored whole, not pasted back");
+        listener.note(
+            names ->
+                names.apply("mask")
+                    + " and "
+                    + names.apply("parserWeights")
+                    + " have no effect on"
+                    + " aligned faces: they are restored whole, not pasted back");
       }
       Path parser = aligned() ? null : parserFile(registry, listener);
-      ModelSpec resolvedModel = model.engine() == Engine.LIBTORCH
-          ? new ModelSpec(model.engine(), registry.resolve(model.weights()).toString(), model.key(),
-              model.architecture(), model.device(), model.threads(), model.precision())
-          : model;
-      String detectorFile = aligned()
-          ? null
-          : registry.resolve(detectorWeights != null ? detectorWeights : detector.defaultModel()).toString();
-      SuperResolution sr = superResolution == null
-          ? null
-          : new SuperResolution(superResolution.scale(), superResolutionFile(registry).toString(),
-              superResolution.tileSize());
-      return new Settings(resolvedModel, detector, detectorFile, alpha, inputs, extras, batchSize,
-          parser == null ? Mask.BOX : Mask.PARSE, parser == null ? null : parser.toString(), sr);
+      ModelSpec resolvedModel =
+          model.engine() == Engine.LIBTORCH
+              ? new ModelSpec(
+                  model.engine(),
+                  registry.resolve(model.weights()).toString(),
+                  model.key(),
+                  model.architecture(),
+                  model.device(),
+                  model.threads(),
+                  model.precision())
+              : model;
+      String detectorFile =
+          aligned()
+              ? null
+              : registry
+                  .resolve(detectorWeights != null ? detectorWeights : detector.defaultModel())
+                  .toString();
+      SuperResolution sr =
+          superResolution == null
+              ? null
+              : new SuperResolution(
+                  superResolution.scale(),
+                  superResolutionFile(registry).toString(),
+                  superResolution.tileSize());
+      return new Settings(
+          resolvedModel,
+          detector,
+          detectorFile,
+          alpha,
+          inputs,
+          extras,
+          batchSize,
+          parser == null ? Mask.BOX : Mask.PARSE,
+          parser == null ? null : parser.toString(),
+          sr);
     }
 
     /**
@@ -210,7 +252,12 @@ public final class PhotoPipeline implements AutoCloseable {
     private Path parserFile(ModelRegistry registry, WorkflowListener listener) {
       if (mask == Mask.BOX) {
         if (parserWeights != null) {
-          listener.note(names -> names.apply("parserWeights") + " has no effect with " + names.apply("mask") + " box");
+          listener.note(
+              names ->
+                  names.apply("parserWeights")
+                      + " has no effect with "
+                      + names.apply("mask")
+                      + " box");
         }
         return null;
       }
@@ -227,18 +274,27 @@ public final class PhotoPipeline implements AutoCloseable {
       }
       Path cache = registry.cacheDir();
       if (mask == Mask.PARSE) {
-        throw new BadParameter(names -> names.apply("mask") + " parse needs the face parser: "
-            + noParser(names.apply("parserWeights"), cache));
+        throw new BadParameter(
+            names ->
+                names.apply("mask")
+                    + " parse needs the face parser: "
+                    + noParser(names.apply("parserWeights"), cache));
       }
-      listener.note(names -> noParser(names.apply("parserWeights"), cache) + "; the faces are pasted under the"
-          + " rectangle mask (" + names.apply("mask") + " box chooses it without this note)");
+      listener.note(
+          names ->
+              noParser(names.apply("parserWeights"), cache)
+                  + "; the faces are pasted under the"
+                  + " rectangle mask ("
+                  + names.apply("mask")
+                  + " box chooses it without this note)");
       return null;
     }
 
     private Path superResolutionFile(ModelRegistry registry) {
-      String weights = superResolution.weights() != null
-          ? superResolution.weights()
-          : SR_MODEL_PREFIX + superResolution.scale();
+      String weights =
+          superResolution.weights() != null
+              ? superResolution.weights()
+              : SR_MODEL_PREFIX + superResolution.scale();
       try {
         return registry.resolve(weights);
       } catch (GpenException e) {
@@ -248,8 +304,12 @@ public final class PhotoPipeline implements AutoCloseable {
   }
 
   private static String noParser(String parserWeights, Path cache) {
-    return "no face parser weights given (" + parserWeights + ") and " + PhotoRestoration.PARSER_MODEL
-        + " is not in the model cache " + cache;
+    return "no face parser weights given ("
+        + parserWeights
+        + ") and "
+        + PhotoRestoration.PARSER_MODEL
+        + " is not in the model cache "
+        + cache;
   }
 
   /**
@@ -301,8 +361,15 @@ public final class PhotoPipeline implements AutoCloseable {
     }
   }
 
-  private PhotoPipeline(Choices defaults, Set<Extra> extras, int tileSize, FaceParser parser, RealEsrNet upscaler,
-      FaceRestorer restorer, FaceDetector detector, boolean ownsNetworks) {
+  private PhotoPipeline(
+      Choices defaults,
+      Set<Extra> extras,
+      int tileSize,
+      FaceParser parser,
+      RealEsrNet upscaler,
+      FaceRestorer restorer,
+      FaceDetector detector,
+      boolean ownsNetworks) {
     this.defaults = defaults;
     this.extras = extras;
     this.tileSize = tileSize;
@@ -315,19 +382,26 @@ public final class PhotoPipeline implements AutoCloseable {
   }
 
   /**
-   * A pipeline over a restorer and a detector the caller has opened and closes after this
-   * pipeline ({@link #close()} leaves them open): photos, alpha 1, the rectangle mask, no
-   * super-resolution and no extra files.
+   * A pipeline over a restorer and a detector the caller has opened and closes after this pipeline
+   * ({@link #close()} leaves them open): photos, alpha 1, the rectangle mask, no super-resolution
+   * and no extra files.
    */
   public static PhotoPipeline over(FaceRestorer restorer, FaceDetector detector) {
-    return new PhotoPipeline(new Choices(false, 1.0, false), Set.of(), 0, null, null,
-        Objects.requireNonNull(restorer, "restorer"), Objects.requireNonNull(detector, "detector"), false);
+    return new PhotoPipeline(
+        new Choices(false, 1.0, false),
+        Set.of(),
+        0,
+        null,
+        null,
+        Objects.requireNonNull(restorer, "restorer"),
+        Objects.requireNonNull(detector, "detector"),
+        false);
   }
 
   /**
    * Loads the networks of {@link Settings#resolve resolved} settings: the face parser where the
-   * mask is {@link Mask#PARSE}, the super-resolution network where asked, the restoration model and,
-   * for photos, the detector.
+   * mask is {@link Mask#PARSE}, the super-resolution network where asked, the restoration model
+   * and, for photos, the detector.
    *
    * @throws BadParameter naming {@code parserWeights} or {@code srWeights} when that file is not
    *     such a network, or the super-resolution network is not of the scale asked for
@@ -336,19 +410,31 @@ public final class PhotoPipeline implements AutoCloseable {
   public static PhotoPipeline open(Settings resolved) {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
-      FaceParser parser = resolved.aligned() || resolved.mask() != Mask.PARSE
-          ? null
-          : opened(opened, loadParser(resolved.parserWeights(), resolved.model().precision()));
-      RealEsrNet upscaler = resolved.superResolution() == null
-          ? null
-          : opened(opened, loadSuperResolution(resolved.superResolution(), resolved.model().precision()));
+      FaceParser parser =
+          resolved.aligned() || resolved.mask() != Mask.PARSE
+              ? null
+              : opened(opened, loadParser(resolved.parserWeights(), resolved.model().precision()));
+      RealEsrNet upscaler =
+          resolved.superResolution() == null
+              ? null
+              : opened(
+                  opened,
+                  loadSuperResolution(resolved.superResolution(), resolved.model().precision()));
       FaceRestorer restorer = opened(opened, resolved.model().open(resolved.batchSize()));
-      FaceDetector detector = resolved.aligned()
-          ? null
-          : opened(opened, FaceDetectors.open(resolved.detector(), resolved.detectorWeights()));
+      FaceDetector detector =
+          resolved.aligned()
+              ? null
+              : opened(opened, FaceDetectors.open(resolved.detector(), resolved.detectorWeights()));
       SuperResolution sr = resolved.superResolution();
-      return new PhotoPipeline(new Choices(resolved.aligned(), resolved.alpha(), sr != null), resolved.extras(),
-          sr == null ? 0 : sr.tileSize(), parser, upscaler, restorer, detector, true);
+      return new PhotoPipeline(
+          new Choices(resolved.aligned(), resolved.alpha(), sr != null),
+          resolved.extras(),
+          sr == null ? 0 : sr.tileSize(),
+          parser,
+          upscaler,
+          restorer,
+          detector,
+          true);
     } catch (RuntimeException | Error e) {
       for (int i = opened.size() - 1; i >= 0; i--) {
         try {
@@ -366,7 +452,9 @@ public final class PhotoPipeline implements AutoCloseable {
     return network;
   }
 
-  /** Loads the face parser from its file; an unusable file is an error naming {@code parserWeights}. */
+  /**
+   * Loads the face parser from its file; an unusable file is an error naming {@code parserWeights}.
+   */
   static FaceParser loadParser(String file, Precision precision) {
     try {
       return FaceParser.load(Path.of(file), precision);
@@ -386,8 +474,17 @@ public final class PhotoPipeline implements AutoCloseable {
     if (sr.scale() != 0 && net.scale() != sr.scale()) {
       int actual = net.scale();
       net.close();
-      throw new BadParameter(names -> names.apply("srWeights") + " " + sr.weights() + " is a x" + actual
-          + " network, not the x" + sr.scale() + " of " + names.apply("srScale"));
+      throw new BadParameter(
+          names ->
+              names.apply("srWeights")
+                  + " "
+                  + sr.weights()
+                  + " is a x"
+                  + actual
+                  + " network, not the x"
+                  + sr.scale()
+                  + " of "
+                  + names.apply("srScale"));
     }
     return net;
   }
@@ -439,8 +536,8 @@ public final class PhotoPipeline implements AutoCloseable {
 
   /**
    * Restores one photo (or aligned face) and encodes the files {@link PhotoRestoration} writes for
-   * it, named after {@code name}: {@code <name>_GPEN.png}, for photos {@code <name>.faces.json}, and
-   * the extras asked for. A photo without faces gives the photo unchanged and 0 faces.
+   * it, named after {@code name}: {@code <name>_GPEN.png}, for photos {@code <name>.faces.json},
+   * and the extras asked for. A photo without faces gives the photo unchanged and 0 faces.
    *
    * @param image the decoded photo; not closed
    * @param name the stem of the output names (the input's file name without its extension)
@@ -449,7 +546,10 @@ public final class PhotoPipeline implements AutoCloseable {
    * @throws IllegalStateException once closed
    */
   public synchronized Restored restore(Image image, String name, String source) {
-    return whileOpen(() -> restore(image, defaults, enhancer, new Outputs(name, source, extras, true, Format.PNG)));
+    return whileOpen(
+        () ->
+            restore(
+                image, defaults, enhancer, new Outputs(name, source, extras, true, Format.PNG)));
   }
 
   /**
@@ -462,23 +562,27 @@ public final class PhotoPipeline implements AutoCloseable {
    * @param image the decoded photo; not closed
    * @param faces the restorer of this photo's aligned faces, at the model's size; not closed
    * @throws BadParameter naming {@code superResolution} when asked for and the pipeline has no
-   *     super-resolution network, or {@code aligned} when a photo is given to a pipeline of
-   *     aligned faces (it has no detector)
+   *     super-resolution network, or {@code aligned} when a photo is given to a pipeline of aligned
+   *     faces (it has no detector)
    * @throws GpenException when a network refuses the photo
    * @throws IllegalStateException once closed
    */
   public Restored restore(Image image, Choices choices, FaceRestorer faces, Format format) {
     if (choices.superResolution() && upscaler == null) {
-      throw BadParameter.of("superResolution", "needs a super-resolution network, and the pipeline has none");
+      throw BadParameter.of(
+          "superResolution", "needs a super-resolution network, and the pipeline has none");
     }
     if (!choices.aligned() && detector == null) {
-      throw BadParameter.of("aligned", "must be true: the pipeline was opened for aligned faces (no detector)");
+      throw BadParameter.of(
+          "aligned", "must be true: the pipeline was opened for aligned faces (no detector)");
     }
-    return whileOpen(() -> {
-      try (FaceEnhancer own = new FaceEnhancer(faces, choices.alpha(), parser)) {
-        return restore(image, choices, own, new Outputs("photo", "photo", Set.of(), false, format));
-      }
-    });
+    return whileOpen(
+        () -> {
+          try (FaceEnhancer own = new FaceEnhancer(faces, choices.alpha(), parser)) {
+            return restore(
+                image, choices, own, new Outputs("photo", "photo", Set.of(), false, format));
+          }
+        });
   }
 
   /**
@@ -493,18 +597,19 @@ public final class PhotoPipeline implements AutoCloseable {
     if (detector == null) {
       throw new IllegalStateException("a pipeline of aligned faces has no detector");
     }
-    return whileOpen(() -> {
-      List<DetectedFace> pasted = new ArrayList<>();
-      for (DetectedFace d : detect(image.bgr())) {
-        try {
-          FaceAlignment.transform(d, restorer.size());
-          pasted.add(d);
-        } catch (IllegalArgumentException degenerate) {
-          // the paste-back leaves it out, and so does the list
-        }
-      }
-      return facesJson(source, image.width(), image.height(), pasted);
-    });
+    return whileOpen(
+        () -> {
+          List<DetectedFace> pasted = new ArrayList<>();
+          for (DetectedFace d : detect(image.bgr())) {
+            try {
+              FaceAlignment.transform(d, restorer.size());
+              pasted.add(d);
+            } catch (IllegalArgumentException degenerate) {
+              // the paste-back leaves it out, and so does the list
+            }
+          }
+          return facesJson(source, image.width(), image.height(), pasted);
+        });
   }
 
   private interface Work<T> {
@@ -534,14 +639,16 @@ public final class PhotoPipeline implements AutoCloseable {
    * What to encode of a photo: the stem of the names, the source the face list records, the extra
    * files, whether the face list, and the restored photo's format.
    */
-  private record Outputs(String name, String source, Set<Extra> extras, boolean faceList, Format format) {}
+  private record Outputs(
+      String name, String source, Set<Extra> extras, boolean faceList, Format format) {}
 
   private Restored restore(Image image, Choices choices, FaceEnhancer enhancer, Outputs outputs) {
     List<OutputFile> files = new ArrayList<>();
     try {
-      int faces = choices.aligned()
-          ? restoreAligned(image, choices, enhancer, outputs, files)
-          : restorePhoto(image, choices, enhancer, outputs, files);
+      int faces =
+          choices.aligned()
+              ? restoreAligned(image, choices, enhancer, outputs, files)
+              : restorePhoto(image, choices, enhancer, outputs, files);
       return new Restored(faces, files);
     } catch (RuntimeException | Error e) {
       files.forEach(OutputFile::close);
@@ -554,7 +661,11 @@ public final class PhotoPipeline implements AutoCloseable {
    * faces come from the photo resized to the super-resolved size and go onto the super-resolved
    * photo.
    */
-  private int restorePhoto(Image image, Choices choices, FaceEnhancer enhancer, Outputs outputs,
+  private int restorePhoto(
+      Image image,
+      Choices choices,
+      FaceEnhancer enhancer,
+      Outputs outputs,
       List<OutputFile> files) {
     Mat background = null;
     Mat photo = null;
@@ -570,7 +681,11 @@ public final class PhotoPipeline implements AutoCloseable {
         Mat enlarged = upscaler.process(image.bgr(), tileSize);
         background = enlarged;
         photo = Images.resize(image.bgr(), enlarged.cols(), enlarged.rows(), INTER_LINEAR);
-        alpha = image.alpha().map(a -> Images.resize(a, enlarged.cols(), enlarged.rows(), INTER_LINEAR)).orElse(null);
+        alpha =
+            image
+                .alpha()
+                .map(a -> Images.resize(a, enlarged.cols(), enlarged.rows(), INTER_LINEAR))
+                .orElse(null);
       }
       List<DetectedFace> detected = detect(photo);
       try (FaceEnhancer.Result result = enhancer.enhance(photo, background, detected)) {
@@ -582,15 +697,20 @@ public final class PhotoPipeline implements AutoCloseable {
             FaceEnhancer.Face f = result.faces().get(k);
             String face = String.format(Locale.ROOT, "%s_face%02d", name, k);
             files.add(new OutputFile(face + ".png", Images.encode(f.aligned(), ".png")));
-            files.add(new OutputFile(face + PhotoRestoration.SUFFIX + ".png", Images.encode(f.restored(), ".png")));
+            files.add(
+                new OutputFile(
+                    face + PhotoRestoration.SUFFIX + ".png", Images.encode(f.restored(), ".png")));
           }
         }
         if (outputs.faceList()) {
-          List<DetectedFace> pasted = result.faces().stream().map(FaceEnhancer.Face::detection).toList();
+          List<DetectedFace> pasted =
+              result.faces().stream().map(FaceEnhancer.Face::detection).toList();
           byte[] list = facesJson(outputs.source(), photo.cols(), photo.rows(), pasted);
           files.add(new OutputFile(name + PhotoRestoration.FACES_JSON, new BytePointer(list)));
         }
-        files.add(restoredPhoto(name, result.image(), alpha, image.sourceChannels() == 1, outputs.format()));
+        files.add(
+            restoredPhoto(
+                name, result.image(), alpha, image.sourceChannels() == 1, outputs.format()));
         return result.faces().size();
       }
     } finally {
@@ -604,7 +724,11 @@ public final class PhotoPipeline implements AutoCloseable {
    * Restores one aligned face image whole and, with super-resolution, super-resolves the restored
    * face; returns 1.
    */
-  private int restoreAligned(Image image, Choices choices, FaceEnhancer enhancer, Outputs outputs,
+  private int restoreAligned(
+      Image image,
+      Choices choices,
+      FaceEnhancer enhancer,
+      Outputs outputs,
       List<OutputFile> files) {
     Mat restored = null;
     Mat alpha = null;
@@ -622,7 +746,9 @@ public final class PhotoPipeline implements AutoCloseable {
           files.add(comparison(outputs.name(), resized, restored));
         }
       }
-      files.add(restoredPhoto(outputs.name(), restored, alpha, image.sourceChannels() == 1, outputs.format()));
+      files.add(
+          restoredPhoto(
+              outputs.name(), restored, alpha, image.sourceChannels() == 1, outputs.format()));
       return 1;
     } finally {
       close(restored, alpha);
@@ -641,7 +767,8 @@ public final class PhotoPipeline implements AutoCloseable {
    * {@code <name>_GPEN.png} (or {@code .jpg}): BGR with an alpha plane (may be null; a JPEG has
    * none), or as grey.
    */
-  private static OutputFile restoredPhoto(String name, Mat bgr, Mat alpha, boolean gray, Format format) {
+  private static OutputFile restoredPhoto(
+      String name, Mat bgr, Mat alpha, boolean gray, Format format) {
     String file = name + PhotoRestoration.SUFFIX + format.extension();
     if (alpha != null && format == Format.PNG) {
       try (Image out = new Image(bgr.clone(), alpha.clone())) {
@@ -690,8 +817,14 @@ public final class PhotoPipeline implements AutoCloseable {
     root.put("image", source);
     root.put("width", width);
     root.put("height", height);
-    root.put("landmark_order", List.of("eye, picture left", "eye, picture right", "nose tip",
-        "mouth corner, picture left", "mouth corner, picture right"));
+    root.put(
+        "landmark_order",
+        List.of(
+            "eye, picture left",
+            "eye, picture right",
+            "nose tip",
+            "mouth corner, picture left",
+            "mouth corner, picture right"));
     root.put("faces", list);
     try {
       return (JSON.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);

@@ -24,8 +24,8 @@ import java.util.regex.Pattern;
 /**
  * Restores the faces of photos, as GPEN's {@code FaceEnhancement.process}: detects the faces and
  * their landmarks, aligns each face, restores it and pastes it back under a soft mask ({@link
- * FaceEnhancer}). For each photo of the input (a photo, or every photo directly in a folder, earlier
- * outputs left out) it writes into the output folder:
+ * FaceEnhancer}). For each photo of the input (a photo, or every photo directly in a folder,
+ * earlier outputs left out) it writes into the output folder:
  *
  * <ul>
  *   <li>{@code <name>_GPEN.png}, the input's size (times the super-resolution scale); grayscale
@@ -74,7 +74,8 @@ public final class PhotoRestoration {
   public static final String PARSER_MODEL = "ParseNet-latest";
 
   /** Names this workflow writes, left out when a folder is listed again. */
-  private static final Pattern OUTPUT_STEM = Pattern.compile(".*(_GPEN|_COMP|_face\\d+|_face\\d+_GPEN)");
+  private static final Pattern OUTPUT_STEM =
+      Pattern.compile(".*(_GPEN|_COMP|_face\\d+|_face\\d+_GPEN)");
 
   private PhotoRestoration() {}
 
@@ -127,7 +128,8 @@ public final class PhotoRestoration {
         throw BadParameter.of("srScale", "must be 1, 2 or 4, got " + scale);
       }
       if (tileSize < 0) {
-        throw BadParameter.of("tileSize", "must be 0 (the whole photo at once) or positive, got " + tileSize);
+        throw BadParameter.of(
+            "tileSize", "must be 0 (the whole photo at once) or positive, got " + tileSize);
       }
     }
 
@@ -135,12 +137,14 @@ public final class PhotoRestoration {
     public static final int DEFAULT_SCALE = 2;
 
     /**
-     * The super-resolution a command's options ask for, each option null where not given: the
-     * scale (null: that of the weights where given, else {@value #DEFAULT_SCALE}), the weights
-     * (null: the registry's {@code realesrnet_x<scale>}) and the tile size (null: untiled).
+     * The super-resolution a command's options ask for, each option null where not given: the scale
+     * (null: that of the weights where given, else {@value #DEFAULT_SCALE}), the weights (null: the
+     * registry's {@code realesrnet_x<scale>}) and the tile size (null: untiled).
      */
     public static SuperResolution of(Integer scale, String weights, Integer tileSize) {
-      return new SuperResolution(scale != null ? scale : weights != null ? 0 : DEFAULT_SCALE, weights,
+      return new SuperResolution(
+          scale != null ? scale : weights != null ? 0 : DEFAULT_SCALE,
+          weights,
           tileSize == null ? 0 : tileSize);
     }
 
@@ -164,7 +168,10 @@ public final class PhotoRestoration {
   public enum Extra {
     /** {@code <name>_COMP.jpg}: the input and the output side by side. */
     COMPARISON,
-    /** {@code <name>_faceNN.png} and {@code <name>_faceNN_GPEN.png}: each aligned face and its restoration (photos only). */
+    /**
+     * {@code <name>_faceNN.png} and {@code <name>_faceNN_GPEN.png}: each aligned face and its
+     * restoration (photos only).
+     */
     FACES
   }
 
@@ -210,14 +217,32 @@ public final class PhotoRestoration {
       Objects.requireNonNull(output, "output");
       extras = Set.copyOf(extras);
       // checks the settings (the fields are assigned after this body)
-      new PhotoPipeline.Settings(model, detector, detectorWeights, alpha, inputs, extras, batchSize, mask,
-          parserWeights, superResolution);
+      new PhotoPipeline.Settings(
+          model,
+          detector,
+          detectorWeights,
+          alpha,
+          inputs,
+          extras,
+          batchSize,
+          mask,
+          parserWeights,
+          superResolution);
     }
 
     /** How the photos are restored: these options without the input and the output (checked). */
     public PhotoPipeline.Settings pipeline() {
-      return new PhotoPipeline.Settings(model, detector, detectorWeights, alpha, inputs, extras, batchSize, mask,
-          parserWeights, superResolution);
+      return new PhotoPipeline.Settings(
+          model,
+          detector,
+          detectorWeights,
+          alpha,
+          inputs,
+          extras,
+          batchSize,
+          mask,
+          parserWeights,
+          superResolution);
     }
 
     /**
@@ -314,8 +339,20 @@ public final class PhotoRestoration {
       }
 
       public Options build() {
-        return new Options(model, detector, detectorWeights, input, output, alpha, inputs, extras, batchSize, mask,
-            parserWeights, superResolution, maxPixels);
+        return new Options(
+            model,
+            detector,
+            detectorWeights,
+            input,
+            output,
+            alpha,
+            inputs,
+            extras,
+            batchSize,
+            mask,
+            parserWeights,
+            superResolution,
+            maxPixels);
       }
     }
   }
@@ -332,8 +369,15 @@ public final class PhotoRestoration {
    * @param skipped how many photos of the folder could not be read or restored
    * @param seconds the time from the loaded networks to the last photo written
    */
-  public record Result(String model, String detector, String parser, String superResolution, int images, int faces,
-      int skipped, double seconds) {}
+  public record Result(
+      String model,
+      String detector,
+      String parser,
+      String superResolution,
+      int images,
+      int faces,
+      int skipped,
+      double seconds) {}
 
   /**
    * Restores the photos. The input and the output folder, and the face parser's availability, are
@@ -345,7 +389,9 @@ public final class PhotoRestoration {
     return run(options, listener, ModelRegistry.defaultRegistry());
   }
 
-  /** As {@link #run(Options, WorkflowListener)}, the networks' names resolved by {@code registry}. */
+  /**
+   * As {@link #run(Options, WorkflowListener)}, the networks' names resolved by {@code registry}.
+   */
   static Result run(Options options, WorkflowListener listener, ModelRegistry registry) {
     Path input = options.input();
     if (!Files.exists(input)) {
@@ -360,7 +406,8 @@ public final class PhotoRestoration {
       long start = System.nanoTime();
       int faces = 0;
       int failed = 0;
-      try (WorkflowListener.Progress progress = folder ? listener.progress(inputs.size()) : WorkflowListener.Progress.NONE) {
+      try (WorkflowListener.Progress progress =
+          folder ? listener.progress(inputs.size()) : WorkflowListener.Progress.NONE) {
         for (Path p : inputs) {
           try {
             faces += restore(pipeline, p, options.output(), options.maxPixels(), listener);
@@ -375,8 +422,15 @@ public final class PhotoRestoration {
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      return new Result(pipeline.model(), pipeline.detector(), pipeline.parser(), pipeline.superResolution(),
-          inputs.size() - failed, faces, failed, seconds);
+      return new Result(
+          pipeline.model(),
+          pipeline.detector(),
+          pipeline.parser(),
+          pipeline.superResolution(),
+          inputs.size() - failed,
+          faces,
+          failed,
+          seconds);
     }
   }
 
@@ -404,7 +458,13 @@ public final class PhotoRestoration {
       Files.createDirectories(output);
     } catch (IOException e) {
       throw new BadParameter(
-          names -> names.apply("output") + " " + output + ": cannot create the folder: " + AtomicFiles.reason(e), e);
+          names ->
+              names.apply("output")
+                  + " "
+                  + output
+                  + ": cannot create the folder: "
+                  + AtomicFiles.reason(e),
+          e);
     }
     if (!Files.isWritable(output)) {
       throw BadParameter.of("output", output + ": folder is not writable");

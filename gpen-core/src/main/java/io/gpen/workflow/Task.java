@@ -3,13 +3,16 @@ package io.gpen.workflow;
 import io.gpen.api.PixelRange;
 
 /**
- * What a model does to an aligned face, as the reference demo's {@code --task}: each task feeds
- * its model and treats its output as the reference's class for it does. The model must be one
- * trained for the task (GPEN-BFR, GPEN-Colorization, GPEN-Inpainting, GPEN-Seg2face); nothing in a
+ * What a model does to an aligned face, as the reference demo's {@code --task}: each task feeds its
+ * model and treats its output as the reference's class for it does. The model must be one trained
+ * for the task (GPEN-BFR, GPEN-Colorization, GPEN-Inpainting, GPEN-Seg2face); nothing in a
  * checkpoint says which task it was trained for.
  */
 public enum Task {
-  /** Blind face restoration ({@code FaceEnhancement} with {@code --aligned}): the face in, the restored face out. */
+  /**
+   * Blind face restoration ({@code FaceEnhancement} with {@code --aligned}): the face in, the
+   * restored face out.
+   */
   ENHANCEMENT("enhancement", PixelRange.SIGNED),
   /**
    * Colourisation ({@code FaceColorization}): a grey face in, restored at the model size; where the

@@ -7,6 +7,8 @@ import io.gpen.face.FaceDetector;
 import io.gpen.face.FaceDetectors;
 import io.gpen.face.FaceEnhancer;
 import io.gpen.image.OutputPaths;
+import io.gpen.parse.FaceParser;
+import io.gpen.registry.ModelRegistry;
 import io.gpen.util.AtomicFiles;
 import io.gpen.video.FacePipeline;
 import io.gpen.video.Smoothing;
@@ -15,8 +17,6 @@ import io.gpen.video.VideoInfo;
 import io.gpen.video.VideoReader;
 import io.gpen.video.VideoWriter;
 import java.io.IOException;
-import io.gpen.parse.FaceParser;
-import io.gpen.registry.ModelRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,12 +27,12 @@ import java.util.Set;
 
 /**
  * Restores every face of videos, frame by frame, as {@link PhotoRestoration} does for photos, with
- * the faces tracked and their landmarks smoothed over time so that the restoration does not
- * flicker ({@link FacePipeline}). For each video (a file, or every video directly in a folder,
- * earlier outputs left out) it writes {@code <name>_GPEN.mp4} into the output folder: the same
- * size, frame rate, frames and timestamps, the frames encoded anew ({@link VideoWriter.Encoding}),
- * the sound track copied packet by packet. Where MP4 cannot hold the sound as stored (Vorbis, for
- * one) the file is Matroska, {@code <name>_GPEN.mkv}.
+ * the faces tracked and their landmarks smoothed over time so that the restoration does not flicker
+ * ({@link FacePipeline}). For each video (a file, or every video directly in a folder, earlier
+ * outputs left out) it writes {@code <name>_GPEN.mp4} into the output folder: the same size, frame
+ * rate, frames and timestamps, the frames encoded anew ({@link VideoWriter.Encoding}), the sound
+ * track copied packet by packet. Where MP4 cannot hold the sound as stored (Vorbis, for one) the
+ * file is Matroska, {@code <name>_GPEN.mkv}.
  *
  * <p>The output is written to a hidden temporary file beside it and renamed when complete: a run
  * that fails or is interrupted leaves nothing under the final name. A video in which no face is
@@ -120,7 +120,8 @@ public final class VideoRestoration {
 
     /**
      * Options with the defaults: RetinaFace with its default weights, alpha 1, batch 1, detection
-     * on every frame, {@link Smoothing#DEFAULT}, {@link VideoWriter.Encoding#DEFAULT}, whole videos.
+     * on every frame, {@link Smoothing#DEFAULT}, {@link VideoWriter.Encoding#DEFAULT}, whole
+     * videos.
      */
     public static Builder builder(ModelSpec model, Path input, Path output) {
       return new Builder(model, input, output);
@@ -174,13 +175,19 @@ public final class VideoRestoration {
         return this;
       }
 
-      /** How landmarks are smoothed over time (default {@link Smoothing#DEFAULT}; {@link Smoothing#OFF}). */
+      /**
+       * How landmarks are smoothed over time (default {@link Smoothing#DEFAULT}; {@link
+       * Smoothing#OFF}).
+       */
       public Builder smoothing(Smoothing smoothing) {
         this.smoothing = smoothing;
         return this;
       }
 
-      /** The encoder and quality of the restored frames (default {@link VideoWriter.Encoding#DEFAULT}). */
+      /**
+       * The encoder and quality of the restored frames (default {@link
+       * VideoWriter.Encoding#DEFAULT}).
+       */
       public Builder encoding(VideoWriter.Encoding encoding) {
         this.encoding = encoding;
         return this;
@@ -209,8 +216,21 @@ public final class VideoRestoration {
       }
 
       public Options build() {
-        return new Options(model, detector, detectorWeights, input, output, alpha, batchSize, detectEvery, smoothing,
-            encoding, start, duration, mask, parserWeights);
+        return new Options(
+            model,
+            detector,
+            detectorWeights,
+            input,
+            output,
+            alpha,
+            batchSize,
+            detectEvery,
+            smoothing,
+            encoding,
+            start,
+            duration,
+            mask,
+            parserWeights);
       }
     }
   }
@@ -224,7 +244,8 @@ public final class VideoRestoration {
    * @param copied whether no face was found and the video was copied unchanged
    * @param seconds the time it took
    */
-  public record Video(Path input, Path output, FacePipeline.Stats stats, boolean copied, double seconds) {
+  public record Video(
+      Path input, Path output, FacePipeline.Stats stats, boolean copied, double seconds) {
     /** Frames per second of the whole run on this video. */
     public double framesPerSecond() {
       return seconds > 0 ? stats.frames() / seconds : Double.NaN;
@@ -241,7 +262,13 @@ public final class VideoRestoration {
    * @param skipped how many videos of the folder could not be read or restored
    * @param seconds the time from the loaded networks to the last video written
    */
-  public record Result(String model, String detector, String encoder, List<Video> videos, int skipped, double seconds) {
+  public record Result(
+      String model,
+      String detector,
+      String encoder,
+      List<Video> videos,
+      int skipped,
+      double seconds) {
     public Result {
       videos = List.copyOf(videos);
     }
@@ -266,15 +293,28 @@ public final class VideoRestoration {
     boolean folder = Files.isDirectory(input);
     List<Path> videos = folder ? VideoFiles.list(input, SUFFIX) : List.of(input);
     if (videos.isEmpty()) {
-      throw BadParameter.of("input", input + ": no videos to restore (." + String.join(", .", VideoFiles.EXTENSIONS) + ")");
+      throw BadParameter.of(
+          "input",
+          input + ": no videos to restore (." + String.join(", .", VideoFiles.EXTENSIONS) + ")");
     }
     // the parser is found as for photos (the same notes where it is wanted but not to be had)
-    PhotoPipeline.Settings resolved = new PhotoPipeline.Settings(options.model(), options.detector(),
-        options.detectorWeights(), options.alpha(), PhotoRestoration.Inputs.PHOTOS, Set.of(), options.batchSize(),
-        options.mask(), options.parserWeights(), null).resolve(ModelRegistry.defaultRegistry(), listener);
-    try (FaceParser parser = resolved.mask() == PhotoRestoration.Mask.PARSE
-            ? PhotoPipeline.loadParser(resolved.parserWeights(), options.model().precision())
-            : null;
+    PhotoPipeline.Settings resolved =
+        new PhotoPipeline.Settings(
+                options.model(),
+                options.detector(),
+                options.detectorWeights(),
+                options.alpha(),
+                PhotoRestoration.Inputs.PHOTOS,
+                Set.of(),
+                options.batchSize(),
+                options.mask(),
+                options.parserWeights(),
+                null)
+            .resolve(ModelRegistry.defaultRegistry(), listener);
+    try (FaceParser parser =
+            resolved.mask() == PhotoRestoration.Mask.PARSE
+                ? PhotoPipeline.loadParser(resolved.parserWeights(), options.model().precision())
+                : null;
         FaceRestorer restorer = resolved.model().open(options.batchSize());
         FaceDetector detector = FaceDetectors.open(options.detector(), resolved.detectorWeights());
         FaceEnhancer enhancer = new FaceEnhancer(restorer, options.alpha(), parser)) {
@@ -283,8 +323,13 @@ public final class VideoRestoration {
       }
       listener.info(restorer.description());
       listener.info(detector.description());
-      FacePipeline pipeline = new FacePipeline(detector, restorer, enhancer,
-          new FacePipeline.Settings(options.batchSize(), options.detectEvery(), options.smoothing()));
+      FacePipeline pipeline =
+          new FacePipeline(
+              detector,
+              restorer,
+              enhancer,
+              new FacePipeline.Settings(
+                  options.batchSize(), options.detectEvery(), options.smoothing()));
       long start = System.nanoTime();
       List<Video> done = new ArrayList<>();
       int failed = 0;
@@ -300,35 +345,50 @@ public final class VideoRestoration {
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      return new Result(restorer.description(), detector.description(), encoder, done, failed, seconds);
+      return new Result(
+          restorer.description(), detector.description(), encoder, done, failed, seconds);
     }
   }
 
   /** Restores one video into the output folder. */
-  private static Video restore(Options options, FacePipeline pipeline, Path file, WorkflowListener listener) {
+  private static Video restore(
+      Options options, FacePipeline pipeline, Path file, WorkflowListener listener) {
     long start = System.nanoTime();
     String name = OutputPaths.stem(file) + SUFFIX;
     try (VideoReader reader = VideoReader.open(file, options.start(), options.duration())) {
       VideoInfo info = reader.info();
-      Path target = options.output().resolve(name + "." + VideoWriter.extension(reader, options.encoding()));
+      Path target =
+          options.output().resolve(name + "." + VideoWriter.extension(reader, options.encoding()));
       FacePipeline.Stats[] stats = new FacePipeline.Stats[1];
-      AtomicFiles.write(target, temp -> {
-        try (VideoWriter writer = VideoWriter.create(temp, reader, options.encoding());
-            WorkflowListener.Progress progress = listener.progress(info.frames(), "frame");
-            TempFileGuard guard = new TempFileGuard(temp)) {
-          listener.info(describe(file, info, target, writer));
-          stats[0] = pipeline.run(reader, writer, progress::stepBy);
-        }
-        if (stats[0].frames() == 0) {
-          throw new GpenException("cannot restore video " + file + ": no frames" + (options.cut()
-              ? String.format(Locale.ROOT, " from %s s for %s s", options.start(), options.duration()) : ""));
-        }
-      });
+      AtomicFiles.write(
+          target,
+          temp -> {
+            try (VideoWriter writer = VideoWriter.create(temp, reader, options.encoding());
+                WorkflowListener.Progress progress = listener.progress(info.frames(), "frame");
+                TempFileGuard guard = new TempFileGuard(temp)) {
+              listener.info(describe(file, info, target, writer));
+              stats[0] = pipeline.run(reader, writer, progress::stepBy);
+            }
+            if (stats[0].frames() == 0) {
+              throw new GpenException(
+                  "cannot restore video "
+                      + file
+                      + ": no frames"
+                      + (options.cut()
+                          ? String.format(
+                              Locale.ROOT,
+                              " from %s s for %s s",
+                              options.start(),
+                              options.duration())
+                          : ""));
+            }
+          });
       Path written = target;
       boolean copied = false;
       if (stats[0].framesWithFaces() == 0) {
         if (options.cut()) {
-          listener.warning("no face found in " + file + "; its frames are written unchanged to " + target);
+          listener.warning(
+              "no face found in " + file + "; its frames are written unchanged to " + target);
         } else {
           Path copy = options.output().resolve(name + "." + VideoWriter.copyExtension(reader));
           AtomicFiles.write(copy, temp -> VideoWriter.copy(file, temp));
@@ -342,15 +402,24 @@ public final class VideoRestoration {
       }
       return new Video(file, written, stats[0], copied, (System.nanoTime() - start) / 1e9);
     } catch (IOException e) {
-      throw new GpenException("cannot replace the restored " + file + " by its copy: " + AtomicFiles.reason(e), e);
+      throw new GpenException(
+          "cannot replace the restored " + file + " by its copy: " + AtomicFiles.reason(e), e);
     }
   }
 
   private static String describe(Path file, VideoInfo info, Path target, VideoWriter writer) {
-    return String.format(Locale.ROOT, "%s: %dx%d, %.3f fps, %s, %s -> %s (%s%s)", file, info.width(), info.height(),
-        info.frameRate(), info.frames() < 0 ? "frames not counted" : info.frames() + " frames",
-        info.hasAudio() ? "sound " + info.audioCodec() + " copied" : "no sound", target.getFileName(),
-        writer.description(), info.rotation() == 0 ? "" : ", turned upright by " + info.rotation() + " degrees");
+    return String.format(
+        Locale.ROOT,
+        "%s: %dx%d, %.3f fps, %s, %s -> %s (%s%s)",
+        file,
+        info.width(),
+        info.height(),
+        info.frameRate(),
+        info.frames() < 0 ? "frames not counted" : info.frames() + " frames",
+        info.hasAudio() ? "sound " + info.audioCodec() + " copied" : "no sound",
+        target.getFileName(),
+        writer.description(),
+        info.rotation() == 0 ? "" : ", turned upright by " + info.rotation() + " degrees");
   }
 
   /**
@@ -361,13 +430,16 @@ public final class VideoRestoration {
     private final Thread hook;
 
     TempFileGuard(Path temp) {
-      hook = new Thread(() -> {
-        try {
-          Files.deleteIfExists(temp);
-        } catch (IOException ignored) {
-          // the process is ending: nothing left to tell
-        }
-      }, "gpen-video-cleanup");
+      hook =
+          new Thread(
+              () -> {
+                try {
+                  Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                  // the process is ending: nothing left to tell
+                }
+              },
+              "gpen-video-cleanup");
       Runtime.getRuntime().addShutdownHook(hook);
     }
 

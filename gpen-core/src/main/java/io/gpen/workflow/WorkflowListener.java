@@ -41,16 +41,17 @@ public interface WorkflowListener {
   /** Progress through a known number of images. */
   interface Progress extends AutoCloseable {
     /** Progress that nobody watches. */
-    Progress NONE = new Progress() {
-      @Override
-      public void stepBy(long images) {}
+    Progress NONE =
+        new Progress() {
+          @Override
+          public void stepBy(long images) {}
 
-      @Override
-      public void stepTo(long done) {}
+          @Override
+          public void stepTo(long done) {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
 
     /** {@code images} more are done. */
     void stepBy(long images);

@@ -7,7 +7,7 @@ import java.nio.file.Path;
  *
  * @param input the input image
  * @param restored the restored image
- * @param degraded the degraded copy of the input the model was given (evaluations) or the input with its
- *     missing parts painted white (inpainting), else null
+ * @param degraded the degraded copy of the input the model was given (evaluations) or the input
+ *     with its missing parts painted white (inpainting), else null
  */
 public record WrittenFace(Path input, Path restored, Path degraded) {}

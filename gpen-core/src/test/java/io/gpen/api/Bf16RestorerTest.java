@@ -33,7 +33,8 @@ class Bf16RestorerTest {
     }
     List<Mat> inputs = faces.stream().map(Image::bgr).toList();
     try (Restorer fp32 = Restorer.builder().weights(weights).batchSize(4).build();
-        Restorer bf16 = Restorer.builder().weights(weights).batchSize(4).precision(Precision.BF16).build()) {
+        Restorer bf16 =
+            Restorer.builder().weights(weights).batchSize(4).precision(Precision.BF16).build()) {
       assertEquals(Precision.FP32, fp32.precision());
       assertEquals(Precision.BF16, bf16.precision());
       List<Mat> a = fp32.restore(inputs);
@@ -43,7 +44,10 @@ class Bf16RestorerTest {
       for (int i = 0; i < a.size(); i++) {
         try (Mat d = new Mat()) {
           opencv_core.absdiff(a.get(i), b.get(i), d);
-          sum += opencv_core.sumElems(d).get(0) + opencv_core.sumElems(d).get(1) + opencv_core.sumElems(d).get(2);
+          sum +=
+              opencv_core.sumElems(d).get(0)
+                  + opencv_core.sumElems(d).get(1)
+                  + opencv_core.sumElems(d).get(2);
           values += d.total() * d.channels();
         }
       }
@@ -61,9 +65,18 @@ class Bf16RestorerTest {
   @Test
   void theReferencePathRefusesBf16InOneLine() {
     Path weights = SharedData.require("golden/gpen64.pth");
-    BadParameter e = assertThrows(BadParameter.class,
-        () -> Restorer.builder().weights(weights).referencePath(true).precision(Precision.BF16).build());
-    assertTrue(e.getMessage().contains("precision") && e.getMessage().contains("referencePath"), e.getMessage());
+    BadParameter e =
+        assertThrows(
+            BadParameter.class,
+            () ->
+                Restorer.builder()
+                    .weights(weights)
+                    .referencePath(true)
+                    .precision(Precision.BF16)
+                    .build());
+    assertTrue(
+        e.getMessage().contains("precision") && e.getMessage().contains("referencePath"),
+        e.getMessage());
     assertTrue(!e.getMessage().contains("\n"), e.getMessage());
   }
 

@@ -68,16 +68,23 @@ class PixelRangeTest {
   void aSeg2FaceRestorerFeedsTheNetworkUnitValuesAndReadsUnitValues() {
     Path weights = SharedData.require("golden/gpen64.pth");
     try (Image face = Images.read(SharedData.require("faces/ffhq256/00003.png"));
-        Mat small = Images.resize(face.bgr(), 64, 64, org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR);
-        Restorer seg2face = Restorer.builder().weights(weights).referencePath(true).pixelRange(PixelRange.UNIT)
-            .build();
+        Mat small =
+            Images.resize(
+                face.bgr(), 64, 64, org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR);
+        Restorer seg2face =
+            Restorer.builder()
+                .weights(weights)
+                .referencePath(true)
+                .pixelRange(PixelRange.UNIT)
+                .build();
         Restorer enhancement = Restorer.builder().weights(weights).referencePath(true).build();
         Mat unitOut = seg2face.restore(small);
         Mat signedOut = enhancement.restore(small)) {
       float[] input = new float[3 * 64 * 64];
       PixelRange.UNIT.toModelInput(small, 64, input, 0);
       float[] output;
-      FullGenerator model = ModelFiles.loadGenerator(weights, null, ModelFiles.Overrides.NONE).model();
+      FullGenerator model =
+          ModelFiles.loadGenerator(weights, null, ModelFiles.Overrides.NONE).model();
       try (model;
           PointerScope scope = new PointerScope();
           NoGradGuard noGrad = new NoGradGuard()) {
@@ -92,7 +99,9 @@ class PixelRangeTest {
       for (int i = 0; i < a.length; i++) {
         differ += a[i] != b[i] ? 1 : 0;
       }
-      assertTrue(differ > a.length / 2, "[0,1] and [-1,1] give other images: " + differ + " of " + a.length + " differ");
+      assertTrue(
+          differ > a.length / 2,
+          "[0,1] and [-1,1] give other images: " + differ + " of " + a.length + " differ");
     }
   }
 }

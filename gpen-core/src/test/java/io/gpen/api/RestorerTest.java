@@ -75,15 +75,17 @@ class RestorerTest {
       // each thread restores its own face over and over, all through the one restorer at once
       List<Future<List<byte[]>>> results = new ArrayList<>();
       for (Image f : faces) {
-        results.add(pool.submit(() -> {
-          List<byte[]> got = new ArrayList<>();
-          for (int i = 0; i < 6; i++) {
-            try (Mat m = shared.restore(f.bgr())) {
-              got.add(bytes(m));
-            }
-          }
-          return got;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  List<byte[]> got = new ArrayList<>();
+                  for (int i = 0; i < 6; i++) {
+                    try (Mat m = shared.restore(f.bgr())) {
+                      got.add(bytes(m));
+                    }
+                  }
+                  return got;
+                }));
       }
       for (int t = 0; t < faces.size(); t++) {
         for (byte[] got : results.get(t).get()) {
@@ -91,7 +93,8 @@ class RestorerTest {
         }
       }
       shared.close();
-      IllegalStateException e = assertThrows(IllegalStateException.class, () -> shared.restore(faces.get(0).bgr()));
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> shared.restore(faces.get(0).bgr()));
       assertTrue(e.getMessage().contains("closed"), e.getMessage());
     } finally {
       pool.shutdownNow();
@@ -122,7 +125,8 @@ class RestorerTest {
       }
       long growth = PeakMemory.residentBytes() - before;
       // one leaked forward pass keeps about 2 MB of activations at this size: 60 passes, 120 MB
-      assertTrue(growth < 48L << 20, "resident memory grew by " + (growth >> 20) + " MB over 120 faces");
+      assertTrue(
+          growth < 48L << 20, "resident memory grew by " + (growth >> 20) + " MB over 120 faces");
     }
   }
 }

@@ -35,7 +35,8 @@ class SuperResolutionRestorerTest {
     }
     List<Mat> inputs = faces.stream().map(Image::bgr).toList();
     try (Restorer fast = Restorer.builder().weights(weights).batchSize(2).build();
-        Restorer reference = Restorer.builder().weights(weights).referencePath(true).batchSize(3).build()) {
+        Restorer reference =
+            Restorer.builder().weights(weights).referencePath(true).batchSize(3).build()) {
       assertEquals(32, fast.inputSize());
       assertEquals(64, fast.size());
       assertTrue(fast.description().contains("size=32 out_size=64"), fast.description());
@@ -72,7 +73,8 @@ class SuperResolutionRestorerTest {
     Path weights = SharedData.require("golden/gpen_sr32to64.pth");
     try (Image face = Images.read(SharedData.require("faces/ffhq256/00003.png"));
         Restorer r = Restorer.builder().weights(weights).referencePath(true).build();
-        FullGenerator g = ModelFiles.loadGenerator(weights, null, ModelFiles.Overrides.NONE).model();
+        FullGenerator g =
+            ModelFiles.loadGenerator(weights, null, ModelFiles.Overrides.NONE).model();
         PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard()) {
       torch.manual_seed(12);

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /** {@link InferenceBench} from Java on a random 64 px model. */
 class InferenceBenchTest {
   private static final BenchModel SMALL =
-      new BenchModel(null, null, new ModelFiles.Overrides(64, 1, 0.25), "cpu", 0, BenchModel.ForwardPass.FAST);
+      new BenchModel(
+          null, null, new ModelFiles.Overrides(64, 1, 0.25), "cpu", 0, BenchModel.ForwardPass.FAST);
 
   @Test
   void timesLibtorchAndReportsEveryFigure() {
@@ -27,7 +28,10 @@ class InferenceBenchTest {
     assertEquals(2, result.libtorch().timings().count());
     assertTrue(result.libtorch().engine().contains("fast path"), result.libtorch().engine());
     String report = result.report();
-    for (String field : new String[] {"machine", "size=64", "engine      libtorch", "median", "faces/s", "GFLOP/s"}) {
+    for (String field :
+        new String[] {
+          "machine", "size=64", "engine      libtorch", "median", "faces/s", "GFLOP/s"
+        }) {
       assertTrue(report.contains(field), field + " missing from:\n" + report);
     }
   }
@@ -35,13 +39,21 @@ class InferenceBenchTest {
   @Test
   void theReferencePassIsLibtorchsAlone() {
     BenchModel reference =
-        new BenchModel(null, null, ModelFiles.Overrides.NONE, "cpu", 0, BenchModel.ForwardPass.REFERENCE);
+        new BenchModel(
+            null, null, ModelFiles.Overrides.NONE, "cpu", 0, BenchModel.ForwardPass.REFERENCE);
     Set<Engine> onnx = EnumSet.of(Engine.ONNX);
-    BadParameter e = assertThrows(BadParameter.class,
-        () -> InferenceBench.Options.builder(reference).engines(onnx).build());
-    assertEquals("referencePath times libtorch's reference forward pass; it does not apply to engines onnx",
+    BadParameter e =
+        assertThrows(
+            BadParameter.class,
+            () -> InferenceBench.Options.builder(reference).engines(onnx).build());
+    assertEquals(
+        "referencePath times libtorch's reference forward pass; it does not apply to engines onnx",
         e.getMessage());
-    assertEquals("iterations must be at least 1, got 0", assertThrows(BadParameter.class,
-        () -> InferenceBench.Options.builder(SMALL).iterations(0).build()).getMessage());
+    assertEquals(
+        "iterations must be at least 1, got 0",
+        assertThrows(
+                BadParameter.class,
+                () -> InferenceBench.Options.builder(SMALL).iterations(0).build())
+            .getMessage());
   }
 }

@@ -27,18 +27,33 @@ class PhotoBenchTest {
       Images.write(photo, part);
     }
     BenchModel model =
-        new BenchModel(null, null, new ModelFiles.Overrides(64, 1, 0.25), "cpu", 0, BenchModel.ForwardPass.FAST);
-    PhotoBench.Result result = PhotoBench.run(PhotoBench.Options.builder(model, photo)
-        .detector(FaceDetectors.Kind.RETINAFACE, SharedData.require("models/retinaface_mobilenet0.25.pth").toString())
-        .iterations(2)
-        .warmup(1)
-        .build());
+        new BenchModel(
+            null,
+            null,
+            new ModelFiles.Overrides(64, 1, 0.25),
+            "cpu",
+            0,
+            BenchModel.ForwardPass.FAST);
+    PhotoBench.Result result =
+        PhotoBench.run(
+            PhotoBench.Options.builder(model, photo)
+                .detector(
+                    FaceDetectors.Kind.RETINAFACE,
+                    SharedData.require("models/retinaface_mobilenet0.25.pth").toString())
+                .iterations(2)
+                .warmup(1)
+                .build());
     assertEquals(2, result.faces());
     assertEquals(2, result.detection().count());
     assertEquals(1, result.wholePhoto().count());
     String report = result.report();
-    for (String field : new String[] {"detector    RetinaFace (MobileNet-0.25)", "photo       solvay.png, 140x160, 2 faces",
-        "whole photo median", "s per face"}) {
+    for (String field :
+        new String[] {
+          "detector    RetinaFace (MobileNet-0.25)",
+          "photo       solvay.png, 140x160, 2 faces",
+          "whole photo median",
+          "s per face"
+        }) {
       assertTrue(report.contains(field), field + " missing from:\n" + report);
     }
   }
@@ -48,17 +63,26 @@ class PhotoBenchTest {
     PhotoBench.SuperResolution sr =
         new PhotoBench.SuperResolution(4, "net", 0, new Timings(new double[] {2500, 2000, 1000}));
     assertEquals(4.0, sr.secondsPerMegapixel(1000, 500), 1e-12, "median 2 s over half a megapixel");
-    try (Mat photo = new Mat(24, 16, org.bytedeco.opencv.global.opencv_core.CV_8UC3,
-            new org.bytedeco.opencv.opencv_core.Scalar(40, 120, 200, 0));
+    try (Mat photo =
+            new Mat(
+                24,
+                16,
+                org.bytedeco.opencv.global.opencv_core.CV_8UC3,
+                new org.bytedeco.opencv.opencv_core.Scalar(40, 120, 200, 0));
         RealEsrNet a = PhotoBench.randomUpscaler(2, 5);
         RealEsrNet b = PhotoBench.randomUpscaler(2, 5);
         Mat outA = a.process(photo);
         Mat outB = b.process(photo)) {
-      assertTrue(a.description().startsWith("RRDBNet x2 (32 features, 23 blocks, growth 32)"), a.description());
+      assertTrue(
+          a.description().startsWith("RRDBNet x2 (32 features, 23 blocks, growth 32)"),
+          a.description());
       assertEquals(32, outA.cols());
       assertEquals(48, outA.rows());
-      assertEquals(0, org.bytedeco.opencv.global.opencv_core.norm(outA, outB,
-          org.bytedeco.opencv.global.opencv_core.NORM_INF, new Mat()), "one seed, one network");
+      assertEquals(
+          0,
+          org.bytedeco.opencv.global.opencv_core.norm(
+              outA, outB, org.bytedeco.opencv.global.opencv_core.NORM_INF, new Mat()),
+          "one seed, one network");
       // random weights: not the zero network, whose output would be black
       assertTrue(org.bytedeco.opencv.global.opencv_core.countNonZero(outA.reshape(1)) > 0);
     }

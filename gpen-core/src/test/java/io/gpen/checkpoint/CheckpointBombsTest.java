@@ -25,8 +25,8 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Files that declare far more than they hold: each is refused with one line naming the numbers,
@@ -46,10 +46,13 @@ class CheckpointBombsTest {
     Files.write(file, torchZip(mib * (1L << 20) / 4, zeros(mib), ZipEntry.DEFLATED));
     long size = Files.size(file);
     assertTrue(size < 200_000, "the bomb is small on disk: " + size);
-    refusedWithoutAllocating(file, "entry 'archive/data/0' declares " + mib * (1L << 20)
-        + " bytes from ");
-    refusedWithoutAllocating(file, "the archive would inflate to more than 100 times the file's "
-        + size + " bytes (a zip bomb?)");
+    refusedWithoutAllocating(
+        file, "entry 'archive/data/0' declares " + mib * (1L << 20) + " bytes from ");
+    refusedWithoutAllocating(
+        file,
+        "the archive would inflate to more than 100 times the file's "
+            + size
+            + " bytes (a zip bomb?)");
   }
 
   @Test
@@ -68,11 +71,13 @@ class CheckpointBombsTest {
     byte[] zip = torchZip(8, zeros(1), ZipEntry.DEFLATED);
     declareSizes(zip, "archive/data/0", -1, 32);
     Path file = Files.write(dir.resolve("longer.pth"), zip);
-    refusedWithoutAllocating(file, "entry 'archive/data/0' inflates to more than the 32 bytes it declares");
+    refusedWithoutAllocating(
+        file, "entry 'archive/data/0' inflates to more than the 32 bytes it declares");
 
     // where the directory tells the truth, the sizes disagree before anything is inflated
     Path honest = Files.write(dir.resolve("honest.pth"), torchZip(8, zeros(1), ZipEntry.DEFLATED));
-    refusedWithoutAllocating(honest, "storage '0' holds 1048576 bytes where the pickle declares 32");
+    refusedWithoutAllocating(
+        honest, "storage '0' holds 1048576 bytes where the pickle declares 32");
   }
 
   @Test
@@ -80,14 +85,16 @@ class CheckpointBombsTest {
     byte[] zip = torchZip(500_000_000L, new byte[32], ZipEntry.STORED);
     declareSizes(zip, "archive/data/0", 2_000_000_000L, 2_000_000_000L);
     Path file = Files.write(dir.resolve("stored.pth"), zip);
-    refusedWithoutAllocating(file, "entry 'archive/data/0' declares 2000000000 bytes of data, the file holds "
-        + zip.length);
+    refusedWithoutAllocating(
+        file,
+        "entry 'archive/data/0' declares 2000000000 bytes of data, the file holds " + zip.length);
 
     // a stored entry whose sizes disagree
     byte[] odd = torchZip(16, new byte[32], ZipEntry.STORED);
     declareSizes(odd, "archive/data/0", -1, 64);
     Path oddFile = Files.write(dir.resolve("odd.pth"), odd);
-    refusedWithoutAllocating(oddFile, "stored entry 'archive/data/0' declares 64 bytes but holds 32");
+    refusedWithoutAllocating(
+        oddFile, "stored entry 'archive/data/0' declares 64 bytes but holds 32");
   }
 
   @Test
@@ -95,7 +102,8 @@ class CheckpointBombsTest {
     byte[] zip = torchZip(16, new byte[32], ZipEntry.DEFLATED);
     declareSizes(zip, "archive/data/0", -1, 64);
     Path file = Files.write(dir.resolve("short.pth"), zip);
-    refusedWithoutAllocating(file, "truncated: entry 'archive/data/0' ends after 32 of its 64 bytes");
+    refusedWithoutAllocating(
+        file, "truncated: entry 'archive/data/0' ends after 32 of its 64 bytes");
   }
 
   @Test
@@ -104,8 +112,10 @@ class CheckpointBombsTest {
     TorchFile torch = TorchFile.zip();
     String key = torch.storage(DType.FLOAT32, new byte[4]);
     Path file = dir.resolve("expanded.pth");
-    torch.write(file, Map.of("w", torch.tensor(key, 0, new long[] {20000, 20000}, new long[] {0, 0})));
-    refusedWithoutAllocating(file,
+    torch.write(
+        file, Map.of("w", torch.tensor(key, 0, new long[] {20000, 20000}, new long[] {0, 0})));
+    refusedWithoutAllocating(
+        file,
         "tensor 'w': strided views would copy 1600000000 bytes from the file's 4 bytes of tensor data"
             + " (views repeating elements)");
 
@@ -120,17 +130,24 @@ class CheckpointBombsTest {
   void legacyStorageDeclaringTerabytesIsRefused() throws IOException {
     TorchFile torch = TorchFile.legacy();
     String key = torch.storage(DType.FLOAT32, new byte[16]);
-    Object huge = Call.of(REBUILD_V2,
-        new Persistent(Tuple.of("storage", new Global("torch", "FloatStorage"), key, "cpu",
-            1L << 40, null)),
-        0, tuple(new long[] {4}), tuple(new long[] {1}), false, new OrderedDict(Map.of(), null));
+    Object huge =
+        Call.of(
+            REBUILD_V2,
+            new Persistent(
+                Tuple.of(
+                    "storage", new Global("torch", "FloatStorage"), key, "cpu", 1L << 40, null)),
+            0,
+            tuple(new long[] {4}),
+            tuple(new long[] {1}),
+            false,
+            new OrderedDict(Map.of(), null));
     byte[] bytes = torch.legacyBytes(Map.of("w", huge));
     // the count before the data says the same as the pickle
     int countAt = bytes.length - 16 - 8;
     ByteBuffer.wrap(bytes, countAt, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40);
     Path file = Files.write(dir.resolve("huge.pt"), bytes);
-    refusedWithoutAllocating(file,
-        "truncated: storage '" + key + "' needs " + (4L << 40) + " bytes, only 16 remain");
+    refusedWithoutAllocating(
+        file, "truncated: storage '" + key + "' needs " + (4L << 40) + " bytes, only 16 remain");
   }
 
   @Test
@@ -144,32 +161,54 @@ class CheckpointBombsTest {
     String[] lengths = {"1099511627776", "1099511627776", "2147483647"};
     for (int i = 0; i < pickles.length; i++) {
       Path file = Files.write(dir.resolve("length" + i + ".pkl"), pickles[i]);
-      refusedWithoutAllocating(file, "truncated: a " + lengths[i] + "-byte value runs past the end");
+      refusedWithoutAllocating(
+          file, "truncated: a " + lengths[i] + "-byte value runs past the end");
     }
-    Path digits = Files.write(dir.resolve("digits.pkl"), PickleWriter.pickle(new Raw(
-        ("L" + "9".repeat(5000) + "L\n").getBytes(StandardCharsets.US_ASCII))));
-    refusedWithoutAllocating(digits,
-        "corrupt pickle data (an integer of 5000 digits, Python writes at most 4300)");
+    Path digits =
+        Files.write(
+            dir.resolve("digits.pkl"),
+            PickleWriter.pickle(
+                new Raw(("L" + "9".repeat(5000) + "L\n").getBytes(StandardCharsets.US_ASCII))));
+    refusedWithoutAllocating(
+        digits, "corrupt pickle data (an integer of 5000 digits, Python writes at most 4300)");
   }
 
   @Test
   void safetensorsWhoseTensorsOverlapOrLeaveGapsAreRefused() throws IOException {
     byte[] data = new byte[1 << 16];
     // two tensors over the same 64 KiB: each would be a separate buffer of the whole data
-    Path file = Files.write(dir.resolve("overlap.safetensors"), safetensors(
-        "{\"a\":{\"dtype\":\"U8\",\"shape\":[65536],\"data_offsets\":[0,65536]},"
-            + "\"b\":{\"dtype\":\"U8\",\"shape\":[65536],\"data_offsets\":[0,65536]}}", data));
-    refusedWithoutAllocating(file,
+    Path file =
+        Files.write(
+            dir.resolve("overlap.safetensors"),
+            safetensors(
+                "{\"a\":{\"dtype\":\"U8\",\"shape\":[65536],\"data_offsets\":[0,65536]},"
+                    + "\"b\":{\"dtype\":\"U8\",\"shape\":[65536],\"data_offsets\":[0,65536]}}",
+                data));
+    refusedWithoutAllocating(
+        file,
         "corrupt safetensors header (tensor 'b' starts at data byte 0, where 'a' ends at 65536)");
-    Path gap = Files.write(dir.resolve("gap.safetensors"), safetensors(
-        "{\"a\":{\"dtype\":\"U8\",\"shape\":[8],\"data_offsets\":[8,16]}}", new byte[16]));
-    refusedWithoutAllocating(gap, "corrupt safetensors header (tensor 'a' starts at data byte 8, not 0)");
-    Path tail = Files.write(dir.resolve("tail.safetensors"), safetensors(
-        "{\"a\":{\"dtype\":\"U8\",\"shape\":[8],\"data_offsets\":[0,8]}}", new byte[4096]));
-    refusedWithoutAllocating(tail, "corrupt safetensors file (the tensors cover 8 of its 4096 data bytes)");
-    Path header = Files.write(dir.resolve("header.safetensors"),
-        ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 31)
-            .put("{}      ".getBytes(StandardCharsets.US_ASCII)).array());
+    Path gap =
+        Files.write(
+            dir.resolve("gap.safetensors"),
+            safetensors(
+                "{\"a\":{\"dtype\":\"U8\",\"shape\":[8],\"data_offsets\":[8,16]}}", new byte[16]));
+    refusedWithoutAllocating(
+        gap, "corrupt safetensors header (tensor 'a' starts at data byte 8, not 0)");
+    Path tail =
+        Files.write(
+            dir.resolve("tail.safetensors"),
+            safetensors(
+                "{\"a\":{\"dtype\":\"U8\",\"shape\":[8],\"data_offsets\":[0,8]}}", new byte[4096]));
+    refusedWithoutAllocating(
+        tail, "corrupt safetensors file (the tensors cover 8 of its 4096 data bytes)");
+    Path header =
+        Files.write(
+            dir.resolve("header.safetensors"),
+            ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(1L << 31)
+                .put("{}      ".getBytes(StandardCharsets.US_ASCII))
+                .array());
     refusedWithoutAllocating(header, "corrupt safetensors header length 2147483648");
   }
 
@@ -181,7 +220,9 @@ class CheckpointBombsTest {
     Executable read = () -> Checkpoints.read(file);
     assertFails(file, fragment, read);
     long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-    assertTrue(allocated < ALLOWED_ALLOCATION, "refusing " + file.getFileName() + " allocated " + allocated + " bytes");
+    assertTrue(
+        allocated < ALLOWED_ALLOCATION,
+        "refusing " + file.getFileName() + " allocated " + allocated + " bytes");
   }
 
   private static byte[] zeros(int mib) {
@@ -193,18 +234,30 @@ class CheckpointBombsTest {
    * storage entry holding {@code data} stored or deflated.
    */
   private static byte[] torchZip(long numel, byte[] data, int method) throws IOException {
-    Object tensor = Call.of(REBUILD_V2,
-        new Persistent(Tuple.of("storage", new Global("torch", "FloatStorage"), "0", "cpu", numel)),
-        0, tuple(new long[] {numel}), tuple(new long[] {1}), false, new OrderedDict(Map.of(), null));
+    Object tensor =
+        Call.of(
+            REBUILD_V2,
+            new Persistent(
+                Tuple.of("storage", new Global("torch", "FloatStorage"), "0", "cpu", numel)),
+            0,
+            tuple(new long[] {numel}),
+            tuple(new long[] {1}),
+            false,
+            new OrderedDict(Map.of(), null));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-      put(zip, "archive/data.pkl", PickleWriter.pickle(new OrderedDict(Map.of("w", tensor), null)), ZipEntry.STORED);
+      put(
+          zip,
+          "archive/data.pkl",
+          PickleWriter.pickle(new OrderedDict(Map.of("w", tensor), null)),
+          ZipEntry.STORED);
       put(zip, "archive/data/0", data, method);
     }
     return bytes.toByteArray();
   }
 
-  private static void put(ZipOutputStream zip, String name, byte[] data, int method) throws IOException {
+  private static void put(ZipOutputStream zip, String name, byte[] data, int method)
+      throws IOException {
     ZipEntry e = new ZipEntry(name);
     e.setMethod(method);
     if (method == ZipEntry.STORED) {
@@ -219,8 +272,8 @@ class CheckpointBombsTest {
   }
 
   /**
-   * Rewrites what the central directory says of an entry's compressed and uncompressed sizes ({@code
-   * -1} keeps one); ZipFile takes sizes from the directory.
+   * Rewrites what the central directory says of an entry's compressed and uncompressed sizes
+   * ({@code -1} keeps one); ZipFile takes sizes from the directory.
    */
   static void declareSizes(byte[] zip, String name, long compressed, long size) {
     ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
@@ -248,7 +301,11 @@ class CheckpointBombsTest {
 
   private static byte[] safetensors(String header, byte[] data) {
     byte[] h = header.getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN)
-        .putLong(h.length).put(h).put(data).array();
+    return ByteBuffer.allocate(8 + h.length + data.length)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putLong(h.length)
+        .put(h)
+        .put(data)
+        .array();
   }
 }

@@ -44,8 +44,10 @@ final class CheckpointFixtures {
     private final boolean legacy;
     private final Map<String, byte[]> storages = new LinkedHashMap<>();
     private final Map<String, DType> types = new LinkedHashMap<>();
+
     /** The content of the zip layout's byteorder entry. */
     String byteOrder = "little";
+
     /** Keys listed after the real ones in a legacy file, for damaged files. */
     final List<String> extraKeys = new ArrayList<>();
 
@@ -64,16 +66,26 @@ final class CheckpointFixtures {
     /** Adds a storage of raw little-endian elements; returns its key. */
     String storage(DType type, byte[] data) {
       // legacy files use numeric addresses as keys, zip files 0, 1, 2, ...
-      String key = legacy ? Long.toString(94088765740352L + 4096L * storages.size())
-          : Integer.toString(storages.size());
+      String key =
+          legacy
+              ? Long.toString(94088765740352L + 4096L * storages.size())
+              : Integer.toString(storages.size());
       storages.put(key, data);
       types.put(key, type);
       return key;
     }
 
-    /** A tensor viewing a storage: {@code _rebuild_tensor_v2(storage, offset, size, stride, ...)}. */
+    /**
+     * A tensor viewing a storage: {@code _rebuild_tensor_v2(storage, offset, size, stride, ...)}.
+     */
     Object tensor(String key, long offset, long[] size, long[] stride) {
-      return Call.of(REBUILD_V2, storageRef(key, null), offset, tuple(size), tuple(stride), false,
+      return Call.of(
+          REBUILD_V2,
+          storageRef(key, null),
+          offset,
+          tuple(size),
+          tuple(stride),
+          false,
           new OrderedDict(Map.of(), null));
     }
 
@@ -186,12 +198,16 @@ final class CheckpointFixtures {
    * {@code (1, shape, dtype, is_fortran, rawdata)}.
    */
   static Object ndarray(String code, long[] shape, boolean fortran, Object raw) {
-    Object dtype = new Build(
-        Call.of(new Global("numpy", "dtype"), code, false, true),
-        Tuple.of(3, code.endsWith("1") ? "|" : "<", null, null, null, -1, -1,
-            0));
-    Object empty = Call.of(new Global("numpy.core.multiarray", "_reconstruct"),
-        new Global("numpy", "ndarray"), Tuple.of(0), "b".getBytes(StandardCharsets.US_ASCII));
+    Object dtype =
+        new Build(
+            Call.of(new Global("numpy", "dtype"), code, false, true),
+            Tuple.of(3, code.endsWith("1") ? "|" : "<", null, null, null, -1, -1, 0));
+    Object empty =
+        Call.of(
+            new Global("numpy.core.multiarray", "_reconstruct"),
+            new Global("numpy", "ndarray"),
+            Tuple.of(0),
+            "b".getBytes(StandardCharsets.US_ASCII));
     return new Build(empty, Tuple.of(1, tuple(shape), dtype, fortran, raw));
   }
 

@@ -37,10 +37,16 @@ class CheckpointsTest {
   @Test
   void notACheckpoint() throws IOException {
     Path png = dir.resolve("face.pth");
-    Files.write(png, new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
-        'I', 'H', 'D', 'R'});
-    assertFails(png, "not a checkpoint (expected a PyTorch .pth/.pt, a PaddlePaddle .pdparams or"
-        + " a safetensors file)", () -> Checkpoints.read(png));
+    Files.write(
+        png,
+        new byte[] {
+          (byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'
+        });
+    assertFails(
+        png,
+        "not a checkpoint (expected a PyTorch .pth/.pt, a PaddlePaddle .pdparams or"
+            + " a safetensors file)",
+        () -> Checkpoints.read(png));
     Path text = dir.resolve("notes.safetensors");
     Files.writeString(text, "hello");
     assertFails(text, "not a checkpoint", () -> Checkpoints.detect(text));

@@ -64,7 +64,8 @@ class PdparamsTest {
     for (float v : new float[] {1, 4, 2, 5, 3, 6}) {
       raw.putFloat(v);
     }
-    Path file = write("f.pdparams", Map.of("w", ndarray("f4", new long[] {2, 3}, true, raw.array())));
+    Path file =
+        write("f.pdparams", Map.of("w", ndarray("f4", new long[] {2, 3}, true, raw.array())));
     TensorData w = Checkpoints.read(file).get("w");
     assertArrayEquals(new long[] {2, 3}, w.shape());
     assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, w.toFloatArray());
@@ -75,8 +76,11 @@ class PdparamsTest {
     // Python 3 writes bytes in protocol 2 as _codecs.encode(<latin-1 text>, 'latin1')
     TensorData t = ramp(DType.UINT8, 4);
     byte[] raw = CheckpointFixtures.bytes(t);
-    Object encoded = Call.of(new Global("_codecs", "encode"),
-        new String(raw, StandardCharsets.ISO_8859_1), "latin1");
+    Object encoded =
+        Call.of(
+            new Global("_codecs", "encode"),
+            new String(raw, StandardCharsets.ISO_8859_1),
+            "latin1");
     Path file = write("p2.pdparams", Map.of("w", ndarray("u1", new long[] {4}, false, encoded)));
     assertEquals(t, Checkpoints.read(file).get("w"));
   }
@@ -94,14 +98,22 @@ class PdparamsTest {
 
   @Test
   void numpyScalarsAreNumbers() throws IOException {
-    Object f8 = new Build(Call.of(new Global("numpy", "dtype"), "f8", false, true),
-        Tuple.of(3, "<", null, null, null, -1, -1, 0));
-    Object i8 = new Build(Call.of(new Global("numpy", "dtype"), "i8", false, true),
-        Tuple.of(3, "<", null, null, null, -1, -1, 0));
+    Object f8 =
+        new Build(
+            Call.of(new Global("numpy", "dtype"), "f8", false, true),
+            Tuple.of(3, "<", null, null, null, -1, -1, 0));
+    Object i8 =
+        new Build(
+            Call.of(new Global("numpy", "dtype"), "i8", false, true),
+            Tuple.of(3, "<", null, null, null, -1, -1, 0));
     Global scalar = new Global("numpy._core.multiarray", "scalar");
     Map<String, Object> root = new LinkedHashMap<>();
-    root.put("loss", Call.of(scalar, f8,
-        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(0.125).array()));
+    root.put(
+        "loss",
+        Call.of(
+            scalar,
+            f8,
+            ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(0.125).array()));
     root.put("iter", Call.of(scalar, i8, PickleWriter.le64(-42)));
     Map<?, ?> read = (Map<?, ?>) Checkpoints.readObject(write("scalars.pkl", root));
     assertEquals(0.125, read.get("loss"));
@@ -113,19 +125,33 @@ class PdparamsTest {
     Path file = write("c.pdparams", Map.of("w", ndarray("c8", new long[] {1}, false, new byte[8])));
     assertFails(file, "array 'w' has unsupported numpy dtype 'c8'", () -> Checkpoints.read(file));
 
-    Path big = write("be.pdparams", Map.of("w", new Build(
-        Call.of(new Global("numpy.core.multiarray", "_reconstruct"), new Global("numpy", "ndarray"),
-            Tuple.of(0), new byte[] {'b'}),
-        Tuple.of(1, Tuple.of(1),
-            new Build(Call.of(new Global("numpy", "dtype"), "f4", false, true),
-                Tuple.of(3, ">", null, null, null, -1, -1, 0)),
-            false, new byte[4]))));
-    assertFails(big, "array 'w' is big-endian, which is not supported", () -> Checkpoints.read(big));
+    Path big =
+        write(
+            "be.pdparams",
+            Map.of(
+                "w",
+                new Build(
+                    Call.of(
+                        new Global("numpy.core.multiarray", "_reconstruct"),
+                        new Global("numpy", "ndarray"),
+                        Tuple.of(0),
+                        new byte[] {'b'}),
+                    Tuple.of(
+                        1,
+                        Tuple.of(1),
+                        new Build(
+                            Call.of(new Global("numpy", "dtype"), "f4", false, true),
+                            Tuple.of(3, ">", null, null, null, -1, -1, 0)),
+                        false,
+                        new byte[4]))));
+    assertFails(
+        big, "array 'w' is big-endian, which is not supported", () -> Checkpoints.read(big));
   }
 
   @Test
   void arrayDataOfTheWrongLength() throws IOException {
-    Path file = write("short.pdparams", Map.of("w", ndarray("f4", new long[] {2, 2}, false, new byte[12])));
+    Path file =
+        write("short.pdparams", Map.of("w", ndarray("f4", new long[] {2, 2}, false, new byte[12])));
     assertFails(file, "array 'w' holds 12 bytes, its shape needs 16", () -> Checkpoints.read(file));
   }
 
@@ -134,36 +160,59 @@ class PdparamsTest {
     byte[] full = PickleWriter.pickle(Map.of("w", ndarray(ramp(DType.FLOAT32, 64))));
     Path insideData = dir.resolve("inside.pdparams");
     Files.write(insideData, Arrays.copyOf(full, full.length - 100));
-    assertFails(insideData, "truncated: a 256-byte value runs past the end of the pickle data",
+    assertFails(
+        insideData,
+        "truncated: a 256-byte value runs past the end of the pickle data",
         () -> Checkpoints.read(insideData));
     // cut just before STOP: the pickle ends between two opcodes
     Path beforeStop = dir.resolve("stop.pdparams");
     Files.write(beforeStop, Arrays.copyOf(full, full.length - 1));
-    assertFails(beforeStop, "truncated: the pickle data ends early", () -> Checkpoints.read(beforeStop));
+    assertFails(
+        beforeStop, "truncated: the pickle data ends early", () -> Checkpoints.read(beforeStop));
   }
 
   @Test
   void forbiddenObjects() throws IOException {
-    Path file = write("evil.pdparams",
-        Map.of("w", Call.of(new Global("subprocess", "check_output"), List.of("id"))));
-    assertFails(file, "refuses to load Python object 'subprocess.check_output'",
+    Path file =
+        write(
+            "evil.pdparams",
+            Map.of("w", Call.of(new Global("subprocess", "check_output"), List.of("id"))));
+    assertFails(
+        file,
+        "refuses to load Python object 'subprocess.check_output'",
         () -> Checkpoints.read(file));
 
     // protocol 4 names globals with STACK_GLOBAL, protocol 0 with INST
-    byte[] stackGlobal = concat(new byte[] {(byte) 0x80, 4, (byte) 0x8c, 2, 'o', 's', (byte) 0x8c, 6},
-        "system".getBytes(StandardCharsets.US_ASCII), new byte[] {(byte) 0x93, '.'});
+    byte[] stackGlobal =
+        concat(
+            new byte[] {(byte) 0x80, 4, (byte) 0x8c, 2, 'o', 's', (byte) 0x8c, 6},
+            "system".getBytes(StandardCharsets.US_ASCII),
+            new byte[] {(byte) 0x93, '.'});
     Path p4 = dir.resolve("p4.pkl");
     Files.write(p4, stackGlobal);
     assertFails(p4, "refuses to load Python object 'os.system'", () -> Checkpoints.readObject(p4));
-    Path inst = write("inst.pkl", new Raw(concat(new byte[] {'('},
-        "ibuiltins\neval\n".getBytes(StandardCharsets.US_ASCII))));
-    assertFails(inst, "refuses to load Python object 'builtins.eval'", () -> Checkpoints.readObject(inst));
+    Path inst =
+        write(
+            "inst.pkl",
+            new Raw(
+                concat(new byte[] {'('}, "ibuiltins\neval\n".getBytes(StandardCharsets.US_ASCII))));
+    assertFails(
+        inst, "refuses to load Python object 'builtins.eval'", () -> Checkpoints.readObject(inst));
 
     // numpy reconstruction of anything but a plain ndarray
-    Path sub = write("sub.pdparams", Map.of("w",
-        Call.of(new Global("numpy.core.multiarray", "_reconstruct"), new Global("numpy", "dtype"),
-            Tuple.of(0), new byte[] {'b'})));
-    assertFails(sub, "refuses to reconstruct anything but a plain numpy.ndarray",
+    Path sub =
+        write(
+            "sub.pdparams",
+            Map.of(
+                "w",
+                Call.of(
+                    new Global("numpy.core.multiarray", "_reconstruct"),
+                    new Global("numpy", "dtype"),
+                    Tuple.of(0),
+                    new byte[] {'b'})));
+    assertFails(
+        sub,
+        "refuses to reconstruct anything but a plain numpy.ndarray",
         () -> Checkpoints.read(sub));
   }
 
@@ -177,8 +226,12 @@ class PdparamsTest {
   void hugeLengthDoesNotAllocate() throws IOException {
     // BINBYTES claiming 2 GiB - 1 in a 10-byte file
     Path file = dir.resolve("huge.pkl");
-    Files.write(file, new byte[] {(byte) 0x80, 2, 'B', (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f, 0, 0, '.'});
-    assertFails(file, "truncated: a 2147483647-byte value runs past the end",
+    Files.write(
+        file,
+        new byte[] {(byte) 0x80, 2, 'B', (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f, 0, 0, '.'});
+    assertFails(
+        file,
+        "truncated: a 2147483647-byte value runs past the end",
         () -> Checkpoints.readObject(file));
   }
 

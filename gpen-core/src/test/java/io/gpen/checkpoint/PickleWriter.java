@@ -127,10 +127,11 @@ final class PickleWriter {
   private void setItems(Map<?, ?> map) {
     if (!map.isEmpty()) {
       out.write('(');
-      map.forEach((k, val) -> {
-        value(k);
-        value(val);
-      });
+      map.forEach(
+          (k, val) -> {
+            value(k);
+            value(val);
+          });
       out.write('u');
     }
   }

@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
+import io.gpen.SharedData;
 import java.nio.file.Path;
 import java.util.Map;
-import io.gpen.SharedData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +34,11 @@ class RealCheckpointsTest {
     assertArrayEquals(new long[] {512, 2048}, sd.get("final_linear.0.weight").shape());
     // file order is kept: the mapping network comes first, final_linear last
     assertEquals("generator.style.1.weight", sd.tensors().keySet().iterator().next());
-    assertTrue(sd.tensors().keySet().stream().reduce((a, b) -> b).orElseThrow().startsWith("final_linear"));
+    assertTrue(
+        sd.tensors().keySet().stream()
+            .reduce((a, b) -> b)
+            .orElseThrow()
+            .startsWith("final_linear"));
     // the golden weights were perturbed away from initialisation: not all zero, all finite
     float[] v = w.toFloatArray();
     double sumSq = 0;

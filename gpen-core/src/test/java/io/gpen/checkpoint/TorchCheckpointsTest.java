@@ -85,14 +85,14 @@ class TorchCheckpointsTest {
     torch.write(file, new OrderedDict(items, null));
 
     StateDict sd = Checkpoints.read(file);
-    assertArrayEquals(new float[] {0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f}, sd.get("rows").toFloatArray());
+    assertArrayEquals(
+        new float[] {0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f}, sd.get("rows").toFloatArray());
     assertArrayEquals(new long[] {3, 2}, sd.get("transposed").shape());
     assertArrayEquals(
         new float[] {0.5f, 3.5f, 1.5f, 4.5f, 2.5f, 5.5f}, sd.get("transposed").toFloatArray());
     assertArrayEquals(new float[] {6.5f, 7.5f, 10.5f, 11.5f}, sd.get("block").toFloatArray());
     assertArrayEquals(new float[] {1.5f, 3.5f, 5.5f}, sd.get("every_other").toFloatArray());
-    assertArrayEquals(
-        new float[] {20.5f, 21.5f, 20.5f, 21.5f}, sd.get("broadcast").toFloatArray());
+    assertArrayEquals(new float[] {20.5f, 21.5f, 20.5f, 21.5f}, sd.get("broadcast").toFloatArray());
     // a [2, 3, 4] tensor permuted to [4, 3, 2]: element (i, j, k) is storage[i + 4j + 12k]
     assertArrayEquals(
         new float[] {
@@ -111,16 +111,32 @@ class TorchCheckpointsTest {
     String key = torch.storage(DType.FLOAT32, CheckpointFixtures.bytes(ramp(DType.FLOAT32, 10)));
     // a view of elements 4..6 of the storage, and a tensor at offset 1 in that view
     Persistent view = torch.storageRef(key, Tuple.of("view0", 4, 3));
-    Object tensor = Call.of(REBUILD_V2, view, 1, tuple(new long[] {2}), tuple(new long[] {1}),
-        false, new OrderedDict(Map.of(), null));
+    Object tensor =
+        Call.of(
+            REBUILD_V2,
+            view,
+            1,
+            tuple(new long[] {2}),
+            tuple(new long[] {1}),
+            false,
+            new OrderedDict(Map.of(), null));
     Path file = dir.resolve("view.pt");
     torch.write(file, Map.of("v", tensor));
     assertArrayEquals(new float[] {5.5f, 6.5f}, Checkpoints.read(file).get("v").toFloatArray());
 
-    Object outside = Call.of(REBUILD_V2, view, 2, tuple(new long[] {2}), tuple(new long[] {1}),
-        false, new OrderedDict(Map.of(), null));
+    Object outside =
+        Call.of(
+            REBUILD_V2,
+            view,
+            2,
+            tuple(new long[] {2}),
+            tuple(new long[] {1}),
+            false,
+            new OrderedDict(Map.of(), null));
     torch.write(file, Map.of("v", outside));
-    assertFails(file, "tensor 'v' reaches element 4 of a storage of 3 elements",
+    assertFails(
+        file,
+        "tensor 'v' reaches element 4 of a storage of 3 elements",
         () -> Checkpoints.read(file));
   }
 
@@ -146,8 +162,11 @@ class TorchCheckpointsTest {
     optim.put("state", Map.of(0, slot));
     optim.put("param_groups", List.of(group));
     ckpt.put("g_optim", optim);
-    ckpt.put("args", new Build(Call.of(new Global("argparse", "Namespace")),
-        Map.of("size", 512, "channel_multiplier", 2)));
+    ckpt.put(
+        "args",
+        new Build(
+            Call.of(new Global("argparse", "Namespace")),
+            Map.of("size", 512, "channel_multiplier", 2)));
     return ckpt;
   }
 
@@ -162,9 +181,12 @@ class TorchCheckpointsTest {
     assertEquals(ramp(DType.FLOAT32, 4), chosen.get("w"), "g_ema is the default");
     assertEquals(Checkpoints.detect(file).label() + ", entry 'g_ema'", chosen.description());
     assertEquals(ramp(DType.FLOAT32, 3), Checkpoints.read(file, "d").get("w"));
-    assertFails(file, "has no entry 'nope' (state dicts in it: g, d, g_ema)",
+    assertFails(
+        file,
+        "has no entry 'nope' (state dicts in it: g, d, g_ema)",
         () -> Checkpoints.read(file, "nope"));
-    assertFails(file, "entry 'g_optim' is not a state dict", () -> Checkpoints.read(file, "g_optim"));
+    assertFails(
+        file, "entry 'g_optim' is not a state dict", () -> Checkpoints.read(file, "g_optim"));
 
     Map<?, ?> all = assertInstanceOf(Map.class, Checkpoints.readObject(file));
     Map<?, ?> optim = (Map<?, ?>) all.get("g_optim");
@@ -185,15 +207,16 @@ class TorchCheckpointsTest {
     TorchFile torch = TorchFile.zip();
     Path file = dir.resolve("ckpt.pth");
     torch.write(file, trainingCheckpoint(torch, false));
-    assertFails(file, "holds several state dicts (g, d); choose one of them",
-        () -> Checkpoints.read(file));
+    assertFails(
+        file, "holds several state dicts (g, d); choose one of them", () -> Checkpoints.read(file));
 
     Map<String, Object> wrapped = new LinkedHashMap<>();
     wrapped.put("epoch", 5);
     wrapped.put("state_dict", Map.of("w", torch.tensor(ramp(DType.FLOAT32, 5))));
     torch.write(file, wrapped);
     assertEquals(ramp(DType.FLOAT32, 5), Checkpoints.read(file).get("w"));
-    assertEquals("PyTorch checkpoint (zip format), entry 'state_dict'",
+    assertEquals(
+        "PyTorch checkpoint (zip format), entry 'state_dict'",
         Checkpoints.read(file).description());
 
     Map<String, Object> basicsr = new LinkedHashMap<>();
@@ -203,7 +226,9 @@ class TorchCheckpointsTest {
     assertEquals(ramp(DType.FLOAT32, 7), Checkpoints.read(file).get("w"));
 
     torch.write(file, Map.of("w", torch.tensor(ramp(DType.FLOAT32, 2))));
-    assertFails(file, "is a single state dict, it has no entry 'g_ema'",
+    assertFails(
+        file,
+        "is a single state dict, it has no entry 'g_ema'",
         () -> Checkpoints.read(file, "g_ema"));
 
     torch.write(file, Map.of("epoch", 5, "note", "x"));
@@ -223,16 +248,37 @@ class TorchCheckpointsTest {
     Object v1 = Call.of(new Global("torch._utils", "_rebuild_tensor"), storage, 0, size, stride);
     Object hooks = new OrderedDict(Map.of(), null);
     Tuple v2Args = Tuple.of(storage, 0, size, stride, false, hooks);
-    Object param = Call.of(new Global("torch._utils", "_rebuild_parameter"),
-        new Call(REBUILD_V2, v2Args.items()), true, hooks);
-    Object paramWithState = Call.of(new Global("torch._utils", "_rebuild_parameter_with_state"),
-        new Call(REBUILD_V2, v2Args.items()), true, hooks, Map.of());
-    Object subclass = Call.of(new Global("torch._tensor", "_rebuild_from_type_v2"), REBUILD_V2,
-        new Global("torch.nn.parameter", "Parameter"), v2Args, Map.of());
+    Object param =
+        Call.of(
+            new Global("torch._utils", "_rebuild_parameter"),
+            new Call(REBUILD_V2, v2Args.items()),
+            true,
+            hooks);
+    Object paramWithState =
+        Call.of(
+            new Global("torch._utils", "_rebuild_parameter_with_state"),
+            new Call(REBUILD_V2, v2Args.items()),
+            true,
+            hooks,
+            Map.of());
+    Object subclass =
+        Call.of(
+            new Global("torch._tensor", "_rebuild_from_type_v2"),
+            REBUILD_V2,
+            new Global("torch.nn.parameter", "Parameter"),
+            v2Args,
+            Map.of());
     String bytesKey = torch.storage(DType.UINT8, new byte[] {7, 8, 9});
-    Object untyped = Call.of(REBUILD_V2,
-        new Persistent(Tuple.of("storage", new Global("torch", "UntypedStorage"), bytesKey, "cpu", 3)),
-        0, tuple(new long[] {3}), tuple(new long[] {1}), false, hooks);
+    Object untyped =
+        Call.of(
+            REBUILD_V2,
+            new Persistent(
+                Tuple.of("storage", new Global("torch", "UntypedStorage"), bytesKey, "cpu", 3)),
+            0,
+            tuple(new long[] {3}),
+            tuple(new long[] {1}),
+            false,
+            hooks);
     Map<String, Object> sd = new LinkedHashMap<>();
     sd.put("v1", v1);
     sd.put("param", param);
@@ -266,7 +312,9 @@ class TorchCheckpointsTest {
   void sharedObjectsStayShared() throws IOException {
     Path file = dir.resolve("memo.pth");
     // BINPUT/BINGET: [d, d] with one dict d; the reader keeps one object
-    writeZip(file, "memo/data.pkl",
+    writeZip(
+        file,
+        "memo/data.pkl",
         new byte[] {(byte) 0x80, 2, '}', 'q', 0, ']', '(', 'h', 0, 'h', 0, 'e', '.'});
     List<?> list = (List<?>) Checkpoints.readObject(file);
     assertEquals(2, list.size());
@@ -317,19 +365,33 @@ class TorchCheckpointsTest {
   void zipStorageMissingOrShort() throws IOException {
     TorchFile torch = TorchFile.zip();
     Path file = dir.resolve("missing.pth");
-    Object absent = Call.of(REBUILD_V2,
-        new Persistent(Tuple.of("storage", new Global("torch", "FloatStorage"), "9", "cpu", 4)),
-        0, tuple(new long[] {4}), tuple(new long[] {1}), false, new OrderedDict(Map.of(), null));
+    Object absent =
+        Call.of(
+            REBUILD_V2,
+            new Persistent(Tuple.of("storage", new Global("torch", "FloatStorage"), "9", "cpu", 4)),
+            0,
+            tuple(new long[] {4}),
+            tuple(new long[] {1}),
+            false,
+            new OrderedDict(Map.of(), null));
     torch.write(file, Map.of("w", absent));
     assertFails(file, "storage '9' is referenced but absent", () -> Checkpoints.read(file));
 
     // the pickle says 8 elements, the entry holds 4
     String key = torch.storage(DType.FLOAT32, new byte[16]);
-    Object longer = Call.of(REBUILD_V2,
-        new Persistent(Tuple.of("storage", new Global("torch", "FloatStorage"), key, "cpu", 8)),
-        0, tuple(new long[] {8}), tuple(new long[] {1}), false, new OrderedDict(Map.of(), null));
+    Object longer =
+        Call.of(
+            REBUILD_V2,
+            new Persistent(Tuple.of("storage", new Global("torch", "FloatStorage"), key, "cpu", 8)),
+            0,
+            tuple(new long[] {8}),
+            tuple(new long[] {1}),
+            false,
+            new OrderedDict(Map.of(), null));
     torch.write(file, Map.of("w", longer));
-    assertFails(file, "truncated: storage '" + key + "' holds 16 bytes, needs 32",
+    assertFails(
+        file,
+        "truncated: storage '" + key + "' holds 16 bytes, needs 32",
         () -> Checkpoints.read(file));
   }
 
@@ -339,7 +401,9 @@ class TorchCheckpointsTest {
     String key = torch.storage(DType.FLOAT32, new byte[24]);
     Path file = dir.resolve("beyond.pth");
     torch.write(file, Map.of("w", torch.tensor(key, 3, new long[] {2, 2}, new long[] {2, 1})));
-    assertFails(file, "tensor 'w' reaches element 7 of a storage of 6 elements",
+    assertFails(
+        file,
+        "tensor 'w' reaches element 7 of a storage of 6 elements",
         () -> Checkpoints.read(file));
   }
 
@@ -356,8 +420,10 @@ class TorchCheckpointsTest {
   void truncatedLegacyStorageData() throws IOException {
     TorchFile torch = TorchFile.legacy();
     Path file = dir.resolve("full.pt");
-    torch.write(file, Map.of("a", torch.tensor(ramp(DType.INT64, 4)),
-        "b", torch.tensor(ramp(DType.FLOAT32, 16))));
+    torch.write(
+        file,
+        Map.of(
+            "a", torch.tensor(ramp(DType.INT64, 4)), "b", torch.tensor(ramp(DType.FLOAT32, 16))));
     Path cut = cut(file, dir.resolve("cut.pt"), 10);
     assertFails(cut, "truncated: storage", () -> Checkpoints.read(cut));
     // cut inside the object pickle, which follows about 110 bytes of header pickles
@@ -374,9 +440,16 @@ class TorchCheckpointsTest {
     assertFails(file, "storage '123' is listed but never referenced", () -> Checkpoints.read(file));
 
     TorchFile other = TorchFile.legacy();
-    Object absent = Call.of(REBUILD_V2,
-        new Persistent(Tuple.of("storage", new Global("torch", "FloatStorage"), "77", "cpu", 2, null)),
-        0, tuple(new long[] {2}), tuple(new long[] {1}), false, new OrderedDict(Map.of(), null));
+    Object absent =
+        Call.of(
+            REBUILD_V2,
+            new Persistent(
+                Tuple.of("storage", new Global("torch", "FloatStorage"), "77", "cpu", 2, null)),
+            0,
+            tuple(new long[] {2}),
+            tuple(new long[] {1}),
+            false,
+            new OrderedDict(Map.of(), null));
     other.write(file, Map.of("a", absent));
     assertFails(file, "storage '77' is referenced but absent", () -> Checkpoints.read(file));
   }
@@ -402,15 +475,16 @@ class TorchCheckpointsTest {
     sd.put("w", torch.tensor(ramp(DType.FLOAT32, 2)));
     sd.put("payload", Call.of(new Global("os", "system"), "echo owned"));
     torch.write(file, sd);
-    assertFails(file,
+    assertFails(
+        file,
         "refuses to load Python object 'os.system' (not an allowed tensor/container type)",
         () -> Checkpoints.read(file));
-    assertFails(file, "refuses to load Python object 'os.system'",
-        () -> Checkpoints.readObject(file));
+    assertFails(
+        file, "refuses to load Python object 'os.system'", () -> Checkpoints.readObject(file));
 
     // an allowed name used in a way it never is in a checkpoint
     torch.write(file, Map.of("w", Call.of(new Global("torch", "FloatStorage"), 5)));
-    assertFails(file, "refuses to call Python object 'torch.FloatStorage'",
-        () -> Checkpoints.read(file));
+    assertFails(
+        file, "refuses to call Python object 'torch.FloatStorage'", () -> Checkpoints.read(file));
   }
 }

@@ -58,7 +58,10 @@ public final class TorchFiles {
     return o;
   }
 
-  /** Writes {@code tensors} as a PaddlePaddle {@code .pdparams} file: a pickled dict of NumPy arrays. */
+  /**
+   * Writes {@code tensors} as a PaddlePaddle {@code .pdparams} file: a pickled dict of NumPy
+   * arrays.
+   */
   public static void writePdparams(Path file, Map<String, TensorData> tensors) throws IOException {
     Map<String, Object> items = new LinkedHashMap<>();
     tensors.forEach((name, t) -> items.put(name, CheckpointFixtures.ndarray(t)));

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class BrushStrokesTest {
   @Test
   void theGeneratorDrawsWhatNumpysLegacyGlobalGeneratorDraws() {
-    // np.random.seed(5489); np.random.randint(0, 2**32, dtype=np.uint64) gives MT19937's first output
+    // np.random.seed(5489); np.random.randint(0, 2**32, dtype=np.uint64) gives MT19937's first
+    // output
     assertEquals(3499211612L, new NumpyRandom(5489).nextInt32() & 0xffffffffL);
     NumpyRandom r = new NumpyRandom(42);
     long[] ints = new long[8];
@@ -85,7 +86,10 @@ class BrushStrokesTest {
 
   @Test
   void everyDrawIsWithinTheStatedRangesAndReachesTheirEnds() {
-    int minStrokes = Integer.MAX_VALUE, maxStrokes = 0, minVertices = Integer.MAX_VALUE, maxVertices = 0;
+    int minStrokes = Integer.MAX_VALUE,
+        maxStrokes = 0,
+        minVertices = Integer.MAX_VALUE,
+        maxVertices = 0;
     int minWidth = Integer.MAX_VALUE, maxWidth = 0;
     for (long seed = 0; seed < 200; seed++) {
       List<BrushStrokes.Stroke> strokes = new BrushStrokes(seed).next(120, 90);

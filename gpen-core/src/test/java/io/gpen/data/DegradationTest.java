@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpen.GpenException;
-import io.gpen.image.Images;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.bytedeco.javacpp.BytePointer;
@@ -50,8 +49,8 @@ class DegradationTest {
       }
     }
     // exp(-(x² + y²) / (2σ²)) relative to the centre
-    assertEquals(Math.exp(-(9 + 16) / (2 * 3.7 * 3.7)), k[(20 + 4) * 41 + 20 + 3] / k[20 * 41 + 20],
-        1e-12);
+    assertEquals(
+        Math.exp(-(9 + 16) / (2 * 3.7 * 3.7)), k[(20 + 4) * 41 + 20 + 3] / k[20 * 41 + 20], 1e-12);
   }
 
   @Test
@@ -76,7 +75,8 @@ class DegradationTest {
       double opposite = k[(20 - p[1]) * 41 + 20 - p[0]] / centre;
       assertEquals(got, opposite, 1e-15, "point symmetric");
     }
-    assertNotEquals(k[(20 + 1) * 41 + 20 + 3], k[(20 + 1) * 41 + 20 - 3], "rotated: not mirror symmetric");
+    assertNotEquals(
+        k[(20 + 1) * 41 + 20 + 3], k[(20 + 1) * 41 + 20 - 3], "rotated: not mirror symmetric");
 
     // θ = 90°: σx lies along the rows, so a kernel with σx < σy is wide horizontally.
     double[] turned = Degradation.kernel(41, 1, 5, Math.PI / 2);
@@ -148,7 +148,8 @@ class DegradationTest {
   }
 
   private static double errorWith(Degradation.Params p) {
-    try (Mat hq = Degradation.toFloat(face); Degradation.Pair pair = REFERENCE.apply(hq, p)) {
+    try (Mat hq = Degradation.toFloat(face);
+        Degradation.Pair pair = REFERENCE.apply(hq, p)) {
       float[] a = floats(pair.gt());
       float[] b = floats(pair.lq());
       assertArrayEquals(floats(hq), a, "no flip or grey: ground truth unchanged");
@@ -168,7 +169,8 @@ class DegradationTest {
         Mat right = m.colRange(32, 64)) {
       right.put(new Scalar(0.9, 0.9, 0.9, 0));
       Degradation.Params flip = new Degradation.Params(true, false, 1, 1, 0, 2, 5, 90, 3);
-      try (Degradation.Pair pair = REFERENCE.apply(m, flip); Mat mirrored = new Mat()) {
+      try (Degradation.Pair pair = REFERENCE.apply(m, flip);
+          Mat mirrored = new Mat()) {
         opencv_core.flip(m, mirrored, 1);
         assertArrayEquals(floats(mirrored), floats(pair.gt()));
         float[] lq = floats(pair.lq());
@@ -181,7 +183,8 @@ class DegradationTest {
   @Test
   void grayscaleMakesEqualChannelsInTheGroundTruth() {
     Degradation.Params gray = new Degradation.Params(false, true, 1, 1, 0, 2, 0, 90, 3);
-    try (Mat hq = Degradation.toFloat(face); Degradation.Pair pair = REFERENCE.apply(hq, gray)) {
+    try (Mat hq = Degradation.toFloat(face);
+        Degradation.Pair pair = REFERENCE.apply(hq, gray)) {
       float[] in = floats(hq);
       float[] gt = floats(pair.gt());
       for (int i = 0; i < gt.length; i += 3) {
@@ -241,9 +244,16 @@ class DegradationTest {
     assertEquals(0.2, grays / (double) n, 0.03);
     assertEquals(0.5, isos / (double) n, 0.03);
 
-    DegradationConfig fixed = new DegradationConfig(0, 0, 41, 1, new DegradationConfig.Range(2, 2),
-        new DegradationConfig.Range(3, 3), new DegradationConfig.Range(0, 0),
-        new DegradationConfig.Range(75, 75));
+    DegradationConfig fixed =
+        new DegradationConfig(
+            0,
+            0,
+            41,
+            1,
+            new DegradationConfig.Range(2, 2),
+            new DegradationConfig.Range(3, 3),
+            new DegradationConfig.Range(0, 0),
+            new DegradationConfig.Range(75, 75));
     for (int i = 0; i < 50; i++) {
       Degradation.Params p = new Degradation(fixed).draw(1, 2, i);
       assertFalse(p.flip() || p.gray());
@@ -265,7 +275,8 @@ class DegradationTest {
       for (int i = 0; i < 768; i++) {
         px.put(i, (byte) (i / 3));
       }
-      try (Mat f = Degradation.toFloat(levels); Mat back = Degradation.toEightBit(f)) {
+      try (Mat f = Degradation.toFloat(levels);
+          Mat back = Degradation.toEightBit(f)) {
         float[] v = floats(f);
         for (int i = 0; i < 768; i++) {
           assertEquals((i / 3) / 255f, v[i]);
@@ -281,25 +292,58 @@ class DegradationTest {
 
   @Test
   void badSettingsAreNamed() {
-    GpenException e = assertThrows(GpenException.class,
-        () -> DegradationConfig.REFERENCE.withFlipProb(1.5));
+    GpenException e =
+        assertThrows(GpenException.class, () -> DegradationConfig.REFERENCE.withFlipProb(1.5));
     assertTrue(e.getMessage().contains("flip_prob"), e.getMessage());
     e = assertThrows(GpenException.class, () -> DegradationConfig.REFERENCE.withGrayProb(-0.1));
     assertTrue(e.getMessage().contains("gray_prob"), e.getMessage());
-    e = assertThrows(GpenException.class, () -> new DegradationConfig(0, 0, 40, 0.5,
-        new DegradationConfig.Range(1, 2), new DegradationConfig.Range(1, 2),
-        new DegradationConfig.Range(0, 1), new DegradationConfig.Range(60, 100)));
+    e =
+        assertThrows(
+            GpenException.class,
+            () ->
+                new DegradationConfig(
+                    0,
+                    0,
+                    40,
+                    0.5,
+                    new DegradationConfig.Range(1, 2),
+                    new DegradationConfig.Range(1, 2),
+                    new DegradationConfig.Range(0, 1),
+                    new DegradationConfig.Range(60, 100)));
     assertTrue(e.getMessage().contains("kernel_size"), e.getMessage());
-    e = assertThrows(GpenException.class, () -> new DegradationConfig(0, 0, 41, 0.5,
-        new DegradationConfig.Range(1, 2), new DegradationConfig.Range(1, 2),
-        new DegradationConfig.Range(0, 1), new DegradationConfig.Range(60, 101)));
+    e =
+        assertThrows(
+            GpenException.class,
+            () ->
+                new DegradationConfig(
+                    0,
+                    0,
+                    41,
+                    0.5,
+                    new DegradationConfig.Range(1, 2),
+                    new DegradationConfig.Range(1, 2),
+                    new DegradationConfig.Range(0, 1),
+                    new DegradationConfig.Range(60, 101)));
     assertTrue(e.getMessage().contains("jpeg_quality"), e.getMessage());
-    e = assertThrows(GpenException.class, () -> new DegradationConfig(0, 0, 41, 0.5,
-        new DegradationConfig.Range(1, 2), new DegradationConfig.Range(4, 2),
-        new DegradationConfig.Range(0, 1), new DegradationConfig.Range(60, 100)));
-    assertTrue(e.getMessage().contains("downsample must be two finite numbers, min <= max"),
+    e =
+        assertThrows(
+            GpenException.class,
+            () ->
+                new DegradationConfig(
+                    0,
+                    0,
+                    41,
+                    0.5,
+                    new DegradationConfig.Range(1, 2),
+                    new DegradationConfig.Range(4, 2),
+                    new DegradationConfig.Range(0, 1),
+                    new DegradationConfig.Range(60, 100)));
+    assertTrue(
+        e.getMessage().contains("downsample must be two finite numbers, min <= max"),
         e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> REFERENCE.apply(face, REFERENCE.draw(1, 0, 0)),
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> REFERENCE.apply(face, REFERENCE.draw(1, 0, 0)),
         "8-bit input is refused: the pipeline works on [0, 1] floats");
   }
 

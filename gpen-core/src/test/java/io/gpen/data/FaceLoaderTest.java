@@ -41,7 +41,7 @@ class FaceLoaderTest {
   }
 
   private static FaceLoader.Builder loader() {
-    return FaceLoader.builder(faces, SIZE).warnings(m -> { });
+    return FaceLoader.builder(faces, SIZE).warnings(m -> {});
   }
 
   private static List<Batch> take(FaceLoader loader, int n) {
@@ -69,14 +69,19 @@ class FaceLoaderTest {
             assertEquals(w.index(), b.index());
             assertEquals(w.epoch(), b.epoch());
             assertEquals(List.of(w.names().get(shard)), b.names());
-            assertArrayEquals(Arrays.copyOfRange(w.lq(), shard * plane, (shard + 1) * plane), b.lq());
-            assertArrayEquals(Arrays.copyOfRange(w.gt(), shard * plane, (shard + 1) * plane), b.gt());
+            assertArrayEquals(
+                Arrays.copyOfRange(w.lq(), shard * plane, (shard + 1) * plane), b.lq());
+            assertArrayEquals(
+                Arrays.copyOfRange(w.gt(), shard * plane, (shard + 1) * plane), b.gt());
           }
         }
       }
     }
-    GpenException tooFew = assertThrows(GpenException.class, () -> loader().batchSize(4).shard(1, 2).build());
-    assertTrue(tooFew.getMessage().endsWith("fewer than the batch size 8 (2 workers × 4)"), tooFew.getMessage());
+    GpenException tooFew =
+        assertThrows(GpenException.class, () -> loader().batchSize(4).shard(1, 2).build());
+    assertTrue(
+        tooFew.getMessage().endsWith("fewer than the batch size 8 (2 workers × 4)"),
+        tooFew.getMessage());
   }
 
   private static void assertSameBatches(List<Batch> a, List<Batch> b) {
@@ -208,9 +213,11 @@ class FaceLoaderTest {
         try (Mat hq8 = data.read(i);
             Mat hq = Degradation.toFloat(hq8);
             Degradation.Pair pair = degradation.apply(hq, degradation.draw(100, 0, i))) {
-          assertArrayEquals(FaceLoader.toModelLayout(pair.lq()),
+          assertArrayEquals(
+              FaceLoader.toModelLayout(pair.lq()),
               Arrays.copyOfRange(b.lq(), (i % 3) * plane, (i % 3 + 1) * plane));
-          assertArrayEquals(FaceLoader.toModelLayout(pair.gt()),
+          assertArrayEquals(
+              FaceLoader.toModelLayout(pair.gt()),
               Arrays.copyOfRange(b.gt(), (i % 3) * plane, (i % 3 + 1) * plane));
         }
       }
@@ -225,8 +232,10 @@ class FaceLoaderTest {
       int plane = 3 * SIZE * SIZE;
       for (int i = 0; i < 7; i++) {
         try (Mat hq8 = l.dataset().read(i)) {
-          assertArrayEquals(ModelIo.toModelInput(hq8, SIZE),
-              Arrays.copyOfRange(b.gt(), i * plane, (i + 1) * plane), "RGB planes in [-1, 1]");
+          assertArrayEquals(
+              ModelIo.toModelInput(hq8, SIZE),
+              Arrays.copyOfRange(b.gt(), i * plane, (i + 1) * plane),
+              "RGB planes in [-1, 1]");
         }
       }
       assertFalse(l.hasNext());
@@ -240,8 +249,8 @@ class FaceLoaderTest {
     Files.write(mixed.resolve("empty.jpg"), new byte[0]);
     List<String> warnings = new CopyOnWriteArrayList<>();
 
-    try (FaceLoader l = FaceLoader.builder(mixed, SIZE).evaluation().batchSize(4)
-        .warnings(warnings::add).build()) {
+    try (FaceLoader l =
+        FaceLoader.builder(mixed, SIZE).evaluation().batchSize(4).warnings(warnings::add).build()) {
       Batch b = l.next();
       assertFalse(l.hasNext());
       assertEquals(4, b.count());
@@ -251,8 +260,8 @@ class FaceLoaderTest {
     }
 
     warnings.clear();
-    try (FaceLoader l = FaceLoader.builder(mixed, SIZE).batchSize(2).threads(2)
-        .warnings(warnings::add).build()) {
+    try (FaceLoader l =
+        FaceLoader.builder(mixed, SIZE).batchSize(2).threads(2).warnings(warnings::add).build()) {
       for (Batch b : take(l, 12)) {
         assertEquals(2, b.count(), "substitutes keep batches full");
         assertFalse(b.names().contains("broken.png") || b.names().contains("empty.jpg"));
@@ -267,8 +276,8 @@ class FaceLoaderTest {
   @Test
   void folderProblemsAreNamed() throws IOException {
     Path missing = root.resolve("no-such-folder");
-    GpenException e = assertThrows(GpenException.class,
-        () -> FaceLoader.builder(missing, SIZE).build());
+    GpenException e =
+        assertThrows(GpenException.class, () -> FaceLoader.builder(missing, SIZE).build());
     assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
 
     Path empty = Files.createDirectories(root.resolve("empty"));
@@ -282,7 +291,7 @@ class FaceLoaderTest {
     Path garbage = Files.createDirectories(root.resolve("garbage"));
     Files.write(garbage.resolve("a.png"), new byte[] {9, 9, 9});
     Files.write(garbage.resolve("b.jpg"), new byte[] {7});
-    try (FaceLoader l = FaceLoader.builder(garbage, SIZE).warnings(m -> { }).build()) {
+    try (FaceLoader l = FaceLoader.builder(garbage, SIZE).warnings(m -> {}).build()) {
       e = assertThrows(GpenException.class, l::next);
       assertTrue(e.getMessage().startsWith("no readable image in " + garbage), e.getMessage());
     }

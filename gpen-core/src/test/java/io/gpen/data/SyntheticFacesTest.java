@@ -31,6 +31,7 @@ class SyntheticFacesTest {
         assertEquals(96, im.height());
       }
     }
-    assertFalse(Arrays.equals(Files.readAllBytes(a.get(0)), Files.readAllBytes(a.get(1))), "faces differ");
+    assertFalse(
+        Arrays.equals(Files.readAllBytes(a.get(0)), Files.readAllBytes(a.get(1))), "faces differ");
   }
 }

@@ -11,11 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
-import org.bytedeco.opencv.global.opencv_imgproc;
 
 /** Small face-like test images: real FFHQ faces from ../shared when present, else drawn ones. */
 public final class TestFaces {
@@ -55,8 +55,12 @@ public final class TestFaces {
       throw new UncheckedIOException(e);
     }
     Random rng = new Random(seed);
-    try (Mat m = new Mat(height, width, CV_8UC3, new Scalar(rng.nextInt(200), rng.nextInt(200),
-            rng.nextInt(200), 0))) {
+    try (Mat m =
+        new Mat(
+            height,
+            width,
+            CV_8UC3,
+            new Scalar(rng.nextInt(200), rng.nextInt(200), rng.nextInt(200), 0))) {
       for (int k = 0; k < 6; k++) {
         try (Point c = new Point(rng.nextInt(width), rng.nextInt(height));
             Scalar colour = new Scalar(rng.nextInt(256), rng.nextInt(256), rng.nextInt(256), 0)) {

@@ -28,7 +28,8 @@ class EvalImagesTest {
   @Test
   void everyLevelComesBackExactly() {
     float[] chw = allLevels();
-    try (Mat m = EvalImages.toEightBit(chw, 0, 16); Mat truncated = ModelIo.fromModelOutput(chw, 0, 16)) {
+    try (Mat m = EvalImages.toEightBit(chw, 0, 16);
+        Mat truncated = ModelIo.fromModelOutput(chw, 0, 16)) {
       int off = 0;
       int lower = 0;
       for (int o = 0; o < 256; o++) {
@@ -56,7 +57,8 @@ class EvalImagesTest {
     }
     try (Mat m = EvalImages.toEightBit(chw, 3, 2)) {
       assertEquals(CV_8UC3, m.type());
-      // the red plane starts at element 3: pixel 0 holds -3 (clipped to 0), pixel 1 holds 3 (to 255)
+      // the red plane starts at element 3: pixel 0 holds -3 (clipped to 0), pixel 1 holds 3 (to
+      // 255)
       assertEquals(0, m.ptr(0, 0).get(2) & 0xFF);
       assertEquals(255, m.ptr(0, 1).get(2) & 0xFF);
     }

@@ -35,8 +35,11 @@ class EvaluatorPartTest {
   }
 
   private static List<Scorer> scorers() {
-    return Evaluator.standardScorers(Loaded.skipped("no LPIPS weights given"), Loaded.skipped("no FID weights given"),
-        null, Loaded.skipped("no identity weights given"));
+    return Evaluator.standardScorers(
+        Loaded.skipped("no LPIPS weights given"),
+        Loaded.skipped("no FID weights given"),
+        null,
+        Loaded.skipped("no identity weights given"));
   }
 
   @SuppressWarnings("unchecked")
@@ -45,7 +48,8 @@ class EvaluatorPartTest {
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(value);
     }
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
       return (T) in.readObject();
     }
   }
@@ -54,7 +58,8 @@ class EvaluatorPartTest {
   void partsMergedInOrderGiveTheScoresOfOneEvaluatorBitForBit() throws Exception {
     Random rng = new Random(7);
     Evaluator whole = new Evaluator(scorers());
-    List<Evaluator> parts = List.of(new Evaluator(scorers()), new Evaluator(scorers()), new Evaluator(scorers()));
+    List<Evaluator> parts =
+        List.of(new Evaluator(scorers()), new Evaluator(scorers()), new Evaluator(scorers()));
     try (PointerScope scope = new PointerScope()) {
       for (int batch = 0; batch < 6; batch++) {
         List<String> names = new ArrayList<>();
@@ -89,14 +94,16 @@ class EvaluatorPartTest {
     Evaluator.Part psnrOnly = new Evaluator(List.of(new PsnrScorer())).part();
     Evaluator.Part ssimOnly = new Evaluator(List.of(new SsimScorer())).part();
     assertThrows(IllegalArgumentException.class, () -> psnrOnly.append(ssimOnly));
-    assertThrows(IllegalArgumentException.class, () -> psnrOnly.append(new Evaluator(scorers()).part()));
+    assertThrows(
+        IllegalArgumentException.class, () -> psnrOnly.append(new Evaluator(scorers()).part()));
   }
 
   @Test
   void aScorerWithoutATallyCannotBeSplit() {
     Evaluator ev = new Evaluator(List.of(new MeanAbsoluteError()));
     IllegalStateException e = assertThrows(IllegalStateException.class, ev::part);
-    assertEquals("metric MAE cannot be evaluated in parts: its scorer gives no tally", e.getMessage());
+    assertEquals(
+        "metric MAE cannot be evaluated in parts: its scorer gives no tally", e.getMessage());
   }
 
   @Test
@@ -129,7 +136,9 @@ class EvaluatorPartTest {
     for (int k = 0; k < wc.length; k++) {
       assertEquals(wc[k], gc[k], 1e-12 * (1 + Math.abs(wc[k])), "covariance " + k);
     }
-    assertThrows(IllegalArgumentException.class, () -> merged.append(new FeatureAccumulator(5, "test")));
-    assertThrows(IllegalArgumentException.class, () -> merged.append(new FeatureAccumulator(6, "other")));
+    assertThrows(
+        IllegalArgumentException.class, () -> merged.append(new FeatureAccumulator(5, "test")));
+    assertThrows(
+        IllegalArgumentException.class, () -> merged.append(new FeatureAccumulator(6, "other")));
   }
 }

@@ -74,7 +74,8 @@ class EvaluatorTest {
     assertEquals(ssimRestored, e.scores(Metric.SSIM).restored().perImage());
     double mean = psnrDegraded.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
     assertEquals(mean, e.scores(Metric.PSNR).degraded().value().getAsDouble(), 1e-12);
-    assertTrue(e.scores(Metric.PSNR).restored().value().getAsDouble() > mean, "closer to the real faces");
+    assertTrue(
+        e.scores(Metric.PSNR).restored().value().getAsDouble() > mean, "closer to the real faces");
     assertEquals("no LPIPS weights given", e.scores(Metric.LPIPS).restored().note());
     assertTrue(e.scores(Metric.FID).isSkipped());
     assertTrue(e.scores(Metric.IDENTITY).isSkipped());
@@ -82,12 +83,16 @@ class EvaluatorTest {
   }
 
   private static List<Scorer> standardSkipping() {
-    return Evaluator.standardScorers(Loaded.skipped("no LPIPS weights given"),
-        Loaded.skipped("no InceptionV3 weights given"), null, Loaded.skipped("no face embedding weights given"));
+    return Evaluator.standardScorers(
+        Loaded.skipped("no LPIPS weights given"),
+        Loaded.skipped("no InceptionV3 weights given"),
+        null,
+        Loaded.skipped("no face embedding weights given"));
   }
 
   /** Adds one batch of {@code n} noise faces with degraded (+40) and restored (+5) versions. */
-  private static void addBatch(Evaluator ev, int n, List<Double> maeDegraded, List<Double> maeRestored) {
+  private static void addBatch(
+      Evaluator ev, int n, List<Double> maeDegraded, List<Double> maeRestored) {
     Random rng = new Random(n);
     try (PointerScope scope = new PointerScope()) {
       List<String> names = new ArrayList<>();
@@ -122,7 +127,9 @@ class EvaluatorTest {
     Evaluation e = ev.finish();
 
     Metric mae = MeanAbsoluteError.METRIC;
-    assertEquals(List.of(Metric.PSNR, Metric.SSIM, Metric.LPIPS, Metric.FID, Metric.IDENTITY, mae), e.metrics());
+    assertEquals(
+        List.of(Metric.PSNR, Metric.SSIM, Metric.LPIPS, Metric.FID, Metric.IDENTITY, mae),
+        e.metrics());
     assertEquals(degraded, e.scores(mae).degraded().perImage());
     assertEquals(restored, e.scores(mae).restored().perImage());
     double mean = restored.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
@@ -147,30 +154,31 @@ class EvaluatorTest {
   @Test
   void aSetMetricOfOnesOwnGivesItsValueAndByProducts() {
     Metric count = Metric.ofSet("count", Metric.Better.HIGHER);
-    Scorer counting = new Scorer() {
-      private int images;
+    Scorer counting =
+        new Scorer() {
+          private int images;
 
-      @Override
-      public Metric metric() {
-        return count;
-      }
+          @Override
+          public Metric metric() {
+            return count;
+          }
 
-      @Override
-      public void add(List<Mat> degraded, List<Mat> restored, List<Mat> real) {
-        images += real.size();
-      }
+          @Override
+          public void add(List<Mat> degraded, List<Mat> restored, List<Mat> real) {
+            images += real.size();
+          }
 
-      @Override
-      public Evaluation.Scores finish() {
-        MetricResult r = MetricResult.ofSet(count.label(), images, "images seen");
-        return new Evaluation.Scores(r, r);
-      }
+          @Override
+          public Evaluation.Scores finish() {
+            MetricResult r = MetricResult.ofSet(count.label(), images, "images seen");
+            return new Evaluation.Scores(r, r);
+          }
 
-      @Override
-      public List<Object> byProducts() {
-        return List.of("seen " + images);
-      }
-    };
+          @Override
+          public List<Object> byProducts() {
+            return List.of("seen " + images);
+          }
+        };
     Evaluator ev = new Evaluator(List.of(new PsnrScorer(), counting));
     addBatch(ev, 2, new ArrayList<>(), new ArrayList<>());
     addBatch(ev, 3, new ArrayList<>(), new ArrayList<>());
@@ -179,30 +187,38 @@ class EvaluatorTest {
     assertEquals(Optional.of("seen 5"), e.byProduct(count, String.class));
     assertFalse(e.byProduct(count, Integer.class).isPresent());
     assertFalse(e.computedRealStatistics().isPresent());
-    assertThrows(IllegalArgumentException.class, () -> e.scores(Metric.SSIM), "not among its metrics");
+    assertThrows(
+        IllegalArgumentException.class, () -> e.scores(Metric.SSIM), "not among its metrics");
   }
 
   @Test
   void refusesTwoMetricsOfOneNameAndAPerImageMetricWithoutAValuePerImage() {
-    assertThrows(IllegalArgumentException.class, () -> new Evaluator(
-        List.of(new PsnrScorer(), Scorer.skipped(Metric.perImage(Metric.PSNR.label(), Metric.Better.LOWER), "x"))));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new Evaluator(
+                List.of(
+                    new PsnrScorer(),
+                    Scorer.skipped(
+                        Metric.perImage(Metric.PSNR.label(), Metric.Better.LOWER), "x"))));
 
     Metric once = Metric.perImage("once", Metric.Better.HIGHER);
-    Scorer oneValue = new Scorer() {
-      @Override
-      public Metric metric() {
-        return once;
-      }
+    Scorer oneValue =
+        new Scorer() {
+          @Override
+          public Metric metric() {
+            return once;
+          }
 
-      @Override
-      public void add(List<Mat> degraded, List<Mat> restored, List<Mat> real) {}
+          @Override
+          public void add(List<Mat> degraded, List<Mat> restored, List<Mat> real) {}
 
-      @Override
-      public Evaluation.Scores finish() {
-        MetricResult r = new MetricResult(once.label(), OptionalDouble.of(1), List.of(1.0), "");
-        return new Evaluation.Scores(r, r);
-      }
-    };
+          @Override
+          public Evaluation.Scores finish() {
+            MetricResult r = new MetricResult(once.label(), OptionalDouble.of(1), List.of(1.0), "");
+            return new Evaluation.Scores(r, r);
+          }
+        };
     Evaluator ev = new Evaluator(List.of(oneValue));
     addBatch(ev, 2, new ArrayList<>(), new ArrayList<>());
     assertThrows(IllegalArgumentException.class, ev::finish);
@@ -211,16 +227,24 @@ class EvaluatorTest {
   @Test
   void refusesRealStatisticsOfOtherFeatures() {
     FeatureStatistics other = new FeatureStatistics(new double[2], new double[4], 3, "other");
-    assertThrows(IllegalArgumentException.class, () -> new Evaluator(Evaluator.standardScorers(
-        Loaded.skipped("x"), Loaded.skipped("y"), other, Loaded.skipped("z"))));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new Evaluator(
+                Evaluator.standardScorers(
+                    Loaded.skipped("x"), Loaded.skipped("y"), other, Loaded.skipped("z"))));
   }
 
   @Test
   void batchesMustMatch() {
-    Evaluator ev = new Evaluator(
-        Evaluator.standardScorers(Loaded.skipped("x"), Loaded.skipped("y"), null, Loaded.skipped("z")));
+    Evaluator ev =
+        new Evaluator(
+            Evaluator.standardScorers(
+                Loaded.skipped("x"), Loaded.skipped("y"), null, Loaded.skipped("z")));
     try (Mat m = noise(new Random(2))) {
-      assertThrows(IllegalArgumentException.class, () -> ev.add(List.of("a", "b"), List.of(m), List.of(m), List.of(m)));
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> ev.add(List.of("a", "b"), List.of(m), List.of(m), List.of(m)));
     }
   }
 }

@@ -28,8 +28,10 @@ class IdentitySimilarityTest {
     Path faces = SharedData.require("faces/ffhq256");
     Path weights = SharedData.require("models/mobilefacenet.pt");
     Loaded<IdentitySimilarity> loaded =
-        IdentitySimilarity.open(weights.toString(), ModelRegistry.defaultRegistry(), Devices.parse("cpu"));
-    try (IdentitySimilarity id = loaded.get(); PointerScope scope = new PointerScope()) {
+        IdentitySimilarity.open(
+            weights.toString(), ModelRegistry.defaultRegistry(), Devices.parse("cpu"));
+    try (IdentitySimilarity id = loaded.get();
+        PointerScope scope = new PointerScope()) {
       assertEquals("MobileFaceNet", id.embedder().split(" ")[0]);
       List<Mat> real = new ArrayList<>();
       List<Mat> blurred = new ArrayList<>();
@@ -49,15 +51,21 @@ class IdentitySimilarityTest {
       double[] other = IdentitySimilarity.similarity(others, truth);
       for (int i = 0; i < 3; i++) {
         assertEquals(1.0, same[i], 1e-5);
-        assertTrue(blur[i] < 1 - 1e-4 && blur[i] > other[i] + 0.2, "face " + i + ": blurred " + blur[i] + ", other " + other[i]);
+        assertTrue(
+            blur[i] < 1 - 1e-4 && blur[i] > other[i] + 0.2,
+            "face " + i + ": blurred " + blur[i] + ", other " + other[i]);
       }
     }
   }
 
   @Test
   void isSkippedWithoutWeights() {
-    Loaded<IdentitySimilarity> none = IdentitySimilarity.open(" ", ModelRegistry.defaultRegistry(), Devices.parse("cpu"));
+    Loaded<IdentitySimilarity> none =
+        IdentitySimilarity.open(" ", ModelRegistry.defaultRegistry(), Devices.parse("cpu"));
     assertFalse(none.isLoaded());
-    assertTrue(none.skipReason().orElseThrow().startsWith("no face embedding weights given (--id_weights"));
+    assertTrue(
+        none.skipReason()
+            .orElseThrow()
+            .startsWith("no face embedding weights given (--id_weights"));
   }
 }

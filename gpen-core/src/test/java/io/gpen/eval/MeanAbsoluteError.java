@@ -7,8 +7,8 @@ import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
- * A metric of one's own, as a library user writes one: the mean absolute difference of an image from
- * its real face, in 8-bit levels, per image.
+ * A metric of one's own, as a library user writes one: the mean absolute difference of an image
+ * from its real face, in 8-bit levels, per image.
  */
 public final class MeanAbsoluteError implements Scorer {
   /** Its row in the reports. */
@@ -34,7 +34,8 @@ public final class MeanAbsoluteError implements Scorer {
   /** The mean absolute difference of two 8-bit images of one size and type. */
   public static double of(Mat image, Mat real) {
     try (Mat noMask = new Mat()) {
-      return opencv_core.norm(image, real, NORM_L1, noMask) / ((double) image.total() * image.channels());
+      return opencv_core.norm(image, real, NORM_L1, noMask)
+          / ((double) image.total() * image.channels());
     }
   }
 }

@@ -25,13 +25,22 @@ class ReportsTest {
 
   private static Evaluation evaluation() {
     Map<Metric, Evaluation.Scores> s = new LinkedHashMap<>();
-    s.put(Metric.PSNR, new Evaluation.Scores(
-        perImage("PSNR", 20.0, 22.0), perImage("PSNR", Double.POSITIVE_INFINITY, 30.0)));
-    s.put(Metric.SSIM, new Evaluation.Scores(perImage("SSIM", 0.5, 0.25), perImage("SSIM", 0.75, 0.5)));
+    s.put(
+        Metric.PSNR,
+        new Evaluation.Scores(
+            perImage("PSNR", 20.0, 22.0), perImage("PSNR", Double.POSITIVE_INFINITY, 30.0)));
+    s.put(
+        Metric.SSIM,
+        new Evaluation.Scores(perImage("SSIM", 0.5, 0.25), perImage("SSIM", 0.75, 0.5)));
     s.put(Metric.LPIPS, Evaluation.Scores.skipped(Metric.LPIPS, "no LPIPS weights given"));
-    s.put(Metric.FID, new Evaluation.Scores(
-        MetricResult.ofSet("FID", 150.5, "2 images"), MetricResult.ofSet("FID", 50.25, "2 images")));
-    s.put(Metric.IDENTITY, Evaluation.Scores.skipped(Metric.IDENTITY, "no face embedding weights given"));
+    s.put(
+        Metric.FID,
+        new Evaluation.Scores(
+            MetricResult.ofSet("FID", 150.5, "2 images"),
+            MetricResult.ofSet("FID", 50.25, "2 images")));
+    s.put(
+        Metric.IDENTITY,
+        Evaluation.Scores.skipped(Metric.IDENTITY, "no face embedding weights given"));
     return new Evaluation(NAMES, s, Map.of());
   }
 
@@ -46,7 +55,8 @@ class ReportsTest {
     assertEquals(6, lines.size());
     assertTrue(lines.get(0).matches("metric\\s+degraded input\\s+restored"), lines.get(0));
     assertTrue(lines.get(1).matches("PSNR \u2191\\s+21\\.0000\\s+30\\.0000"), lines.get(1));
-    assertTrue(lines.get(3).matches("LPIPS \u2193\\s+skipped \\(no LPIPS weights given\\)"), lines.get(3));
+    assertTrue(
+        lines.get(3).matches("LPIPS \u2193\\s+skipped \\(no LPIPS weights given\\)"), lines.get(3));
     assertTrue(lines.get(4).matches("FID \u2193\\s+150\\.5000\\s+50\\.2500"), lines.get(4));
     // the columns line up
     assertEquals(lines.get(0).indexOf("degraded"), lines.get(1).indexOf("21."));
@@ -70,7 +80,8 @@ class ReportsTest {
     JsonNode first = json.at("/images/0");
     assertEquals(NAMES.get(0), first.get("name").asText());
     assertEquals(20.0, first.at("/PSNR/degraded").asDouble());
-    assertEquals("Infinity", first.at("/PSNR/restored").asText(), "an infinite PSNR stays valid JSON");
+    assertEquals(
+        "Infinity", first.at("/PSNR/restored").asText(), "an infinite PSNR stays valid JSON");
     assertEquals(0.75, first.at("/SSIM/restored").asDouble());
     assertFalse(first.has("FID") || first.has("LPIPS") || first.has("identity"));
     assertEquals(22.0, json.at("/images/1/PSNR/degraded").asDouble());

@@ -29,6 +29,7 @@ class SourceSizesTest {
     assertArrayEquals(new long[] {64, 48}, SourceSizes.dimensions(dir.resolve("d.webp")));
     assertNull(SourceSizes.dimensions(dir.resolve("g.png")));
     assertEquals(3, SourceSizes.countResized(FaceDataset.open(dir, 64)), "b.jpg, d.webp, f.bmp");
-    assertEquals(5, SourceSizes.countResized(FaceDataset.open(dir, 32)), "the readable ones but f.bmp");
+    assertEquals(
+        5, SourceSizes.countResized(FaceDataset.open(dir, 32)), "the readable ones but f.bmp");
   }
 }

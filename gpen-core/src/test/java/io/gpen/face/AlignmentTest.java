@@ -12,8 +12,12 @@ class AlignmentTest {
   @Test
   void templateMatchesTheReferenceNumbers() {
     // gpen-reference.md §6, the template at 512 and at 256 (two decimals)
-    double[] at512 = {202.04, 242.88, 309.43, 242.29, 256.08, 303.96, 211.96, 366.83, 300.89, 366.34};
-    double[] at256 = {101.02, 121.44, 154.72, 121.15, 128.04, 151.98, 105.98, 183.41, 150.45, 183.17};
+    double[] at512 = {
+      202.04, 242.88, 309.43, 242.29, 256.08, 303.96, 211.96, 366.83, 300.89, 366.34
+    };
+    double[] at256 = {
+      101.02, 121.44, 154.72, 121.15, 128.04, 151.98, 105.98, 183.41, 150.45, 183.17
+    };
     // Half a unit of the second decimal, plus a hair: the document's 121.15 at 256 is 121.144990
     // rounded half up (NumPy computes 121.14499 as well).
     double tolerance = 0.005 + 1e-4;
@@ -34,8 +38,14 @@ class AlignmentTest {
       double angle = (rnd.nextDouble() * 2 - 1) * Math.PI;
       double tx = rnd.nextGaussian() * 300;
       double ty = rnd.nextGaussian() * 300;
-      double[] m = {scale * Math.cos(angle), -scale * Math.sin(angle), tx,
-          scale * Math.sin(angle), scale * Math.cos(angle), ty};
+      double[] m = {
+        scale * Math.cos(angle),
+        -scale * Math.sin(angle),
+        tx,
+        scale * Math.sin(angle),
+        scale * Math.cos(angle),
+        ty
+      };
       double[] src = randomPoints(rnd, 5);
       double[] got = Umeyama.similarity(src, Umeyama.apply(m, src));
       assertArrayEquals(m, got, 1e-9 * (1 + Math.abs(tx) + Math.abs(ty)));
@@ -76,16 +86,21 @@ class AlignmentTest {
 
   @Test
   void inverseUndoesTheTransform() {
-    double[] m = Umeyama.similarity(new double[] {10, 20, 50, 22, 30, 60}, new double[] {202, 243, 309, 242, 256, 304});
-    double[] back = Umeyama.apply(Umeyama.invert(m), Umeyama.apply(m, new double[] {3, 4, -70, 800}));
+    double[] m =
+        Umeyama.similarity(
+            new double[] {10, 20, 50, 22, 30, 60}, new double[] {202, 243, 309, 242, 256, 304});
+    double[] back =
+        Umeyama.apply(Umeyama.invert(m), Umeyama.apply(m, new double[] {3, 4, -70, 800}));
     assertArrayEquals(new double[] {3, 4, -70, 800}, back, 1e-9);
   }
 
   @Test
   void degeneratePointsAreRejected() {
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> Umeyama.similarity(new double[] {1, 1, 1, 1, 1, 1}, new double[] {0, 0, 1, 0, 0, 1}));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> Umeyama.similarity(new double[] {1, 1}, new double[] {0, 0}));
   }
 
@@ -108,8 +123,8 @@ class AlignmentTest {
 
   /**
    * The least squared error over every proper similarity, found without Umeyama: for a fixed
-   * rotation the best scale and translation are linear least squares; the rotation is searched on
-   * a fine grid and refined by golden-section search.
+   * rotation the best scale and translation are linear least squares; the rotation is searched on a
+   * fine grid and refined by golden-section search.
    */
   private static double bestError(double[] src, double[] dst) {
     int steps = 3600;

@@ -31,9 +31,12 @@ class FaceDetectorsTest {
     assertEquals(FaceDetectors.Kind.YUNET, FaceDetectors.Kind.of("YuNet"));
     assertEquals("retinaface", FaceDetectors.Kind.RETINAFACE.toString());
     assertEquals("RetinaFace-R50", FaceDetectors.Kind.RETINAFACE.defaultModel());
-    try (FaceDetector retina = FaceDetectors.open(FaceDetectors.Kind.of("retinaface"), MOBILENET.toString());
+    try (FaceDetector retina =
+            FaceDetectors.open(FaceDetectors.Kind.of("retinaface"), MOBILENET.toString());
         FaceDetector yunet = FaceDetectors.open(FaceDetectors.Kind.of("yunet"), YUNET.toString())) {
-      assertTrue(retina.description().startsWith("RetinaFace (MobileNet-0.25) from "), retina.description());
+      assertTrue(
+          retina.description().startsWith("RetinaFace (MobileNet-0.25) from "),
+          retina.description());
       assertTrue(yunet.description().startsWith("YuNet"), yunet.description());
       assertEquals(2, faces(retina));
       assertEquals(2, faces(yunet));
@@ -46,15 +49,21 @@ class FaceDetectorsTest {
   void byWeightsFileAlone() {
     try (FaceDetector retina = FaceDetectors.open(MOBILENET);
         FaceDetector yunet = FaceDetectors.open(YUNET)) {
-      assertTrue(retina.description().startsWith("RetinaFace (MobileNet-0.25) from " + MOBILENET), retina.description());
-      assertTrue(yunet.description().startsWith("YuNet (OpenCV FaceDetectorYN) from " + YUNET), yunet.description());
+      assertTrue(
+          retina.description().startsWith("RetinaFace (MobileNet-0.25) from " + MOBILENET),
+          retina.description());
+      assertTrue(
+          yunet.description().startsWith("YuNet (OpenCV FaceDetectorYN) from " + YUNET),
+          yunet.description());
     }
   }
 
   @Test
   void weightsOfAnotherKindAreOneLineNamingTheFile() {
-    GpenException e = assertThrows(GpenException.class,
-        () -> FaceDetectors.open(FaceDetectors.Kind.YUNET, MOBILENET.toString()).close());
+    GpenException e =
+        assertThrows(
+            GpenException.class,
+            () -> FaceDetectors.open(FaceDetectors.Kind.YUNET, MOBILENET.toString()).close());
     assertTrue(e.getMessage().startsWith(MOBILENET.toString()), e.getMessage());
   }
 }

@@ -76,8 +76,8 @@ class FaceEnhancerTest {
   }
 
   /**
-   * A face whose landmarks sit where the template puts them in a side×side crop, rotated by
-   * {@code degrees} about the crop's centre and placed with its top-left corner at (x, y).
+   * A face whose landmarks sit where the template puts them in a side×side crop, rotated by {@code
+   * degrees} about the crop's centre and placed with its top-left corner at (x, y).
    */
   static DetectedFace face(double x, double y, int side, double degrees) {
     double[] t = FaceTemplate.forSize(side);
@@ -104,7 +104,12 @@ class FaceEnhancerTest {
       for (int y = 0; y < H; y++) {
         for (int x = 0; x < W; x++) {
           for (int ch = 0; ch < 3; ch++) {
-            double v = 128 + 50 * Math.sin(2 * Math.PI * (x + 7 * ch) / 48) * Math.cos(2 * Math.PI * y / 40) + 0.05 * (x - y);
+            double v =
+                128
+                    + 50
+                        * Math.sin(2 * Math.PI * (x + 7 * ch) / 48)
+                        * Math.cos(2 * Math.PI * y / 40)
+                    + 0.05 * (x - y);
             ix.put(y, x, ch, (int) Math.round(v));
           }
         }
@@ -242,8 +247,10 @@ class FaceEnhancerTest {
         FaceEnhancer.Result none = enhancer.enhance(photo, List.of());
         FaceEnhancer.Result bad = enhancer.enhance(photo, List.of(degenerate))) {
       for (FaceEnhancer.Result r : List.of(none, bad)) {
-        assertEquals(0, org.bytedeco.opencv.global.opencv_core.norm(photo, r.image(),
-            org.bytedeco.opencv.global.opencv_core.NORM_INF, new Mat()));
+        assertEquals(
+            0,
+            org.bytedeco.opencv.global.opencv_core.norm(
+                photo, r.image(), org.bytedeco.opencv.global.opencv_core.NORM_INF, new Mat()));
         assertTrue(r.faces().isEmpty());
       }
       assertEquals(1, bad.skipped());
@@ -291,11 +298,15 @@ class FaceEnhancerTest {
       }
       try (Mat whole = FaceEnhancer.compose(photo, faces, mask, w * h);
           Mat banded = FaceEnhancer.compose(photo, faces, mask, 5 * w + 3)) {
-        assertEquals(0, org.bytedeco.opencv.global.opencv_core.norm(whole, banded,
-            org.bytedeco.opencv.global.opencv_core.NORM_INF, new Mat()));
+        assertEquals(
+            0,
+            org.bytedeco.opencv.global.opencv_core.norm(
+                whole, banded, org.bytedeco.opencv.global.opencv_core.NORM_INF, new Mat()));
         // not a copy of either input
-        assertTrue(org.bytedeco.opencv.global.opencv_core.norm(whole, photo,
-            org.bytedeco.opencv.global.opencv_core.NORM_INF, new Mat()) > 0);
+        assertTrue(
+            org.bytedeco.opencv.global.opencv_core.norm(
+                    whole, photo, org.bytedeco.opencv.global.opencv_core.NORM_INF, new Mat())
+                > 0);
       }
     }
   }

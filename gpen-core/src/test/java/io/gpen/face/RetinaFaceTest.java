@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.gpen.GpenException;
 import io.gpen.SharedData;
 import io.gpen.checkpoint.Checkpoints;
-import io.gpen.checkpoint.Safetensors;
 import io.gpen.checkpoint.DType;
+import io.gpen.checkpoint.Safetensors;
 import io.gpen.checkpoint.StateDict;
 import io.gpen.checkpoint.TensorData;
 import io.gpen.checkpoint.TorchFiles;
@@ -23,8 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
@@ -57,10 +57,16 @@ class RetinaFaceTest {
     for (DetectedFace f : faces) {
       assertTrue(f.score() > 0.8 && f.score() <= previous, f.toString());
       previous = f.score();
-      assertTrue(f.x1() >= -5 && f.y1() >= -5 && f.x2() <= width + 5 && f.y2() <= height + 5, f.toString());
+      assertTrue(
+          f.x1() >= -5 && f.y1() >= -5 && f.x2() <= width + 5 && f.y2() <= height + 5,
+          f.toString());
       for (int k = 0; k < DetectedFace.POINTS; k++) {
-        assertTrue(f.landmarkX(k) > f.x1() && f.landmarkX(k) < f.x2()
-            && f.landmarkY(k) > f.y1() && f.landmarkY(k) < f.y2(), "landmark " + k + " outside: " + f);
+        assertTrue(
+            f.landmarkX(k) > f.x1()
+                && f.landmarkX(k) < f.x2()
+                && f.landmarkY(k) > f.y1()
+                && f.landmarkY(k) < f.y2(),
+            "landmark " + k + " outside: " + f);
       }
       // picture-left eye and mouth corner first; eyes above the nose, the nose above the mouth
       assertTrue(f.landmarkX(0) < f.landmarkX(1) && f.landmarkX(3) < f.landmarkX(4), f.toString());
@@ -73,15 +79,19 @@ class RetinaFaceTest {
   void largePhotosAreDetectedSmallerAndMappedBack() {
     try (RetinaFaceDetector d = RetinaFaceDetector.load(SharedData.require(MOBILENET));
         Image photo = Images.read(SharedData.require(SOLVAY));
-        Mat big = Images.resize(photo.bgr(), 2 * photo.width(), 2 * photo.height(), opencv_imgproc.INTER_LINEAR)) {
+        Mat big =
+            Images.resize(
+                photo.bgr(), 2 * photo.width(), 2 * photo.height(), opencv_imgproc.INTER_LINEAR)) {
       // 2656 px wide: over 1500, so detection runs at 1000 px and the faces are mapped back
       List<DetectedFace> original = d.detect(photo.bgr());
       List<DetectedFace> found = d.detect(big);
       assertTrue(found.size() >= 20, "found " + found.size());
       for (DetectedFace f : found) {
         DetectedFace o = nearest(original, (f.x1() + f.x2()) / 4, (f.y1() + f.y2()) / 4);
-        assertEquals(2 * (o.x1() + o.x2()) / 2, (f.x1() + f.x2()) / 2, 0.15 * f.width(), f.toString());
-        assertEquals(2 * (o.y1() + o.y2()) / 2, (f.y1() + f.y2()) / 2, 0.15 * f.width(), f.toString());
+        assertEquals(
+            2 * (o.x1() + o.x2()) / 2, (f.x1() + f.x2()) / 2, 0.15 * f.width(), f.toString());
+        assertEquals(
+            2 * (o.y1() + o.y2()) / 2, (f.y1() + f.y2()) / 2, 0.15 * f.width(), f.toString());
         assertEquals(2 * o.width(), f.width(), 0.2 * f.width(), f.toString());
       }
     }
@@ -125,10 +135,16 @@ class RetinaFaceTest {
       Map<String, Tensor> loaded = d.network().stateDict();
       assertEquals(saved.keySet(), loaded.keySet());
       // the strict load matched every name and shape; spot-check values at both ends
-      for (String name : List.of("body.conv1.weight", "body.layer1.0.downsample.1.running_var",
-          "body.layer4.2.conv3.weight", "fpn.output3.0.weight", "ssh3.conv7x7_3.1.bias",
-          "LandmarkHead.2.conv1x1.bias")) {
-        assertEquals(0.0, Tensors.maxAbsDiff(Tensors.fromData(saved.get(name)), loaded.get(name)), name);
+      for (String name :
+          List.of(
+              "body.conv1.weight",
+              "body.layer1.0.downsample.1.running_var",
+              "body.layer4.2.conv3.weight",
+              "fpn.output3.0.weight",
+              "ssh3.conv7x7_3.1.bias",
+              "LandmarkHead.2.conv1x1.bias")) {
+        assertEquals(
+            0.0, Tensors.maxAbsDiff(Tensors.fromData(saved.get(name)), loaded.get(name)), name);
       }
       RetinaFace.Output out = d.network().forward(torch.randn(2, 3, 64, 96));
       // anchors: 2 per cell of the stride-8, -16 and -32 maps (8×12, 4×6, 2×3)
@@ -144,12 +160,16 @@ class RetinaFaceTest {
       // the whole detection on an odd-sized picture (feature maps rounded up at each stride):
       // random weights find random "faces", but only confident ones, at most 750, all finite
       try (Mat noise = new Mat(70, 101, opencv_core.CV_8UC3)) {
-        opencv_core.randu(noise, new Mat(1, 1, opencv_core.CV_64F, Scalar.all(0)),
+        opencv_core.randu(
+            noise,
+            new Mat(1, 1, opencv_core.CV_64F, Scalar.all(0)),
             new Mat(1, 1, opencv_core.CV_64F, Scalar.all(256)));
         List<DetectedFace> faces = d.detect(noise);
         assertTrue(faces.size() <= RetinaFaceDetector.KEEP_TOP_K);
         for (DetectedFace f : faces) {
-          assertTrue(f.score() > RetinaFaceDetector.SCORE_THRESHOLD && Double.isFinite(f.x1() + f.y2()), f.toString());
+          assertTrue(
+              f.score() > RetinaFaceDetector.SCORE_THRESHOLD && Double.isFinite(f.x1() + f.y2()),
+              f.toString());
         }
       }
     }

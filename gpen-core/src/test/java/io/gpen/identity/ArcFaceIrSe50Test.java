@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * ArcFace IR-SE50 has the official names, shapes and size of {@code model_ir_se50.pth}, and a
- * state dict written under those names loads back through {@link FaceEmbedders#load}. The real
- * weights are not available here, so the network carries random weights.
+ * ArcFace IR-SE50 has the official names, shapes and size of {@code model_ir_se50.pth}, and a state
+ * dict written under those names loads back through {@link FaceEmbedders#load}. The real weights
+ * are not available here, so the network carries random weights.
  */
 class ArcFaceIrSe50Test {
   /** 43,797,696: the learnable tensors of Backbone(112, 50, 0.6, 'ir_se'), by the count below. */
@@ -61,7 +61,8 @@ class ArcFaceIrSe50Test {
       }
       assertEquals(OFFICIAL_PARAMETERS, count);
       Map<String, Tensor> sd = net.stateDict();
-      // 54 batch norms of 5 entries, 100 convolution weights, 25 PReLU weights, the linear weight and bias
+      // 54 batch norms of 5 entries, 100 convolution weights, 25 PReLU weights, the linear weight
+      // and bias
       assertEquals(397, sd.size());
       assertShape(sd, "input_layer.0.weight", 64, 3, 3, 3);
       assertShape(sd, "input_layer.2.weight", 64);
@@ -72,9 +73,11 @@ class ArcFaceIrSe50Test {
       assertShape(sd, "body.23.res_layer.5.fc2.weight", 512, 32, 1, 1);
       assertShape(sd, "output_layer.3.weight", 512, 25088);
       assertShape(sd, "output_layer.4.num_batches_tracked");
-      assertFalse(sd.keySet().stream().anyMatch(k -> k.startsWith("body.0.shortcut_layer")),
+      assertFalse(
+          sd.keySet().stream().anyMatch(k -> k.startsWith("body.0.shortcut_layer")),
           "an unchanged width subsamples with MaxPool2d(1, 2): nothing to store");
-      assertEquals(24, sd.keySet().stream().filter(k -> k.endsWith("res_layer.5.fc1.weight")).count());
+      assertEquals(
+          24, sd.keySet().stream().filter(k -> k.endsWith("res_layer.5.fc1.weight")).count());
 
       Path file = dir.resolve("model_ir_se50.safetensors");
       Safetensors.write(file, ModelFiles.tensorData(net), Map.of());

@@ -39,8 +39,8 @@ class FaceEmbeddersTest {
   }
 
   /**
-   * The crop of an n×n image: top-left and bottom-right outputs average the first and last
-   * pooling windows of the region [top, n - bottom) × [left, n - right).
+   * The crop of an n×n image: top-left and bottom-right outputs average the first and last pooling
+   * windows of the region [top, n - bottom) × [left, n - right).
    */
   static void assertCrop(int n, int top, int bottom, int left, int right) {
     try (PointerScope scope = new PointerScope()) {
@@ -81,9 +81,12 @@ class FaceEmbeddersTest {
   void cropShapes() {
     try (PointerScope scope = new PointerScope()) {
       for (int n : new int[] {64, 256, 512}) {
-        assertArrayEquals(new long[] {2, 3, 112, 112}, Tensors.shape(FaceEmbedders.crop(torch.zeros(2, 3, n, n))));
+        assertArrayEquals(
+            new long[] {2, 3, 112, 112},
+            Tensors.shape(FaceEmbedders.crop(torch.zeros(2, 3, n, n))));
       }
-      assertThrows(IllegalArgumentException.class, () -> FaceEmbedders.crop(torch.zeros(3, 64, 64)));
+      assertThrows(
+          IllegalArgumentException.class, () -> FaceEmbedders.crop(torch.zeros(3, 64, 64)));
     }
   }
 
@@ -92,8 +95,11 @@ class FaceEmbeddersTest {
     try (PointerScope scope = new PointerScope()) {
       Tensor a = Tensors.fromFloats(new float[] {1, 0, 1, 1, 3, 4}, 3, 2);
       Tensor b = Tensors.fromFloats(new float[] {0, 1, 2, 2, -3, -4}, 3, 2);
-      assertArrayEquals(new float[] {0, 1, -1}, Tensors.toFloats(FaceEmbedders.cosineSimilarity(a, b)), 1e-6f);
-      assertThrows(IllegalArgumentException.class, () -> FaceEmbedders.cosineSimilarity(a, b.narrow(0, 0, 2)));
+      assertArrayEquals(
+          new float[] {0, 1, -1}, Tensors.toFloats(FaceEmbedders.cosineSimilarity(a, b)), 1e-6f);
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> FaceEmbedders.cosineSimilarity(a, b.narrow(0, 0, 2)));
     }
   }
 
@@ -104,7 +110,9 @@ class FaceEmbeddersTest {
     assertOneLine(e);
     assertTrue(e.getMessage().contains(gpen.toString()), e.getMessage());
     assertTrue(e.getMessage().contains("is not a face embedding network"), e.getMessage());
-    assertTrue(e.getMessage().contains("ArcFace IR-SE50") && e.getMessage().contains("MobileFaceNet"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("ArcFace IR-SE50") && e.getMessage().contains("MobileFaceNet"),
+        e.getMessage());
   }
 
   @Test
@@ -122,7 +130,9 @@ class FaceEmbeddersTest {
     StateDict real = Checkpoints.read(SharedData.require("models/mobilefacenet.pt"));
     Map<String, TensorData> tensors = new LinkedHashMap<>(real.tensors());
     tensors.remove("conv3.bias");
-    tensors.put("features.3.conv.2.weight", TensorData.ofFloats(new long[] {64, 64, 1, 1}, new float[64 * 64]));
+    tensors.put(
+        "features.3.conv.2.weight",
+        TensorData.ofFloats(new long[] {64, 64, 1, 1}, new float[64 * 64]));
     Path file = dir.resolve("broken.safetensors");
     Safetensors.write(file, tensors, Map.of());
     GpenException e = assertThrows(GpenException.class, () -> FaceEmbedders.load(file));
@@ -130,7 +140,8 @@ class FaceEmbeddersTest {
     String m = e.getMessage();
     assertTrue(m.contains(file.toString()) && m.contains("MobileFaceNet"), m);
     assertTrue(m.contains("missing [conv3.bias]"), m);
-    assertTrue(m.contains("features.3.conv.2.weight (file [64, 64, 1, 1], model [64, 128, 1, 1])"), m);
+    assertTrue(
+        m.contains("features.3.conv.2.weight (file [64, 64, 1, 1], model [64, 128, 1, 1])"), m);
   }
 
   @Test
@@ -144,7 +155,11 @@ class FaceEmbeddersTest {
         NoGradGuard noGrad = new NoGradGuard();
         FaceEmbedder a = FaceEmbedders.load(real);
         FaceEmbedder b = FaceEmbedders.load(file)) {
-      Tensor face = torch.rand(2, 3, 112, 112).mul(new org.bytedeco.pytorch.Scalar(2)).sub(new org.bytedeco.pytorch.Scalar(1));
+      Tensor face =
+          torch
+              .rand(2, 3, 112, 112)
+              .mul(new org.bytedeco.pytorch.Scalar(2))
+              .sub(new org.bytedeco.pytorch.Scalar(1));
       assertEquals(0.0, Tensors.maxAbsDiff(a.embed(face), b.embed(face)));
     }
   }

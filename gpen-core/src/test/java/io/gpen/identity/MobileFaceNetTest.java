@@ -48,8 +48,8 @@ class MobileFaceNetTest {
 
   /**
    * Highest similarity of two different people. Measured: 0.54 at worst over the 45 pairs. With
-   * random weights it is 0.85; without the residual connections every face gives the same
-   * embedding (1.0).
+   * random weights it is 0.85; without the residual connections every face gives the same embedding
+   * (1.0).
    */
   static final double DIFFERENT_MAX = 0.75;
 
@@ -72,7 +72,10 @@ class MobileFaceNetTest {
     }
   }
 
-  /** FFHQ-aligned faces 00000..00009 (ten different people), changed by {@code change}, as [N, 3, 256, 256]. */
+  /**
+   * FFHQ-aligned faces 00000..00009 (ten different people), changed by {@code change}, as [N, 3,
+   * 256, 256].
+   */
   static Tensor faces(UnaryOperator<Mat> change) {
     Path dir = SharedData.require("faces/ffhq256");
     float[] all = new float[FACES * 3 * 256 * 256];
@@ -101,7 +104,8 @@ class MobileFaceNetTest {
     try (BytePointer buf = new BytePointer();
         IntPointer params = new IntPointer(IMWRITE_JPEG_QUALITY, 40)) {
       assertTrue(imencode(".jpg", m, buf, params));
-      try (Mat encoded = new Mat(1, (int) buf.limit(), org.bytedeco.opencv.global.opencv_core.CV_8UC1, buf)) {
+      try (Mat encoded =
+          new Mat(1, (int) buf.limit(), org.bytedeco.opencv.global.opencv_core.CV_8UC1, buf)) {
         return imdecode(encoded, IMREAD_COLOR);
       }
     }
@@ -120,8 +124,14 @@ class MobileFaceNetTest {
         NoGradGuard noGrad = new NoGradGuard()) {
       Tensor e = net.embed(FaceEmbedders.crop(faces(Mat::clone)));
       assertArrayEquals(new long[] {FACES, 128}, Tensors.shape(e));
-      float[] norms = Tensors.toFloats(torch.linalg_vector_norm(e, new Scalar(2), new long[] {1}, false,
-          new org.bytedeco.pytorch.ScalarTypeOptional()));
+      float[] norms =
+          Tensors.toFloats(
+              torch.linalg_vector_norm(
+                  e,
+                  new Scalar(2),
+                  new long[] {1},
+                  false,
+                  new org.bytedeco.pytorch.ScalarTypeOptional()));
       for (float n : norms) {
         assertEquals(1.0, n, 1e-5);
       }
@@ -130,7 +140,8 @@ class MobileFaceNetTest {
 
   @Test
   void sameFaceSlightlyChangedIsCloserThanAnyOtherFace() {
-    List<UnaryOperator<Mat>> changes = List.of(MobileFaceNetTest::blur, MobileFaceNetTest::brighter, MobileFaceNetTest::jpeg);
+    List<UnaryOperator<Mat>> changes =
+        List.of(MobileFaceNetTest::blur, MobileFaceNetTest::brighter, MobileFaceNetTest::jpeg);
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard()) {
       Tensor original = net.embed(FaceEmbedders.crop(faces(Mat::clone)));
@@ -139,7 +150,9 @@ class MobileFaceNetTest {
       for (int i = 0; i < FACES; i++) {
         for (int j = 0; j < FACES; j++) {
           if (i != j) {
-            assertTrue(between[i * FACES + j] < DIFFERENT_MAX, "faces " + i + " and " + j + ": " + between[i * FACES + j]);
+            assertTrue(
+                between[i * FACES + j] < DIFFERENT_MAX,
+                "faces " + i + " and " + j + ": " + between[i * FACES + j]);
             sum += between[i * FACES + j];
           }
         }
@@ -156,14 +169,17 @@ class MobileFaceNetTest {
           assertTrue(same > SAME_MIN, "face " + i + " and its changed copy: " + same);
           for (int j = 0; j < FACES; j++) {
             if (j != i) {
-              assertTrue(same > sim[i * FACES + j], "face " + i + " is closer to the changed face " + j);
-              assertTrue(same > sim[j * FACES + i], "changed face " + i + " is closer to face " + j);
+              assertTrue(
+                  same > sim[i * FACES + j], "face " + i + " is closer to the changed face " + j);
+              assertTrue(
+                  same > sim[j * FACES + i], "changed face " + i + " is closer to face " + j);
               assertTrue(same > between[i * FACES + j], "face " + i + " is closer to face " + j);
             }
           }
         }
       }
-      System.out.println("MobileFaceNet same-face similarities " + sames + "; different faces mean " + mean);
+      System.out.println(
+          "MobileFaceNet same-face similarities " + sames + "; different faces mean " + mean);
     }
   }
 
@@ -180,8 +196,14 @@ class MobileFaceNetTest {
         targetEmbedding = net.embed(FaceEmbedders.crop(target));
       }
       Tensor loss = lossOf(x, targetEmbedding);
-      TensorVector grads = torch.grad(new TensorVector(loss), new TensorVector(x), new TensorVector(),
-          new BoolOptional(), false, false);
+      TensorVector grads =
+          torch.grad(
+              new TensorVector(loss),
+              new TensorVector(x),
+              new TensorVector(),
+              new BoolOptional(),
+              false,
+              false);
       Tensor g = grads.get(0);
       assertArrayEquals(Tensors.shape(x), Tensors.shape(g));
       double gradNorm = torch.linalg_vector_norm(g).item_double();
@@ -190,7 +212,9 @@ class MobileFaceNetTest {
       double before = loss.item_double();
       double after;
       try (NoGradGuard noGrad = new NoGradGuard()) {
-        after = lossOf(x.detach().sub(g.mul(new Scalar(0.05 / gradNorm))), targetEmbedding).item_double();
+        after =
+            lossOf(x.detach().sub(g.mul(new Scalar(0.05 / gradNorm))), targetEmbedding)
+                .item_double();
       }
       assertTrue(after < before, "loss " + before + " then " + after);
       for (Tensor p : ((io.gpen.nn.Module) net).parameters()) {
@@ -208,7 +232,8 @@ class MobileFaceNetTest {
   @Test
   void rejectsUncroppedInput() {
     try (PointerScope scope = new PointerScope()) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.embed(torch.zeros(1, 3, 64, 64)));
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> net.embed(torch.zeros(1, 3, 64, 64)));
       assertTrue(e.getMessage().contains("[1, 3, 64, 64]"), e.getMessage());
     }
   }

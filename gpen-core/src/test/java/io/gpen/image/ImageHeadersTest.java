@@ -40,10 +40,12 @@ class ImageHeadersTest {
     "lossy.webp, 90, WebP",
     "lossless.webp, 101, WebP",
   })
-  void everyFormatDeclaresTheSizeOpenCvDecodes(String name, int webpQuality, String format) throws IOException {
+  void everyFormatDeclaresTheSizeOpenCvDecodes(String name, int webpQuality, String format)
+      throws IOException {
     for (boolean alpha : new boolean[] {false, true}) {
       Path f = dir.resolve((alpha ? "alpha_" : "") + name);
-      try (Mat bgr = gradient(37, 23); Mat m = alpha ? withAlpha(bgr) : bgr.clone()) {
+      try (Mat bgr = gradient(37, 23);
+          Mat m = alpha ? withAlpha(bgr) : bgr.clone()) {
         int[] params = webpQuality > 0 ? new int[] {IMWRITE_WEBP_QUALITY, webpQuality} : new int[0];
         assertTrue(imwrite(f.toString(), m, params));
       }
@@ -58,8 +60,8 @@ class ImageHeadersTest {
 
   private static Mat withAlpha(Mat bgr) {
     Mat bgra = new Mat(bgr.rows(), bgr.cols(), CV_8UC4, new Scalar(0, 0, 0, 200));
-    org.bytedeco.opencv.global.opencv_imgproc.cvtColor(bgr, bgra,
-        org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2BGRA);
+    org.bytedeco.opencv.global.opencv_imgproc.cvtColor(
+        bgr, bgra, org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2BGRA);
     return bgra;
   }
 
@@ -68,7 +70,11 @@ class ImageHeadersTest {
     // big-endian TIFF, one directory entry of each size type; BigTIFF with LONG8 values
     ByteBuffer tiff = ByteBuffer.allocate(8 + 2 + 2 * 12).order(ByteOrder.BIG_ENDIAN);
     tiff.put(new byte[] {'M', 'M', 0, 42}).putInt(8).putShort((short) 2);
-    tiff.putShort((short) 256).putShort((short) 3).putInt(1).putShort((short) 640).putShort((short) 0);
+    tiff.putShort((short) 256)
+        .putShort((short) 3)
+        .putInt(1)
+        .putShort((short) 640)
+        .putShort((short) 0);
     tiff.putShort((short) 257).putShort((short) 4).putInt(1).putInt(480);
     assertEquals(new ImageHeaders.Size("TIFF", 640, 480), read(tiff.array()));
     ByteBuffer big = ByteBuffer.allocate(16 + 8 + 2 * 20).order(ByteOrder.LITTLE_ENDIAN);
@@ -113,8 +119,12 @@ class ImageHeadersTest {
     Path f = Files.write(dir.resolve("bomb.png"), png(side, side, idat.toByteArray()));
     assertTrue(Files.size(f) < 1_000_000, "small on disk: " + Files.size(f));
     GpenException e = assertThrows(GpenException.class, () -> Images.read(f));
-    assertEquals("cannot read image " + f + ": PNG of 20000x20000 pixels (400000000), more than the"
-        + " limit of 120000000", e.getMessage());
+    assertEquals(
+        "cannot read image "
+            + f
+            + ": PNG of 20000x20000 pixels (400000000), more than the"
+            + " limit of 120000000",
+        e.getMessage());
   }
 
   @Test
@@ -124,7 +134,8 @@ class ImageHeadersTest {
       assertTrue(imwrite(f.toString(), m));
     }
     GpenException e = assertThrows(GpenException.class, () -> Images.read(f, 99));
-    assertEquals("cannot read image " + f + ": PNG of 10x10 pixels (100), more than the limit of 99",
+    assertEquals(
+        "cannot read image " + f + ": PNG of 10x10 pixels (100), more than the limit of 99",
         e.getMessage());
     try (Image img = Images.read(f, 100)) {
       assertEquals(10, img.width());
@@ -144,8 +155,12 @@ class ImageHeadersTest {
         assertTrue(imwrite(f.toString(), m), name);
       }
       GpenException e = assertThrows(GpenException.class, () -> Images.read(f));
-      assertEquals("cannot read image " + f + ": not a readable image (corrupt, truncated or"
-          + " unsupported format)", e.getMessage());
+      assertEquals(
+          "cannot read image "
+              + f
+              + ": not a readable image (corrupt, truncated or"
+              + " unsupported format)",
+          e.getMessage());
     }
   }
 
@@ -157,15 +172,23 @@ class ImageHeadersTest {
   static byte[] png(int width, int height, byte[] idat) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-    ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 1).put((byte) 0)
-        .put((byte) 0).put((byte) 0).put((byte) 0);
+    ByteBuffer ihdr =
+        ByteBuffer.allocate(13)
+            .putInt(width)
+            .putInt(height)
+            .put((byte) 1)
+            .put((byte) 0)
+            .put((byte) 0)
+            .put((byte) 0)
+            .put((byte) 0);
     chunk(out, "IHDR", ihdr.array());
     chunk(out, "IDAT", idat);
     chunk(out, "IEND", new byte[0]);
     return out.toByteArray();
   }
 
-  private static void chunk(ByteArrayOutputStream out, String type, byte[] data) throws IOException {
+  private static void chunk(ByteArrayOutputStream out, String type, byte[] data)
+      throws IOException {
     byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     out.write(ByteBuffer.allocate(4).putInt(data.length).array());
     out.write(t);

@@ -44,7 +44,8 @@ class ImagesDecodeTest {
         Mat a = new Mat(29, 41, CV_8UC1, Scalar.all(77));
         MatVector planes = new MatVector(bgr, a);
         Mat bgra = new Mat()) {
-      org.bytedeco.opencv.global.opencv_imgproc.cvtColor(bgr, g, org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY);
+      org.bytedeco.opencv.global.opencv_imgproc.cvtColor(
+          bgr, g, org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY);
       opencv_core.merge(planes, bgra);
       assertTrue(imwrite(grey.toString(), g));
       assertTrue(imwrite(alpha.toString(), bgra));
@@ -66,16 +67,24 @@ class ImagesDecodeTest {
 
   @Test
   void refusesWhatIsNotAnImageOrTooLargeNamingTheSource() throws IOException {
-    GpenException empty = assertThrows(GpenException.class, () -> Images.decode(new byte[0], "upload a.png", 100));
+    GpenException empty =
+        assertThrows(GpenException.class, () -> Images.decode(new byte[0], "upload a.png", 100));
     assertEquals("cannot read image upload a.png: no bytes", empty.getMessage());
-    GpenException text = assertThrows(GpenException.class, () -> Images.decode("hello".getBytes(), "upload", 100));
-    assertTrue(text.getMessage().startsWith("cannot read image upload: not a readable image"), text.getMessage());
+    GpenException text =
+        assertThrows(GpenException.class, () -> Images.decode("hello".getBytes(), "upload", 100));
+    assertTrue(
+        text.getMessage().startsWith("cannot read image upload: not a readable image"),
+        text.getMessage());
     Path f = dir.resolve("a.png");
     try (Mat m = gradient(20, 10)) {
       assertTrue(imwrite(f.toString(), m));
     }
-    GpenException large = assertThrows(GpenException.class, () -> Images.decode(Files.readAllBytes(f), "upload", 199));
-    assertEquals("cannot read image upload: PNG of 20x10 pixels (200), more than the limit of 199", large.getMessage());
+    GpenException large =
+        assertThrows(
+            GpenException.class, () -> Images.decode(Files.readAllBytes(f), "upload", 199));
+    assertEquals(
+        "cannot read image upload: PNG of 20x10 pixels (200), more than the limit of 199",
+        large.getMessage());
   }
 
   @Test

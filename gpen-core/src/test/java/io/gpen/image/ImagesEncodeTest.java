@@ -39,12 +39,17 @@ class ImagesEncodeTest {
       Images.write(dir.resolve("grey.png"), grey);
       Images.write(dir.resolve("alpha.png"), withAlpha);
       Images.write(dir.resolve("photo.jpg"), bgr, 95);
-      assertArrayEquals(Files.readAllBytes(dir.resolve("bgr.png")), bytes(Images.encode(bgr, ".png")));
-      assertArrayEquals(Files.readAllBytes(dir.resolve("grey.png")), bytes(Images.encode(grey, ".png")));
-      assertArrayEquals(Files.readAllBytes(dir.resolve("alpha.png")), bytes(Images.encode(withAlpha, ".png")));
-      assertArrayEquals(Files.readAllBytes(dir.resolve("photo.jpg")), bytes(Images.encode(bgr, ".jpg", 95)));
+      assertArrayEquals(
+          Files.readAllBytes(dir.resolve("bgr.png")), bytes(Images.encode(bgr, ".png")));
+      assertArrayEquals(
+          Files.readAllBytes(dir.resolve("grey.png")), bytes(Images.encode(grey, ".png")));
+      assertArrayEquals(
+          Files.readAllBytes(dir.resolve("alpha.png")), bytes(Images.encode(withAlpha, ".png")));
+      assertArrayEquals(
+          Files.readAllBytes(dir.resolve("photo.jpg")), bytes(Images.encode(bgr, ".jpg", 95)));
       GpenException unknown = assertThrows(GpenException.class, () -> Images.encode(bgr, ".xyz"));
-      assertEquals("cannot encode an image as '.xyz': unknown image type (use .png, .jpg, .bmp, .tif or .webp)",
+      assertEquals(
+          "cannot encode an image as '.xyz': unknown image type (use .png, .jpg, .bmp, .tif or .webp)",
           unknown.getMessage());
     }
   }

@@ -70,7 +70,8 @@ class ImagesTest {
     try (Mat gray = new Mat(8, 8, CV_8UC1, new Scalar(90))) {
       assertTrue(imwrite(f.toString(), gray));
     }
-    try (Image img = Images.read(f); Mat ref = imread(f.toString(), IMREAD_COLOR)) {
+    try (Image img = Images.read(f);
+        Mat ref = imread(f.toString(), IMREAD_COLOR)) {
       assertEquals(1, img.sourceChannels());
       assertArrayEquals(samples(ref), samples(img.bgr()));
       int[] s = samples(img.bgr());
@@ -86,7 +87,8 @@ class ImagesTest {
     try (Mat m = gradient(16, 12)) {
       assertTrue(imwrite(f.toString(), m));
     }
-    try (Image img = Images.read(f); Mat ref = imread(f.toString(), IMREAD_COLOR)) {
+    try (Image img = Images.read(f);
+        Mat ref = imread(f.toString(), IMREAD_COLOR)) {
       assertEquals(3, img.sourceChannels());
       assertArrayEquals(samples(ref), samples(img.bgr()));
     }
@@ -151,7 +153,8 @@ class ImagesTest {
       ix.close();
       assertTrue(imwrite(f.toString(), m));
     }
-    try (Image img = Images.read(f); Mat ref = imread(f.toString(), IMREAD_COLOR)) {
+    try (Image img = Images.read(f);
+        Mat ref = imread(f.toString(), IMREAD_COLOR)) {
       assertEquals(4, img.sourceChannels());
       assertEquals(16, img.sourceBitDepth());
       assertArrayEquals(samples(ref), samples(img.bgr()));
@@ -170,7 +173,8 @@ class ImagesTest {
     try (Mat m = mat(CV_16UC3, 1, 2, 0x12FF, 0xED00, 0x0080, 0xFFFF, 0x01FF, 0x0FF0)) {
       assertTrue(imwrite(f.toString(), m));
     }
-    try (Image img = Images.read(f); Mat ref = imread(f.toString(), IMREAD_COLOR)) {
+    try (Image img = Images.read(f);
+        Mat ref = imread(f.toString(), IMREAD_COLOR)) {
       assertArrayEquals(samples(ref), samples(img.bgr()));
       assertEquals(16, img.sourceBitDepth());
     }
@@ -200,7 +204,8 @@ class ImagesTest {
   void jpegExifOrientationIsAppliedAsByImreadColor() throws IOException {
     Path f = dir.resolve("rotated.jpg");
     Files.write(f, withExifOrientation(jpeg(gradient(4, 2)), 6));
-    try (Image img = Images.read(f); Mat ref = imread(f.toString(), IMREAD_COLOR)) {
+    try (Image img = Images.read(f);
+        Mat ref = imread(f.toString(), IMREAD_COLOR)) {
       // orientation 6 turns a 4x2 picture into a 2x4 one
       assertEquals(2, img.width());
       assertEquals(4, img.height());
@@ -213,7 +218,8 @@ class ImagesTest {
   @Test
   void readsAnFfhqFace() {
     Path f = SharedData.require("faces/ffhq256/00000.png");
-    try (Image img = Images.read(f); Mat ref = imread(f.toString(), IMREAD_COLOR)) {
+    try (Image img = Images.read(f);
+        Mat ref = imread(f.toString(), IMREAD_COLOR)) {
       assertEquals(256, img.width());
       assertEquals(256, img.height());
       assertEquals(3, img.sourceChannels());
@@ -283,8 +289,19 @@ class ImagesTest {
 
   @Test
   void listsImageFilesSortedSkippingOthersAndHidden() throws IOException {
-    for (String name : List.of("b.png", "a.JPG", "c.jpeg", "d.bmp", "e.TIF", "f.tiff", "g.webp",
-        "notes.txt", "png", ".hidden.png", "._a.jpg")) {
+    for (String name :
+        List.of(
+            "b.png",
+            "a.JPG",
+            "c.jpeg",
+            "d.bmp",
+            "e.TIF",
+            "f.tiff",
+            "g.webp",
+            "notes.txt",
+            "png",
+            ".hidden.png",
+            "._a.jpg")) {
       Files.writeString(dir.resolve(name), "x");
     }
     Files.createDirectory(dir.resolve("folder.png"));
@@ -305,7 +322,8 @@ class ImagesTest {
   void listingAFolderWithoutImagesNamesIt() throws IOException {
     Files.writeString(dir.resolve("readme.txt"), "x");
     GpenException e = assertThrows(GpenException.class, () -> Images.list(dir));
-    assertTrue(e.getMessage().startsWith("cannot list images in " + dir + ": no .png, .jpg"),
+    assertTrue(
+        e.getMessage().startsWith("cannot list images in " + dir + ": no .png, .jpg"),
         e.getMessage());
     assertThrows(GpenException.class, () -> Images.list(dir, true));
   }
@@ -313,10 +331,12 @@ class ImagesTest {
   @Test
   void listingAMissingFolderOrAFile() throws IOException {
     Path missing = dir.resolve("missing");
-    assertEquals("cannot list images in " + missing + ": folder not found",
+    assertEquals(
+        "cannot list images in " + missing + ": folder not found",
         assertThrows(GpenException.class, () -> Images.list(missing)).getMessage());
     Path file = Files.writeString(dir.resolve("file.png"), "x");
-    assertEquals("cannot list images in " + file + ": not a folder",
+    assertEquals(
+        "cannot list images in " + file + ": not a folder",
         assertThrows(GpenException.class, () -> Images.list(file)).getMessage());
   }
 
@@ -342,7 +362,8 @@ class ImagesTest {
     try (Image img = new Image(mat(CV_8UC3, 1, 2, 1, 2, 3, 4, 5, 6), mat(CV_8UC1, 1, 2, 9, 250))) {
       Images.write(f, img);
     }
-    try (Mat stored = imread(f.toString(), IMREAD_UNCHANGED); Image back = Images.read(f)) {
+    try (Mat stored = imread(f.toString(), IMREAD_UNCHANGED);
+        Image back = Images.read(f)) {
       assertEquals(4, stored.channels());
       assertArrayEquals(new int[] {1, 2, 3, 9, 4, 5, 6, 250}, samples(stored));
       assertArrayEquals(new int[] {9, 250}, samples(back.alpha().orElseThrow()));
@@ -353,7 +374,8 @@ class ImagesTest {
   void jpegQualityIsPassedToTheEncoder() throws IOException {
     Path low = dir.resolve("low.jpg");
     Path high = dir.resolve("high.jpg");
-    try (Mat m = gradient(64, 64); Mat a = new Mat(64, 64, CV_8UC1, new Scalar(128));
+    try (Mat m = gradient(64, 64);
+        Mat a = new Mat(64, 64, CV_8UC1, new Scalar(128));
         Image img = new Image(m.clone(), a.clone())) {
       Images.write(low, m, 5);
       Images.write(high, img, 98);
@@ -372,8 +394,8 @@ class ImagesTest {
     Path f = dir.resolve("result.xyz");
     try (Mat m = gradient(2, 2)) {
       GpenException e = assertThrows(GpenException.class, () -> Images.write(f, m));
-      assertTrue(e.getMessage().startsWith("cannot write " + f + ": unknown image type"),
-          e.getMessage());
+      assertTrue(
+          e.getMessage().startsWith("cannot write " + f + ": unknown image type"), e.getMessage());
     }
     assertFalse(Files.exists(f));
   }
@@ -398,14 +420,15 @@ class ImagesTest {
     Path f = proc.resolve("gpen-image-test.png");
     try (Mat m = gradient(2, 2)) {
       GpenException e = assertThrows(GpenException.class, () -> Images.write(f, m));
-      assertEquals("cannot write " + f + ": OpenCV could not encode or save the image",
-          e.getMessage());
+      assertEquals(
+          "cannot write " + f + ": OpenCV could not encode or save the image", e.getMessage());
     }
   }
 
   @Test
   void imageRefusesPlanesThatDoNotFit() {
-    try (Mat bgr = gradient(2, 2); Mat small = new Mat(1, 2, CV_8UC1, new Scalar(0));
+    try (Mat bgr = gradient(2, 2);
+        Mat small = new Mat(1, 2, CV_8UC1, new Scalar(0));
         Mat gray = new Mat(2, 2, CV_8UC1, new Scalar(0))) {
       assertThrows(IllegalArgumentException.class, () -> new Image(bgr, small));
       assertThrows(IllegalArgumentException.class, () -> new Image(gray, null));
@@ -427,8 +450,8 @@ class ImagesTest {
       assertArrayEquals(new int[] {7, 7, 7, 200, 200, 200}, samples(grayBgr));
       assertEquals(4, big.cols());
       assertEquals(3, big.rows());
-      assertArrayEquals(new int[] {1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6}, Arrays.copyOf(samples(big),
-          12));
+      assertArrayEquals(
+          new int[] {1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6}, Arrays.copyOf(samples(big), 12));
       assertEquals(4, linear.cols());
       assertEquals(3, linear.rows());
       // halving with bilinear interpolation averages each 2x2 block (pixel centres fall between)
@@ -503,7 +526,8 @@ class ImagesTest {
   }
 
   private static byte[] jpeg(Mat m) {
-    try (m; BytePointer buf = new BytePointer()) {
+    try (m;
+        BytePointer buf = new BytePointer()) {
       assertTrue(imencode(".jpg", m, buf));
       byte[] out = new byte[(int) buf.limit()];
       buf.get(out);
@@ -514,12 +538,42 @@ class ImagesTest {
   /** Inserts an APP1 Exif segment holding only an orientation tag after the JPEG's SOI marker. */
   private static byte[] withExifOrientation(byte[] jpeg, int orientation) {
     byte[] app1 = {
-      (byte) 0xFF, (byte) 0xE1, 0, 34, // marker, length of what follows including these 2 bytes
-      'E', 'x', 'i', 'f', 0, 0,
-      'M', 'M', 0, 42, 0, 0, 0, 8, // big-endian TIFF header, first IFD at offset 8
-      0, 1, // one entry
-      0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte) orientation, 0, 0, // Orientation, SHORT, count 1
-      0, 0, 0, 0 // no next IFD
+      (byte) 0xFF,
+      (byte) 0xE1,
+      0,
+      34, // marker, length of what follows including these 2 bytes
+      'E',
+      'x',
+      'i',
+      'f',
+      0,
+      0,
+      'M',
+      'M',
+      0,
+      42,
+      0,
+      0,
+      0,
+      8, // big-endian TIFF header, first IFD at offset 8
+      0,
+      1, // one entry
+      0x01,
+      0x12,
+      0,
+      3,
+      0,
+      0,
+      0,
+      1,
+      0,
+      (byte) orientation,
+      0,
+      0, // Orientation, SHORT, count 1
+      0,
+      0,
+      0,
+      0 // no next IFD
     };
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(jpeg, 0, 2);

@@ -38,8 +38,10 @@ class ModelIoTest {
       assertArrayEquals(red, Arrays.copyOfRange(t, 0, 4));
       assertArrayEquals(green, Arrays.copyOfRange(t, 4, 8));
       assertArrayEquals(blue, Arrays.copyOfRange(t, 8, 12));
-      assertEquals(Float.floatToIntBits(((128 / 255f) - 0.5f) / 0.5f),
-          Float.floatToIntBits(t[3]), "float32 step by step");
+      assertEquals(
+          Float.floatToIntBits(((128 / 255f) - 0.5f) / 0.5f),
+          Float.floatToIntBits(t[3]),
+          "float32 step by step");
     }
   }
 
@@ -134,16 +136,18 @@ class ModelIoTest {
     chw[5] = Float.POSITIVE_INFINITY;
     chw[12] = Float.NEGATIVE_INFINITY;
     GpenException e = assertThrows(GpenException.class, () -> ModelIo.fromModelOutput(chw, 1, 2));
-    assertEquals("the model produced 3 non-finite values (NaN or infinity) in a 2x2 output instead"
-        + " of an image: its weights or its input are damaged", e.getMessage());
+    assertEquals(
+        "the model produced 3 non-finite values (NaN or infinity) in a 2x2 output instead"
+            + " of an image: its weights or its input are damaged",
+        e.getMessage());
   }
 
   @Test
   void fromModelOutputChecksItsRange() {
-    assertThrows(IllegalArgumentException.class, () -> ModelIo.fromModelOutput(new float[11], 0,
-        2));
-    assertThrows(IllegalArgumentException.class, () -> ModelIo.fromModelOutput(new float[12], 1,
-        2));
+    assertThrows(
+        IllegalArgumentException.class, () -> ModelIo.fromModelOutput(new float[11], 0, 2));
+    assertThrows(
+        IllegalArgumentException.class, () -> ModelIo.fromModelOutput(new float[12], 1, 2));
   }
 
   @Test
@@ -163,8 +167,9 @@ class ModelIoTest {
         in = Math.min(in, t1 - t0);
         out = Math.min(out, t2 - t1);
       }
-      System.out.printf("ModelIo at 512x512: toModelInput %.2f ms, fromModelOutput %.2f ms"
-          + " (best of 30)%n", in / 1e6, out / 1e6);
+      System.out.printf(
+          "ModelIo at 512x512: toModelInput %.2f ms, fromModelOutput %.2f ms" + " (best of 30)%n",
+          in / 1e6, out / 1e6);
       assertTrue(in < 20_000_000L, "toModelInput took " + in / 1e6 + " ms");
       assertTrue(out < 20_000_000L, "fromModelOutput took " + out / 1e6 + " ms");
     }

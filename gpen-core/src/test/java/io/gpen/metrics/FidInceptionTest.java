@@ -52,14 +52,20 @@ class FidInceptionTest {
         } else if (name.endsWith("bn.weight")) {
           v = v.mul(new org.bytedeco.pytorch.Scalar(0.1)).add(new org.bytedeco.pytorch.Scalar(1));
         } else if (name.endsWith("running_var")) {
-          v = v.abs().mul(new org.bytedeco.pytorch.Scalar(0.2)).add(new org.bytedeco.pytorch.Scalar(0.9));
+          v =
+              v.abs()
+                  .mul(new org.bytedeco.pytorch.Scalar(0.2))
+                  .add(new org.bytedeco.pytorch.Scalar(0.9));
         } else {
           v = v.mul(new org.bytedeco.pytorch.Scalar(0.1));
         }
         tensors.put(name, Tensors.toData(v));
         if (name.endsWith("running_var")) {
           String counter = name.replace("running_var", "num_batches_tracked");
-          tensors.put(counter, new TensorData(DType.INT64, new long[0], ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)));
+          tensors.put(
+              counter,
+              new TensorData(
+                  DType.INT64, new long[0], ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)));
         }
       }
       tensors.put("fc.weight", Tensors.toData(torch.zeros(1008, 2048)));
@@ -95,18 +101,20 @@ class FidInceptionTest {
       assertEquals(94, convs);
       assertEquals(94 * 5, sd.size());
       assertEquals(21_785_568L, learnable);
-      Map<String, long[]> published = Map.of(
-          "Conv2d_1a_3x3.conv.weight", new long[] {32, 3, 3, 3},
-          "Conv2d_4a_3x3.bn.running_var", new long[] {192},
-          "Mixed_5b.branch_pool.conv.weight", new long[] {32, 192, 1, 1},
-          "Mixed_5d.branch5x5_2.conv.weight", new long[] {64, 48, 5, 5},
-          "Mixed_6a.branch3x3.conv.weight", new long[] {384, 288, 3, 3},
-          "Mixed_6c.branch7x7_2.conv.weight", new long[] {160, 160, 1, 7},
-          "Mixed_6e.branch7x7dbl_2.conv.weight", new long[] {192, 192, 7, 1},
-          "Mixed_7a.branch7x7x3_4.conv.weight", new long[] {192, 192, 3, 3},
-          "Mixed_7b.branch3x3dbl_3b.conv.weight", new long[] {384, 384, 3, 1},
-          "Mixed_7c.branch_pool.conv.weight", new long[] {192, 2048, 1, 1});
-      published.forEach((name, shape) -> assertArrayEquals(shape, Tensors.shape(sd.get(name)), name));
+      Map<String, long[]> published =
+          Map.of(
+              "Conv2d_1a_3x3.conv.weight", new long[] {32, 3, 3, 3},
+              "Conv2d_4a_3x3.bn.running_var", new long[] {192},
+              "Mixed_5b.branch_pool.conv.weight", new long[] {32, 192, 1, 1},
+              "Mixed_5d.branch5x5_2.conv.weight", new long[] {64, 48, 5, 5},
+              "Mixed_6a.branch3x3.conv.weight", new long[] {384, 288, 3, 3},
+              "Mixed_6c.branch7x7_2.conv.weight", new long[] {160, 160, 1, 7},
+              "Mixed_6e.branch7x7dbl_2.conv.weight", new long[] {192, 192, 7, 1},
+              "Mixed_7a.branch7x7x3_4.conv.weight", new long[] {192, 192, 3, 3},
+              "Mixed_7b.branch3x3dbl_3b.conv.weight", new long[] {384, 384, 3, 1},
+              "Mixed_7c.branch_pool.conv.weight", new long[] {192, 2048, 1, 1});
+      published.forEach(
+          (name, shape) -> assertArrayEquals(shape, Tensors.shape(sd.get(name)), name));
     }
   }
 
@@ -135,7 +143,8 @@ class FidInceptionTest {
   void featuresFeedTheSetStatistics() {
     try (PointerScope scope = new PointerScope()) {
       Tensor set = net.features(torch.rand(4, 3, 48, 48));
-      Tensor other = net.features(torch.rand(4, 3, 48, 48).mul(new org.bytedeco.pytorch.Scalar(0.5)));
+      Tensor other =
+          net.features(torch.rand(4, 3, 48, 48).mul(new org.bytedeco.pytorch.Scalar(0.5)));
       FeatureAccumulator whole = FidInception.newAccumulator();
       whole.add(set);
       assertEquals(4, whole.statistics().count());
@@ -155,7 +164,8 @@ class FidInceptionTest {
 
   @Test
   void takesBgrImages() {
-    Mat a = new Mat(40, 30, org.bytedeco.opencv.global.opencv_core.CV_8UC3, new Scalar(10, 20, 30, 0));
+    Mat a =
+        new Mat(40, 30, org.bytedeco.opencv.global.opencv_core.CV_8UC3, new Scalar(10, 20, 30, 0));
     try (PointerScope scope = new PointerScope()) {
       Tensor t = ImageTensors.rgb01(List.of(a, a));
       assertArrayEquals(new long[] {2, 3, 40, 30}, Tensors.shape(t));
@@ -179,15 +189,21 @@ class FidInceptionTest {
   @Test
   void otherFilesFailNamingTheFile() {
     Path gpen = SharedData.require("golden/gpen64.pth");
-    FrechetDistanceTest.assertFailsNaming(gpen, "does not fit the FID InceptionV3", () -> FidInception.load(gpen));
-    Map<String, TensorData> partial = new LinkedHashMap<>(io.gpen.checkpoint.Checkpoints.read(weights).tensors());
+    FrechetDistanceTest.assertFailsNaming(
+        gpen, "does not fit the FID InceptionV3", () -> FidInception.load(gpen));
+    Map<String, TensorData> partial =
+        new LinkedHashMap<>(io.gpen.checkpoint.Checkpoints.read(weights).tensors());
     partial.remove("Mixed_6b.branch7x7_3.bn.running_mean");
     partial.put("Mixed_7c.branch1x1.conv.weight", TensorData.ofFloats(new long[] {1}, 0f));
     Path broken = dir.resolve("broken.safetensors");
     Safetensors.write(broken, partial, Map.of());
     FrechetDistanceTest.assertFailsNaming(
-        broken, "1 missing [Mixed_6b.branch7x7_3.bn.running_mean]", () -> FidInception.load(broken));
+        broken,
+        "1 missing [Mixed_6b.branch7x7_3.bn.running_mean]",
+        () -> FidInception.load(broken));
     FrechetDistanceTest.assertFailsNaming(
-        broken, "Mixed_7c.branch1x1.conv.weight (file [1], model [320, 2048, 1, 1])", () -> FidInception.load(broken));
+        broken,
+        "Mixed_7c.branch1x1.conv.weight (file [1], model [320, 2048, 1, 1])",
+        () -> FidInception.load(broken));
   }
 }

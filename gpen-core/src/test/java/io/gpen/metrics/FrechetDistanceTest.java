@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Feature statistics and the Fréchet distance against closed forms and independent computations. */
+/**
+ * Feature statistics and the Fréchet distance against closed forms and independent computations.
+ */
 class FrechetDistanceTest {
   private static final String LABEL = "test features";
 
@@ -88,8 +90,10 @@ class FrechetDistanceTest {
     for (int i = 0; i < 4; i++) {
       expected += Math.pow(Math.sqrt(var1[i]) - Math.sqrt(var2[i]), 2);
     }
-    double got = FrechetDistance.between(
-        new FeatureStatistics(mu1, diagonal(var1), 10, LABEL), new FeatureStatistics(mu2, diagonal(var2), 10, LABEL));
+    double got =
+        FrechetDistance.between(
+            new FeatureStatistics(mu1, diagonal(var1), 10, LABEL),
+            new FeatureStatistics(mu2, diagonal(var2), 10, LABEL));
     assertEquals(expected, got, 1e-12);
   }
 
@@ -141,14 +145,16 @@ class FrechetDistanceTest {
   void statisticsNeedTwoVectors() {
     FeatureAccumulator acc = new FeatureAccumulator(5, LABEL);
     add(acc, new double[][] {{1, 2, 3, 4, 5}});
-    assertTrue(assertThrows(GpenException.class, acc::statistics).getMessage().contains("at least 2"));
+    assertTrue(
+        assertThrows(GpenException.class, acc::statistics).getMessage().contains("at least 2"));
     assertThrows(IllegalArgumentException.class, () -> add(acc, new double[][] {{1, 2, 3}}));
   }
 
   @Test
   void statisticsOfDifferentFeaturesAreNotCompared() {
     FeatureStatistics a = stats(setA());
-    FeatureStatistics b = new FeatureStatistics(a.mean(), a.covariance(), a.count(), "other features");
+    FeatureStatistics b =
+        new FeatureStatistics(a.mean(), a.covariance(), a.count(), "other features");
     assertThrows(GpenException.class, () -> FrechetDistance.between(a, b));
     assertThrows(GpenException.class, () -> FrechetDistance.between(stats(setA()), stats(setC())));
   }
@@ -169,13 +175,18 @@ class FrechetDistanceTest {
   @Test
   void otherFilesAreNotStatistics() {
     Path weights = dir.resolve("weights.safetensors");
-    Safetensors.write(weights, Map.of("mu", FeatureStatistics.float64(new double[] {1, 2}, 2)), Map.of());
-    assertFailsNaming(weights, "not a feature statistics file", () -> FeatureStatistics.load(weights));
+    Safetensors.write(
+        weights, Map.of("mu", FeatureStatistics.float64(new double[] {1, 2}, 2)), Map.of());
+    assertFailsNaming(
+        weights, "not a feature statistics file", () -> FeatureStatistics.load(weights));
     Path floats = dir.resolve("floats.safetensors");
     Safetensors.write(
         floats,
-        Map.of("mu", io.gpen.checkpoint.TensorData.ofFloats(new long[] {1}, 1f),
-            "sigma", io.gpen.checkpoint.TensorData.ofFloats(new long[] {1, 1}, 1f)),
+        Map.of(
+            "mu",
+            io.gpen.checkpoint.TensorData.ofFloats(new long[] {1}, 1f),
+            "sigma",
+            io.gpen.checkpoint.TensorData.ofFloats(new long[] {1, 1}, 1f)),
         Map.of(Safetensors.FORMAT_KEY, FeatureStatistics.FORMAT, "count", "3"));
     assertFailsNaming(floats, "float64", () -> FeatureStatistics.load(floats));
     Path gpen = SharedData.require("golden/gpen64.pth");
@@ -190,7 +201,8 @@ class FrechetDistanceTest {
     assertFalse(m.contains("\n"), "one line: " + m);
   }
 
-  // ---- helpers -----------------------------------------------------------------------------------
+  // ---- helpers
+  // -----------------------------------------------------------------------------------
 
   private static double fid(double[][] x, double[][] y) {
     return FrechetDistance.between(stats(x), stats(y));
@@ -239,9 +251,9 @@ class FrechetDistanceTest {
 
   /**
    * The FID by another route, in plain Java from the feature matrices: with the centred X₁ and X₂
-   * scaled as B = X₁/√(n₁−1) and C = X₂/√(n₂−1), Σ₁ = BᵀB and Σ₂ = CᵀC, so the eigenvalues of
-   * Σ₁Σ₂ are the squared singular values of the small n₁×n₂ matrix BCᵀ and Tr((Σ₁Σ₂)^½) is the sum
-   * of its singular values, found here by one-sided (Hestenes) Jacobi rotations.
+   * scaled as B = X₁/√(n₁−1) and C = X₂/√(n₂−1), Σ₁ = BᵀB and Σ₂ = CᵀC, so the eigenvalues of Σ₁Σ₂
+   * are the squared singular values of the small n₁×n₂ matrix BCᵀ and Tr((Σ₁Σ₂)^½) is the sum of
+   * its singular values, found here by one-sided (Hestenes) Jacobi rotations.
    */
   private static double independentFid(double[][] x, double[][] y) {
     int d = x[0].length;

@@ -28,7 +28,8 @@ class ImageMetricsTest {
 
   @Test
   void psnrCountsEveryChannelOverTheFullRange() {
-    // 2x2 pixels x 3 channels = 12 values; one differs by 255: MSE = 65025 / 12, PSNR = 10 log10(12)
+    // 2x2 pixels x 3 channels = 12 values; one differs by 255: MSE = 65025 / 12, PSNR = 10
+    // log10(12)
     Mat a = new Mat(2, 2, CV_8UC3, new Scalar(0, 0, 0, 0));
     Mat b = a.clone();
     b.ptr(1, 0).put(2, (byte) 255);
@@ -55,7 +56,10 @@ class ImageMetricsTest {
     Mat a = new Mat(16, 16, CV_8UC3, new Scalar(0, 0, 0, 0));
     Mat b = new Mat(16, 17, CV_8UC3, new Scalar(0, 0, 0, 0));
     Mat gray = new Mat(16, 16, CV_8UC1, new Scalar(0));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> Psnr.of(a, b)).getMessage().contains("17x16x3"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> Psnr.of(a, b))
+            .getMessage()
+            .contains("17x16x3"));
     assertThrows(IllegalArgumentException.class, () -> Ssim.of(a, gray));
     Mat small = new Mat(10, 12, CV_8UC1, new Scalar(0));
     assertThrows(IllegalArgumentException.class, () -> Ssim.of(small, small));

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** LPIPS loads alex.pth-style heads and a torchvision AlexNet trunk and measures as the reference. */
+/**
+ * LPIPS loads alex.pth-style heads and a torchvision AlexNet trunk and measures as the reference.
+ */
 class LpipsTest {
   @TempDir static Path dir;
   private static Path trunk;
@@ -32,7 +34,9 @@ class LpipsTest {
   private static Path firstHeadOnly;
 
   // torchvision alexnet().features: (index, out, in, kernel)
-  private static final int[][] CONVS = {{0, 64, 3, 11}, {3, 192, 64, 5}, {6, 384, 192, 3}, {8, 256, 384, 3}, {10, 256, 256, 3}};
+  private static final int[][] CONVS = {
+    {0, 64, 3, 11}, {3, 192, 64, 5}, {6, 384, 192, 3}, {8, 256, 384, 3}, {10, 256, 256, 3}
+  };
 
   @BeforeAll
   static void writeWeights() {
@@ -43,8 +47,11 @@ class LpipsTest {
     try (PointerScope scope = new PointerScope()) {
       for (int[] c : CONVS) {
         double std = Math.sqrt(2.0 / (c[2] * c[3] * c[3]));
-        t.put("features." + c[0] + ".weight", Tensors.toData(torch.randn(c[1], c[2], c[3], c[3]).mul(new Scalar(std))));
-        t.put("features." + c[0] + ".bias", Tensors.toData(torch.randn(c[1]).mul(new Scalar(0.05))));
+        t.put(
+            "features." + c[0] + ".weight",
+            Tensors.toData(torch.randn(c[1], c[2], c[3], c[3]).mul(new Scalar(std))));
+        t.put(
+            "features." + c[0] + ".bias", Tensors.toData(torch.randn(c[1]).mul(new Scalar(0.05))));
       }
       // the classifier is ignored by name (stand-ins far smaller than the real 9216→4096→4096→1000)
       for (int i : new int[] {1, 4, 6}) {
@@ -107,12 +114,18 @@ class LpipsTest {
     float got;
     try (Lpips lpips = Lpips.load(firstHeadOnly, trunk);
         PointerScope scope = new PointerScope()) {
-      got = Tensors.toFloats(lpips.distance(Tensors.fromFloats(x, 1, 3, h, w), Tensors.fromFloats(y, 1, 3, h, w)))[0];
+      got =
+          Tensors.toFloats(
+              lpips.distance(Tensors.fromFloats(x, 1, 3, h, w), Tensors.fromFloats(y, 1, 3, h, w)))[
+              0];
     }
     io.gpen.checkpoint.StateDict t = io.gpen.checkpoint.Checkpoints.read(trunk);
     float[] weight = t.get("features.0.weight").toFloatArray();
     float[] bias = t.get("features.0.bias").toFloatArray();
-    float[] head = io.gpen.checkpoint.Checkpoints.read(firstHeadOnly).get("lin0.model.1.weight").toFloatArray();
+    float[] head =
+        io.gpen.checkpoint.Checkpoints.read(firstHeadOnly)
+            .get("lin0.model.1.weight")
+            .toFloatArray();
     double[] shift = {-.030, -.088, -.188};
     double[] scale = {.458, .448, .450};
     int oh = (h + 4 - 11) / 4 + 1;
@@ -173,7 +186,8 @@ class LpipsTest {
         Tensor ta = ImageTensors.rgb01(List.of(a)).mul(new Scalar(2)).sub(new Scalar(1));
         Tensor tb = ImageTensors.rgb01(List.of(b)).mul(new Scalar(2)).sub(new Scalar(1));
         // one pair alone runs other convolution kernels than a batch of two (oneDNN picks them by
-        // batch size and CPU), which sum in another order: equal to float precision, not bit for bit
+        // batch size and CPU), which sum in another order: equal to float precision, not bit for
+        // bit
         float alone = Tensors.toFloats(lpips.distance(ta, tb))[0];
         assertEquals(alone, d[0], 1e-6 * Math.abs(alone));
       }
@@ -193,7 +207,8 @@ class LpipsTest {
 
   @Test
   void wrongFilesFailNamingTheFile() {
-    FrechetDistanceTest.assertFailsNaming(trunk, "LPIPS v0.1 AlexNet linear heads", () -> Lpips.load(trunk, trunk));
+    FrechetDistanceTest.assertFailsNaming(
+        trunk, "LPIPS v0.1 AlexNet linear heads", () -> Lpips.load(trunk, trunk));
     FrechetDistanceTest.assertFailsNaming(
         heads, "10 missing [features.0.weight, features.0.bias", () -> Lpips.load(heads, heads));
     Path gpen = SharedData.require("golden/gpen64.pth");

@@ -29,7 +29,10 @@ class ArchitectureTest {
       } else if (!line.isBlank() && current != null) {
         int sp = line.indexOf(' ');
         String dims = line.substring(sp + 1).replaceAll("[\\[\\]\\s]", "");
-        long[] shape = dims.isEmpty() ? new long[0] : Arrays.stream(dims.split(",")).mapToLong(Long::parseLong).toArray();
+        long[] shape =
+            dims.isEmpty()
+                ? new long[0]
+                : Arrays.stream(dims.split(",")).mapToLong(Long::parseLong).toArray();
         current.put(line.substring(0, sp), shape);
       }
     }
@@ -39,12 +42,15 @@ class ArchitectureTest {
   static void assertSameKeys(Map<String, long[]> expected, Module m) {
     Map<String, long[]> actual = new LinkedHashMap<>();
     m.stateDict().forEach((k, v) -> actual.put(k, Tensors.shape(v)));
-    assertEquals(new java.util.TreeSet<>(expected.keySet()), new java.util.TreeSet<>(actual.keySet()));
+    assertEquals(
+        new java.util.TreeSet<>(expected.keySet()), new java.util.TreeSet<>(actual.keySet()));
     expected.forEach((k, shape) -> assertArrayEquals(shape, actual.get(k), k));
   }
 
   static void assertArrayEquals(long[] a, long[] b, String what) {
-    assertTrue(Arrays.equals(a, b), what + ": expected " + Arrays.toString(a) + ", got " + Arrays.toString(b));
+    assertTrue(
+        Arrays.equals(a, b),
+        what + ": expected " + Arrays.toString(a) + ", got " + Arrays.toString(b));
   }
 
   @Test
@@ -81,11 +87,11 @@ class ArchitectureTest {
   }
 
   /**
-   * The state dict (names and shapes, kernel buffers included) that the official
-   * {@code FullGenerator_SR(in_size, out_size, 512, 8, channel_multiplier, narrow=narrow)} creates,
+   * The state dict (names and shapes, kernel buffers included) that the official {@code
+   * FullGenerator_SR(in_size, out_size, 512, 8, channel_multiplier, narrow=narrow)} creates,
    * derived here line by line from its constructor in {@code face_model/gpen_model.py} (HEAD
-   * 0a2d460), independently of the project's classes; with {@code in == out} it is
-   * {@code FullGenerator(size, ...)}'s, whose constructor differs only in using one size.
+   * 0a2d460), independently of the project's classes; with {@code in == out} it is {@code
+   * FullGenerator(size, ...)}'s, whose constructor differs only in using one size.
    */
   static Map<String, long[]> officialGeneratorShapes(int in, int out, int mul, double narrow) {
     int style = 512;
@@ -135,7 +141,8 @@ class ArchitectureTest {
     return m;
   }
 
-  private static void styledConv(Map<String, long[]> m, String name, long in, long out, boolean up) {
+  private static void styledConv(
+      Map<String, long[]> m, String name, long in, long out, boolean up) {
     m.put(name + ".conv.weight", new long[] {1, out, in, 3, 3});
     if (up) {
       m.put(name + ".conv.blur.kernel", new long[] {4, 4});
@@ -157,35 +164,43 @@ class ArchitectureTest {
   }
 
   static void assertSameShapes(Map<String, long[]> expected, Map<String, long[]> actual) {
-    assertEquals(new java.util.TreeSet<>(expected.keySet()), new java.util.TreeSet<>(actual.keySet()));
+    assertEquals(
+        new java.util.TreeSet<>(expected.keySet()), new java.util.TreeSet<>(actual.keySet()));
     expected.forEach((k, shape) -> assertArrayEquals(shape, actual.get(k), k));
   }
 
-  /** The derivation above gives the listed official state dicts and the golden FullGenerator_SR's. */
+  /**
+   * The derivation above gives the listed official state dicts and the golden FullGenerator_SR's.
+   */
   @Test
   void officialDerivationGivesTheListedAndTheGoldenStateDicts() throws IOException {
     Map<String, Map<String, long[]>> keys = officialKeys();
-    assertSameShapes(keys.get("GPEN-BFR-256 FullGenerator"), officialGeneratorShapes(256, 256, 1, 0.5));
-    assertSameShapes(keys.get("GPEN-BFR-512 FullGenerator"), officialGeneratorShapes(512, 512, 2, 1));
+    assertSameShapes(
+        keys.get("GPEN-BFR-256 FullGenerator"), officialGeneratorShapes(256, 256, 1, 0.5));
+    assertSameShapes(
+        keys.get("GPEN-BFR-512 FullGenerator"), officialGeneratorShapes(512, 512, 2, 1));
     Map<String, long[]> golden = new LinkedHashMap<>();
-    io.gpen.checkpoint.Checkpoints.read(SharedData.require("golden/gpen_sr32to64.pth")).tensors()
+    io.gpen.checkpoint.Checkpoints.read(SharedData.require("golden/gpen_sr32to64.pth"))
+        .tensors()
         .forEach((k, v) -> golden.put(k, v.shape()));
     assertSameShapes(golden, officialGeneratorShapes(32, 64, 1, 0.25));
   }
 
   /**
-   * FullGenerator_SR at the sizes of the large models (512→1024 and 1024→2048, cm 2, narrow 1)
-   * and the plain 1024 and 2048 FullGenerators that GPEN-BFR-1024/2048 are: built without weights,
+   * FullGenerator_SR at the sizes of the large models (512→1024 and 1024→2048, cm 2, narrow 1) and
+   * the plain 1024 and 2048 FullGenerators that GPEN-BFR-1024/2048 are: built without weights,
    * their names and shapes are the official ones, the shapes give the architecture back, and the SR
    * and plain state dicts of one output size differ (the SR encoder has a stage fewer).
    */
   @Test
   void largeModelsPlainAndSuperResolutionNamesAndShapes() {
     GpenConfig[] configs = {
-        GpenConfig.of(512, 1024, 2, 1), GpenConfig.of(1024, 2048, 2, 1),
-        GpenConfig.of(1024, 2, 1), GpenConfig.of(2048, 2, 1)};
+      GpenConfig.of(512, 1024, 2, 1), GpenConfig.of(1024, 2048, 2, 1),
+      GpenConfig.of(1024, 2, 1), GpenConfig.of(2048, 2, 1)
+    };
     for (GpenConfig c : configs) {
-      Map<String, long[]> expected = officialGeneratorShapes(c.size(), c.outSize(), c.channelMultiplier(), c.narrow());
+      Map<String, long[]> expected =
+          officialGeneratorShapes(c.size(), c.outSize(), c.channelMultiplier(), c.narrow());
       try (PointerScope scope = new PointerScope();
           FullGenerator g = new FullGenerator(c)) {
         assertSameKeys(expected, g);
@@ -198,7 +213,8 @@ class ArchitectureTest {
     assertArrayEquals(new long[] {16, 3, 1, 1}, plain.get("ecd0.0.0.weight"), "plain 2048 ecd0");
     assertArrayEquals(new long[] {32, 3, 1, 1}, sr.get("ecd0.0.0.weight"), "SR 1024→2048 ecd0");
     // the decoders are the same
-    sr.keySet().stream().filter(k -> k.startsWith("generator."))
+    sr.keySet().stream()
+        .filter(k -> k.startsWith("generator."))
         .forEach(k -> assertArrayEquals(plain.get(k), sr.get(k), k));
   }
 

@@ -61,7 +61,8 @@ class BlurKernelTest {
       // after the 3×3 transposed conv: p = (6 − 2) − (3 − 1) = 2, pads (p/2 + 1, p/2 + 1)
       assertNull(plan.convs().get(0).blur());
       assertFilter(plan.convs().get(1).blur(), 1, 2, 2);
-      // the skip's 2× upsampling: p = 6 − 2 = 4, pads (p/2 + 1, p/2); transposed output cropped by 2 and 2
+      // the skip's 2× upsampling: p = 6 − 2 = 4, pads (p/2 + 1, p/2); transposed output cropped by
+      // 2 and 2
       assertNull(plan.rgbs().get(0).upsample());
       FirFilter up = plan.rgbs().get(1).upsample();
       assertFilter(up, 2, 3, 2);

@@ -36,7 +36,11 @@ public class FastPathTest {
     try (PointerScope scope = new PointerScope();
         FullGenerator g = new FullGenerator(config)) {
       perturb(g);
-      Tensor x = torch.rand(3, 3, config.size(), config.size()).mul_(Tensors.scalar(2)).sub_(Tensors.scalar(1));
+      Tensor x =
+          torch
+              .rand(3, 3, config.size(), config.size())
+              .mul_(Tensors.scalar(2))
+              .sub_(Tensors.scalar(1));
       Tensor expected;
       try (NoGradGuard noGrad = new NoGradGuard()) {
         expected = g.forward(x).image();

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The generator and discriminator reproduce the reference PyTorch model's outputs
- * ({@code ../shared/golden}): batch of 2, so per-sample modulation is exercised.
+ * The generator and discriminator reproduce the reference PyTorch model's outputs ({@code
+ * ../shared/golden}): batch of 2, so per-sample modulation is exercised.
  */
 class GoldenModelTest {
   static final double TOLERANCE = 1e-4;
@@ -31,7 +31,10 @@ class GoldenModelTest {
   @BeforeAll
   static void load() {
     io = Checkpoints.read(SharedData.require("golden/gpen64_io.pth"));
-    generator = ModelFiles.loadGenerator(SharedData.require("golden/gpen64.pth"), null, ModelFiles.Overrides.NONE).model();
+    generator =
+        ModelFiles.loadGenerator(
+                SharedData.require("golden/gpen64.pth"), null, ModelFiles.Overrides.NONE)
+            .model();
   }
 
   @AfterAll
@@ -97,18 +100,23 @@ class GoldenModelTest {
   }
 
   @Test
-  void paddleFilesWithoutBlurKernelsAndWithNoiseBuffersLoad(@org.junit.jupiter.api.io.TempDir Path dir)
-      throws java.io.IOException {
-    // what PaddleGAN saves: no constant blur kernels, plus random generator.noises.noise_<i> buffers
+  void paddleFilesWithoutBlurKernelsAndWithNoiseBuffersLoad(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws java.io.IOException {
+    // what PaddleGAN saves: no constant blur kernels, plus random generator.noises.noise_<i>
+    // buffers
     java.util.Map<String, TensorData> tensors = new java.util.LinkedHashMap<>();
-    Checkpoints.read(SharedData.require("golden/gpen64.pth")).tensors().forEach((k, v) -> {
-      if (!k.endsWith(".kernel")) {
-        tensors.put(k, v);
-      }
-    });
+    Checkpoints.read(SharedData.require("golden/gpen64.pth"))
+        .tensors()
+        .forEach(
+            (k, v) -> {
+              if (!k.endsWith(".kernel")) {
+                tensors.put(k, v);
+              }
+            });
     for (int i = 0; i < 3; i++) {
       int r = 4 << (i / 2);
-      tensors.put("generator.noises.noise_" + i,
+      tensors.put(
+          "generator.noises.noise_" + i,
           TensorData.ofFloats(new long[] {1, 1, r, r}, new float[r * r]));
     }
     Path file = dir.resolve("paddle.pdparams");

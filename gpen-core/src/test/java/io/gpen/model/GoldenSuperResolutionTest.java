@@ -21,10 +21,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The official {@code FullGenerator_SR(32, 64, 512, 8, channel_multiplier=1, narrow=0.25)}
- * ({@code ../shared/golden/gpen_sr32to64.pth}, {@code wild_io.pth}'s {@code sr_gen_*}): the
- * encoder sees 32×32, the decoder draws 64×64, and the two 64×64 decoder layers get the
- * reference's {@code None} noise, i.e. fresh N(0,1) on every pass.
+ * The official {@code FullGenerator_SR(32, 64, 512, 8, channel_multiplier=1, narrow=0.25)} ({@code
+ * ../shared/golden/gpen_sr32to64.pth}, {@code wild_io.pth}'s {@code sr_gen_*}): the encoder sees
+ * 32×32, the decoder draws 64×64, and the two 64×64 decoder layers get the reference's {@code None}
+ * noise, i.e. fresh N(0,1) on every pass.
  *
  * <p>The latents do not depend on that noise and match the golden ones exactly. The golden image
  * does: it is one draw, made from a generator state that is not recorded (no seed of libtorch's
@@ -45,7 +45,8 @@ public class GoldenSuperResolutionTest {
   static void load() {
     io = Checkpoints.read(SharedData.require("golden/wild_io.pth"));
     ModelFiles.LoadedGenerator loaded =
-        ModelFiles.loadGenerator(SharedData.require("golden/gpen_sr32to64.pth"), null, ModelFiles.Overrides.NONE);
+        ModelFiles.loadGenerator(
+            SharedData.require("golden/gpen_sr32to64.pth"), null, ModelFiles.Overrides.NONE);
     generator = loaded.model();
     note = loaded.note();
   }
@@ -67,7 +68,9 @@ public class GoldenSuperResolutionTest {
     assertEquals(GpenConfig.of(32, 64, 1, 0.25), c);
     assertTrue(c.isSuperResolution());
     assertEquals(10, c.nLatent());
-    assertTrue(note.contains("size=32 out_size=64 mul=1 narrow=0.25 (inferred from the tensor shapes)"), note);
+    assertTrue(
+        note.contains("size=32 out_size=64 mul=1 narrow=0.25 (inferred from the tensor shapes)"),
+        note);
   }
 
   /**
@@ -100,7 +103,8 @@ public class GoldenSuperResolutionTest {
       assertArrayEquals(new long[] {2, 3, 64, 64}, Tensors.shape(out.image()));
       double reference = Tensors.maxAbsDiff(out.latent(), golden("sr_gen_latent"));
       double fastPath = Tensors.maxAbsDiff(fast.latents(input), golden("sr_gen_latent"));
-      System.out.printf("SR 32->64 latents vs golden: reference %.3g, fast path %.3g%n", reference, fastPath);
+      System.out.printf(
+          "SR 32->64 latents vs golden: reference %.3g, fast path %.3g%n", reference, fastPath);
       assertTrue(reference <= TOLERANCE, "reference latents differ by " + reference);
       assertTrue(fastPath <= TOLERANCE, "fast-path latents differ by " + fastPath);
     }
@@ -112,25 +116,37 @@ public class GoldenSuperResolutionTest {
         NoGradGuard noGrad = new NoGradGuard();
         GeneratorInference fast = new GeneratorInference(generator)) {
       Tensor input = golden("sr_gen_input");
-      double diff = Tensors.maxAbsDiff(seeded(5, () -> fast.forward(input)), seeded(5, () -> generator.forward(input).image()));
+      double diff =
+          Tensors.maxAbsDiff(
+              seeded(5, () -> fast.forward(input)),
+              seeded(5, () -> generator.forward(input).image()));
       System.out.printf("SR 32->64 fast path vs reference, same noise: max |diff| %.3g%n", diff);
       assertTrue(diff <= TOLERANCE, "batch of 2 differs by " + diff);
       for (int b = 0; b < 2; b++) {
         Tensor one = input.narrow(0, b, 1);
-        double d1 = Tensors.maxAbsDiff(seeded(6, () -> fast.forward(one)), seeded(6, () -> generator.forward(one).image()));
+        double d1 =
+            Tensors.maxAbsDiff(
+                seeded(6, () -> fast.forward(one)),
+                seeded(6, () -> generator.forward(one).image()));
         assertTrue(d1 <= TOLERANCE, "sample " + b + " alone differs by " + d1);
       }
       // the noise is fresh on every pass: same seed, same image; another seed, another image
-      assertEquals(0.0, Tensors.maxAbsDiff(seeded(5, () -> fast.forward(input)), seeded(5, () -> fast.forward(input))));
-      assertTrue(Tensors.maxAbsDiff(seeded(5, () -> fast.forward(input)), seeded(7, () -> fast.forward(input))) > 0.01);
+      assertEquals(
+          0.0,
+          Tensors.maxAbsDiff(
+              seeded(5, () -> fast.forward(input)), seeded(5, () -> fast.forward(input))));
+      assertTrue(
+          Tensors.maxAbsDiff(
+                  seeded(5, () -> fast.forward(input)), seeded(7, () -> fast.forward(input)))
+              > 0.01);
     }
   }
 
   /**
    * The golden image against 32 draws of the reference forward pass: per pixel, its distance from
-   * the draws' mean in units of their standard deviation is as a draw's would be (mean near
-   * E|t| ≈ 0.8, no pixel far out). Doubling a drawn layer's noise weight gives a mean of 0.47, an
-   * error in the deterministic part far larger values.
+   * the draws' mean in units of their standard deviation is as a draw's would be (mean near E|t| ≈
+   * 0.8, no pixel far out). Doubling a drawn layer's noise weight gives a mean of 0.47, an error in
+   * the deterministic part far larger values.
    */
   @Test
   void goldenImageIsATypicalDrawOfTheModel() {
@@ -145,7 +161,8 @@ public class GoldenSuperResolutionTest {
         }
       }
       double[] z = zScores(torch.stack(draws, 0), golden("sr_gen_output"));
-      System.out.printf("SR 32->64 golden image vs 32 draws: mean |z| %.3f, max |z| %.3f%n", z[0], z[1]);
+      System.out.printf(
+          "SR 32->64 golden image vs 32 draws: mean |z| %.3f, max |z| %.3f%n", z[0], z[1]);
       assertTrue(z[0] > 0.65 && z[0] < 0.95, "mean |z| " + z[0]);
       assertTrue(z[1] < 7, "max |z| " + z[1]);
     }

@@ -37,7 +37,8 @@ class ModelFilesTest {
       ModelFiles.saveGenerator(g, file);
       StateDict sd = Checkpoints.read(file);
       assertEquals(ModelFiles.GENERATOR_FORMAT, sd.metadata().get(Safetensors.FORMAT_KEY));
-      ModelFiles.LoadedGenerator loaded = ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE);
+      ModelFiles.LoadedGenerator loaded =
+          ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE);
       try (FullGenerator back = loaded.model()) {
         assertEquals(config, back.config());
         assertTrue(loaded.note().contains("metadata"), loaded.note());
@@ -60,10 +61,15 @@ class ModelFilesTest {
       Map<String, String> meta = Checkpoints.read(file).metadata();
       assertEquals("32", meta.get("size"));
       assertEquals("64", meta.get("out_size"));
-      ModelFiles.LoadedGenerator loaded = ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE);
+      ModelFiles.LoadedGenerator loaded =
+          ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE);
       try (FullGenerator back = loaded.model()) {
         assertEquals(config, back.config());
-        assertTrue(loaded.note().contains("GPEN size=32 out_size=64 mul=1 narrow=0.25 (settings from the file's metadata)"),
+        assertTrue(
+            loaded
+                .note()
+                .contains(
+                    "GPEN size=32 out_size=64 mul=1 narrow=0.25 (settings from the file's metadata)"),
             loaded.note());
         Tensor x = torch.rand(2, 3, 32, 32);
         torch.manual_seed(8);
@@ -81,29 +87,42 @@ class ModelFilesTest {
     GpenConfig plain = GpenConfig.of(256, 1, 0.5);
     assertTrue(!plain.toMetadata().containsKey("out_size"));
     assertEquals(plain, GpenConfig.fromMetadata(plain.toMetadata()));
-    assertEquals(plain, GpenConfig.fromMetadata(Map.of("size", "256", "channel_multiplier", "1", "narrow", "0.5")));
-    assertEquals("size=128 out_size=512 mul=2 narrow=0.5 isconcat=false style_dim=256 n_mlp=4", sr.describe());
+    assertEquals(
+        plain,
+        GpenConfig.fromMetadata(Map.of("size", "256", "channel_multiplier", "1", "narrow", "0.5")));
+    assertEquals(
+        "size=128 out_size=512 mul=2 narrow=0.5 isconcat=false style_dim=256 n_mlp=4",
+        sr.describe());
   }
 
   @Test
   void outputSizeCanBeGivenOrLeftToTheCheckpoint() {
     Path golden = SharedData.require("golden/gpen_sr32to64.pth");
-    ModelFiles.LoadedGenerator given = ModelFiles.loadGenerator(golden, null, new ModelFiles.Overrides(32, null, null, 64));
+    ModelFiles.LoadedGenerator given =
+        ModelFiles.loadGenerator(golden, null, new ModelFiles.Overrides(32, null, null, 64));
     try (FullGenerator g = given.model()) {
       assertEquals(GpenConfig.of(32, 64, 1, 0.25), g.config());
-      assertTrue(given.note().contains("(given size=32 out_size=64, the rest inferred)"), given.note());
+      assertTrue(
+          given.note().contains("(given size=32 out_size=64, the rest inferred)"), given.note());
     }
     // the size alone keeps the checkpoint's larger output
-    try (FullGenerator g = ModelFiles.loadGenerator(golden, null, new ModelFiles.Overrides(32, null, null)).model()) {
+    try (FullGenerator g =
+        ModelFiles.loadGenerator(golden, null, new ModelFiles.Overrides(32, null, null)).model()) {
       assertEquals(64, g.config().outSize());
     }
-    GpenException e = assertThrows(GpenException.class,
-        () -> ModelFiles.loadGenerator(golden, null, new ModelFiles.Overrides(null, null, null, 128)));
+    GpenException e =
+        assertThrows(
+            GpenException.class,
+            () ->
+                ModelFiles.loadGenerator(
+                    golden, null, new ModelFiles.Overrides(null, null, null, 128)));
     assertTrue(e.getMessage().contains("generator.convs.8"), e.getMessage());
     // a plain checkpoint with a size alone stays plain: its output side follows the size
     Path plain = SharedData.require("golden/gpen64.pth");
-    GpenException p = assertThrows(GpenException.class,
-        () -> ModelFiles.loadGenerator(plain, null, new ModelFiles.Overrides(128, null, null)));
+    GpenException p =
+        assertThrows(
+            GpenException.class,
+            () -> ModelFiles.loadGenerator(plain, null, new ModelFiles.Overrides(128, null, null)));
     assertTrue(p.getMessage().contains("GPEN size=128 mul=1"), p.getMessage());
   }
 
@@ -115,7 +134,8 @@ class ModelFilesTest {
         NoGradGuard noGrad = new NoGradGuard();
         Discriminator d = new Discriminator(64, 2, 0.25)) {
       ModelFiles.saveDiscriminator(d, file);
-      try (Discriminator back = ModelFiles.loadDiscriminator(file, null, ModelFiles.Overrides.NONE)) {
+      try (Discriminator back =
+          ModelFiles.loadDiscriminator(file, null, ModelFiles.Overrides.NONE)) {
         assertEquals(2, back.channelMultiplier());
         assertEquals(0.25, back.narrow());
         Tensor x = torch.rand(2, 3, 64, 64);
@@ -127,24 +147,32 @@ class ModelFilesTest {
   @Test
   void aCheckpointOfAnotherArchitectureListsWhatDoesNotFit() {
     Path golden = SharedData.require("golden/gpen64.pth");
-    GpenException e = assertThrows(GpenException.class,
-        () -> ModelFiles.loadGenerator(golden, null, new ModelFiles.Overrides(null, 2, null)));
+    GpenException e =
+        assertThrows(
+            GpenException.class,
+            () -> ModelFiles.loadGenerator(golden, null, new ModelFiles.Overrides(null, 2, null)));
     String m = e.getMessage();
     assertTrue(m.startsWith(golden.toString()), m);
-    assertTrue(m.contains("mis-shaped") && m.contains("file [1, 64, 256, 3, 3], model [1, 128, 256, 3, 3]"), m);
+    assertTrue(
+        m.contains("mis-shaped")
+            && m.contains("file [1, 64, 256, 3, 3], model [1, 128, 256, 3, 3]"),
+        m);
     assertEquals(1, m.lines().count());
   }
 
   @Test
   void missingAndUnexpectedTensorsAreNamed() throws IOException {
     Path golden = SharedData.require("golden/gpen64.pth");
-    Map<String, io.gpen.checkpoint.TensorData> tensors = new java.util.LinkedHashMap<>(Checkpoints.read(golden).tensors());
+    Map<String, io.gpen.checkpoint.TensorData> tensors =
+        new java.util.LinkedHashMap<>(Checkpoints.read(golden).tensors());
     tensors.remove("generator.style.3.bias");
     tensors.put("extra.weight", io.gpen.checkpoint.TensorData.ofFloats(new long[] {1}, 0f));
     Path file = dir.resolve("edited.safetensors");
     Safetensors.write(file, tensors, Map.of());
-    GpenException e = assertThrows(GpenException.class,
-        () -> ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE));
+    GpenException e =
+        assertThrows(
+            GpenException.class,
+            () -> ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE));
     assertTrue(e.getMessage().contains("1 missing [generator.style.3.bias]"), e.getMessage());
     assertTrue(e.getMessage().contains("1 unexpected [extra.weight]"), e.getMessage());
   }
@@ -155,8 +183,10 @@ class ModelFilesTest {
     Path cut = dir.resolve("cut.pth");
     byte[] b = Files.readAllBytes(golden);
     Files.write(cut, java.util.Arrays.copyOf(b, b.length - 1000));
-    GpenException e = assertThrows(GpenException.class,
-        () -> ModelFiles.loadGenerator(cut, null, ModelFiles.Overrides.NONE));
+    GpenException e =
+        assertThrows(
+            GpenException.class,
+            () -> ModelFiles.loadGenerator(cut, null, ModelFiles.Overrides.NONE));
     assertTrue(e.getMessage().startsWith(cut.toString()), e.getMessage());
   }
 }

@@ -34,11 +34,18 @@ class NonFiniteWeightsTest {
 
   /** The golden generator with 3 NaN in one tensor and 1 NaN and 2 infinities in another. */
   private Path damagedGolden() throws IOException {
-    Map<String, TensorData> tensors = new LinkedHashMap<>(Checkpoints.read(SharedData.require("golden/gpen64.pth")).tensors());
-    tensors.put("generator.convs.0.conv.weight", with(tensors.get("generator.convs.0.conv.weight"),
-        Float.NaN, Float.NaN, Float.NaN));
-    tensors.put("ecd0.0.0.weight", with(tensors.get("ecd0.0.0.weight"),
-        Float.POSITIVE_INFINITY, Float.NaN, Float.NEGATIVE_INFINITY));
+    Map<String, TensorData> tensors =
+        new LinkedHashMap<>(Checkpoints.read(SharedData.require("golden/gpen64.pth")).tensors());
+    tensors.put(
+        "generator.convs.0.conv.weight",
+        with(tensors.get("generator.convs.0.conv.weight"), Float.NaN, Float.NaN, Float.NaN));
+    tensors.put(
+        "ecd0.0.0.weight",
+        with(
+            tensors.get("ecd0.0.0.weight"),
+            Float.POSITIVE_INFINITY,
+            Float.NaN,
+            Float.NEGATIVE_INFINITY));
     Path file = dir.resolve("damaged.pth");
     TorchFiles.writeStateDict(file, tensors, false);
     return file;
@@ -57,11 +64,16 @@ class NonFiniteWeightsTest {
   @Test
   void nonFiniteWeightsAreRefusedWithTheirTensorsAndCounts() throws IOException {
     Path file = damagedGolden();
-    GpenException e = assertThrows(GpenException.class,
-        () -> ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE));
+    GpenException e =
+        assertThrows(
+            GpenException.class,
+            () -> ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE));
     // tensors in the model's order: the decoder is registered before the encoder
-    assertEquals(file + ": 2 tensors hold non-finite values: generator.convs.0.conv.weight (3 NaN),"
-        + " ecd0.0.0.weight (1 NaN, 2 infinite) (--allow_nonfinite loads it anyway)", e.getMessage());
+    assertEquals(
+        file
+            + ": 2 tensors hold non-finite values: generator.convs.0.conv.weight (3 NaN),"
+            + " ecd0.0.0.weight (1 NaN, 2 infinite) (--allow_nonfinite loads it anyway)",
+        e.getMessage());
   }
 
   @Test
@@ -69,29 +81,43 @@ class NonFiniteWeightsTest {
     Path file = damagedGolden();
     ModelFiles.LoadedGenerator loaded =
         ModelFiles.loadGenerator(file, null, ModelFiles.Overrides.NONE.allowingNonFinite(true));
-    assertTrue(loaded.note().endsWith("; 2 tensors hold non-finite values: generator.convs.0.conv.weight"
-        + " (3 NaN), ecd0.0.0.weight (1 NaN, 2 infinite) (allowed)"), loaded.note());
+    assertTrue(
+        loaded
+            .note()
+            .endsWith(
+                "; 2 tensors hold non-finite values: generator.convs.0.conv.weight"
+                    + " (3 NaN), ecd0.0.0.weight (1 NaN, 2 infinite) (allowed)"),
+        loaded.note());
     try (FullGenerator g = loaded.model();
         PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard()) {
       Tensor out = g.forward(torch.zeros(1, 3, 64, 64)).image();
       float[] chw = Tensors.toFloats(out);
-      GpenException e = assertThrows(GpenException.class, () -> ModelIo.fromModelOutput(chw, 0, 64));
-      assertTrue(e.getMessage().startsWith("the model produced 12288 non-finite values"), e.getMessage());
+      GpenException e =
+          assertThrows(GpenException.class, () -> ModelIo.fromModelOutput(chw, 0, 64));
+      assertTrue(
+          e.getMessage().startsWith("the model produced 12288 non-finite values"), e.getMessage());
       assertFalse(e.getMessage().contains("\n"));
     }
   }
 
   @Test
   void theDiscriminatorLoaderChecksToo() throws IOException {
-    Map<String, TensorData> tensors = new LinkedHashMap<>(Checkpoints.read(SharedData.require("golden/disc64.pth")).tensors());
+    Map<String, TensorData> tensors =
+        new LinkedHashMap<>(Checkpoints.read(SharedData.require("golden/disc64.pth")).tensors());
     tensors.put("final_linear.1.bias", with(tensors.get("final_linear.1.bias"), Float.NaN));
     Path file = dir.resolve("disc.pth");
     TorchFiles.writeStateDict(file, tensors, true);
-    GpenException e = assertThrows(GpenException.class,
-        () -> ModelFiles.loadDiscriminator(file, null, ModelFiles.Overrides.NONE));
-    assertEquals(file + ": 1 tensor holds non-finite values: final_linear.1.bias (1 NaN)"
-        + " (--allow_nonfinite loads it anyway)", e.getMessage());
-    ModelFiles.loadDiscriminator(file, null, ModelFiles.Overrides.NONE.allowingNonFinite(true)).close();
+    GpenException e =
+        assertThrows(
+            GpenException.class,
+            () -> ModelFiles.loadDiscriminator(file, null, ModelFiles.Overrides.NONE));
+    assertEquals(
+        file
+            + ": 1 tensor holds non-finite values: final_linear.1.bias (1 NaN)"
+            + " (--allow_nonfinite loads it anyway)",
+        e.getMessage());
+    ModelFiles.loadDiscriminator(file, null, ModelFiles.Overrides.NONE.allowingNonFinite(true))
+        .close();
   }
 }

@@ -32,7 +32,11 @@ class SuperResolutionFastPathTest {
     try (PointerScope scope = new PointerScope();
         FullGenerator g = new FullGenerator(config)) {
       FastPathTest.perturb(g);
-      Tensor x = torch.rand(3, 3, config.size(), config.size()).mul_(Tensors.scalar(2)).sub_(Tensors.scalar(1));
+      Tensor x =
+          torch
+              .rand(3, 3, config.size(), config.size())
+              .mul_(Tensors.scalar(2))
+              .sub_(Tensors.scalar(1));
       Tensor expected;
       try (NoGradGuard noGrad = new NoGradGuard()) {
         torch.manual_seed(21);

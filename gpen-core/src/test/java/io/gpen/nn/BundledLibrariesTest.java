@@ -34,11 +34,28 @@ class BundledLibrariesTest {
    * the CUDA variants' and the other versions the presets list. (Not libgcc_s.so.1, libstdc++ or
    * libz: the JVM itself needs those before any Java runs.)
    */
-  private static final List<String> IMPOSTORS = List.of(
-      "libtorch_cpu.so", "libtorch.so", "libc10.so", "libjnitorch.so", "libgomp.so.1", "libgomp.so",
-      "libopenblas.so.0", "libgfortran.so", "libgfortran.so.5", "libgfortran.so.4", "libquadmath.so.0",
-      "libgcc_s.so", "libtorch_cuda.so", "libc10_cuda.so", "libcudart.so", "libcudart.so.13",
-      "libopencv_cudev.so", "libopencv_core.so.413", "libopencv_imgproc.so.413", "libopencv_imgcodecs.so.413");
+  private static final List<String> IMPOSTORS =
+      List.of(
+          "libtorch_cpu.so",
+          "libtorch.so",
+          "libc10.so",
+          "libjnitorch.so",
+          "libgomp.so.1",
+          "libgomp.so",
+          "libopenblas.so.0",
+          "libgfortran.so",
+          "libgfortran.so.5",
+          "libgfortran.so.4",
+          "libquadmath.so.0",
+          "libgcc_s.so",
+          "libtorch_cuda.so",
+          "libc10_cuda.so",
+          "libcudart.so",
+          "libcudart.so.13",
+          "libopencv_cudev.so",
+          "libopencv_core.so.413",
+          "libopencv_imgproc.so.413",
+          "libopencv_imgcodecs.so.413");
 
   private static final String MARK = "IMPOSTOR LOADED";
 
@@ -47,12 +64,17 @@ class BundledLibrariesTest {
   @Test
   void noLibraryOfTheSameNameOnTheLibraryPathIsMapped() throws Exception {
     Path impostors = Files.createDirectories(dir.resolve("system"));
-    Path source = Files.writeString(dir.resolve("impostor.c"),
-        "#include <stdio.h>\n__attribute__((constructor)) static void mark(void) { fputs(\"" + MARK
-            + "\\n\", stderr); }\n");
+    Path source =
+        Files.writeString(
+            dir.resolve("impostor.c"),
+            "#include <stdio.h>\n__attribute__((constructor)) static void mark(void) { fputs(\""
+                + MARK
+                + "\\n\", stderr); }\n");
     Path built = impostors.resolve(IMPOSTORS.get(0));
-    Process gcc = new ProcessBuilder("gcc", "-shared", "-fPIC", "-o", built.toString(), source.toString())
-        .redirectErrorStream(true).start();
+    Process gcc =
+        new ProcessBuilder("gcc", "-shared", "-fPIC", "-o", built.toString(), source.toString())
+            .redirectErrorStream(true)
+            .start();
     String gccOutput = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, gcc.waitFor(), "gcc builds the impostor library: " + gccOutput);
     for (String name : IMPOSTORS.subList(1, IMPOSTORS.size())) {
@@ -63,8 +85,12 @@ class BundledLibrariesTest {
       assertTrue(opencv_imgcodecs.imwrite(png.toString(), m));
     }
 
-    ProcessBuilder child = ChildJvm.of(Probe.class,
-        List.of("-Djava.library.path=" + impostors), png.toString(), impostors.toString());
+    ProcessBuilder child =
+        ChildJvm.of(
+            Probe.class,
+            List.of("-Djava.library.path=" + impostors),
+            png.toString(),
+            impostors.toString());
     child.environment().put("LD_LIBRARY_PATH", impostors.toString());
     Process p = ChildJvm.start(child);
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -90,11 +116,15 @@ class BundledLibrariesTest {
           p.fill_(new Scalar(1.0));
         }
         float sum = conv.forward(torch.ones(1, 3, 8, 8)).sum().item_float();
-        System.out.println("ran: " + image.width() + "x" + image.height() + " image, convolution sum " + sum);
+        System.out.println(
+            "ran: " + image.width() + "x" + image.height() + " image, convolution sum " + sum);
       }
-      List<String> mapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
-          .filter(l -> l.contains(impostors)).toList();
-      System.out.println("mapped from the impostors' folder: " + (mapped.isEmpty() ? "none" : mapped));
+      List<String> mapped =
+          Files.readAllLines(Path.of("/proc/self/maps")).stream()
+              .filter(l -> l.contains(impostors))
+              .toList();
+      System.out.println(
+          "mapped from the impostors' folder: " + (mapped.isEmpty() ? "none" : mapped));
     }
   }
 }

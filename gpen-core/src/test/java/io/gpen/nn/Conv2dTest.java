@@ -18,9 +18,12 @@ class Conv2dTest {
   void onlyResNetBottleneckShapesAreSplit() {
     assertTrue(Convolutions.mustSplitOutputChannels(1024, 2048, 1, 1, 1));
     assertTrue(Convolutions.mustSplitOutputChannels(512, 1024, 1, 1, 1));
-    assertFalse(Convolutions.mustSplitOutputChannels(1024, 2048, 3, 3, 1), "3x3 kernels are planned elsewhere");
+    assertFalse(
+        Convolutions.mustSplitOutputChannels(1024, 2048, 3, 3, 1),
+        "3x3 kernels are planned elsewhere");
     assertFalse(Convolutions.mustSplitOutputChannels(2048, 1024, 1, 1, 1));
-    assertFalse(Convolutions.mustSplitOutputChannels(1024, Convolutions.SAFE_OUTPUT_CHANNELS, 1, 1, 1));
+    assertFalse(
+        Convolutions.mustSplitOutputChannels(1024, Convolutions.SAFE_OUTPUT_CHANNELS, 1, 1, 1));
   }
 
   /**
@@ -30,7 +33,9 @@ class Conv2dTest {
    */
   @Test
   void splitConvolutionsEqualTheWholeOne() {
-    int[][] shapes = {{1024, 2048, 2, 1}, {1024, 512, 1, 0}, {256, 1024, 1, 1}, {512, 2048, 1, 0}, {64, 256, 1, 1}};
+    int[][] shapes = {
+      {1024, 2048, 2, 1}, {1024, 512, 1, 0}, {256, 1024, 1, 1}, {512, 2048, 1, 0}, {64, 256, 1, 1}
+    };
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard()) {
       torch.manual_seed(5);
@@ -41,7 +46,9 @@ class Conv2dTest {
         boolean bias = s[3] == 1;
         try (Conv2d conv = Conv2d.heNormal(in, out, 1, stride, 0, 1, bias)) {
           if (bias) {
-            conv.namedParameters().get("bias").uniform_(-1, 1, new org.bytedeco.pytorch.GeneratorOptional());
+            conv.namedParameters()
+                .get("bias")
+                .uniform_(-1, 1, new org.bytedeco.pytorch.GeneratorOptional());
           }
           for (boolean channelsLast : new boolean[] {true, false}) {
             Tensor x = torch.randn(1, in, 7, 13);
@@ -50,11 +57,19 @@ class Conv2dTest {
             }
             Tensor y = conv.forward(x);
             Tensor w = conv.weight().to(ScalarType.Double);
-            TensorOptional b = bias
-                ? new TensorOptional(conv.namedParameters().get("bias").to(ScalarType.Double))
-                : new TensorOptional();
-            Tensor expected = torch.conv2d(x.to(ScalarType.Double), w, b, new long[] {stride, stride},
-                new long[] {0, 0}, new long[] {1, 1}, 1);
+            TensorOptional b =
+                bias
+                    ? new TensorOptional(conv.namedParameters().get("bias").to(ScalarType.Double))
+                    : new TensorOptional();
+            Tensor expected =
+                torch.conv2d(
+                    x.to(ScalarType.Double),
+                    w,
+                    b,
+                    new long[] {stride, stride},
+                    new long[] {0, 0},
+                    new long[] {1, 1},
+                    1);
             assertArrayEquals(Tensors.shape(expected), Tensors.shape(y));
             double diff = Tensors.maxAbsDiff(y.to(ScalarType.Double), expected);
             // sums of 256 to 1024 products of unit-variance terms: float32 rounding stays near 1e-5
@@ -69,7 +84,8 @@ class Conv2dTest {
   void onlyChannelTailsAboveOneBlockRunChannelsLast() {
     assertTrue(Convolutions.mustRunChannelsLast(129, 1));
     assertTrue(Convolutions.mustRunChannelsLast(17, 1));
-    assertFalse(Convolutions.mustRunChannelsLast(3, 1), "the first layer's kernels handle few channels");
+    assertFalse(
+        Convolutions.mustRunChannelsLast(3, 1), "the first layer's kernels handle few channels");
     assertFalse(Convolutions.mustRunChannelsLast(16, 1));
     assertFalse(Convolutions.mustRunChannelsLast(48, 1));
     assertFalse(Convolutions.mustRunChannelsLast(34, 2), "grouped convolutions run other kernels");
@@ -86,8 +102,11 @@ class Conv2dTest {
       for (int in : new int[] {17, 24, 40, 129}) {
         for (int kernel : new int[] {1, 3}) {
           Tensor x = torch.randn(2, in, 8, 8).requires_grad_(true);
-          Tensor w = torch.randn(32, in, kernel, kernel).div(new org.bytedeco.pytorch.Scalar(Math.sqrt(in * kernel * kernel)))
-              .requires_grad_(true);
+          Tensor w =
+              torch
+                  .randn(32, in, kernel, kernel)
+                  .div(new org.bytedeco.pytorch.Scalar(Math.sqrt(in * kernel * kernel)))
+                  .requires_grad_(true);
           Tensor xd = x.detach().to(ScalarType.Double).requires_grad_(true);
           Tensor wd = w.detach().to(ScalarType.Double).requires_grad_(true);
           long[] one = {1, 1};
@@ -99,14 +118,19 @@ class Conv2dTest {
           yd.square().sum().backward();
           String what = in + " channels, " + kernel + "x" + kernel;
           assertTrue(relative(y, yd) < 1e-5, what + ": output off by " + relative(y, yd));
-          assertTrue(relative(x.grad(), xd.grad()) < 1e-5, what + ": input gradient off by " + relative(x.grad(), xd.grad()));
-          assertTrue(relative(w.grad(), wd.grad()) < 1e-5, what + ": weight gradient off by " + relative(w.grad(), wd.grad()));
+          assertTrue(
+              relative(x.grad(), xd.grad()) < 1e-5,
+              what + ": input gradient off by " + relative(x.grad(), xd.grad()));
+          assertTrue(
+              relative(w.grad(), wd.grad()) < 1e-5,
+              what + ": weight gradient off by " + relative(w.grad(), wd.grad()));
         }
       }
     }
   }
 
   private static double relative(Tensor actual, Tensor expected) {
-    return Tensors.maxAbsDiff(actual.to(ScalarType.Double), expected) / expected.abs().max().item_double();
+    return Tensors.maxAbsDiff(actual.to(ScalarType.Double), expected)
+        / expected.abs().max().item_double();
   }
 }

@@ -25,6 +25,8 @@ class CpuThreadsTest {
   @Test
   void negativeCountsAreRefusedNamingTheParameter() {
     GpenException e = assertThrows(GpenException.class, () -> CpuThreads.configure(-1));
-    assertTrue(e.getMessage().startsWith("threads must be 0 (every core) or more, got -1"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith("threads must be 0 (every core) or more, got -1"),
+        e.getMessage());
   }
 }

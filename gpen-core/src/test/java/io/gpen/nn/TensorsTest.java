@@ -24,7 +24,8 @@ class TensorsTest {
       assertArrayEquals(new float[] {1.5f, -2f, 3.25f, 0f, 7f, -0.5f}, data.toFloatArray());
       assertEquals(0.0, Tensors.maxAbsDiff(floats, Tensors.fromData(data)));
 
-      Tensor longs = torch.arange(new org.bytedeco.pytorch.Scalar(5), new TensorOptions(ScalarType.Long));
+      Tensor longs =
+          torch.arange(new org.bytedeco.pytorch.Scalar(5), new TensorOptions(ScalarType.Long));
       TensorData longData = Tensors.toData(longs);
       assertEquals(DType.INT64, longData.dtype());
       assertArrayEquals(new float[] {0, 1, 2, 3, 4}, longData.toFloatArray());

@@ -45,7 +45,8 @@ class OnnxBlurKernelTest {
       try (OnnxRestorer ort = OnnxRestorer.open(file, "cpu", 0, 2)) {
         float[] got = ort.forward(Tensors.toFloats(input), 2);
         double diff = OnnxParityTest.maxAbsDiff(got, want, 0, want.length);
-        assertTrue(diff <= OnnxParityTest.TOLERANCE, Arrays.toString(taps) + ": differs by " + diff);
+        assertTrue(
+            diff <= OnnxParityTest.TOLERANCE, Arrays.toString(taps) + ": differs by " + diff);
       }
     }
   }

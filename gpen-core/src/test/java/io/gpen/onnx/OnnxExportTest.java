@@ -28,7 +28,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What {@link OnnxExport} writes: the model's signature and metadata, model.json, fixed batch sizes. */
+/**
+ * What {@link OnnxExport} writes: the model's signature and metadata, model.json, fixed batch
+ * sizes.
+ */
 class OnnxExportTest {
   static FullGenerator model;
 
@@ -68,15 +71,36 @@ class OnnxExportTest {
     assertEquals("[\"N\",3,64,64]", json.get("input").get("shape").toString());
     assertEquals("[\"N\",3,64,64]", json.get("output").get("shape").toString());
     assertEquals(17, json.get("opset").asInt());
-    assertEquals(checkpoint.toAbsolutePath().toString(), json.get("source").get("checkpoint").asText());
+    assertEquals(
+        checkpoint.toAbsolutePath().toString(), json.get("source").get("checkpoint").asText());
     assertEquals(sha256(checkpoint), json.get("source").get("sha256").asText());
 
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession s = env.createSession(r.modelFile().toString(), new OrtSession.SessionOptions())) {
-      assertEquals(Map.of("format", "gpen-onnx", "size", "64", "channel_multiplier", "1", "narrow", "0.25",
-          "style_dim", "512", "n_mlp", "8", "isconcat", "true"), s.getMetadata().getCustomMetadata());
-      assertArrayEquals(new long[] {-1, 3, 64, 64}, ((TensorInfo) s.getInputInfo().get("image").getInfo()).getShape());
-      assertArrayEquals(new long[] {-1, 3, 64, 64}, ((TensorInfo) s.getOutputInfo().get("output").getInfo()).getShape());
+    try (OrtSession s =
+        env.createSession(r.modelFile().toString(), new OrtSession.SessionOptions())) {
+      assertEquals(
+          Map.of(
+              "format",
+              "gpen-onnx",
+              "size",
+              "64",
+              "channel_multiplier",
+              "1",
+              "narrow",
+              "0.25",
+              "style_dim",
+              "512",
+              "n_mlp",
+              "8",
+              "isconcat",
+              "true"),
+          s.getMetadata().getCustomMetadata());
+      assertArrayEquals(
+          new long[] {-1, 3, 64, 64},
+          ((TensorInfo) s.getInputInfo().get("image").getInfo()).getShape());
+      assertArrayEquals(
+          new long[] {-1, 3, 64, 64},
+          ((TensorInfo) s.getOutputInfo().get("output").getInfo()).getShape());
     }
   }
 
@@ -113,7 +137,8 @@ class OnnxExportTest {
 
   static String sha256(Path file) throws IOException {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     } catch (NoSuchAlgorithmException e) {
       throw new AssertionError(e);
     }

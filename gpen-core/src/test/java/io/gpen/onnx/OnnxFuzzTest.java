@@ -33,21 +33,29 @@ class OnnxFuzzTest {
     String out = g.op("Tanh", "output", new String[] {conv});
     g.output(out, -1, 3, 8, 8);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    g.model("small", "test", "a small model of the GPEN form", Map.of("format", "test")).writeTo(bytes);
+    g.model("small", "test", "a small model of the GPEN form", Map.of("format", "test"))
+        .writeTo(bytes);
     return bytes.toByteArray();
   }
 
   @Test
   void damagedModelsOpenAndRunOrAreRefused() throws IOException {
     try (Mat face = new Mat(8, 8, opencv_core.CV_8UC3, new Scalar(40, 120, 200, 0))) {
-      Fuzz.run("ONNX", smallModel(), dir, "model.onnx", 31, false, file -> {
-        try (OnnxRestorer r = OnnxRestorer.open(file, "cpu", 1, 1)) {
-          List<Mat> out = r.restore(List.of(face));
-          try (Mat restored = out.get(0)) {
-            assertEquals(r.size(), restored.rows());
-          }
-        }
-      });
+      Fuzz.run(
+          "ONNX",
+          smallModel(),
+          dir,
+          "model.onnx",
+          31,
+          false,
+          file -> {
+            try (OnnxRestorer r = OnnxRestorer.open(file, "cpu", 1, 1)) {
+              List<Mat> out = r.restore(List.of(face));
+              try (Mat restored = out.get(0)) {
+                assertEquals(r.size(), restored.rows());
+              }
+            }
+          });
     }
   }
 }

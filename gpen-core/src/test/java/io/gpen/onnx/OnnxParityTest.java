@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The exported graph run by ONNX Runtime computes what libtorch computes for the same weights:
- * the golden 64 px checkpoint, a perturbed random 256 px model (non-zero noise weights and biases)
- * and a variant without feature concatenation, each with a batch of 2 and each sample alone
- * through the same (dynamic-batch) file.
+ * The exported graph run by ONNX Runtime computes what libtorch computes for the same weights: the
+ * golden 64 px checkpoint, a perturbed random 256 px model (non-zero noise weights and biases) and
+ * a variant without feature concatenation, each with a batch of 2 and each sample alone through the
+ * same (dynamic-batch) file.
  */
 class OnnxParityTest {
   static final double TOLERANCE = 1e-4;
@@ -37,7 +37,8 @@ class OnnxParityTest {
     Path weights = SharedData.require("golden/gpen64.pth");
     StateDict io = Checkpoints.read(SharedData.require("golden/gpen64_io.pth"));
     try (PointerScope scope = new PointerScope();
-        FullGenerator g = ModelFiles.loadGenerator(weights, null, ModelFiles.Overrides.NONE).model()) {
+        FullGenerator g =
+            ModelFiles.loadGenerator(weights, null, ModelFiles.Overrides.NONE).model()) {
       Tensor input = Tensors.fromData(io.get("input"));
       Tensor golden = Tensors.fromData(io.get("output"));
       assertEquals(2, input.size(0));
@@ -67,7 +68,9 @@ class OnnxParityTest {
     }
   }
 
-  /** ORT output vs the libtorch reference forward (and the golden output when given), batch 2 and 1. */
+  /**
+   * ORT output vs the libtorch reference forward (and the golden output when given), batch 2 and 1.
+   */
   private void checkParity(FullGenerator g, Tensor input, Tensor golden) {
     Tensor expected;
     try (NoGradGuard noGrad = new NoGradGuard()) {
@@ -84,12 +87,15 @@ class OnnxParityTest {
       assertEquals(s, ort.size());
       float[] batch = ort.forward(in, 2);
       double diff = maxAbsDiff(batch, want, 0, 2 * per);
-      System.out.printf("%s: ONNX Runtime vs libtorch, batch of 2: max |diff| %.3g (output max |x| %.3g)%n",
+      System.out.printf(
+          "%s: ONNX Runtime vs libtorch, batch of 2: max |diff| %.3g (output max |x| %.3g)%n",
           g.config().describe(), diff, maxAbs(want));
       assertTrue(diff <= TOLERANCE, "batch of 2 differs by " + diff);
       if (golden != null) {
         double dg = maxAbsDiff(batch, Tensors.toFloats(golden), 0, 2 * per);
-        System.out.printf("%s: ONNX Runtime vs golden PyTorch output: max |diff| %.3g%n", g.config().describe(), dg);
+        System.out.printf(
+            "%s: ONNX Runtime vs golden PyTorch output: max |diff| %.3g%n",
+            g.config().describe(), dg);
         assertTrue(dg <= TOLERANCE, "batch of 2 differs from the golden output by " + dg);
       }
       for (int b = 0; b < 2; b++) {

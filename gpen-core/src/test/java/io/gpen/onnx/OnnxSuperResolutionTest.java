@@ -19,8 +19,8 @@ import io.gpen.image.Image;
 import io.gpen.image.Images;
 import io.gpen.model.FastPathTest;
 import io.gpen.model.FullGenerator;
-import io.gpen.model.GpenConfig;
 import io.gpen.model.GoldenSuperResolutionTest;
+import io.gpen.model.GpenConfig;
 import io.gpen.model.ModelFiles;
 import io.gpen.nn.Tensors;
 import java.io.IOException;
@@ -41,11 +41,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ONNX graph of the golden {@code FullGenerator_SR} (32→64), run by ONNX Runtime: exported
- * with its drawn noise as inputs and given libtorch's draws, it computes the reference forward pass
- * to 1e-4; exported as users get it, it draws the noise itself (RandomNormalLike), is exact where
- * the drawn layers' noise weights are zero, and gives draws of which the golden image is a typical
- * one. See {@link GoldenSuperResolutionTest} for why the golden image itself cannot be matched.
+ * The ONNX graph of the golden {@code FullGenerator_SR} (32→64), run by ONNX Runtime: exported with
+ * its drawn noise as inputs and given libtorch's draws, it computes the reference forward pass to
+ * 1e-4; exported as users get it, it draws the noise itself (RandomNormalLike), is exact where the
+ * drawn layers' noise weights are zero, and gives draws of which the golden image is a typical one.
+ * See {@link GoldenSuperResolutionTest} for why the golden image itself cannot be matched.
  */
 class OnnxSuperResolutionTest {
   static final double TOLERANCE = OnnxParityTest.TOLERANCE;
@@ -59,7 +59,10 @@ class OnnxSuperResolutionTest {
   @BeforeAll
   static void load() {
     io = Checkpoints.read(SharedData.require("golden/wild_io.pth"));
-    generator = ModelFiles.loadGenerator(SharedData.require("golden/gpen_sr32to64.pth"), null, ModelFiles.Overrides.NONE).model();
+    generator =
+        ModelFiles.loadGenerator(
+                SharedData.require("golden/gpen_sr32to64.pth"), null, ModelFiles.Overrides.NONE)
+            .model();
   }
 
   @AfterAll
@@ -78,8 +81,10 @@ class OnnxSuperResolutionTest {
         NoGradGuard noGrad = new NoGradGuard();
         OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions())) {
       assertEquals(3, session.getInputInfo().size());
-      assertArrayEquals(new long[] {-1, 64, 64, 64},
-          ((TensorInfo) session.getInputInfo().get("generator.convs.6.noise").getInfo()).getShape());
+      assertArrayEquals(
+          new long[] {-1, 64, 64, 64},
+          ((TensorInfo) session.getInputInfo().get("generator.convs.6.noise").getInfo())
+              .getShape());
       Tensor input = Tensors.fromData(io.get("sr_gen_input"));
       for (int batch : new int[] {2, 1}) {
         Tensor x = input.narrow(0, 0, batch);
@@ -90,11 +95,16 @@ class OnnxSuperResolutionTest {
         Map<String, float[]> feeds = new LinkedHashMap<>();
         feeds.put(OnnxExport.INPUT_NAME, Tensors.toFloats(x));
         for (String layer : DRAWN) {
-          feeds.put(layer + GeneratorGraph.NOISE_INPUT_SUFFIX, Tensors.toFloats(torch.randn(batch, 64, 64, 64)));
+          feeds.put(
+              layer + GeneratorGraph.NOISE_INPUT_SUFFIX,
+              Tensors.toFloats(torch.randn(batch, 64, 64, 64)));
         }
         float[] actual = run(env, session, feeds, batch);
-        double diff = OnnxParityTest.maxAbsDiff(actual, Tensors.toFloats(expected), 0, actual.length);
-        System.out.printf("SR 32->64 ONNX Runtime vs libtorch, same noise, batch of %d: max |diff| %.3g%n", batch, diff);
+        double diff =
+            OnnxParityTest.maxAbsDiff(actual, Tensors.toFloats(expected), 0, actual.length);
+        System.out.printf(
+            "SR 32->64 ONNX Runtime vs libtorch, same noise, batch of %d: max |diff| %.3g%n",
+            batch, diff);
         assertTrue(diff <= TOLERANCE, "batch of " + batch + " differs by " + diff);
       }
     }
@@ -123,11 +133,13 @@ class OnnxSuperResolutionTest {
       feeds.put("generator.convs.6.noise", Tensors.toFloats(torch.randn(2, 128, 64, 64)));
       feeds.put("generator.convs.7.noise", Tensors.toFloats(torch.randn(2, 128, 64, 64)));
       OrtEnvironment env = OrtEnvironment.getEnvironment();
-      try (OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions())) {
+      try (OrtSession session =
+          env.createSession(file.toString(), new OrtSession.SessionOptions())) {
         assertEquals(feeds.keySet(), session.getInputInfo().keySet());
         float[] actual = run(env, session, feeds, 2);
         double diff = OnnxParityTest.maxAbsDiff(actual, expected, 0, actual.length);
-        System.out.printf("SR 16->64 (added noise) ONNX Runtime vs libtorch: max |diff| %.3g%n", diff);
+        System.out.printf(
+            "SR 16->64 (added noise) ONNX Runtime vs libtorch: max |diff| %.3g%n", diff);
         assertTrue(diff <= TOLERANCE, "differs by " + diff);
       }
     }
@@ -141,21 +153,49 @@ class OnnxSuperResolutionTest {
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard();
         OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions())) {
-      assertEquals(Map.of("format", "gpen-onnx", "size", "32", "out_size", "64", "channel_multiplier", "1",
-          "narrow", "0.25", "style_dim", "512", "n_mlp", "8", "isconcat", "true"), session.getMetadata().getCustomMetadata());
+      assertEquals(
+          Map.of(
+              "format",
+              "gpen-onnx",
+              "size",
+              "32",
+              "out_size",
+              "64",
+              "channel_multiplier",
+              "1",
+              "narrow",
+              "0.25",
+              "style_dim",
+              "512",
+              "n_mlp",
+              "8",
+              "isconcat",
+              "true"),
+          session.getMetadata().getCustomMetadata());
       assertEquals(1, session.getInputInfo().size());
-      assertArrayEquals(new long[] {-1, 3, 32, 32}, ((TensorInfo) session.getInputInfo().get("image").getInfo()).getShape());
-      assertArrayEquals(new long[] {-1, 3, 64, 64}, ((TensorInfo) session.getOutputInfo().get("output").getInfo()).getShape());
+      assertArrayEquals(
+          new long[] {-1, 3, 32, 32},
+          ((TensorInfo) session.getInputInfo().get("image").getInfo()).getShape());
+      assertArrayEquals(
+          new long[] {-1, 3, 64, 64},
+          ((TensorInfo) session.getOutputInfo().get("output").getInfo()).getShape());
       Tensor input = Tensors.fromData(io.get("sr_gen_input"));
       Map<String, float[]> feeds = Map.of(OnnxExport.INPUT_NAME, Tensors.toFloats(input));
       // fresh noise on every run
-      assertTrue(OnnxParityTest.maxAbsDiff(run(env, session, feeds, 2), run(env, session, feeds, 2), 0, 2 * 3 * 64 * 64) > 0.01);
+      assertTrue(
+          OnnxParityTest.maxAbsDiff(
+                  run(env, session, feeds, 2), run(env, session, feeds, 2), 0, 2 * 3 * 64 * 64)
+              > 0.01);
       TensorVector draws = new TensorVector();
       for (int k = 0; k < 32; k++) {
         draws.push_back(Tensors.fromFloats(run(env, session, feeds, 2), 2, 3, 64, 64));
       }
-      double[] z = GoldenSuperResolutionTest.zScores(torch.stack(draws, 0), Tensors.fromData(io.get("sr_gen_output")));
-      System.out.printf("SR 32->64 golden image vs 32 ONNX Runtime draws: mean |z| %.3f, max |z| %.3f%n", z[0], z[1]);
+      double[] z =
+          GoldenSuperResolutionTest.zScores(
+              torch.stack(draws, 0), Tensors.fromData(io.get("sr_gen_output")));
+      System.out.printf(
+          "SR 32->64 golden image vs 32 ONNX Runtime draws: mean |z| %.3f, max |z| %.3f%n",
+          z[0], z[1]);
       assertTrue(z[0] > 0.65 && z[0] < 0.95, "mean |z| " + z[0]);
       assertTrue(z[1] < 8, "max |z| " + z[1]);
     }
@@ -166,7 +206,10 @@ class OnnxSuperResolutionTest {
     torch.manual_seed(2);
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard();
-        FullGenerator g = ModelFiles.loadGenerator(SharedData.require("golden/gpen_sr32to64.pth"), null, ModelFiles.Overrides.NONE).model()) {
+        FullGenerator g =
+            ModelFiles.loadGenerator(
+                    SharedData.require("golden/gpen_sr32to64.pth"), null, ModelFiles.Overrides.NONE)
+                .model()) {
       g.generator().convs().get(6).noise().weight().zero_();
       g.generator().convs().get(7).noise().weight().zero_();
       Path file = dir.resolve("quiet.onnx");
@@ -174,8 +217,10 @@ class OnnxSuperResolutionTest {
       Tensor input = Tensors.fromData(io.get("sr_gen_input"));
       float[] expected = Tensors.toFloats(g.forward(input).image());
       OrtEnvironment env = OrtEnvironment.getEnvironment();
-      try (OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions())) {
-        float[] actual = run(env, session, Map.of(OnnxExport.INPUT_NAME, Tensors.toFloats(input)), 2);
+      try (OrtSession session =
+          env.createSession(file.toString(), new OrtSession.SessionOptions())) {
+        float[] actual =
+            run(env, session, Map.of(OnnxExport.INPUT_NAME, Tensors.toFloats(input)), 2);
         double diff = OnnxParityTest.maxAbsDiff(actual, expected, 0, actual.length);
         assertTrue(diff <= TOLERANCE, "differs by " + diff);
       }
@@ -190,8 +235,10 @@ class OnnxSuperResolutionTest {
   void onnxRestorerGivesTheDecodersSide() {
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard();
-        FullGenerator g = ModelFiles.loadGenerator(SharedData.require("golden/gpen_sr32to64.pth"), null,
-            ModelFiles.Overrides.NONE).model()) {
+        FullGenerator g =
+            ModelFiles.loadGenerator(
+                    SharedData.require("golden/gpen_sr32to64.pth"), null, ModelFiles.Overrides.NONE)
+                .model()) {
       g.generator().convs().get(6).noise().weight().zero_();
       g.generator().convs().get(7).noise().weight().zero_();
       Path file = dir.resolve("quiet.onnx");
@@ -209,7 +256,8 @@ class OnnxSuperResolutionTest {
         try (Mat diff = new Mat()) {
           org.bytedeco.opencv.global.opencv_core.absdiff(got.get(1), want.get(0), diff);
           double[] max = new double[1];
-          org.bytedeco.opencv.global.opencv_core.minMaxLoc(diff.reshape(1), null, max, null, null, null);
+          org.bytedeco.opencv.global.opencv_core.minMaxLoc(
+              diff.reshape(1), null, max, null, null, null);
           // the two engines' float sums differ in the last bits: at most one level after rounding
           assertTrue(max[0] <= 1, "ONNX and libtorch restorations differ by " + max[0] + " levels");
         }
@@ -228,20 +276,26 @@ class OnnxSuperResolutionTest {
   }
 
   /** One run: the named float inputs, batch first; returns the output [batch,3,64,64]. */
-  private static float[] run(OrtEnvironment env, OrtSession session, Map<String, float[]> feeds, int batch)
+  private static float[] run(
+      OrtEnvironment env, OrtSession session, Map<String, float[]> feeds, int batch)
       throws OrtException {
     Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
     try {
       for (Map.Entry<String, float[]> f : feeds.entrySet()) {
-        long[] shape = ((TensorInfo) session.getInputInfo().get(f.getKey()).getInfo()).getShape().clone();
+        long[] shape =
+            ((TensorInfo) session.getInputInfo().get(f.getKey()).getInfo()).getShape().clone();
         shape[0] = batch;
-        tensors.put(f.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(f.getValue()), shape));
+        tensors.put(
+            f.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(f.getValue()), shape));
       }
       try (OrtSession.Result result = session.run(tensors)) {
         FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
         float[] a = new float[out.remaining()];
         out.get(a);
-        assertEquals(batch * 3 * 64 * 64, a.length, Arrays.toString(((OnnxTensor) result.get(0)).getInfo().getShape()));
+        assertEquals(
+            batch * 3 * 64 * 64,
+            a.length,
+            Arrays.toString(((OnnxTensor) result.get(0)).getInfo().getShape()));
         return a;
       }
     } finally {

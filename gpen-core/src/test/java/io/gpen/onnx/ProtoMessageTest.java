@@ -23,14 +23,15 @@ class ProtoMessageTest {
     }
     long[] longs = {-1, 0, 3, Long.MAX_VALUE};
     ProtoMessage inner = new ProtoMessage().string(1, "inner").int64(2, -5);
-    ProtoMessage m = new ProtoMessage()
-        .int64(1, 300)
-        .int64(1, -2)
-        .float32(2, 0.2f)
-        .string(3, "name ü")
-        .message(4, inner)
-        .floatBytes(5, floats)
-        .longBytes(6, longs);
+    ProtoMessage m =
+        new ProtoMessage()
+            .int64(1, 300)
+            .int64(1, -2)
+            .float32(2, 0.2f)
+            .string(3, "name ü")
+            .message(4, inner)
+            .floatBytes(5, floats)
+            .longBytes(6, longs);
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     m.writeTo(out);
@@ -41,7 +42,8 @@ class ProtoMessageTest {
     assertEquals(List.of(300L, -2L), fields.getField(1).getVarintList());
     assertEquals(List.of(Float.floatToIntBits(0.2f)), fields.getField(2).getFixed32List());
     assertEquals("name ü", fields.getField(3).getLengthDelimitedList().get(0).toStringUtf8());
-    UnknownFieldSet nested = UnknownFieldSet.parseFrom(fields.getField(4).getLengthDelimitedList().get(0));
+    UnknownFieldSet nested =
+        UnknownFieldSet.parseFrom(fields.getField(4).getLengthDelimitedList().get(0));
     assertEquals("inner", nested.getField(1).getLengthDelimitedList().get(0).toStringUtf8());
     assertEquals(List.of(-5L), nested.getField(2).getVarintList());
 
@@ -49,7 +51,13 @@ class ProtoMessageTest {
     float[] back = new float[floats.length];
     raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(back);
     assertArrayEquals(floats, back);
-    ByteBuffer rawLongs = fields.getField(6).getLengthDelimitedList().get(0).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer rawLongs =
+        fields
+            .getField(6)
+            .getLengthDelimitedList()
+            .get(0)
+            .asReadOnlyByteBuffer()
+            .order(ByteOrder.LITTLE_ENDIAN);
     long[] longsBack = new long[longs.length];
     rawLongs.asLongBuffer().get(longsBack);
     assertArrayEquals(longs, longsBack);

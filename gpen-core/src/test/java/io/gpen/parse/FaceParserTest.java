@@ -28,10 +28,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The parser's whole chain, from an 8-bit BGR face to its paste mask, with the small golden
- * parser ({@code ParseNet(64, 64, 16, 16, 19, res_depth=3, ch_range=[16, 48])}). As in the
- * reference, which always parses at 512, the 64-size network parses the face resized to 512: it
- * is fully convolutional, and its two down steps simply run at 256 and 128 instead of 32 and 16.
+ * The parser's whole chain, from an 8-bit BGR face to its paste mask, with the small golden parser
+ * ({@code ParseNet(64, 64, 16, 16, 19, res_depth=3, ch_range=[16, 48])}). As in the reference,
+ * which always parses at 512, the 64-size network parses the face resized to 512: it is fully
+ * convolutional, and its two down steps simply run at 256 and 128 instead of 32 and 16.
  */
 class FaceParserTest {
   /**
@@ -110,7 +110,11 @@ class FaceParserTest {
       try (PointerScope scope = new PointerScope();
           InferenceMode mode = new InferenceMode()) {
         // channels-last as the parser runs it, so that near ties fall the same way
-        Tensor logits = parser.network().forward(FaceParser.input(face.bgr()).contiguous(MemoryFormat.ChannelsLast)).mask();
+        Tensor logits =
+            parser
+                .network()
+                .forward(FaceParser.input(face.bgr()).contiguous(MemoryFormat.ChannelsLast))
+                .mask();
         assertArrayEquals(new long[] {1, 19, 512, 512}, Tensors.shape(logits));
         argmax = Tensors.toFloats(torch.argmax(logits, new LongOptional(1), false));
       }
@@ -145,7 +149,10 @@ class FaceParserTest {
   @Test
   void aClosedParserRefusesToRun() {
     FaceParser p = FaceParser.load(SharedData.require("golden/parsenet_small.pth"));
-    assertTrue(p.description().startsWith("ParseNet (stem 16, down [32, 48], 3 body blocks, up [32, 16], 19 classes) from "),
+    assertTrue(
+        p.description()
+            .startsWith(
+                "ParseNet (stem 16, down [32, 48], 3 body blocks, up [32, 16], 19 classes) from "),
         p.description());
     p.close();
     p.close();
@@ -154,7 +161,8 @@ class FaceParserTest {
 
   @Test
   void inBf16AtMostOnePixelInAHundredChangesClass() {
-    try (FaceParser bf16 = FaceParser.load(SharedData.require("golden/parsenet_small.pth"), Precision.BF16);
+    try (FaceParser bf16 =
+            FaceParser.load(SharedData.require("golden/parsenet_small.pth"), Precision.BF16);
         Mat a = parser.labels(face.bgr());
         Mat b = bf16.labels(face.bgr());
         Mat differ = new Mat()) {

@@ -98,7 +98,8 @@ class ParseMaskTest {
         for (int x = 0; x < N; x++) {
           int dy = y - 256 + 100;
           int dx = x - 256 + 100;
-          double expected = dy >= 0 && dy < gg.length && dx >= 0 && dx < gg.length ? gg[dy] * gg[dx] : 0;
+          double expected =
+              dy >= 0 && dy < gg.length && dx >= 0 && dx < gg.length ? gg[dy] * gg[dx] : 0;
           worst = Math.max(worst, Math.abs(d[y * N + x] - expected));
         }
       }

@@ -43,7 +43,11 @@ class ParseNetTest {
    * lays it out (bit-identical), 4.2e-7 channels-last.
    */
   static final double IMAGE_TOLERANCE = 1e-4;
-  /** Largest difference of the mask logits relative to their largest magnitude. Measured: 0, and 7.8e-7 channels-last. */
+
+  /**
+   * Largest difference of the mask logits relative to their largest magnitude. Measured: 0, and
+   * 7.8e-7 channels-last.
+   */
   static final double MASK_RELATIVE_TOLERANCE = 1e-3;
 
   static StateDict io;
@@ -68,7 +72,8 @@ class ParseNetTest {
 
   @Test
   void smallLayoutIsReadFromTheTensorsAndIsTheReferenceConstructors() {
-    // ParseNet(in_size=64, out_size=64, min_feat_size=16, base_ch=16, parsing_ch=19, res_depth=3, ch_range=[16, 48])
+    // ParseNet(in_size=64, out_size=64, min_feat_size=16, base_ch=16, parsing_ch=19, res_depth=3,
+    // ch_range=[16, 48])
     ParseNet.Layout expected = ParseNet.Layout.official(64, 64, 16, 16, 19, 3, 16, 48);
     assertEquals(expected, small.layout());
     assertEquals(List.of(32, 48), expected.encoderChannels());
@@ -83,21 +88,28 @@ class ParseNetTest {
     try (PointerScope scope = new PointerScope();
         InferenceMode mode = new InferenceMode()) {
       Tensor input = golden("parse_input");
-      ParseNet.Output out = small.forward(channelsLast ? input.contiguous(MemoryFormat.ChannelsLast) : input);
+      ParseNet.Output out =
+          small.forward(channelsLast ? input.contiguous(MemoryFormat.ChannelsLast) : input);
       Tensor mask = golden("parse_mask");
       assertArrayEquals(new long[] {2, 19, 64, 64}, Tensors.shape(out.mask()));
       double maskDiff = Tensors.maxAbsDiff(out.mask(), mask);
       double maskScale = mask.abs().max().item_double();
       double imageDiff = Tensors.maxAbsDiff(out.image(), golden("parse_image"));
-      System.out.printf("ParseNet golden (channels-last %s): mask logits max diff %.3g (relative %.3g), image max diff %.3g%n",
+      System.out.printf(
+          "ParseNet golden (channels-last %s): mask logits max diff %.3g (relative %.3g), image max diff %.3g%n",
           channelsLast, maskDiff, maskDiff / maskScale, imageDiff);
-      assertTrue(maskDiff / maskScale <= MASK_RELATIVE_TOLERANCE, "mask logits differ by " + maskDiff);
+      assertTrue(
+          maskDiff / maskScale <= MASK_RELATIVE_TOLERANCE, "mask logits differ by " + maskDiff);
       assertTrue(imageDiff <= IMAGE_TOLERANCE, "image differs by " + imageDiff);
 
-      // the parsing itself: the same class wherever the reference's best two logits are not a near tie
+      // the parsing itself: the same class wherever the reference's best two logits are not a near
+      // tie
       Tensor top2 = mask.topk(2, 1, true, true).get0();
       Tensor margin = top2.select(1, 0).sub(top2.select(1, 1));
-      Tensor same = torch.argmax(out.mask(), new LongOptional(1), false).eq(torch.argmax(mask, new LongOptional(1), false));
+      Tensor same =
+          torch
+              .argmax(out.mask(), new LongOptional(1), false)
+              .eq(torch.argmax(mask, new LongOptional(1), false));
       Tensor clear = margin.gt(new org.bytedeco.pytorch.Scalar(1e-4));
       long disagree = clear.logical_and(same.logical_not()).sum().item_long();
       assertEquals(0, disagree, "pixels whose class differs from the reference's");
@@ -128,7 +140,9 @@ class ParseNetTest {
 
   @Test
   void referenceConstructorRejectsAStemOutsideTheChannelRange() {
-    assertThrows(IllegalArgumentException.class, () -> ParseNet.Layout.official(64, 64, 16, 8, 19, 1, 16, 48));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ParseNet.Layout.official(64, 64, 16, 8, 19, 1, 16, 48));
   }
 
   static Map<String, String> shapes(ParseNet net) {
@@ -139,10 +153,14 @@ class ParseNetTest {
 
   // ---- loading files the tests write ----------------------------------------------------------
 
-  /** The golden tensors as facexlib's parsing_parsenet.pth stores them (a plain state dict), zip and legacy layouts. */
+  /**
+   * The golden tensors as facexlib's parsing_parsenet.pth stores them (a plain state dict), zip and
+   * legacy layouts.
+   */
   @Test
   void plainStateDictsLoadInBothTorchLayouts(@TempDir Path dir) throws IOException {
-    Map<String, TensorData> tensors = Checkpoints.read(SharedData.require("golden/parsenet_small.pth")).tensors();
+    Map<String, TensorData> tensors =
+        Checkpoints.read(SharedData.require("golden/parsenet_small.pth")).tensors();
     for (boolean legacy : new boolean[] {false, true}) {
       Path file = dir.resolve(legacy ? "legacy.pth" : "zip.pth");
       TorchFiles.writeStateDict(file, tensors, legacy);
@@ -154,7 +172,8 @@ class ParseNetTest {
 
   @Test
   void dataParallelPrefixAndParamsEmaEntriesAreUnwrapped(@TempDir Path dir) throws IOException {
-    Map<String, TensorData> tensors = Checkpoints.read(SharedData.require("golden/parsenet_small.pth")).tensors();
+    Map<String, TensorData> tensors =
+        Checkpoints.read(SharedData.require("golden/parsenet_small.pth")).tensors();
     Map<String, TensorData> prefixed = new LinkedHashMap<>();
     tensors.forEach((k, v) -> prefixed.put("module." + k, v));
     Path file = dir.resolve("wrapped.pth");
@@ -170,12 +189,18 @@ class ParseNetTest {
     Map<String, TensorData> tensors = new LinkedHashMap<>();
     try (PointerScope scope = new PointerScope();
         ParseNet random = new ParseNet(layout)) {
-      random.stateDict().forEach((k, v) -> {
-        if (!k.endsWith("num_batches_tracked")) {
-          Tensor t = k.endsWith("running_var") ? torch.rand(v.sizes()).add(new org.bytedeco.pytorch.Scalar(0.5)) : torch.randn(v.sizes());
-          tensors.put(k, Tensors.toData(t));
-        }
-      });
+      random
+          .stateDict()
+          .forEach(
+              (k, v) -> {
+                if (!k.endsWith("num_batches_tracked")) {
+                  Tensor t =
+                      k.endsWith("running_var")
+                          ? torch.rand(v.sizes()).add(new org.bytedeco.pytorch.Scalar(0.5))
+                          : torch.randn(v.sizes());
+                  tensors.put(k, Tensors.toData(t));
+                }
+              });
     }
     Path file = dir.resolve("random.pth");
     TorchFiles.writeStateDict(file, tensors, false);
@@ -186,11 +211,13 @@ class ParseNetTest {
       ParseNet.Output out = net.forward(torch.randn(1, 3, 32, 32));
       assertArrayEquals(new long[] {1, 7, 32, 32}, Tensors.shape(out.mask()));
       assertArrayEquals(new long[] {1, 3, 32, 32}, Tensors.shape(out.image()));
-      net.stateDict().forEach((k, v) -> {
-        if (tensors.containsKey(k)) {
-          assertEquals(0.0, Tensors.maxAbsDiff(v, Tensors.fromData(tensors.get(k))), k);
-        }
-      });
+      net.stateDict()
+          .forEach(
+              (k, v) -> {
+                if (tensors.containsKey(k)) {
+                  assertEquals(0.0, Tensors.maxAbsDiff(v, Tensors.fromData(tensors.get(k))), k);
+                }
+              });
     }
   }
 
@@ -205,8 +232,9 @@ class ParseNetTest {
 
   @Test
   void aMismatchedFileIsAOneLineErrorListingTheMismatch(@TempDir Path dir) throws IOException {
-    Map<String, TensorData> tensors = new LinkedHashMap<>(
-        Checkpoints.read(SharedData.require("golden/parsenet_small.pth")).tensors());
+    Map<String, TensorData> tensors =
+        new LinkedHashMap<>(
+            Checkpoints.read(SharedData.require("golden/parsenet_small.pth")).tensors());
     tensors.remove("decoder.1.conv2.norm.norm.running_mean");
     tensors.put("out_img_conv.conv2d.bias", TensorData.ofFloats(new long[] {4}, new float[4]));
     tensors.put("extra.weight", TensorData.ofFloats(new long[] {1}, 0f));

@@ -24,9 +24,12 @@ class KnownModelsTest {
     // defaults (colorization, inpainting, seg2face)
     assertEquals(new GpenConfig(1024, 2, 1.0), reg.require("GPEN-BFR-1024").gpen().orElseThrow());
     assertEquals(new GpenConfig(2048, 2, 1.0), reg.require("GPEN-BFR-2048").gpen().orElseThrow());
-    assertEquals(new GpenConfig(1024, 2, 1.0), reg.require("GPEN-Colorization-1024").gpen().orElseThrow());
-    assertEquals(new GpenConfig(1024, 2, 1.0), reg.require("GPEN-Inpainting-1024").gpen().orElseThrow());
-    assertEquals(new GpenConfig(512, 2, 1.0), reg.require("GPEN-Seg2face-512").gpen().orElseThrow());
+    assertEquals(
+        new GpenConfig(1024, 2, 1.0), reg.require("GPEN-Colorization-1024").gpen().orElseThrow());
+    assertEquals(
+        new GpenConfig(1024, 2, 1.0), reg.require("GPEN-Inpainting-1024").gpen().orElseThrow());
+    assertEquals(
+        new GpenConfig(512, 2, 1.0), reg.require("GPEN-Seg2face-512").gpen().orElseThrow());
     for (ModelInfo m : reg.all()) {
       assertEquals(m.kind() == Kind.GENERATOR, m.gpen().isPresent(), m.name());
     }
@@ -71,7 +74,8 @@ class KnownModelsTest {
   void parserAndSuperResolutionAreTheOfficialFiles() {
     ModelInfo parser = reg.require("ParseNet-latest");
     assertEquals(Kind.FACE_PARSER, parser.kind());
-    assertEquals("https://public-vigen-video.oss-cn-shanghai.aliyuncs.com/robin/models/ParseNet-latest.pth",
+    assertEquals(
+        "https://public-vigen-video.oss-cn-shanghai.aliyuncs.com/robin/models/ParseNet-latest.pth",
         parser.url().toString());
     assertTrue(parser.sha256().isEmpty());
     for (int s : new int[] {1, 2, 4}) {
@@ -79,7 +83,10 @@ class KnownModelsTest {
       assertEquals(Kind.SUPER_RESOLUTION, sr.kind());
       assertEquals("super-resolution", sr.kind().label());
       assertEquals("realesrnet_x" + s + ".pth", sr.fileName());
-      assertEquals("https://public-vigen-video.oss-cn-shanghai.aliyuncs.com/robin/models/realesrnet_x" + s + ".pth",
+      assertEquals(
+          "https://public-vigen-video.oss-cn-shanghai.aliyuncs.com/robin/models/realesrnet_x"
+              + s
+              + ".pth",
           sr.url().toString());
       assertTrue(sr.sha256().isEmpty());
       assertTrue(sr.gpen().isEmpty());
@@ -88,17 +95,24 @@ class KnownModelsTest {
 
   @Test
   void largeAndTaskModelsComeFromTheirOfficialHostsWithoutPublishedChecksums() {
-    String hires = "https://www.modelscope.cn/models/iic/cv_gpen_image-portrait-enhancement-hires/resolve/master/";
+    String hires =
+        "https://www.modelscope.cn/models/iic/cv_gpen_image-portrait-enhancement-hires/resolve/master/";
     assertEquals(hires + "pytorch_model.pt", reg.require("GPEN-BFR-1024").url().toString());
     assertEquals(hires + "pytorch_model-2048.pt", reg.require("GPEN-BFR-2048").url().toString());
     String robin = "https://public-vigen-video.oss-cn-shanghai.aliyuncs.com/robin/models/";
-    for (String name : List.of("GPEN-Colorization-1024", "GPEN-Inpainting-1024", "GPEN-Seg2face-512")) {
+    for (String name :
+        List.of("GPEN-Colorization-1024", "GPEN-Inpainting-1024", "GPEN-Seg2face-512")) {
       ModelInfo m = reg.require(name);
       assertEquals(robin + name + ".pth", m.url().toString());
       assertEquals(name + ".pth", m.fileName());
     }
-    for (String name : List.of("GPEN-BFR-1024", "GPEN-BFR-2048", "GPEN-Colorization-1024",
-        "GPEN-Inpainting-1024", "GPEN-Seg2face-512")) {
+    for (String name :
+        List.of(
+            "GPEN-BFR-1024",
+            "GPEN-BFR-2048",
+            "GPEN-Colorization-1024",
+            "GPEN-Inpainting-1024",
+            "GPEN-Seg2face-512")) {
       ModelInfo m = reg.require(name);
       assertEquals(Kind.GENERATOR, m.kind(), name);
       assertTrue(m.sha256().isEmpty(), name);
@@ -109,7 +123,9 @@ class KnownModelsTest {
   /** The project's own copies of two detectors must be the files the registry would download. */
   @Test
   void sharedDetectorCopiesMatchTheRegisteredChecksumsAndSizes() throws IOException {
-    check(SharedData.require("models/retinaface_mobilenet0.25.pth"), reg.require("RetinaFace-MobileNet0.25"));
+    check(
+        SharedData.require("models/retinaface_mobilenet0.25.pth"),
+        reg.require("RetinaFace-MobileNet0.25"));
     check(SharedData.require("models/face_detection_yunet.onnx"), reg.require("YuNet"));
   }
 

@@ -45,7 +45,9 @@ class ModelRegistryTest {
     server.close();
   }
 
-  /** A registry whose downloads give up after generous waits: a loaded machine must not fail them. */
+  /**
+   * A registry whose downloads give up after generous waits: a loaded machine must not fail them.
+   */
   private ModelRegistry registry(Path cache, ModelInfo... models) {
     return registry(cache, Duration.ofSeconds(30), models);
   }
@@ -53,7 +55,10 @@ class ModelRegistryTest {
   private ModelRegistry registry(Path cache, Duration stall, ModelInfo... models) {
     Downloader downloader = new Downloader(Duration.ofSeconds(30), Duration.ofSeconds(30), stall);
     return new ModelRegistry(
-        List.of(models), cache, downloader, new PrintStream(logBytes, true, StandardCharsets.UTF_8));
+        List.of(models),
+        cache,
+        downloader,
+        new PrintStream(logBytes, true, StandardCharsets.UTF_8));
   }
 
   private static List<Path> filesIn(Path dir) throws IOException {
@@ -133,7 +138,8 @@ class ModelRegistryTest {
   void truncatedTransferIsAnErrorAndLeavesNothing() throws IOException {
     // the server drops the connection short of the declared length; where the JDK server keeps it
     // open instead, the stall timeout ends the transfer
-    ModelRegistry reg = registry(tmp, Duration.ofSeconds(2), server.model("Cut", "/truncated/good", null));
+    ModelRegistry reg =
+        registry(tmp, Duration.ofSeconds(2), server.model("Cut", "/truncated/good", null));
 
     GpenException e = assertThrows(GpenException.class, () -> reg.resolve("Cut"));
 
@@ -144,7 +150,8 @@ class ModelRegistryTest {
 
   @Test
   void stalledTransferTimesOutAndLeavesNothing() throws IOException {
-    ModelRegistry reg = registry(tmp, Duration.ofMillis(400), server.model("Slow", "/stall/good", null));
+    ModelRegistry reg =
+        registry(tmp, Duration.ofMillis(400), server.model("Slow", "/stall/good", null));
     long start = System.nanoTime();
 
     GpenException e = assertThrows(GpenException.class, () -> reg.resolve("Slow"));

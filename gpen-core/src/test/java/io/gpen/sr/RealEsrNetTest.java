@@ -78,14 +78,31 @@ class RealEsrNetTest {
     int u = net.layout().unshuffle();
     try (PointerScope scope = new PointerScope();
         InferenceMode mode = new InferenceMode()) {
-      Tensor hwc = torch.from_blob(bgr.data(), new long[] {h, w, 3}, new org.bytedeco.pytorch.TensorOptions(
-          torch.ScalarType.Byte));
-      Tensor x = hwc.to(torch.ScalarType.Float).div(new Scalar(255)).flip(2).permute(2, 0, 1).unsqueeze(0).contiguous();
+      Tensor hwc =
+          torch.from_blob(
+              bgr.data(),
+              new long[] {h, w, 3},
+              new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Byte));
+      Tensor x =
+          hwc.to(torch.ScalarType.Float)
+              .div(new Scalar(255))
+              .flip(2)
+              .permute(2, 0, 1)
+              .unsqueeze(0)
+              .contiguous();
       x = torch.reflection_pad2d(x, 0, (u - w % u) % u, 0, (u - h % u) % u);
       Tensor y = net.forward(x).narrow(2, 0, (long) h * s).narrow(3, 0, (long) w * s);
-      Tensor out = y.clamp(new org.bytedeco.pytorch.ScalarOptional(new Scalar(0)),
-              new org.bytedeco.pytorch.ScalarOptional(new Scalar(1)))
-          .mul(new Scalar(255)).round().to(torch.ScalarType.Byte).squeeze(0).flip(0).permute(1, 2, 0).contiguous();
+      Tensor out =
+          y.clamp(
+                  new org.bytedeco.pytorch.ScalarOptional(new Scalar(0)),
+                  new org.bytedeco.pytorch.ScalarOptional(new Scalar(1)))
+              .mul(new Scalar(255))
+              .round()
+              .to(torch.ScalarType.Byte)
+              .squeeze(0)
+              .flip(0)
+              .permute(1, 2, 0)
+              .contiguous();
       byte[] b = new byte[h * s * w * s * 3];
       new org.bytedeco.javacpp.BytePointer(out.data_ptr()).capacity(b.length).get(b);
       return b;
@@ -124,11 +141,11 @@ class RealEsrNetTest {
   /**
    * Tiles against the whole image, on an image of two tiles by two. The reference's guarantee is
    * exactness only where an output pixel's receptive field lies inside the context its tile saw;
-   * the 10-pixel context is far smaller than the receptive field (for these 2-block networks
-   * {@code u·(4 + 15·2)} input pixels, u the unshuffle), so the pixels near inner seams may differ
-   * ({@link #nearSeamsTheNetworkOutputDependsOnContextBeyondThePad}). Measured in 8-bit levels on
-   * this face: where the receptive field is held, 0 at every scale; elsewhere up to 5 (×1), 1 (×2)
-   * and 0 (×4, whose small network's output there is mostly clamped to 0).
+   * the 10-pixel context is far smaller than the receptive field (for these 2-block networks {@code
+   * u·(4 + 15·2)} input pixels, u the unshuffle), so the pixels near inner seams may differ ({@link
+   * #nearSeamsTheNetworkOutputDependsOnContextBeyondThePad}). Measured in 8-bit levels on this
+   * face: where the receptive field is held, 0 at every scale; elsewhere up to 5 (×1), 1 (×2) and 0
+   * (×4, whose small network's output there is mostly clamped to 0).
    */
   @ParameterizedTest
   @ValueSource(ints = {1, 2, 4})
@@ -152,7 +169,9 @@ class RealEsrNetTest {
         for (int y = 0; y < side * s; y++) {
           for (int x = 0; x < side * s; x++) {
             SrTiles.Tile t = tileOf(tiles, x / s, y / s);
-            boolean held = holds(t.px0(), t.px1(), x / s, radius, side) && holds(t.py0(), t.py1(), y / s, radius, side);
+            boolean held =
+                holds(t.px0(), t.px1(), x / s, radius, side)
+                    && holds(t.py0(), t.py1(), y / s, radius, side);
             for (int c = 0; c < 3; c++) {
               int i = (y * side * s + x) * 3 + c;
               int d = Math.abs((a[i] & 0xff) - (b[i] & 0xff));
@@ -166,8 +185,9 @@ class RealEsrNetTest {
             inside += held ? 1 : 0;
           }
         }
-        System.out.printf("RealESRNet x%d tiles of %d on %dx%d: %d output pixels with their receptive field held,"
-            + " max diff %d; elsewhere max diff %d levels, %d values differ%n",
+        System.out.printf(
+            "RealESRNet x%d tiles of %d on %dx%d: %d output pixels with their receptive field held,"
+                + " max diff %d; elsewhere max diff %d levels, %d values differ%n",
             scale, tile, side, side, inside, insideMax, seamMax, seamDiffering);
         assertTrue(inside > side * s * 4, "too few pixels to compare: " + inside);
         assertTrue(insideMax <= 1, "where the context holds the receptive field: " + insideMax);
@@ -189,18 +209,35 @@ class RealEsrNetTest {
         Mat image = Images.resize(photo.bgr(), 320, 320, opencv_imgproc.INTER_AREA);
         PointerScope scope = new PointerScope();
         InferenceMode mode = new InferenceMode()) {
-      Tensor hwc = torch.from_blob(image.data(), new long[] {320, 320, 3},
-          new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Byte));
-      Tensor x = hwc.to(torch.ScalarType.Float).div(new Scalar(255)).flip(2).permute(2, 0, 1).unsqueeze(0).contiguous();
+      Tensor hwc =
+          torch.from_blob(
+              image.data(),
+              new long[] {320, 320, 3},
+              new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Byte));
+      Tensor x =
+          hwc.to(torch.ScalarType.Float)
+              .div(new Scalar(255))
+              .flip(2)
+              .permute(2, 0, 1)
+              .unsqueeze(0)
+              .contiguous();
       Tensor whole = raw.forward(x);
-      // the top-left tile of 160 as process() runs it: core [0, 160)², input [0, 172)² (170 up to the grid of 4)
+      // the top-left tile of 160 as process() runs it: core [0, 160)², input [0, 172)² (170 up to
+      // the grid of 4)
       SrTiles.Tile t = SrTiles.plan(320, 320, 160, RealEsrNet.TILE_PAD, 4).get(0);
       assertEquals(172, t.px1());
       Tensor tile = raw.forward(x.narrow(2, 0, 172).narrow(3, 0, 172).contiguous());
       int held = 172 - 4 * (4 + 15 * 2);
-      double inside = Tensors.maxAbsDiff(tile.narrow(2, 0, held).narrow(3, 0, held), whole.narrow(2, 0, held).narrow(3, 0, held));
-      double seam = Tensors.maxAbsDiff(tile.narrow(2, 0, 160).narrow(3, 0, 160), whole.narrow(2, 0, 160).narrow(3, 0, 160));
-      System.out.printf("RRDBNet x1 tile vs whole: %.3g where the receptive field is held, %.3g up to the seam%n", inside, seam);
+      double inside =
+          Tensors.maxAbsDiff(
+              tile.narrow(2, 0, held).narrow(3, 0, held),
+              whole.narrow(2, 0, held).narrow(3, 0, held));
+      double seam =
+          Tensors.maxAbsDiff(
+              tile.narrow(2, 0, 160).narrow(3, 0, 160), whole.narrow(2, 0, 160).narrow(3, 0, 160));
+      System.out.printf(
+          "RRDBNet x1 tile vs whole: %.3g where the receptive field is held, %.3g up to the seam%n",
+          inside, seam);
       assertTrue(inside <= 1e-6, "held region differs by " + inside);
       assertTrue(seam > 1e-3, "up to the seam the difference is only " + seam);
     }
@@ -215,7 +252,10 @@ class RealEsrNetTest {
     throw new AssertionError("no tile for " + x + "," + y);
   }
 
-  /** Whether [p − r, p + r] lies in [start, end), an image edge counting as inside (both runs pad it alike). */
+  /**
+   * Whether [p − r, p + r] lies in [start, end), an image edge counting as inside (both runs pad it
+   * alike).
+   */
   private static boolean holds(int start, int end, int p, int r, int size) {
     return (start == 0 || p - r >= start) && (end == size || p + r < end);
   }
@@ -226,10 +266,11 @@ class RealEsrNetTest {
     for (int scale : new int[] {1, 2, 4}) {
       RrdbNet raw = RrdbNet.load(SharedData.require("golden/rrdb_x" + scale + "_small.pth"));
       List<long[]> seen = new ArrayList<>();
-      Layer recording = x -> {
-        seen.add(Tensors.shape(x));
-        return raw.forward(x);
-      };
+      Layer recording =
+          x -> {
+            seen.add(Tensors.shape(x));
+            return raw.forward(x);
+          };
       try (RealEsrNet sr = new RealEsrNet(recording, raw.layout(), raw, "recording");
           Mat in = crop(0, 0, 150, 101);
           Mat out = sr.process(in, 32)) {
@@ -237,11 +278,14 @@ class RealEsrNetTest {
         int bound = SrTiles.maxPaddedSide(32, RealEsrNet.TILE_PAD, u);
         assertEquals(101 * scale, out.rows());
         assertEquals(150 * scale, out.cols());
-        // 5 × 4 tiles (of 32) over the photo padded to the unshuffle; none lies wholly in the padding
+        // 5 × 4 tiles (of 32) over the photo padded to the unshuffle; none lies wholly in the
+        // padding
         assertEquals(sr.tiles(150, 101, 32).size(), seen.size());
         assertEquals(20, seen.size());
         for (long[] shape : seen) {
-          assertTrue(shape[2] <= bound && shape[3] <= bound, "x" + scale + " input " + java.util.Arrays.toString(shape));
+          assertTrue(
+              shape[2] <= bound && shape[3] <= bound,
+              "x" + scale + " input " + java.util.Arrays.toString(shape));
           assertEquals(0, shape[2] % u);
           assertEquals(0, shape[3] % u);
         }
@@ -281,7 +325,8 @@ class RealEsrNetTest {
   @Test
   void inBf16TheImageIsWithinOneLevelOfFp32OnAverage() {
     try (RealEsrNet fp32 = net(2);
-        RealEsrNet bf16 = RealEsrNet.load(SharedData.require("golden/rrdb_x2_small.pth"), Precision.BF16);
+        RealEsrNet bf16 =
+            RealEsrNet.load(SharedData.require("golden/rrdb_x2_small.pth"), Precision.BF16);
         Mat in = crop(96, 96, 48, 40);
         Mat a = fp32.process(in);
         Mat b = bf16.process(in)) {

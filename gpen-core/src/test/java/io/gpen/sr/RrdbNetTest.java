@@ -35,7 +35,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and its loader on files the tests write.
  */
 class RrdbNetTest {
-  /** Largest absolute difference from the reference output. Measured: 6.3e-7 (×1; 7.2e-7 channels-last), 3.6e-7 (×2), 1.6e-7 (×4). */
+  /**
+   * Largest absolute difference from the reference output. Measured: 6.3e-7 (×1; 7.2e-7
+   * channels-last), 3.6e-7 (×2), 1.6e-7 (×4).
+   */
   static final double TOLERANCE = 1e-4;
 
   static StateDict io;
@@ -65,9 +68,11 @@ class RrdbNetTest {
       assertArrayEquals(new long[] {1, 3, 24L * scale, 40L * scale}, Tensors.shape(out));
       double diff = Tensors.maxAbsDiff(out, expected);
       double diffLast = Tensors.maxAbsDiff(outLast, expected);
-      System.out.printf("RRDBNet x%d golden: max diff %.3g (channels-last %.3g)%n", scale, diff, diffLast);
+      System.out.printf(
+          "RRDBNet x%d golden: max diff %.3g (channels-last %.3g)%n", scale, diff, diffLast);
       assertTrue(diff <= TOLERANCE, "x" + scale + " output differs by " + diff);
-      assertTrue(diffLast <= TOLERANCE, "x" + scale + " channels-last output differs by " + diffLast);
+      assertTrue(
+          diffLast <= TOLERANCE, "x" + scale + " channels-last output differs by " + diffLast);
     }
   }
 
@@ -99,7 +104,8 @@ class RrdbNetTest {
         PointerScope scope = new PointerScope();
         InferenceMode mode = new InferenceMode()) {
       assertThrows(IllegalArgumentException.class, () -> net.forward(torch.rand(1, 3, 6, 8)));
-      assertArrayEquals(new long[] {1, 3, 8, 8}, Tensors.shape(net.forward(torch.rand(1, 3, 8, 8))));
+      assertArrayEquals(
+          new long[] {1, 3, 8, 8}, Tensors.shape(net.forward(torch.rand(1, 3, 8, 8))));
     }
   }
 
@@ -111,7 +117,12 @@ class RrdbNetTest {
     Map<String, TensorData> prefixed = new LinkedHashMap<>();
     tensors.forEach((k, v) -> prefixed.put("module." + k, v));
     Map<String, TensorData> zeros = new LinkedHashMap<>();
-    tensors.forEach((k, v) -> zeros.put(k, new TensorData(v.dtype(), v.shape(), java.nio.ByteBuffer.allocate(v.data().remaining()))));
+    tensors.forEach(
+        (k, v) ->
+            zeros.put(
+                k,
+                new TensorData(
+                    v.dtype(), v.shape(), java.nio.ByteBuffer.allocate(v.data().remaining()))));
     Path plain = dir.resolve("plain.pth");
     TorchFiles.writeStateDict(plain, tensors, true);
     Path params = dir.resolve("params.pth");
@@ -140,24 +151,32 @@ class RrdbNetTest {
   }
 
   @Test
-  void unknownInputChannelsAndMismatchedTensorsAreOneLineErrors(@TempDir Path dir) throws IOException {
+  void unknownInputChannelsAndMismatchedTensorsAreOneLineErrors(@TempDir Path dir)
+      throws IOException {
     Map<String, TensorData> tensors = new LinkedHashMap<>(Checkpoints.read(small(4)).tensors());
-    tensors.put("conv_first.weight", TensorData.ofFloats(new long[] {16, 5, 3, 3}, new float[16 * 5 * 9]));
+    tensors.put(
+        "conv_first.weight", TensorData.ofFloats(new long[] {16, 5, 3, 3}, new float[16 * 5 * 9]));
     Path channels = dir.resolve("channels.pth");
     TorchFiles.writeObject(channels, Map.of("params_ema", tensors));
     GpenException e = assertThrows(GpenException.class, () -> RrdbNet.load(channels));
-    assertTrue(e.getMessage().startsWith(channels + ": conv_first.weight has 5 input channels"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith(channels + ": conv_first.weight has 5 input channels"),
+        e.getMessage());
 
     tensors = new LinkedHashMap<>(Checkpoints.read(small(4)).tensors());
     tensors.remove("body.1.rdb3.conv5.bias");
-    tensors.put("conv_hr.weight", TensorData.ofFloats(new long[] {16, 8, 3, 3}, new float[16 * 8 * 9]));
+    tensors.put(
+        "conv_hr.weight", TensorData.ofFloats(new long[] {16, 8, 3, 3}, new float[16 * 8 * 9]));
     Path broken = dir.resolve("broken.pth");
     TorchFiles.writeObject(broken, Map.of("params_ema", tensors));
     e = assertThrows(GpenException.class, () -> RrdbNet.load(broken));
     String m = e.getMessage();
     assertTrue(m.startsWith(broken.toString()), m);
-    assertTrue(m.contains("entry 'params_ema' does not fit RRDBNet x4 (16 features, 2 blocks, growth 8)"), m);
-    assertTrue(m.contains("1 mis-shaped [conv_hr.weight (file [16, 8, 3, 3], model [16, 16, 3, 3])]"), m);
+    assertTrue(
+        m.contains("entry 'params_ema' does not fit RRDBNet x4 (16 features, 2 blocks, growth 8)"),
+        m);
+    assertTrue(
+        m.contains("1 mis-shaped [conv_hr.weight (file [16, 8, 3, 3], model [16, 16, 3, 3])]"), m);
     assertTrue(m.contains("1 missing [body.1.rdb3.conv5.bias]"), m);
     assertFalse(m.contains("\n"), m);
   }

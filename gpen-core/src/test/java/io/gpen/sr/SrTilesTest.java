@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 class SrTilesTest {
   static final int PAD = RealEsrNet.TILE_PAD;
 
-  /** The reference's tiles, verbatim: cores of tile_size, padded by tile_pad, clipped at the image. */
+  /**
+   * The reference's tiles, verbatim: cores of tile_size, padded by tile_pad, clipped at the image.
+   */
   static List<Tile> reference(int width, int height, int tileSize, int pad) {
     List<Tile> out = new ArrayList<>();
     int tilesX = (int) Math.ceil(width / (double) tileSize);
@@ -24,8 +26,16 @@ class SrTilesTest {
         int sy = y * tileSize;
         int ex = Math.min(sx + tileSize, width);
         int ey = Math.min(sy + tileSize, height);
-        out.add(new Tile(sx, sy, ex, ey, Math.max(sx - pad, 0), Math.max(sy - pad, 0),
-            Math.min(ex + pad, width), Math.min(ey + pad, height)));
+        out.add(
+            new Tile(
+                sx,
+                sy,
+                ex,
+                ey,
+                Math.max(sx - pad, 0),
+                Math.max(sy - pad, 0),
+                Math.min(ex + pad, width),
+                Math.min(ey + pad, height)));
       }
     }
     return out;
@@ -33,7 +43,14 @@ class SrTilesTest {
 
   @Test
   void coresPartitionTheImageAndPaddedTilesHoldTheirContextOnTheUnshuffleGrid() {
-    int[][] cases = {{40, 24, 16, 4}, {40, 24, 7, 1}, {38, 26, 9, 2}, {100, 60, 100, 4}, {64, 64, 1, 4}, {12, 8, 5, 4}};
+    int[][] cases = {
+      {40, 24, 16, 4},
+      {40, 24, 7, 1},
+      {38, 26, 9, 2},
+      {100, 60, 100, 4},
+      {64, 64, 1, 4},
+      {12, 8, 5, 4}
+    };
     for (int[] c : cases) {
       int w = c[0];
       int h = c[1];
@@ -47,8 +64,10 @@ class SrTilesTest {
         }
         String what = java.util.Arrays.toString(c) + " " + t;
         assertTrue(t.px0() >= 0 && t.py0() >= 0 && t.px1() <= w && t.py1() <= h, what);
-        assertTrue(t.px0() <= Math.max(t.x0() - PAD, 0) && t.py0() <= Math.max(t.y0() - PAD, 0), what);
-        assertTrue(t.px1() >= Math.min(t.x1() + PAD, w) && t.py1() >= Math.min(t.y1() + PAD, h), what);
+        assertTrue(
+            t.px0() <= Math.max(t.x0() - PAD, 0) && t.py0() <= Math.max(t.y0() - PAD, 0), what);
+        assertTrue(
+            t.px1() >= Math.min(t.x1() + PAD, w) && t.py1() >= Math.min(t.y1() + PAD, h), what);
         assertEquals(0, t.px0() % align, what);
         assertEquals(0, t.py0() % align, what);
         assertEquals(0, t.paddedWidth() % align, what);
@@ -64,10 +83,12 @@ class SrTilesTest {
   @Test
   void tilesAreTheReferencesWhereThoseAreOnTheGrid() {
     for (int tile : new int[] {1, 7, 16, 33, 100}) {
-      assertEquals(reference(97, 61, tile, PAD), SrTiles.plan(97, 61, tile, PAD, 1), "x4 tile " + tile);
+      assertEquals(
+          reference(97, 61, tile, PAD), SrTiles.plan(97, 61, tile, PAD, 1), "x4 tile " + tile);
     }
     for (int tile : new int[] {2, 16, 34, 100}) {
-      assertEquals(reference(98, 62, tile, PAD), SrTiles.plan(98, 62, tile, PAD, 2), "x2 tile " + tile);
+      assertEquals(
+          reference(98, 62, tile, PAD), SrTiles.plan(98, 62, tile, PAD, 2), "x2 tile " + tile);
     }
   }
 
@@ -78,7 +99,9 @@ class SrTilesTest {
   @Test
   void theReferencesTilesAtX1DoNotDivideByFourAndOursDo() {
     List<Tile> ref = reference(40, 24, 16, PAD);
-    assertTrue(ref.stream().anyMatch(t -> t.paddedWidth() % 4 != 0 || t.paddedHeight() % 4 != 0), ref.toString());
+    assertTrue(
+        ref.stream().anyMatch(t -> t.paddedWidth() % 4 != 0 || t.paddedHeight() % 4 != 0),
+        ref.toString());
     assertEquals(26, ref.get(0).paddedWidth());
     Tile first = SrTiles.plan(40, 24, 16, PAD, 4).get(0);
     assertEquals(new Tile(0, 0, 16, 16, 0, 0, 28, 24), first);

@@ -125,9 +125,13 @@ class AdamTest {
         Adam adam = new Adam(param(START), 0.002, 0, 0.99)) {
       Map<String, TensorData> state = new LinkedHashMap<>(adam.state());
       state.put("exp_avg.w", Tensors.toData(Tensors.fromFloats(new float[2], 2)));
-      GpenException e = assertThrows(GpenException.class,
-          () -> adam.load(new StateDict(Path.of("x.safetensors"), "part 'g_optim'", state)));
-      assertTrue(e.getMessage().startsWith("x.safetensors: ") && e.getMessage().contains("exp_avg.w"), e.getMessage());
+      GpenException e =
+          assertThrows(
+              GpenException.class,
+              () -> adam.load(new StateDict(Path.of("x.safetensors"), "part 'g_optim'", state)));
+      assertTrue(
+          e.getMessage().startsWith("x.safetensors: ") && e.getMessage().contains("exp_avg.w"),
+          e.getMessage());
     }
   }
 
@@ -139,13 +143,17 @@ class AdamTest {
       TensorData v = Tensors.toData(Tensors.fromFloats(new float[] {4, 5, 6}, 3));
       TensorData step = Tensors.toData(Tensors.fromFloats(new float[] {7}));
       Map<Object, Object> state = Map.of(0, Map.of("step", step, "exp_avg", m, "exp_avg_sq", v));
-      Map<String, Object> torchState = Map.of("state", state, "param_groups", List.of(Map.of("params", List.of(0))));
+      Map<String, Object> torchState =
+          Map.of("state", state, "param_groups", List.of(Map.of("params", List.of(0))));
       assertNull(adam.loadTorch(torchState));
       assertEquals(7, adam.steps());
       Map<String, TensorData> saved = adam.state();
-      assertArrayEquals(new float[] {1, 2, 3}, Tensors.toFloats(Tensors.fromData(saved.get("exp_avg.w"))));
-      assertArrayEquals(new float[] {4, 5, 6}, Tensors.toFloats(Tensors.fromData(saved.get("exp_avg_sq.w"))));
-      Map<String, Object> twoParams = Map.of("state", state, "param_groups", List.of(Map.of("params", List.of(0, 1))));
+      assertArrayEquals(
+          new float[] {1, 2, 3}, Tensors.toFloats(Tensors.fromData(saved.get("exp_avg.w"))));
+      assertArrayEquals(
+          new float[] {4, 5, 6}, Tensors.toFloats(Tensors.fromData(saved.get("exp_avg_sq.w"))));
+      Map<String, Object> twoParams =
+          Map.of("state", state, "param_groups", List.of(Map.of("params", List.of(0, 1))));
       assertTrue(adam.loadTorch(twoParams).contains("2 parameters"), adam.loadTorch(twoParams));
     }
   }

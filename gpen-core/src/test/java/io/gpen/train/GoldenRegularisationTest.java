@@ -36,20 +36,28 @@ class GoldenRegularisationTest {
   void r1MatchesReferenceAndHasWeightGradients() {
     StateDict io = io();
     try (PointerScope scope = new PointerScope();
-        Discriminator d = ModelFiles.loadDiscriminator(
-            SharedData.require("golden/disc64.pth"), null, ModelFiles.Overrides.NONE)) {
+        Discriminator d =
+            ModelFiles.loadDiscriminator(
+                SharedData.require("golden/disc64.pth"), null, ModelFiles.Overrides.NONE)) {
       Tensor real = golden(io, "disc_input").set_requires_grad(true);
       Tensor r1 = Losses.r1(d.forward(real), real);
       double expected = golden(io, "r1").item_double();
       double got = r1.item_double();
-      assertTrue(Math.abs(got - expected) <= RELATIVE * Math.abs(expected),
+      assertTrue(
+          Math.abs(got - expected) <= RELATIVE * Math.abs(expected),
           "r1 " + got + ", reference " + expected);
       // the double backward reaches the weights: every convolution and linear weight gets a
       // non-zero gradient (biases after the last non-linearity in the input do not: the score's
       // input gradient is piecewise constant in them)
       java.util.List<String> names = new java.util.ArrayList<>(d.namedParameters().keySet());
-      TensorVector grads = torch.grad(new TensorVector(r1), new TensorVector(d.parameters().toArray(new Tensor[0])),
-          new TensorVector(), new org.bytedeco.pytorch.BoolOptional(false), false, true);
+      TensorVector grads =
+          torch.grad(
+              new TensorVector(r1),
+              new TensorVector(d.parameters().toArray(new Tensor[0])),
+              new TensorVector(),
+              new org.bytedeco.pytorch.BoolOptional(false),
+              false,
+              true);
       for (int i = 0; i < names.size(); i++) {
         Tensor g = grads.get(i);
         double norm = g.defined() ? g.abs().sum().item_double() : 0;
@@ -65,15 +73,18 @@ class GoldenRegularisationTest {
   void pathLengthsMatchReferenceAndHaveWeightGradients() {
     StateDict io = io();
     try (PointerScope scope = new PointerScope();
-        FullGenerator g = ModelFiles.loadGenerator(
-            SharedData.require("golden/gpen64.pth"), null, ModelFiles.Overrides.NONE).model()) {
+        FullGenerator g =
+            ModelFiles.loadGenerator(
+                    SharedData.require("golden/gpen64.pth"), null, ModelFiles.Overrides.NONE)
+                .model()) {
       FullGenerator.Output out = g.forward(golden(io, "input"));
       Tensor lengths = Losses.pathLengths(out.image(), out.latent(), golden(io, "path_noise"));
       float[] expected = Tensors.toFloats(golden(io, "path_lengths"));
       float[] got = Tensors.toFloats(lengths);
       assertArrayEquals(new long[] {2}, Tensors.shape(lengths));
       for (int i = 0; i < expected.length; i++) {
-        assertTrue(Math.abs(got[i] - expected[i]) <= RELATIVE * Math.abs(expected[i]),
+        assertTrue(
+            Math.abs(got[i] - expected[i]) <= RELATIVE * Math.abs(expected[i]),
             "path length " + i + ": " + got[i] + ", reference " + expected[i]);
       }
       Tensor penalty = lengths.sub(lengths.mean()).pow(Tensors.scalar(2)).mean();

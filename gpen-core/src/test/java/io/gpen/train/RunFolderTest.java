@@ -29,17 +29,25 @@ class RunFolderTest {
   void anotherRunsCheckpointsAreRefusedOrReplaced() throws IOException {
     RunFolder f = earlierRun();
     Files.writeString(dir.resolve("notes.txt"), "mine");
-    RunFolder.OccupiedException e = assertThrows(RunFolder.OccupiedException.class,
-        () -> f.prepare(null, RunFolder.Existing.REFUSE, n -> {}));
-    assertTrue(e.getMessage().contains(dir + " already holds 2 checkpoint(s) of another run (last: 000020.safetensors)"),
+    RunFolder.OccupiedException e =
+        assertThrows(
+            RunFolder.OccupiedException.class,
+            () -> f.prepare(null, RunFolder.Existing.REFUSE, n -> {}));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                dir + " already holds 2 checkpoint(s) of another run (last: 000020.safetensors)"),
         e.getMessage());
     assertTrue(Files.exists(f.checkpoint(20)), "refusing deletes nothing");
 
     List<String> notes = new ArrayList<>();
     f.prepare(null, RunFolder.Existing.REPLACE, notes::add);
-    assertFalse(Files.exists(f.checkpoint(10)) || Files.exists(f.checkpoint(20)) || Files.exists(f.log()));
+    assertFalse(
+        Files.exists(f.checkpoint(10)) || Files.exists(f.checkpoint(20)) || Files.exists(f.log()));
     assertTrue(Files.exists(dir.resolve("notes.txt")), "files the run does not own stay");
-    assertEquals(List.of("replaced an earlier run in " + dir + ": deleted 2 checkpoint(s) and its log"), notes);
+    assertEquals(
+        List.of("replaced an earlier run in " + dir + ": deleted 2 checkpoint(s) and its log"),
+        notes);
   }
 
   @Test
@@ -47,10 +55,14 @@ class RunFolderTest {
     RunFolder f = earlierRun();
     f.prepare(dir.resolve("000020.safetensors"), RunFolder.Existing.REFUSE, n -> {});
     f.prepare(dir.resolve("./000010.safetensors"), RunFolder.Existing.REFUSE, n -> {});
-    assertTrue(Files.exists(f.checkpoint(10)) && Files.exists(f.checkpoint(20)) && Files.exists(f.log()));
-    Path elsewhere = Files.writeString(Files.createTempFile(dir.getParent(), "other", ".safetensors"), "c");
+    assertTrue(
+        Files.exists(f.checkpoint(10)) && Files.exists(f.checkpoint(20)) && Files.exists(f.log()));
+    Path elsewhere =
+        Files.writeString(Files.createTempFile(dir.getParent(), "other", ".safetensors"), "c");
     try {
-      assertThrows(RunFolder.OccupiedException.class, () -> f.prepare(elsewhere, RunFolder.Existing.REFUSE, n -> {}));
+      assertThrows(
+          RunFolder.OccupiedException.class,
+          () -> f.prepare(elsewhere, RunFolder.Existing.REFUSE, n -> {}));
     } finally {
       Files.delete(elsewhere);
     }
@@ -71,8 +83,12 @@ class RunFolderTest {
 
   @Test
   void aMissingFolderIsFine() {
-    new RunFolder(dir.resolve("new")).prepare(null, RunFolder.Existing.REFUSE, n -> {
-      throw new AssertionError(n);
-    });
+    new RunFolder(dir.resolve("new"))
+        .prepare(
+            null,
+            RunFolder.Existing.REFUSE,
+            n -> {
+              throw new AssertionError(n);
+            });
   }
 }

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Settings: defaults, the YAML file, given values over the file, and one-line errors that carry key,
- * problem, value and source.
+ * Settings: defaults, the YAML file, given values over the file, and one-line errors that carry
+ * key, problem, value and source.
  */
 class TrainConfigTest {
   @TempDir Path dir;
@@ -71,7 +71,9 @@ class TrainConfigTest {
 
   @Test
   void flagsOverrideTheFileWhichOverridesDefaults() throws IOException {
-    Path f = yaml("batch_size: 4\nmax_iter: 20\ntrain_path: faces\ndegradation:\n  noise: [1, 2]\n  gray_prob: 0\n");
+    Path f =
+        yaml(
+            "batch_size: 4\nmax_iter: 20\ntrain_path: faces\ndegradation:\n  noise: [1, 2]\n  gray_prob: 0\n");
     Map<String, Object> flags = new HashMap<>();
     flags.put("batch_size", 8);
     flags.put("seed", null);
@@ -98,16 +100,20 @@ class TrainConfigTest {
   @Test
   void badValuesNameTheirSource() throws IOException {
     Path f = yaml("batch_size: two\n");
-    assertEquals(f + ": batch_size must be a whole number, got 'two'", fails(f, Map.of()).getMessage());
+    assertEquals(
+        f + ": batch_size must be a whole number, got 'two'", fails(f, Map.of()).getMessage());
     Path zero = yaml("batch_size: 0\n");
-    assertEquals(zero + ": batch_size must be at least 1, got 0", fails(zero, Map.of()).getMessage());
+    assertEquals(
+        zero + ": batch_size must be at least 1, got 0", fails(zero, Map.of()).getMessage());
     // a given value is named by its key alone: the command line names its option (--batch_size)
     SettingException given = (SettingException) fails(null, Map.of("batch_size", 0));
     assertEquals("batch_size must be at least 1, got 0", given.getMessage());
-    assertEquals(List.of("batch_size", "must be at least 1", 0, SettingSource.GIVEN),
+    assertEquals(
+        List.of("batch_size", "must be at least 1", 0, SettingSource.GIVEN),
         List.of(given.key(), given.problem(), given.value(), given.source()));
     Path size = yaml("size: 100\n");
-    assertTrue(fails(size, Map.of()).getMessage().startsWith(size + ": size must be a power of two"));
+    assertTrue(
+        fails(size, Map.of()).getMessage().startsWith(size + ": size must be a power of two"));
     Path sigma = yaml("degradation:\n  sigma: [5, 1]\n");
     String m = fails(sigma, Map.of()).getMessage();
     assertTrue(m.startsWith(sigma + ": degradation setting sigma"), m);
@@ -116,7 +122,10 @@ class TrainConfigTest {
   @Test
   void shippedConfigFileListsEveryKeyOfTheSchema() {
     List<String> keys = TrainSettings.SCHEMA.settings().stream().map(Setting::key).toList();
-    assertEquals(keys, List.copyOf(SettingsFile.read(Path.of("configs", "gpen.yaml"), TrainSettings.SCHEMA).keySet()));
+    assertEquals(
+        keys,
+        List.copyOf(
+            SettingsFile.read(Path.of("configs", "gpen.yaml"), TrainSettings.SCHEMA).keySet()));
   }
 
   @Test
@@ -126,7 +135,8 @@ class TrainConfigTest {
     assertEquals(256, d.get("size"));
     assertEquals(Path.of("ckpts"), d.get("ckpt_dir"));
     assertNull(d.get("pretrain"));
-    assertEquals(DegradationConfig.REFERENCE.sigma(), ((Map<?, ?>) d.get("degradation")).get("sigma"));
+    assertEquals(
+        DegradationConfig.REFERENCE.sigma(), ((Map<?, ?>) d.get("degradation")).get("sigma"));
     for (Setting<?> s : TrainSettings.SCHEMA.settings()) {
       assertFalse(s.help() == null || s.help().isBlank(), s.key() + " has no help");
     }
@@ -138,7 +148,8 @@ class TrainConfigTest {
     Path f = yaml("mul: 0\n");
     SettingException e = (SettingException) fails(f, Map.of());
     assertEquals(f + ": mul must be at least 1, got 0", e.getMessage());
-    assertEquals(List.of("mul", "must be at least 1", 0, new SettingSource.File(f)),
+    assertEquals(
+        List.of("mul", "must be at least 1", 0, new SettingSource.File(f)),
         List.of(e.key(), e.problem(), e.value(), e.source()));
     // a value given over the file is the one at fault, and named as given
     SettingException g = (SettingException) fails(f, Map.of("mul", 0));
@@ -163,16 +174,26 @@ class TrainConfigTest {
     bad.put("size: ~", "size must be given");
     bad.put("device: [cpu]", "device must be text, got '[cpu]'");
     bad.put("device: tpu", "device must be cpu, cuda or cuda:N, got 'tpu'");
-    bad.put("size: 64\nnarrow: 0.001", "narrow leaves no channels at 64 px with channel multiplier 1, got 0.001");
-    bad.put("degradation:\n  kernel_size: 40", "degradation setting kernel_size must be odd, 1 to 201, got 40");
-    bad.put("degradation:\n  flip_prob: 2", "degradation setting flip_prob must be 0 to 1, got 2.0");
-    bad.put("degradation:\n  noise: loud", "degradation setting noise must be [min, max] or one number, got 'loud'");
+    bad.put(
+        "size: 64\nnarrow: 0.001",
+        "narrow leaves no channels at 64 px with channel multiplier 1, got 0.001");
+    bad.put(
+        "degradation:\n  kernel_size: 40",
+        "degradation setting kernel_size must be odd, 1 to 201, got 40");
+    bad.put(
+        "degradation:\n  flip_prob: 2", "degradation setting flip_prob must be 0 to 1, got 2.0");
+    bad.put(
+        "degradation:\n  noise: loud",
+        "degradation setting noise must be [min, max] or one number, got 'loud'");
     for (Map.Entry<String, String> e : bad.entrySet()) {
       Path f = yaml(e.getKey() + "\n");
       assertEquals(f + ": " + e.getValue(), fails(f, Map.of()).getMessage(), e.getKey());
     }
-    Path good = yaml("size: '64'\nnarrow: 1\nstart_iter: 7\ndevice: cuda:1\npretrain: w.pth\ndegradation:\n  noise: 5\n");
-    TrainConfig c = TrainConfig.resolve(good, Map.of("seed", "12", "lr", "0.01", "ckpt_dir", "out"));
+    Path good =
+        yaml(
+            "size: '64'\nnarrow: 1\nstart_iter: 7\ndevice: cuda:1\npretrain: w.pth\ndegradation:\n  noise: 5\n");
+    TrainConfig c =
+        TrainConfig.resolve(good, Map.of("seed", "12", "lr", "0.01", "ckpt_dir", "out"));
     assertEquals(64, c.size());
     assertEquals(1.0, c.narrow());
     assertEquals(7L, c.startIter());
@@ -182,14 +203,18 @@ class TrainConfigTest {
     assertEquals(12, c.seed());
     assertEquals(0.01, c.lr());
     assertEquals(Path.of("out"), c.ckptDir());
-    assertThrows(IllegalArgumentException.class, () -> TrainConfig.resolve(null, Map.of("learning_rate", 1)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> TrainConfig.resolve(null, Map.of("learning_rate", 1)));
   }
 
   @Test
   void recordsCheckTheirValuesAgainstTheSchema() {
-    SettingException e = assertThrows(SettingException.class,
-        () -> DegradationConfig.REFERENCE.withGrayProb(-0.5));
-    assertEquals(List.of(DegradationSettings.GRAY_PROB.key(), "must be 0 to 1"), List.of(e.key(), e.problem()));
+    SettingException e =
+        assertThrows(SettingException.class, () -> DegradationConfig.REFERENCE.withGrayProb(-0.5));
+    assertEquals(
+        List.of(DegradationSettings.GRAY_PROB.key(), "must be 0 to 1"),
+        List.of(e.key(), e.problem()));
     assertNull(e.source());
     assertEquals("degradation setting gray_prob must be 0 to 1, got -0.5", e.getMessage());
   }

@@ -49,8 +49,13 @@ class TrainerTest {
   static Tensor[] batch(int n) {
     torch.manual_seed(7);
     Tensor gt = torch.rand(n, 3, 8, 8).mul_(Tensors.scalar(2)).sub_(Tensors.scalar(1));
-    gt = torch.upsample_bilinear2d(gt, new long[] {64, 64}, false, new org.bytedeco.pytorch.DoubleOptional(),
-        new org.bytedeco.pytorch.DoubleOptional());
+    gt =
+        torch.upsample_bilinear2d(
+            gt,
+            new long[] {64, 64},
+            false,
+            new org.bytedeco.pytorch.DoubleOptional(),
+            new org.bytedeco.pytorch.DoubleOptional());
     Tensor lq = gt.add(torch.randn(n, 3, 64, 64).mul_(Tensors.scalar(0.2)));
     return new Tensor[] {lq, gt};
   }
@@ -74,7 +79,14 @@ class TrainerTest {
       for (int step = 0; step < 200; step++) {
         try (PointerScope inner = new PointerScope()) {
           Tensor l1 = Losses.smoothL1(g.forward(b[0]).image(), b[1]);
-          adam.step(torch.grad(new TensorVector(l1), params, new TensorVector(), new BoolOptional(false), false, true));
+          adam.step(
+              torch.grad(
+                  new TensorVector(l1),
+                  params,
+                  new TensorVector(),
+                  new BoolOptional(false),
+                  false,
+                  true));
           last = l1.item_double();
           if (step == 0) {
             first = last;
@@ -101,8 +113,10 @@ class TrainerTest {
         assertTrue(t.step(b[0], b[1]).finite());
       }
       long grown = residentBytes() - before;
-      // an iteration makes about 10 MB of activations and gradients; a leak of them would show at once
-      assertTrue(grown < 48L << 20, "resident memory grew by " + (grown >> 20) + " MB over 24 iterations");
+      // an iteration makes about 10 MB of activations and gradients; a leak of them would show at
+      // once
+      assertTrue(
+          grown < 48L << 20, "resident memory grew by " + (grown >> 20) + " MB over 24 iterations");
     }
   }
 
@@ -130,11 +144,13 @@ class TrainerTest {
     Path weights = SharedData.require("golden/gpen64.pth");
     List<String> notes = new ArrayList<>();
     try (Trainer t = Trainer.create(config(Map.of("pretrain", weights)), null, notes::add);
-        FullGenerator golden = ModelFiles.loadGenerator(weights, null, ModelFiles.Overrides.NONE).model()) {
+        FullGenerator golden =
+            ModelFiles.loadGenerator(weights, null, ModelFiles.Overrides.NONE).model()) {
       assertSameWeights(golden, t.generator());
       assertSameWeights(golden, t.emaGenerator());
       assertEquals(0, t.iteration());
-      assertTrue(notes.get(0).contains("the discriminator starts from random weights"), notes.toString());
+      assertTrue(
+          notes.get(0).contains("the discriminator starts from random weights"), notes.toString());
     }
   }
 
@@ -162,7 +178,8 @@ class TrainerTest {
 
     List<String> notes = new ArrayList<>();
     try (Trainer t = Trainer.create(config(Map.of("pretrain", file)), null, notes::add);
-        FullGenerator golden = ModelFiles.loadGenerator(g, null, ModelFiles.Overrides.NONE).model();
+        FullGenerator golden =
+            ModelFiles.loadGenerator(g, null, ModelFiles.Overrides.NONE).model();
         Discriminator goldenD = ModelFiles.loadDiscriminator(d, null, ModelFiles.Overrides.NONE)) {
       assertSameWeights(golden, t.generator());
       assertSameWeights(golden, t.emaGenerator());
@@ -175,16 +192,25 @@ class TrainerTest {
         float[] m = Tensors.toFloats(Tensors.fromData(saved.get("exp_avg." + gParams.get(i))));
         assertEquals(i, m[0], gParams.get(i));
       }
-      assertTrue(notes.stream().anyMatch(n -> n.startsWith("g_optim restored (12 steps)")), notes.toString());
-      assertTrue(notes.stream().anyMatch(n -> n.startsWith("d_optim of official.pth not used") && n.contains("starts fresh")),
+      assertTrue(
+          notes.stream().anyMatch(n -> n.startsWith("g_optim restored (12 steps)")),
           notes.toString());
-      assertTrue(notes.stream().anyMatch(n -> n.contains("records no iteration")), notes.toString());
+      assertTrue(
+          notes.stream()
+              .anyMatch(
+                  n ->
+                      n.startsWith("d_optim of official.pth not used")
+                          && n.contains("starts fresh")),
+          notes.toString());
+      assertTrue(
+          notes.stream().anyMatch(n -> n.contains("records no iteration")), notes.toString());
       assertFalse(notes.stream().anyMatch(n -> n.contains("\n")));
     }
   }
 
   /** A torch.optim.Adam state dict over {@code names}: exp_avg of parameter i filled with i. */
-  static Map<String, Object> torchAdamState(List<String> names, Map<String, TensorData> shapes, int steps) {
+  static Map<String, Object> torchAdamState(
+      List<String> names, Map<String, TensorData> shapes, int steps) {
     Map<Object, Object> state = new LinkedHashMap<>();
     List<Object> ids = new ArrayList<>();
     try (PointerScope scope = new PointerScope()) {
@@ -210,7 +236,9 @@ class TrainerTest {
 
   static void assertSameWeights(io.gpen.nn.Module expected, io.gpen.nn.Module actual) {
     Map<String, Tensor> a = actual.stateDict();
-    expected.stateDict().forEach((name, t) -> assertEquals(0.0, Tensors.maxAbsDiff(t, a.get(name)), name));
+    expected
+        .stateDict()
+        .forEach((name, t) -> assertEquals(0.0, Tensors.maxAbsDiff(t, a.get(name)), name));
   }
 
   @Test
@@ -220,7 +248,8 @@ class TrainerTest {
       Tensor[] b = batch(2);
       Tensor before = t.generator().finalLinear().namedParameters().get("0.weight").clone();
       Trainer.Step s = t.step(b[0], b[1]);
-      assertTrue(s.regularisedD() && s.regularisedG(), "iteration 0 runs R1 and the path-length step");
+      assertTrue(
+          s.regularisedD() && s.regularisedG(), "iteration 0 runs R1 and the path-length step");
       assertFalse(t.step(b[0], b[1]).regularisedD(), "iteration 1 runs neither");
       Tensor after = t.generator().finalLinear().namedParameters().get("0.weight");
       Tensor ema = t.emaGenerator().finalLinear().namedParameters().get("0.weight");

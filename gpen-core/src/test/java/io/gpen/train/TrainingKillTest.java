@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * checkpoint every iteration): every file under a checkpoint's name loads whole, each restart
  * continues from the last one, and the temporary files of an interrupted save go at the next run.
  *
- * <p>Tagged {@link Performance}: three JVMs start and load the natives, and every iteration writes a
- * 137 MB checkpoint (G, D, g_ema and the Adam states), 20 s on a quiet 2-core machine and over a
+ * <p>Tagged {@link Performance}: three JVMs start and load the natives, and every iteration writes
+ * a 137 MB checkpoint (G, D, g_ema and the Adam states), 20 s on a quiet 2-core machine and over a
  * minute on a busy one.
  */
 @Performance
@@ -49,11 +49,19 @@ class TrainingKillTest {
     Path last = null;
     for (int kill = 0; kill < KILLS; kill++) {
       long before = checkpoints(ckpts).size();
-      ProcessBuilder child = ChildJvm.of(Run.class, List.of("-Xmx1g"), faces.toString(), ckpts.toString(),
-          dir.resolve("samples").toString(), last == null ? "" : last.toString());
-      Process p = ChildJvm.start(child.redirectOutput(dir.resolve("child" + kill + ".log").toFile()));
+      ProcessBuilder child =
+          ChildJvm.of(
+              Run.class,
+              List.of("-Xmx1g"),
+              faces.toString(),
+              ckpts.toString(),
+              dir.resolve("samples").toString(),
+              last == null ? "" : last.toString());
+      Process p =
+          ChildJvm.start(child.redirectOutput(dir.resolve("child" + kill + ".log").toFile()));
       try {
-        // a moment after the run saves its next checkpoint: sometimes mid-iteration, sometimes mid-save
+        // a moment after the run saves its next checkpoint: sometimes mid-iteration, sometimes
+        // mid-save
         waitFor(() -> checkpoints(ckpts).size() > before, p, 120, "a checkpoint of run " + kill);
         Thread.sleep(random.nextInt(800));
       } finally {
@@ -69,27 +77,40 @@ class TrainingKillTest {
     }
 
     Path resumedFrom = last;
-    long temporary = files(ckpts).stream().filter(f -> AtomicFiles.isTempSibling(f.getFileName().toString())).count();
+    long temporary =
+        files(ckpts).stream()
+            .filter(f -> AtomicFiles.isTempSibling(f.getFileName().toString()))
+            .count();
     long iterations = Long.parseLong(resumedFrom.getFileName().toString().substring(0, 6));
     List<String> notes = new ArrayList<>();
-    TrainingRun.Result resumed = TrainingRun.run(
-        TrainConfig.resolve(null, settings(faces, ckpts, dir.resolve("samples"), iterations + 1, resumedFrom)),
-        notes::add);
+    TrainingRun.Result resumed =
+        TrainingRun.run(
+            TrainConfig.resolve(
+                null, settings(faces, ckpts, dir.resolve("samples"), iterations + 1, resumedFrom)),
+            notes::add);
     assertEquals(iterations, resumed.firstIteration(), notes.toString());
     assertEquals(iterations + 1, resumed.iterations());
-    assertTrue(notes.stream().anyMatch(n -> n.startsWith("resuming " + resumedFrom.getFileName())), notes.toString());
-    assertEquals(temporary > 0, notes.stream().anyMatch(n -> n.startsWith("removed " + temporary + " temporary file(s)")),
+    assertTrue(
+        notes.stream().anyMatch(n -> n.startsWith("resuming " + resumedFrom.getFileName())),
+        notes.toString());
+    assertEquals(
+        temporary > 0,
+        notes.stream().anyMatch(n -> n.startsWith("removed " + temporary + " temporary file(s)")),
         temporary + " temporary files before the run: " + notes);
-    assertTrue(files(ckpts).stream().noneMatch(f -> AtomicFiles.isTempSibling(f.getFileName().toString())),
+    assertTrue(
+        files(ckpts).stream().noneMatch(f -> AtomicFiles.isTempSibling(f.getFileName().toString())),
         files(ckpts).toString());
     // each restart went on from where the killed run's last checkpoint was
-    List<String> starts = Files.readAllLines(ckpts.resolve(RunFolder.LOG_NAME)).stream()
-        .filter(l -> l.contains(" start at iteration ")).toList();
+    List<String> starts =
+        Files.readAllLines(ckpts.resolve(RunFolder.LOG_NAME)).stream()
+            .filter(l -> l.contains(" start at iteration "))
+            .toList();
     assertEquals(KILLS + 1, starts.size(), starts.toString());
     assertTrue(starts.get(0).contains(" start at iteration 0 of "), starts.get(0));
   }
 
-  static Map<String, Object> settings(Path faces, Path ckpts, Path samples, long maxIter, Path pretrain) {
+  static Map<String, Object> settings(
+      Path faces, Path ckpts, Path samples, long maxIter, Path pretrain) {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("size", 64);
     s.put("narrow", 0.25);
@@ -120,7 +141,9 @@ class TrainingKillTest {
   }
 
   private static List<Path> checkpoints(Path folder) throws IOException {
-    return files(folder).stream().filter(f -> CHECKPOINT.matcher(f.getFileName().toString()).matches()).toList();
+    return files(folder).stream()
+        .filter(f -> CHECKPOINT.matcher(f.getFileName().toString()).matches())
+        .toList();
   }
 
   @FunctionalInterface
@@ -128,7 +151,8 @@ class TrainingKillTest {
     boolean holds() throws IOException;
   }
 
-  private static void waitFor(Condition condition, Process p, int seconds, String what) throws Exception {
+  private static void waitFor(Condition condition, Process p, int seconds, String what)
+      throws Exception {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!condition.holds()) {
       if (!p.isAlive()) {
@@ -141,12 +165,16 @@ class TrainingKillTest {
     }
   }
 
-  /** The child: a long run at 64 px saving every iteration, continued from a checkpoint if given. */
+  /**
+   * The child: a long run at 64 px saving every iteration, continued from a checkpoint if given.
+   */
   public static final class Run {
     public static void main(String[] args) {
       Path pretrain = args[3].isEmpty() ? null : Path.of(args[3]);
-      TrainingRun.run(TrainConfig.resolve(null, settings(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]),
-          1000, pretrain)), System.out::println);
+      TrainingRun.run(
+          TrainConfig.resolve(
+              null, settings(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]), 1000, pretrain)),
+          System.out::println);
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.gpen.train;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpen.GpenException;
 import io.gpen.SharedData;
-import io.gpen.checkpoint.Checkpoints;
 import io.gpen.checkpoint.Safetensors;
 import io.gpen.checkpoint.StateDict;
 import io.gpen.checkpoint.TensorData;
@@ -95,16 +93,21 @@ class TrainingRunTest {
     assertEquals(Safetensors.TRAINING_FORMAT, all.metadata().get("format"));
     assertEquals("3", all.metadata().get("iteration"));
     assertEquals(List.of("g", "d", "g_ema", "g_optim", "d_optim"), List.copyOf(all.partNames()));
-    // Adam steps: 3 G steps plus the path-length steps of iterations 0 and 2; the same for D with R1
+    // Adam steps: 3 G steps plus the path-length steps of iterations 0 and 2; the same for D with
+    // R1
     assertEquals(5, Tensors.fromData(all.part("g_optim").get("step")).item_long());
     assertEquals(5, Tensors.fromData(all.part("d_optim").get("step")).item_long());
     // the generator a user restores faces with loads from the checkpoint by default (g_ema)
-    try (FullGenerator g = ModelFiles.loadGenerator(r.checkpoint(), null, ModelFiles.Overrides.NONE).model()) {
+    try (FullGenerator g =
+        ModelFiles.loadGenerator(r.checkpoint(), null, ModelFiles.Overrides.NONE).model()) {
       assertEquals(64, g.config().size());
     }
 
     List<String> log = Files.readAllLines(ckpts.resolve(RunFolder.LOG_NAME));
-    assertTrue(log.get(0).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d start at iteration 0 of 3: .*"), log.get(0));
+    assertTrue(
+        log.get(0)
+            .matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d start at iteration 0 of 3: .*"),
+        log.get(0));
     long iterLines = log.stream().filter(l -> l.matches(".* iter \\d+ d .* s/it .*")).count();
     assertEquals(3, iterLines, String.join("\n", log));
     for (String line : log) {
@@ -121,7 +124,10 @@ class TrainingRunTest {
       assertEquals(2 * 66 + 2, img.bgr().cols());
     }
     if (!s.containsKey("id_weights")) {
-      assertEquals(1, notes.stream().filter(n -> n.startsWith("identity loss off")).count(), notes.toString());
+      assertEquals(
+          1,
+          notes.stream().filter(n -> n.startsWith("identity loss off")).count(),
+          notes.toString());
     }
   }
 
@@ -138,7 +144,9 @@ class TrainingRunTest {
     TrainingRun.Result resumed = TrainingRun.run(config(secondHalf), notes::add);
 
     assertEquals(3, resumed.firstIteration());
-    assertTrue(notes.stream().anyMatch(n -> n.startsWith("resuming 000003.safetensors")), notes.toString());
+    assertTrue(
+        notes.stream().anyMatch(n -> n.startsWith("resuming 000003.safetensors")),
+        notes.toString());
     StateDict a = Safetensors.read(whole.checkpoint());
     StateDict b = Safetensors.read(resumed.checkpoint());
     assertEquals(a.metadata(), b.metadata());
@@ -148,28 +156,38 @@ class TrainingRunTest {
       ByteBuffer y = b.get(e.getKey()).data();
       assertEquals(x, y, e.getKey() + " differs between 6 iterations and 3 + 3 resumed");
     }
-    assertEquals(whole.last().toString().replaceAll("timing=.*", ""), resumed.last().toString().replaceAll("timing=.*", ""));
+    assertEquals(
+        whole.last().toString().replaceAll("timing=.*", ""),
+        resumed.last().toString().replaceAll("timing=.*", ""));
   }
 
   @Test
   void missingEmptyAndTooSmallFoldersAreClearErrors() throws IOException {
     Map<String, Object> s = settings(dir.resolve("bad"), 2);
     s.put("train_path", dir.resolve("nowhere"));
-    GpenException missing = assertThrows(GpenException.class, () -> TrainingRun.run(config(s), n -> {}));
-    assertTrue(missing.getMessage().contains(dir.resolve("nowhere") + ": folder not found"), missing.getMessage());
+    GpenException missing =
+        assertThrows(GpenException.class, () -> TrainingRun.run(config(s), n -> {}));
+    assertTrue(
+        missing.getMessage().contains(dir.resolve("nowhere") + ": folder not found"),
+        missing.getMessage());
 
     Path empty = Files.createDirectories(dir.resolve("empty"));
     Files.writeString(empty.resolve("notes.txt"), "no faces here");
     s.put("train_path", empty);
-    GpenException none = assertThrows(GpenException.class, () -> TrainingRun.run(config(s), n -> {}));
-    assertTrue(none.getMessage().contains(empty.toString()) && none.getMessage().contains("no ."), none.getMessage());
+    GpenException none =
+        assertThrows(GpenException.class, () -> TrainingRun.run(config(s), n -> {}));
+    assertTrue(
+        none.getMessage().contains(empty.toString()) && none.getMessage().contains("no ."),
+        none.getMessage());
 
     s.put("train_path", TestFaces.folder(dir.resolve("one"), 1));
-    GpenException small = assertThrows(GpenException.class, () -> TrainingRun.run(config(s), n -> {}));
+    GpenException small =
+        assertThrows(GpenException.class, () -> TrainingRun.run(config(s), n -> {}));
     assertTrue(small.getMessage().contains("fewer than the batch size 2"), small.getMessage());
 
     s.remove("train_path");
-    GpenException unset = assertThrows(GpenException.class, () -> TrainingRun.run(config(s), n -> {}));
+    GpenException unset =
+        assertThrows(GpenException.class, () -> TrainingRun.run(config(s), n -> {}));
     assertTrue(unset.getMessage().startsWith("train_path is required"), unset.getMessage());
     for (GpenException e : List.of(missing, none, small, unset)) {
       assertFalse(e.getMessage().contains("\n"), e.getMessage());
@@ -186,7 +204,10 @@ class TrainingRunTest {
     List<String> notes = new ArrayList<>();
     TrainingRun.Result r = TrainingRun.run(config(s), notes::add);
     assertEquals(1, r.skipped());
-    assertEquals(1, notes.stream().filter(n -> n.startsWith("skipped ") && n.contains("broken.png")).count(), notes.toString());
+    assertEquals(
+        1,
+        notes.stream().filter(n -> n.startsWith("skipped ") && n.contains("broken.png")).count(),
+        notes.toString());
     assertTrue(notes.contains("skipped 1 unreadable image(s) of " + data), notes.toString());
     assertTrue(notes.stream().anyMatch(n -> n.startsWith("no test_path")), notes.toString());
     assertTrue(Double.isNaN(r.psnr()));
@@ -199,15 +220,20 @@ class TrainingRunTest {
     Map<String, Object> bigger = settings(dir.resolve("big"), 2);
     bigger.put("size", 128);
     bigger.put("pretrain", r.checkpoint());
-    GpenException e = assertThrows(GpenException.class, () -> TrainingRun.run(config(bigger), n -> {}));
+    GpenException e =
+        assertThrows(GpenException.class, () -> TrainingRun.run(config(bigger), n -> {}));
     String m = e.getMessage();
-    assertTrue(m.startsWith(r.checkpoint() + ": --pretrain is a training checkpoint of size=64"), m);
+    assertTrue(
+        m.startsWith(r.checkpoint() + ": --pretrain is a training checkpoint of size=64"), m);
     assertTrue(m.contains("this run trains size=128"), m);
     assertFalse(m.contains("\n"));
 
     Map<String, Object> done = settings(dir.resolve("small"), 1);
     done.put("pretrain", r.checkpoint());
-    GpenException nothing = assertThrows(GpenException.class, () -> TrainingRun.run(config(done), n -> {}));
-    assertTrue(nothing.getMessage().startsWith("nothing to train: 1 iterations are done"), nothing.getMessage());
+    GpenException nothing =
+        assertThrows(GpenException.class, () -> TrainingRun.run(config(done), n -> {}));
+    assertTrue(
+        nothing.getMessage().startsWith("nothing to train: 1 iterations are done"),
+        nothing.getMessage());
   }
 }

@@ -16,7 +16,10 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link FacePipeline} with a stand-in detector and restorer: batching across frames, order, failures. */
+/**
+ * {@link FacePipeline} with a stand-in detector and restorer: batching across frames, order,
+ * failures.
+ */
 class FacePipelineTest {
   @TempDir Path dir;
 
@@ -27,7 +30,9 @@ class FacePipelineTest {
     @Override
     public List<DetectedFace> detect(Mat bgr) {
       calls++;
-      return List.of(new DetectedFace(40, 20, 110, 100, 0.99, new double[] {62, 50, 88, 50, 75, 65, 64, 82, 86, 82}));
+      return List.of(
+          new DetectedFace(
+              40, 20, 110, 100, 0.99, new double[] {62, 50, 88, 50, 75, 65, 64, 82, 86, 82}));
     }
 
     @Override
@@ -39,7 +44,9 @@ class FacePipelineTest {
     public void close() {}
   }
 
-  /** Gives each face back unchanged at 64 px, and records the batches; fails on call {@code failOn}. */
+  /**
+   * Gives each face back unchanged at 64 px, and records the batches; fails on call {@code failOn}.
+   */
   private static final class Unchanged implements FaceRestorer {
     final List<Integer> batches = new ArrayList<>();
     final int failOn;
@@ -82,14 +89,17 @@ class FacePipelineTest {
     try (FaceEnhancer enhancer = new FaceEnhancer(restorer, 1.0);
         VideoReader reader = VideoReader.open(clip);
         VideoWriter writer = VideoWriter.create(out, reader, VideoWriter.Encoding.DEFAULT)) {
-      stats = new FacePipeline(detector, restorer, enhancer, new FacePipeline.Settings(6, 3, Smoothing.DEFAULT))
-          .run(reader, writer, progress::add);
+      stats =
+          new FacePipeline(
+                  detector, restorer, enhancer, new FacePipeline.Settings(6, 3, Smoothing.DEFAULT))
+              .run(reader, writer, progress::add);
     }
     // 20 frames, one face each: batches of 6 faces from 6 frames, then the 2 left at the end
     assertEquals(List.of(6, 6, 6, 2), restorer.batches);
     // detection on frames 0, 3, 6, ..., 18; the faces held in between
     assertEquals(7, detector.calls);
-    assertEquals(new FacePipeline.Stats(20, 20, 20, 1, stats.flicker(), stats.inputFlicker()), stats);
+    assertEquals(
+        new FacePipeline.Stats(20, 20, 20, 1, stats.flicker(), stats.inputFlicker()), stats);
     assertEquals(20, progress.size());
     TestClips.Contents in = TestClips.read(clip);
     TestClips.Contents written = TestClips.read(out);
@@ -104,14 +114,19 @@ class FacePipelineTest {
     Unchanged restorer = new Unchanged(3);
     try (FaceEnhancer enhancer = new FaceEnhancer(restorer, 1.0);
         VideoReader reader = VideoReader.open(clip);
-        VideoWriter writer = VideoWriter.create(dir.resolve("out.mp4"), reader, VideoWriter.Encoding.DEFAULT)) {
-      FacePipeline pipeline = new FacePipeline(detector, restorer, enhancer, new FacePipeline.Settings(2, 1, Smoothing.OFF));
-      IllegalStateException e = assertThrows(IllegalStateException.class, () -> pipeline.run(reader, writer, n -> { }));
+        VideoWriter writer =
+            VideoWriter.create(dir.resolve("out.mp4"), reader, VideoWriter.Encoding.DEFAULT)) {
+      FacePipeline pipeline =
+          new FacePipeline(
+              detector, restorer, enhancer, new FacePipeline.Settings(2, 1, Smoothing.OFF));
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> pipeline.run(reader, writer, n -> {}));
       assertEquals("restorer failed", e.getMessage());
     }
     assertEquals(3, restorer.batches.size());
     for (Thread t : Thread.getAllStackTraces().keySet()) {
-      assertFalse(t.getName().startsWith("gpen-video-") && t.isAlive(), t.getName() + " still runs");
+      assertFalse(
+          t.getName().startsWith("gpen-video-") && t.isAlive(), t.getName() + " still runs");
     }
   }
 
@@ -123,12 +138,19 @@ class FacePipelineTest {
     try (FaceEnhancer enhancer = new FaceEnhancer(restorer, 1.0);
         VideoReader reader = VideoReader.open(clip);
         VideoReader other = VideoReader.open(larger);
-        VideoWriter writer = VideoWriter.create(dir.resolve("out.mp4"), other, VideoWriter.Encoding.DEFAULT)) {
-      FacePipeline pipeline = new FacePipeline(new OneFace(), restorer, enhancer,
-          new FacePipeline.Settings(1, 1, Smoothing.DEFAULT));
+        VideoWriter writer =
+            VideoWriter.create(dir.resolve("out.mp4"), other, VideoWriter.Encoding.DEFAULT)) {
+      FacePipeline pipeline =
+          new FacePipeline(
+              new OneFace(),
+              restorer,
+              enhancer,
+              new FacePipeline.Settings(1, 1, Smoothing.DEFAULT));
       // the writer takes 320x240 frames: the encoding thread fails on the first one
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pipeline.run(reader, writer, n -> { }));
-      assertTrue(e.getMessage().startsWith("frame must be CV_8UC3 320x240, got 160x120"), e.getMessage());
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> pipeline.run(reader, writer, n -> {}));
+      assertTrue(
+          e.getMessage().startsWith("frame must be CV_8UC3 320x240, got 160x120"), e.getMessage());
     }
   }
 }

@@ -16,7 +16,9 @@ class FaceTrackerTest {
 
   /** A 100 px face with its box at (x, y), landmarks where a frontal face has them, plus noise. */
   private static DetectedFace face(double x, double y, Random noise, double sigma) {
-    double[] points = {x + 30, y + 40, x + 70, y + 40, x + 50, y + 60, x + 35, y + 80, x + 65, y + 80};
+    double[] points = {
+      x + 30, y + 40, x + 70, y + 40, x + 50, y + 60, x + 35, y + 80, x + 65, y + 80
+    };
     for (int i = 0; i < points.length; i++) {
       points[i] += noise == null ? 0 : sigma * noise.nextGaussian();
     }
@@ -38,7 +40,9 @@ class FaceTrackerTest {
   void smoothingSteadiesAStillFace() {
     double raw = jitter(Smoothing.OFF);
     double smoothed = jitter(Smoothing.DEFAULT);
-    assertTrue(smoothed < 0.25 * raw, "frame-to-frame landmark change: raw " + raw + ", smoothed " + smoothed);
+    assertTrue(
+        smoothed < 0.25 * raw,
+        "frame-to-frame landmark change: raw " + raw + ", smoothed " + smoothed);
   }
 
   /** The mean frame-to-frame change of the left eye of a still face detected with 2 px of noise. */
@@ -48,7 +52,8 @@ class FaceTrackerTest {
     double sum = 0;
     double previous = Double.NaN;
     for (int i = 0; i < 100; i++) {
-      double x = tracker.update(List.of(face(100, 100, noise, 2)), i / FPS).get(0).face().landmarkX(0);
+      double x =
+          tracker.update(List.of(face(100, 100, noise, 2)), i / FPS).get(0).face().landmarkX(0);
       if (i >= 10) {
         sum += Math.abs(x - previous);
       }
@@ -74,14 +79,17 @@ class FaceTrackerTest {
   @Test
   void tracksFollowOverlapAndEndWhenAFaceIsLost() {
     FaceTracker tracker = new FaceTracker(Smoothing.DEFAULT);
-    List<FaceTracker.Tracked> first = tracker.update(List.of(face(0, 0, null, 0), face(300, 0, null, 0)), 0);
+    List<FaceTracker.Tracked> first =
+        tracker.update(List.of(face(0, 0, null, 0), face(300, 0, null, 0)), 0);
     assertEquals(List.of(0, 1), first.stream().map(FaceTracker.Tracked::track).toList());
     // listed the other way round and moved a little: same tracks, in track order
-    List<FaceTracker.Tracked> second = tracker.update(List.of(face(305, 0, null, 0), face(5, 0, null, 0)), 0.04);
+    List<FaceTracker.Tracked> second =
+        tracker.update(List.of(face(305, 0, null, 0), face(5, 0, null, 0)), 0.04);
     assertEquals(List.of(0, 1), second.stream().map(FaceTracker.Tracked::track).toList());
     assertTrue(second.get(0).face().x1() < 10 && second.get(1).face().x1() > 300);
     // one face jumps (no overlap): a new track, not dragged from the old place
-    List<FaceTracker.Tracked> third = tracker.update(List.of(face(5, 0, null, 0), face(600, 0, null, 0)), 0.08);
+    List<FaceTracker.Tracked> third =
+        tracker.update(List.of(face(5, 0, null, 0), face(600, 0, null, 0)), 0.08);
     assertEquals(List.of(0, 2), third.stream().map(FaceTracker.Tracked::track).toList());
     assertEquals(600, third.get(1).face().x1(), 1e-9);
     assertEquals(3, tracker.tracksStarted());
@@ -93,17 +101,21 @@ class FaceTrackerTest {
   @Test
   void overlapIsIntersectionOverUnion() {
     assertEquals(1.0, FaceTracker.overlap(face(0, 0, null, 0), face(0, 0, null, 0)), 1e-12);
-    assertEquals(50.0 * 100 / (2 * 100 * 100 - 50 * 100), FaceTracker.overlap(face(0, 0, null, 0), face(50, 0, null, 0)),
+    assertEquals(
+        50.0 * 100 / (2 * 100 * 100 - 50 * 100),
+        FaceTracker.overlap(face(0, 0, null, 0), face(50, 0, null, 0)),
         1e-12);
     assertEquals(0.0, FaceTracker.overlap(face(0, 0, null, 0), face(100, 0, null, 0)), 1e-12);
   }
 
   @Test
   void settingsAreChecked() {
-    assertEquals("minCutoff must be above 0 Hz, got 0.0",
+    assertEquals(
+        "minCutoff must be above 0 Hz, got 0.0",
         assertThrows(BadParameter.class, () -> new Smoothing(0, 1)).getMessage());
     assertTrue(Smoothing.DEFAULT.on());
     assertTrue(!Smoothing.OFF.on());
-    assertArrayEquals(new double[] {1, 2}, new OneEuroFilter(Smoothing.OFF).filter(new double[] {1, 2}, 0, 1));
+    assertArrayEquals(
+        new double[] {1, 2}, new OneEuroFilter(Smoothing.OFF).filter(new double[] {1, 2}, 0, 1));
   }
 }

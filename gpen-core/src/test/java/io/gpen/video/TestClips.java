@@ -18,12 +18,11 @@ import java.util.Random;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacpp.indexer.UByteIndexer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.FFmpegLogCallback;
-import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.OpenCVFrameConverter;
-import org.bytedeco.javacpp.indexer.UByteIndexer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
 
@@ -34,9 +33,11 @@ import org.bytedeco.opencv.opencv_core.Rect;
 public final class TestClips {
   /** Frames per second and frames of the test clips: 2 s at 10 fps. */
   public static final int FPS = 10;
+
   public static final int FRAMES = 20;
   public static final int WIDTH = 160;
   public static final int HEIGHT = 120;
+
   /** The tone's sample rate. */
   public static final int SAMPLE_RATE = 44_100;
 
@@ -79,7 +80,8 @@ public final class TestClips {
         FFmpegFrameRecorder recorder =
             new FFmpegFrameRecorder(file.toFile(), WIDTH * scale, HEIGHT * scale, sound ? 1 : 0)) {
       recorder.setFrameRate(FPS);
-      recorder.setVideoCodec(file.toString().endsWith(".mkv") ? avcodec.AV_CODEC_ID_MPEG4 : avcodec.AV_CODEC_ID_H264);
+      recorder.setVideoCodec(
+          file.toString().endsWith(".mkv") ? avcodec.AV_CODEC_ID_MPEG4 : avcodec.AV_CODEC_ID_H264);
       recorder.setVideoQuality(18);
       recorder.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
       if (sound) {
@@ -90,7 +92,10 @@ public final class TestClips {
       recorder.start();
       for (int i = 0; i < frames; i++) {
         try (Mat drawn = frame(scene, face, i % FRAMES, noise);
-            Mat frame = scale == 1 ? drawn.clone() : Images.resize(drawn, WIDTH * scale, HEIGHT * scale, INTER_AREA)) {
+            Mat frame =
+                scale == 1
+                    ? drawn.clone()
+                    : Images.resize(drawn, WIDTH * scale, HEIGHT * scale, INTER_AREA)) {
           recorder.record(converter.convert(frame));
         }
         if (sound) {
@@ -162,7 +167,8 @@ public final class TestClips {
    * @param fps the video stream's frame rate
    * @param audioPackets the bytes of each sound packet, in order (empty without sound)
    */
-  public record Contents(int frames, int width, int height, double fps, String videoCodec, List<byte[]> audioPackets) {
+  public record Contents(
+      int frames, int width, int height, double fps, String videoCodec, List<byte[]> audioPackets) {
     /** Whether both hold the same sound packets, byte for byte. */
     public boolean sameSound(Contents other) {
       if (audioPackets.size() != other.audioPackets.size()) {
@@ -194,7 +200,8 @@ public final class TestClips {
       List<byte[]> sound = new ArrayList<>();
       int audioStream = -1;
       for (int s = 0; s < grabber.getFormatContext().nb_streams(); s++) {
-        if (grabber.getFormatContext().streams(s).codecpar().codec_type() == avutil.AVMEDIA_TYPE_AUDIO) {
+        if (grabber.getFormatContext().streams(s).codecpar().codec_type()
+            == avutil.AVMEDIA_TYPE_AUDIO) {
           audioStream = s;
         }
       }
@@ -213,7 +220,10 @@ public final class TestClips {
     }
   }
 
-  /** A copy of {@code clip} cut to {@code fraction} of its bytes, as an interrupted download leaves it. */
+  /**
+   * A copy of {@code clip} cut to {@code fraction} of its bytes, as an interrupted download leaves
+   * it.
+   */
   public static Path truncated(Path clip, Path target, double fraction) {
     try {
       byte[] all = Files.readAllBytes(clip);

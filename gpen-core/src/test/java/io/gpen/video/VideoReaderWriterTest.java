@@ -23,8 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 class VideoReaderWriterTest {
   @TempDir Path dir;
 
-  /** Reads every item of {@code in} and writes it to {@code out} unchanged; returns the frames read. */
-  private static List<Double> copyThrough(VideoReader reader, Path out, VideoWriter.Encoding encoding) {
+  /**
+   * Reads every item of {@code in} and writes it to {@code out} unchanged; returns the frames read.
+   */
+  private static List<Double> copyThrough(
+      VideoReader reader, Path out, VideoWriter.Encoding encoding) {
     List<Double> times = new ArrayList<>();
     try (VideoWriter writer = VideoWriter.create(out, reader, encoding)) {
       VideoReader.Item item;
@@ -79,7 +82,8 @@ class VideoReaderWriterTest {
       for (int i = 0; i < 20; i++) {
         try (VideoReader.Frame a = (VideoReader.Frame) original.next();
             VideoReader.Frame b = (VideoReader.Frame) copy.next()) {
-          double meanError = opencv_core.norm(a.bgr(), b.bgr(), opencv_core.NORM_L1, new Mat()) / (160 * 120 * 3);
+          double meanError =
+              opencv_core.norm(a.bgr(), b.bgr(), opencv_core.NORM_L1, new Mat()) / (160 * 120 * 3);
           assertTrue(meanError < 2.5, "frame " + i + ": mean error " + meanError);
         }
       }
@@ -137,40 +141,62 @@ class VideoReaderWriterTest {
   void unreadableAndTruncatedVideosAreOneLineNamingTheFile() throws IOException {
     Path garbage = Files.writeString(dir.resolve("garbage.mp4"), "not a video");
     GpenException e = assertThrows(GpenException.class, () -> VideoReader.open(garbage));
-    assertTrue(e.getMessage().startsWith("cannot read video " + garbage + ": not a video FFmpeg reads, or truncated"),
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "cannot read video " + garbage + ": not a video FFmpeg reads, or truncated"),
         e.getMessage());
 
     // an MP4 cut short loses its index (written last): it does not open
-    Path mp4 = TestClips.truncated(TestClips.write(dir.resolve("pan.mp4"), TestClips.Scene.PAN, true),
-        dir.resolve("cut.mp4"), 0.6);
+    Path mp4 =
+        TestClips.truncated(
+            TestClips.write(dir.resolve("pan.mp4"), TestClips.Scene.PAN, true),
+            dir.resolve("cut.mp4"),
+            0.6);
     e = assertThrows(GpenException.class, () -> VideoReader.open(mp4));
-    assertTrue(e.getMessage().contains("cut.mp4") && e.getMessage().contains("moov atom not found"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("cut.mp4") && e.getMessage().contains("moov atom not found"),
+        e.getMessage());
 
     // a Matroska file cut short opens and fails where its data ends
-    Path mkv = TestClips.truncated(TestClips.write(dir.resolve("static.mkv"), TestClips.Scene.STATIC, true),
-        dir.resolve("cut.mkv"), 0.6);
+    Path mkv =
+        TestClips.truncated(
+            TestClips.write(dir.resolve("static.mkv"), TestClips.Scene.STATIC, true),
+            dir.resolve("cut.mkv"),
+            0.6);
     try (VideoReader reader = VideoReader.open(mkv)) {
-      e = assertThrows(GpenException.class, () -> {
-        VideoReader.Item item;
-        while ((item = reader.next()) != null) {
-          item.close();
-        }
-      });
+      e =
+          assertThrows(
+              GpenException.class,
+              () -> {
+                VideoReader.Item item;
+                while ((item = reader.next()) != null) {
+                  item.close();
+                }
+              });
     }
-    assertTrue(e.getMessage().startsWith("cannot read video " + mkv + ": truncated or corrupt after frame "),
+    assertTrue(
+        e.getMessage()
+            .startsWith("cannot read video " + mkv + ": truncated or corrupt after frame "),
         e.getMessage());
     assertFalse(e.getMessage().contains("\n"));
 
-    GpenException missing = assertThrows(GpenException.class, () -> VideoReader.open(dir.resolve("none.mp4")));
-    assertEquals("cannot read video " + dir.resolve("none.mp4") + ": file not found", missing.getMessage());
+    GpenException missing =
+        assertThrows(GpenException.class, () -> VideoReader.open(dir.resolve("none.mp4")));
+    assertEquals(
+        "cannot read video " + dir.resolve("none.mp4") + ": file not found", missing.getMessage());
   }
 
   @Test
   void anUnknownEncoderNamesTheParameter() {
-    BadParameter e = assertThrows(BadParameter.class, () -> new VideoWriter.Encoding("nope", 23).encoderName());
-    assertTrue(e.getMessage().startsWith("videoCodec 'nope' is not a video encoder of this FFmpeg build"), e.getMessage());
+    BadParameter e =
+        assertThrows(BadParameter.class, () -> new VideoWriter.Encoding("nope", 23).encoderName());
+    assertTrue(
+        e.getMessage().startsWith("videoCodec 'nope' is not a video encoder of this FFmpeg build"),
+        e.getMessage());
     assertNotNull(new VideoWriter.Encoding("mpeg4", 5).encoderName());
-    assertEquals("crf must be between 0 and 63, got 64",
+    assertEquals(
+        "crf must be between 0 and 63, got 64",
         assertThrows(BadParameter.class, () -> new VideoWriter.Encoding("h264", 64)).getMessage());
   }
 
@@ -190,7 +216,14 @@ class VideoReaderWriterTest {
   }
 
   private static VideoInfo roundedSeconds(VideoInfo i) {
-    return new VideoInfo(i.width(), i.height(), i.frameRate(), i.frames(), Math.round(i.seconds() * 10) / 10.0,
-        i.videoCodec(), i.audioCodec(), i.rotation());
+    return new VideoInfo(
+        i.width(),
+        i.height(),
+        i.frameRate(),
+        i.frames(),
+        Math.round(i.seconds() * 10) / 10.0,
+        i.videoCodec(),
+        i.audioCodec(),
+        i.rotation());
   }
 }

@@ -42,19 +42,26 @@ class FolderEvaluationTest {
     Path faces = TestFaces.folder(dir.resolve("faces"), 3);
     Path save = dir.resolve("save");
     RecordingListener listener = new RecordingListener();
-    FolderEvaluation.Result first = FolderEvaluation.run(
-        FolderEvaluation.Options.builder(golden(), faces).batchSize(2).saveDir(save)
-            .metricsFile(save.resolve(FolderEvaluation.METRICS_FILE)).build(),
-        listener);
+    FolderEvaluation.Result first =
+        FolderEvaluation.run(
+            FolderEvaluation.Options.builder(golden(), faces)
+                .batchSize(2)
+                .saveDir(save)
+                .metricsFile(save.resolve(FolderEvaluation.METRICS_FILE))
+                .build(),
+            listener);
     Evaluation evaluation = first.evaluation();
     assertEquals(List.of("face00.png", "face01.png", "face02.png"), evaluation.names());
     assertEquals(3, first.files());
     assertEquals(0, first.unreadable());
     assertEquals(first.model(), listener.info.get(0));
-    assertTrue(listener.info.get(1).endsWith("before it is degraded") || listener.info.get(1).endsWith("already"),
+    assertTrue(
+        listener.info.get(1).endsWith("before it is degraded")
+            || listener.info.get(1).endsWith("already"),
         listener.info.toString());
     assertEquals(List.of(3L), listener.progressTotals);
-    assertTrue(first.summary().startsWith("3 of 3 image(s) of " + faces + " at 64x64"), first.summary());
+    assertTrue(
+        first.summary().startsWith("3 of 3 image(s) of " + faces + " at 64x64"), first.summary());
     assertTrue(Files.isRegularFile(first.metricsFile()));
     assertEquals(save.resolve("index.html"), first.page());
     for (String name : List.of("face00", "face01", "face02")) {
@@ -63,17 +70,25 @@ class FolderEvaluationTest {
     assertTrue(first.written().isEmpty(), "the restored faces are not kept");
     assertTrue(evaluation.scores(Metric.LPIPS).isSkipped());
 
-    FolderEvaluation.Result again = FolderEvaluation.run(
-        FolderEvaluation.Options.builder(golden(), faces).batchSize(2).build(), WorkflowListener.SILENT);
-    assertEquals(evaluation.scores(Metric.PSNR).restored().perImage(),
-        again.evaluation().scores(Metric.PSNR).restored().perImage(), "the same seed gives the same numbers");
-    assertEquals(evaluation.scores(Metric.SSIM).degraded().perImage(),
+    FolderEvaluation.Result again =
+        FolderEvaluation.run(
+            FolderEvaluation.Options.builder(golden(), faces).batchSize(2).build(),
+            WorkflowListener.SILENT);
+    assertEquals(
+        evaluation.scores(Metric.PSNR).restored().perImage(),
+        again.evaluation().scores(Metric.PSNR).restored().perImage(),
+        "the same seed gives the same numbers");
+    assertEquals(
+        evaluation.scores(Metric.SSIM).degraded().perImage(),
         again.evaluation().scores(Metric.SSIM).degraded().perImage());
     assertNull(again.metricsFile());
     assertNull(again.page());
-    FolderEvaluation.Result otherSeed = FolderEvaluation.run(
-        FolderEvaluation.Options.builder(golden(), faces).seed(7).build(), WorkflowListener.SILENT);
-    assertNotEquals(evaluation.scores(Metric.PSNR).degraded().perImage(),
+    FolderEvaluation.Result otherSeed =
+        FolderEvaluation.run(
+            FolderEvaluation.Options.builder(golden(), faces).seed(7).build(),
+            WorkflowListener.SILENT);
+    assertNotEquals(
+        evaluation.scores(Metric.PSNR).degraded().perImage(),
         otherSeed.evaluation().scores(Metric.PSNR).degraded().perImage());
   }
 
@@ -85,17 +100,25 @@ class FolderEvaluationTest {
   void aMetricOfOnesOwnIsReportedAfterTheBuiltInOnes() throws IOException {
     Path faces = TestFaces.folder(dir.resolve("faces"), 2);
     Path plain = dir.resolve("plain.json");
-    FolderEvaluation.run(FolderEvaluation.Options.builder(golden(), faces).metricsFile(plain).build(),
+    FolderEvaluation.run(
+        FolderEvaluation.Options.builder(golden(), faces).metricsFile(plain).build(),
         WorkflowListener.SILENT);
     Path withMae = dir.resolve("mae.json");
-    FolderEvaluation.Options options = FolderEvaluation.Options.builder(golden(), faces).metricsFile(withMae)
-        .addMetric(MeanAbsoluteError::new).build();
+    FolderEvaluation.Options options =
+        FolderEvaluation.Options.builder(golden(), faces)
+            .metricsFile(withMae)
+            .addMetric(MeanAbsoluteError::new)
+            .build();
     FolderEvaluation.Result result = FolderEvaluation.run(options, WorkflowListener.SILENT);
     Evaluation evaluation = result.evaluation();
-    assertEquals(evaluation.scores(MeanAbsoluteError.METRIC),
-        FolderEvaluation.run(options, WorkflowListener.SILENT).evaluation().scores(MeanAbsoluteError.METRIC),
+    assertEquals(
+        evaluation.scores(MeanAbsoluteError.METRIC),
+        FolderEvaluation.run(options, WorkflowListener.SILENT)
+            .evaluation()
+            .scores(MeanAbsoluteError.METRIC),
         "each run scores with a new scorer");
-    assertEquals(MeanAbsoluteError.METRIC, evaluation.metrics().get(evaluation.metrics().size() - 1));
+    assertEquals(
+        MeanAbsoluteError.METRIC, evaluation.metrics().get(evaluation.metrics().size() - 1));
     List<Double> mae = evaluation.scores(MeanAbsoluteError.METRIC).restored().perImage();
     assertEquals(2, mae.size());
     assertTrue(mae.get(0) > 0, mae.toString());
@@ -117,49 +140,87 @@ class FolderEvaluationTest {
   void restoredImagesAreWrittenWithTheirDegradedInputs() throws IOException {
     Path face = Files.createDirectories(dir.resolve("one")).resolve("face.png");
     Files.copy(SharedData.require("faces/ffhq256/00003.png"), face);
-    FolderEvaluation.Result result = FolderEvaluation.run(
-        FolderEvaluation.Options.builder(golden(), face).batchSize(1).restoredImages(OutputNaming.INFER, null).build(),
-        WorkflowListener.SILENT);
+    FolderEvaluation.Result result =
+        FolderEvaluation.run(
+            FolderEvaluation.Options.builder(golden(), face)
+                .batchSize(1)
+                .restoredImages(OutputNaming.INFER, null)
+                .build(),
+            WorkflowListener.SILENT);
     Path restored = dir.resolve("one/face_predict_infer.png");
     Path degraded = dir.resolve("one/face_predict_infer_lq.png");
     assertEquals(List.of(new WrittenFace(face, restored, degraded)), result.written());
 
     // the degraded input is what FolderDegradation makes of the same face at position 0
-    FolderDegradation.Result pairs = FolderDegradation.run(
-        FolderDegradation.Options.builder(dir.resolve("one"), dir.resolve("pairs")).size(64).build(),
-        WorkflowListener.SILENT);
+    FolderDegradation.Result pairs =
+        FolderDegradation.run(
+            FolderDegradation.Options.builder(dir.resolve("one"), dir.resolve("pairs"))
+                .size(64)
+                .build(),
+            WorkflowListener.SILENT);
     assertArrayEquals(Bytes.of(pairs.lqDir().resolve("face.png")), Bytes.of(degraded));
     try (Image hq = Images.read(face);
         Mat real = Images.resize(hq.bgr(), 64, 64, INTER_AREA);
         Image out = Images.read(restored)) {
-      assertEquals(Psnr.of(out.bgr(), real), result.evaluation().scores(Metric.PSNR).restored().value().getAsDouble());
+      assertEquals(
+          Psnr.of(out.bgr(), real),
+          result.evaluation().scores(Metric.PSNR).restored().value().getAsDouble());
     }
   }
 
   @Test
   void badArgumentsNameTheLibrarysParameters() throws IOException {
     Path faces = TestFaces.folder(dir.resolve("faces"), 1);
-    BadParameter inside = assertThrows(BadParameter.class, () -> FolderEvaluation.run(
-        FolderEvaluation.Options.builder(golden(), faces).saveDir(faces.resolve("eval")).build(), WorkflowListener.SILENT));
-    assertTrue(inside.getMessage().startsWith("saveDir " + faces.resolve("eval") + " is inside input " + faces + ": "),
+    BadParameter inside =
+        assertThrows(
+            BadParameter.class,
+            () ->
+                FolderEvaluation.run(
+                    FolderEvaluation.Options.builder(golden(), faces)
+                        .saveDir(faces.resolve("eval"))
+                        .build(),
+                    WorkflowListener.SILENT));
+    assertTrue(
+        inside
+            .getMessage()
+            .startsWith("saveDir " + faces.resolve("eval") + " is inside input " + faces + ": "),
         inside.getMessage());
 
     Path missing = dir.resolve("missing");
-    assertEquals("input " + missing + ": no such folder", assertThrows(BadParameter.class, () -> FolderEvaluation.run(
-        FolderEvaluation.Options.builder(golden(), missing).build(), WorkflowListener.SILENT)).getMessage());
+    assertEquals(
+        "input " + missing + ": no such folder",
+        assertThrows(
+                BadParameter.class,
+                () ->
+                    FolderEvaluation.run(
+                        FolderEvaluation.Options.builder(golden(), missing).build(),
+                        WorkflowListener.SILENT))
+            .getMessage());
 
     // FID needs two images: the statistics file is not used, and said so in the library's terms
     RecordingListener listener = new RecordingListener();
     Path stats = dir.resolve("stats.safetensors");
-    FolderEvaluation.run(FolderEvaluation.Options.builder(golden(), faces).inception("FID-InceptionV3")
-        .fidStatistics(stats).build(), listener);
-    assertEquals(List.of("fidStatistics " + stats + " is not used: FID is skipped (fewer than 2 images)"), listener.notes);
+    FolderEvaluation.run(
+        FolderEvaluation.Options.builder(golden(), faces)
+            .inception("FID-InceptionV3")
+            .fidStatistics(stats)
+            .build(),
+        listener);
+    assertEquals(
+        List.of("fidStatistics " + stats + " is not used: FID is skipped (fewer than 2 images)"),
+        listener.notes);
     assertFalse(Files.exists(stats));
 
     Path broken = Files.createDirectories(dir.resolve("broken"));
     Files.writeString(broken.resolve("a.png"), "not an image");
-    BadParameter unreadable = assertThrows(BadParameter.class, () -> FolderEvaluation.run(
-        FolderEvaluation.Options.builder(golden(), broken).build(), WorkflowListener.SILENT));
-    assertEquals("input " + broken + ": none of its 1 image(s) could be read", unreadable.getMessage());
+    BadParameter unreadable =
+        assertThrows(
+            BadParameter.class,
+            () ->
+                FolderEvaluation.run(
+                    FolderEvaluation.Options.builder(golden(), broken).build(),
+                    WorkflowListener.SILENT));
+    assertEquals(
+        "input " + broken + ": none of its 1 image(s) could be read", unreadable.getMessage());
   }
 }

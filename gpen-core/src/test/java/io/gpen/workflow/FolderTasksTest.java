@@ -51,7 +51,8 @@ class FolderTasksTest {
 
   private Path face(String name) throws IOException {
     Path in = Files.createDirectories(dir.resolve("in"));
-    return Files.copy(SharedData.require("faces/ffhq256/" + name + ".png"), in.resolve(name + ".png"));
+    return Files.copy(
+        SharedData.require("faces/ffhq256/" + name + ".png"), in.resolve(name + ".png"));
   }
 
   /** What the restorer gives for {@code input} with the pixel range of {@code task}. */
@@ -75,7 +76,8 @@ class FolderTasksTest {
       assertArrayEquals(restored(image.bgr(), PixelRange.UNIT), seg2face);
       assertArrayEquals(restored(image.bgr(), PixelRange.SIGNED), enhanced);
     }
-    assertFalse(java.util.Arrays.equals(seg2face, enhanced), "the two normalisations give other faces");
+    assertFalse(
+        java.util.Arrays.equals(seg2face, enhanced), "the two normalisations give other faces");
   }
 
   /** A grey copy (three equal channels) of FFHQ face {@code name}. */
@@ -143,13 +145,19 @@ class FolderTasksTest {
           for (int x = 0; x < 256; x++) {
             // back to BGR and to YUV again moves a value by rounding, more where BGR saturates
             lumaOff += Math.abs(a.get(row, x, 0) - b.get(row, x, 0)) > 1 ? 1 : 0;
-            chromaOff += Math.abs(c.get(row, x, 1) - b.get(row, x, 1)) > 2
-                || Math.abs(c.get(row, x, 2) - b.get(row, x, 2)) > 2 ? 1 : 0;
+            chromaOff +=
+                Math.abs(c.get(row, x, 1) - b.get(row, x, 1)) > 2
+                        || Math.abs(c.get(row, x, 2) - b.get(row, x, 2)) > 2
+                    ? 1
+                    : 0;
           }
         }
       }
-      assertTrue(lumaOff < 256 * 256 / 50, "luma of the input: " + lumaOff + " pixels off by more than 1");
-      assertTrue(chromaOff < 256 * 256 / 50, "chroma of the colours: " + chromaOff + " pixels off by more than 2");
+      assertTrue(
+          lumaOff < 256 * 256 / 50, "luma of the input: " + lumaOff + " pixels off by more than 1");
+      assertTrue(
+          chromaOff < 256 * 256 / 50,
+          "chroma of the colours: " + chromaOff + " pixels off by more than 2");
     }
   }
 
@@ -161,9 +169,13 @@ class FolderTasksTest {
       Files.createDirectories(small.getParent());
       Images.write(small, resized);
     }
-    run(FolderRestoration.Options.builder(model, small).output(dir.resolve("out")).task(Task.COLORIZATION));
+    run(
+        FolderRestoration.Options.builder(model, small)
+            .output(dir.resolve("out"))
+            .task(Task.COLORIZATION));
     try (Image input = Images.read(small)) {
-      assertArrayEquals(restored(input.bgr(), PixelRange.SIGNED), Bytes.of(dir.resolve("out/small_predict.png")));
+      assertArrayEquals(
+          restored(input.bgr(), PixelRange.SIGNED), Bytes.of(dir.resolve("out/small_predict.png")));
     }
   }
 
@@ -182,7 +194,11 @@ class FolderTasksTest {
     }
     Path out = dir.resolve("out");
     FolderRestoration.Result result =
-        run(FolderRestoration.Options.builder(model, face).output(out).task(Task.INPAINTING).holes(mask));
+        run(
+            FolderRestoration.Options.builder(model, face)
+                .output(out)
+                .task(Task.INPAINTING)
+                .holes(mask));
     Path masked = out.resolve("00007_masked.png");
     assertEquals(masked, result.written().get(0).degraded());
     try (Image input = Images.read(face);
@@ -197,7 +213,8 @@ class FolderTasksTest {
           }
         }
       }
-      assertArrayEquals(restored(painted.bgr(), PixelRange.SIGNED), Bytes.of(out.resolve("00007_predict.png")));
+      assertArrayEquals(
+          restored(painted.bgr(), PixelRange.SIGNED), Bytes.of(out.resolve("00007_predict.png")));
     }
   }
 
@@ -220,7 +237,8 @@ class FolderTasksTest {
             boolean hole = h.get(y, x) != 0;
             white += hole ? 1 : 0;
             for (int c = 0; c < 3; c++) {
-              assertEquals(hole ? 255 : a.get(y, x, c), b.get(y, x, c), name + " pixel " + x + "," + y);
+              assertEquals(
+                  hole ? 255 : a.get(y, x, c), b.get(y, x, c), name + " pixel " + x + "," + y);
             }
           }
         }
@@ -228,10 +246,14 @@ class FolderTasksTest {
       }
     }
     byte[] first = Bytes.of(in.resolve("00008_masked.png"));
-    assertNotEquals(java.util.Arrays.hashCode(first), java.util.Arrays.hashCode(Bytes.of(in.resolve("00009_masked.png"))),
+    assertNotEquals(
+        java.util.Arrays.hashCode(first),
+        java.util.Arrays.hashCode(Bytes.of(in.resolve("00009_masked.png"))),
         "a new mask per face");
-    // again: the outputs beside the inputs are not inputs, and the same seed paints the same strokes
-    FolderRestoration.Result again = run(FolderRestoration.Options.builder(model, in).task(Task.INPAINTING).strokes(3));
+    // again: the outputs beside the inputs are not inputs, and the same seed paints the same
+    // strokes
+    FolderRestoration.Result again =
+        run(FolderRestoration.Options.builder(model, in).task(Task.INPAINTING).strokes(3));
     assertEquals(2, again.restored());
     assertArrayEquals(first, Bytes.of(in.resolve("00008_masked.png")));
   }
@@ -239,25 +261,50 @@ class FolderTasksTest {
   @Test
   void inpaintingNeedsOneSourceOfHolesAndOtherTasksNone() {
     Path face = dir.resolve("face.png");
-    FolderRestoration.Options.Builder inpainting = FolderRestoration.Options.builder(model, face).task(Task.INPAINTING);
-    assertEquals("task inpainting needs the missing parts of the faces: a mask image (holeMask, white = missing) or"
-        + " a seed for random brush strokes (strokeSeed)", assertThrows(BadParameter.class, inpainting::build).getMessage());
-    assertEquals("holeMask and strokeSeed both give the missing parts of the faces; give one",
-        assertThrows(BadParameter.class, () -> inpainting.holes(face).strokes(1).build()).getMessage());
-    assertEquals("strokeSeed must be between 0 and 4294967295 (NumPy's seed range), got -1",
-        assertThrows(BadParameter.class, () -> FolderRestoration.Options.builder(model, face).task(Task.INPAINTING)
-            .strokes(-1).build()).getMessage());
-    assertEquals("strokeSeed applies to task inpainting, not colorization",
-        assertThrows(BadParameter.class, () -> FolderRestoration.Options.builder(model, face).task(Task.COLORIZATION)
-            .strokes(1).build()).getMessage());
+    FolderRestoration.Options.Builder inpainting =
+        FolderRestoration.Options.builder(model, face).task(Task.INPAINTING);
+    assertEquals(
+        "task inpainting needs the missing parts of the faces: a mask image (holeMask, white = missing) or"
+            + " a seed for random brush strokes (strokeSeed)",
+        assertThrows(BadParameter.class, inpainting::build).getMessage());
+    assertEquals(
+        "holeMask and strokeSeed both give the missing parts of the faces; give one",
+        assertThrows(BadParameter.class, () -> inpainting.holes(face).strokes(1).build())
+            .getMessage());
+    assertEquals(
+        "strokeSeed must be between 0 and 4294967295 (NumPy's seed range), got -1",
+        assertThrows(
+                BadParameter.class,
+                () ->
+                    FolderRestoration.Options.builder(model, face)
+                        .task(Task.INPAINTING)
+                        .strokes(-1)
+                        .build())
+            .getMessage());
+    assertEquals(
+        "strokeSeed applies to task inpainting, not colorization",
+        assertThrows(
+                BadParameter.class,
+                () ->
+                    FolderRestoration.Options.builder(model, face)
+                        .task(Task.COLORIZATION)
+                        .strokes(1)
+                        .build())
+            .getMessage());
   }
 
   @Test
   void anUnreadableMaskIsNamedBeforeTheModelLoads() throws IOException {
     Path face = face("00000");
     Path missing = dir.resolve("nomask.png");
-    BadParameter e = assertThrows(BadParameter.class, () -> run(
-        FolderRestoration.Options.builder(model, face).task(Task.INPAINTING).holes(missing)));
+    BadParameter e =
+        assertThrows(
+            BadParameter.class,
+            () ->
+                run(
+                    FolderRestoration.Options.builder(model, face)
+                        .task(Task.INPAINTING)
+                        .holes(missing)));
     assertEquals("holeMask: cannot read image " + missing + ": file not found", e.getMessage());
   }
 }

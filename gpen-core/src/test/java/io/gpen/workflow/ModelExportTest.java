@@ -19,8 +19,12 @@ class ModelExportTest {
   void writesTheModelAndItsDescription() throws IOException {
     Path weights = SharedData.require("golden/gpen64.pth");
     RecordingListener listener = new RecordingListener();
-    ModelExport.Result result = ModelExport.run(
-        ModelExport.Options.builder(weights.toString(), dir.resolve("GPEN")).fixedBatch(2).build(), listener);
+    ModelExport.Result result =
+        ModelExport.run(
+            ModelExport.Options.builder(weights.toString(), dir.resolve("GPEN"))
+                .fixedBatch(2)
+                .build(),
+            listener);
     assertEquals(result.model(), listener.info.get(0));
     assertTrue(result.model().contains("size=64"), result.model());
     assertEquals(dir.resolve("GPEN/model.onnx"), result.files().modelFile());

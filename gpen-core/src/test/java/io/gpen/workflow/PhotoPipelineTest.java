@@ -52,6 +52,7 @@ class PhotoPipelineTest {
 
   @TempDir Path dir;
   private Path photo;
+
   /** A registry whose cache is empty. */
   private ModelRegistry emptyCache;
 
@@ -81,19 +82,26 @@ class PhotoPipelineTest {
   }
 
   private PhotoRestoration.Options.Builder options(Path input, Path out) {
-    return PhotoRestoration.Options.builder(model, input, out).detector(FaceDetectors.Kind.RETINAFACE, detectorWeights);
+    return PhotoRestoration.Options.builder(model, input, out)
+        .detector(FaceDetectors.Kind.RETINAFACE, detectorWeights);
   }
 
   @Test
   void theParsersMaskPastesTheFacesAsTheFaceEnhancerWithTheParserDoes() {
     Path parsed = dir.resolve("parsed");
-    PhotoRestoration.Result result = PhotoRestoration.run(
-        options(photo, parsed).parserWeights(parserWeights.toString()).build(), WorkflowListener.SILENT, emptyCache);
+    PhotoRestoration.Result result =
+        PhotoRestoration.run(
+            options(photo, parsed).parserWeights(parserWeights.toString()).build(),
+            WorkflowListener.SILENT,
+            emptyCache);
     assertEquals(2, result.faces());
     assertTrue(result.parser().startsWith("ParseNet"), result.parser());
     Path boxed = dir.resolve("boxed");
-    PhotoRestoration.Result box = PhotoRestoration.run(
-        options(photo, boxed).mask(PhotoRestoration.Mask.BOX).build(), WorkflowListener.SILENT, emptyCache);
+    PhotoRestoration.Result box =
+        PhotoRestoration.run(
+            options(photo, boxed).mask(PhotoRestoration.Mask.BOX).build(),
+            WorkflowListener.SILENT,
+            emptyCache);
     assertNull(box.parser());
 
     try (Restorer restorer = Restorer.builder().weights(model.weights()).build();
@@ -102,11 +110,14 @@ class PhotoPipelineTest {
         FaceEnhancer withParser = new FaceEnhancer(restorer, 1.0, parser);
         FaceEnhancer withBox = new FaceEnhancer(restorer, 1.0);
         Image image = Images.read(photo);
-        FaceEnhancer.Result expected = withParser.enhance(image.bgr(), detector.detect(image.bgr()));
-        FaceEnhancer.Result rectangle = withBox.enhance(image.bgr(), detector.detect(image.bgr()))) {
+        FaceEnhancer.Result expected =
+            withParser.enhance(image.bgr(), detector.detect(image.bgr()));
+        FaceEnhancer.Result rectangle =
+            withBox.enhance(image.bgr(), detector.detect(image.bgr()))) {
       assertArrayEquals(Bytes.of(expected.image()), Bytes.of(parsed.resolve("solvay_GPEN.png")));
       assertArrayEquals(Bytes.of(rectangle.image()), Bytes.of(boxed.resolve("solvay_GPEN.png")));
-      assertFalse(java.util.Arrays.equals(Bytes.of(expected.image()), Bytes.of(rectangle.image())),
+      assertFalse(
+          java.util.Arrays.equals(Bytes.of(expected.image()), Bytes.of(rectangle.image())),
           "the parser's mask is not the rectangle");
       // the paste mask of each face is the parser's, warped back: compare one face's own mask
       FaceEnhancer.Face first = expected.faces().get(0);
@@ -121,10 +132,12 @@ class PhotoPipelineTest {
     Path solvay = SharedData.require("faces/Solvay_conference_1927.png");
     Path single = dir.resolve("single");
     Path batched = dir.resolve("batched");
-    PhotoRestoration.Result one = PhotoRestoration.run(
-        withFaces(solvay, single).batchSize(1).build(), WorkflowListener.SILENT, emptyCache);
-    PhotoRestoration.Result many = PhotoRestoration.run(
-        withFaces(solvay, batched).batchSize(8).build(), WorkflowListener.SILENT, emptyCache);
+    PhotoRestoration.Result one =
+        PhotoRestoration.run(
+            withFaces(solvay, single).batchSize(1).build(), WorkflowListener.SILENT, emptyCache);
+    PhotoRestoration.Result many =
+        PhotoRestoration.run(
+            withFaces(solvay, batched).batchSize(8).build(), WorkflowListener.SILENT, emptyCache);
     // the whole group photo: several batches of 8, the last one partial
     assertTrue(one.faces() > 16, "faces: " + one.faces());
     assertEquals(one.faces(), many.faces());
@@ -134,20 +147,25 @@ class PhotoPipelineTest {
     }
     assertTrue(files.size() > one.faces(), "the restored photo and every face: " + files);
     for (Path f : files) {
-      assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(batched.resolve(f.getFileName())),
+      assertArrayEquals(
+          Files.readAllBytes(f),
+          Files.readAllBytes(batched.resolve(f.getFileName())),
           f.getFileName() + " differs between batch 8 and batch 1");
     }
   }
 
   @Test
   void bf16ReachesTheParserAndTheSuperResolution() {
-    PhotoRestoration.Result result = PhotoRestoration.run(
-        PhotoRestoration.Options.builder(model.withPrecision(Precision.BF16), photo, dir.resolve("bf16"))
-            .detector(FaceDetectors.Kind.RETINAFACE, detectorWeights)
-            .parserWeights(parserWeights.toString())
-            .superResolution(new PhotoRestoration.SuperResolution(2, rrdb(2).toString(), 0))
-            .build(),
-        WorkflowListener.SILENT, emptyCache);
+    PhotoRestoration.Result result =
+        PhotoRestoration.run(
+            PhotoRestoration.Options.builder(
+                    model.withPrecision(Precision.BF16), photo, dir.resolve("bf16"))
+                .detector(FaceDetectors.Kind.RETINAFACE, detectorWeights)
+                .parserWeights(parserWeights.toString())
+                .superResolution(new PhotoRestoration.SuperResolution(2, rrdb(2).toString(), 0))
+                .build(),
+            WorkflowListener.SILENT,
+            emptyCache);
     assertEquals(2, result.faces());
     assertTrue(result.model().endsWith(", bf16 convolutions"), result.model());
     assertTrue(result.parser().endsWith(", bf16"), result.parser());
@@ -156,7 +174,9 @@ class PhotoPipelineTest {
 
   /** The rectangle mask, every face written beside the photo. */
   private PhotoRestoration.Options.Builder withFaces(Path input, Path out) {
-    return options(input, out).mask(PhotoRestoration.Mask.BOX).extra(PhotoRestoration.Extra.FACES, true);
+    return options(input, out)
+        .mask(PhotoRestoration.Mask.BOX)
+        .extra(PhotoRestoration.Extra.FACES, true);
   }
 
   private static void assertNotAllEqual(Mat mask) {
@@ -182,24 +202,34 @@ class PhotoPipelineTest {
         PhotoRestoration.run(options(photo.getParent(), out).build(), listener, emptyCache);
     assertEquals(2, result.images());
     assertNull(result.parser());
-    assertEquals(List.of("no face parser weights given (parserWeights) and ParseNet-latest is not in the model cache "
-        + emptyCache.cacheDir() + "; the faces are pasted under the rectangle mask (mask box chooses it without this"
-        + " note)"), listener.notes);
+    assertEquals(
+        List.of(
+            "no face parser weights given (parserWeights) and ParseNet-latest is not in the model cache "
+                + emptyCache.cacheDir()
+                + "; the faces are pasted under the rectangle mask (mask box chooses it without this"
+                + " note)"),
+        listener.notes);
     Path boxed = dir.resolve("boxed");
-    PhotoRestoration.run(options(photo, boxed).mask(PhotoRestoration.Mask.BOX).build(), listener, emptyCache);
+    PhotoRestoration.run(
+        options(photo, boxed).mask(PhotoRestoration.Mask.BOX).build(), listener, emptyCache);
     assertEquals(1, listener.notes.size(), "box: no note");
-    assertArrayEquals(Bytes.of(boxed.resolve("solvay_GPEN.png")), Bytes.of(out.resolve("solvay_GPEN.png")));
+    assertArrayEquals(
+        Bytes.of(boxed.resolve("solvay_GPEN.png")), Bytes.of(out.resolve("solvay_GPEN.png")));
   }
 
   @Test
   void thePipelineInMemoryGivesTheFilesOfTheWorkflowTheRestoredPhotoLast() throws IOException {
     Path out = dir.resolve("out");
-    PhotoRestoration.Options options = options(photo, out).extra(PhotoRestoration.Extra.COMPARISON, true).build();
+    PhotoRestoration.Options options =
+        options(photo, out).extra(PhotoRestoration.Extra.COMPARISON, true).build();
     PhotoRestoration.run(options, WorkflowListener.SILENT, emptyCache);
 
     RecordingListener listener = new RecordingListener();
     PhotoPipeline.Settings resolved = options.pipeline().resolve(emptyCache, listener);
-    assertEquals(PhotoRestoration.Mask.BOX, resolved.mask(), "no parser to be had: the rectangle, decided once");
+    assertEquals(
+        PhotoRestoration.Mask.BOX,
+        resolved.mask(),
+        "no parser to be had: the rectangle, decided once");
     assertEquals(1, listener.notes.size());
     assertEquals(detectorWeights, resolved.detectorWeights());
     try (PhotoPipeline pipeline = PhotoPipeline.open(resolved);
@@ -217,44 +247,65 @@ class PhotoPipelineTest {
 
   @Test
   void aCachedParserIsUsedAndARequiredOneThatIsMissingIsAnError() throws IOException {
-    BadParameter missing = assertThrows(BadParameter.class, () -> PhotoRestoration.run(
-        options(photo, dir.resolve("out")).mask(PhotoRestoration.Mask.PARSE).build(), WorkflowListener.SILENT,
-        emptyCache));
-    assertEquals("mask parse needs the face parser: no face parser weights given (parserWeights) and ParseNet-latest is"
-        + " not in the model cache " + emptyCache.cacheDir(), missing.getMessage());
+    BadParameter missing =
+        assertThrows(
+            BadParameter.class,
+            () ->
+                PhotoRestoration.run(
+                    options(photo, dir.resolve("out")).mask(PhotoRestoration.Mask.PARSE).build(),
+                    WorkflowListener.SILENT,
+                    emptyCache));
+    assertEquals(
+        "mask parse needs the face parser: no face parser weights given (parserWeights) and ParseNet-latest is"
+            + " not in the model cache "
+            + emptyCache.cacheDir(),
+        missing.getMessage());
     assertFalse(Files.exists(dir.resolve("out/solvay_GPEN.png")));
 
     Path cached = Files.createDirectories(emptyCache.cacheDir()).resolve("ParseNet-latest.pth");
     Files.copy(parserWeights, cached);
     RecordingListener listener = new RecordingListener();
-    PhotoRestoration.Result result = PhotoRestoration.run(
-        options(photo, dir.resolve("cached")).mask(PhotoRestoration.Mask.PARSE).build(), listener, emptyCache);
+    PhotoRestoration.Result result =
+        PhotoRestoration.run(
+            options(photo, dir.resolve("cached")).mask(PhotoRestoration.Mask.PARSE).build(),
+            listener,
+            emptyCache);
     assertTrue(result.parser().endsWith(" from " + cached), result.parser());
     assertTrue(listener.notes.isEmpty(), listener.notes.toString());
     assertTrue(listener.info.contains(result.parser()), listener.info.toString());
 
-    BadParameter notAParser = assertThrows(BadParameter.class, () -> PhotoRestoration.run(
-        options(photo, dir.resolve("out")).parserWeights(rrdb(2).toString()).build(), WorkflowListener.SILENT,
-        emptyCache));
-    assertTrue(notAParser.getMessage().startsWith("parserWeights: " + rrdb(2)), notAParser.getMessage());
+    BadParameter notAParser =
+        assertThrows(
+            BadParameter.class,
+            () ->
+                PhotoRestoration.run(
+                    options(photo, dir.resolve("out")).parserWeights(rrdb(2).toString()).build(),
+                    WorkflowListener.SILENT,
+                    emptyCache));
+    assertTrue(
+        notAParser.getMessage().startsWith("parserWeights: " + rrdb(2)), notAParser.getMessage());
   }
 
   @Test
   void superResolutionEnlargesThePhotoAndPastesTheFacesOfTheResizedPhotoOntoIt() {
     Path out = dir.resolve("out");
-    PhotoRestoration.Result result = PhotoRestoration.run(
-        options(photo, out).mask(PhotoRestoration.Mask.BOX)
-            .superResolution(PhotoRestoration.SuperResolution.ofWeights(rrdb(2).toString()))
-            .extra(PhotoRestoration.Extra.COMPARISON, true)
-            .build(),
-        WorkflowListener.SILENT, emptyCache);
+    PhotoRestoration.Result result =
+        PhotoRestoration.run(
+            options(photo, out)
+                .mask(PhotoRestoration.Mask.BOX)
+                .superResolution(PhotoRestoration.SuperResolution.ofWeights(rrdb(2).toString()))
+                .extra(PhotoRestoration.Extra.COMPARISON, true)
+                .build(),
+            WorkflowListener.SILENT,
+            emptyCache);
     assertEquals(2, result.faces());
     assertTrue(result.superResolution().startsWith("RRDBNet x2"), result.superResolution());
     try (Image written = Images.read(out.resolve("solvay_GPEN.png"));
         Image comparison = Images.read(out.resolve("solvay_COMP.jpg"))) {
       assertEquals(280, written.width());
       assertEquals(320, written.height());
-      assertEquals(280, written.alpha().orElseThrow().cols(), "the alpha plane is enlarged with the photo");
+      assertEquals(
+          280, written.alpha().orElseThrow().cols(), "the alpha plane is enlarged with the photo");
       assertEquals(560, comparison.width());
     }
     try (Restorer restorer = Restorer.builder().weights(model.weights()).build();
@@ -296,15 +347,19 @@ class PhotoPipelineTest {
 
   @Test
   void alignedFacesAreSuperResolvedAfterTheRestoration() throws IOException {
-    Path face = Files.copy(SharedData.require("faces/ffhq256/00000.png"),
-        Files.createDirectories(dir.resolve("faces")).resolve("face.png"));
+    Path face =
+        Files.copy(
+            SharedData.require("faces/ffhq256/00000.png"),
+            Files.createDirectories(dir.resolve("faces")).resolve("face.png"));
     Path out = dir.resolve("out");
-    PhotoRestoration.run(PhotoRestoration.Options.builder(model, face, out)
+    PhotoRestoration.run(
+        PhotoRestoration.Options.builder(model, face, out)
             .inputs(PhotoRestoration.Inputs.ALIGNED_FACES)
             .superResolution(PhotoRestoration.SuperResolution.ofScale(4).withTileSize(24))
             .build(),
-        WorkflowListener.SILENT, new ModelRegistry(ModelRegistry.defaultRegistry().all(), cacheWith("realesrnet_x4.pth",
-            rrdb(4))));
+        WorkflowListener.SILENT,
+        new ModelRegistry(
+            ModelRegistry.defaultRegistry().all(), cacheWith("realesrnet_x4.pth", rrdb(4))));
     try (Restorer restorer = Restorer.builder().weights(model.weights()).build();
         RealEsrNet sr = RealEsrNet.load(rrdb(4));
         Image image = Images.read(face);
@@ -324,89 +379,126 @@ class PhotoPipelineTest {
 
   @Test
   void optionsNotGivenTakeTheReferenceScaleOrTheWeightsOwnAndNoTiles() {
-    assertEquals(PhotoRestoration.SuperResolution.ofScale(2), PhotoRestoration.SuperResolution.of(null, null, null));
-    assertEquals(new PhotoRestoration.SuperResolution(0, "x.pth", 64),
+    assertEquals(
+        PhotoRestoration.SuperResolution.ofScale(2),
+        PhotoRestoration.SuperResolution.of(null, null, null));
+    assertEquals(
+        new PhotoRestoration.SuperResolution(0, "x.pth", 64),
         PhotoRestoration.SuperResolution.of(null, "x.pth", 64));
-    assertEquals(new PhotoRestoration.SuperResolution(4, "x.pth", 0),
+    assertEquals(
+        new PhotoRestoration.SuperResolution(4, "x.pth", 0),
         PhotoRestoration.SuperResolution.of(4, "x.pth", null));
   }
 
   @Test
   void theScaleAndTheWeightsMustAgree() {
-    BadParameter scale = assertThrows(BadParameter.class, () -> new PhotoRestoration.SuperResolution(3, null, 0));
+    BadParameter scale =
+        assertThrows(BadParameter.class, () -> new PhotoRestoration.SuperResolution(3, null, 0));
     assertEquals("srScale must be 1, 2 or 4, got 3", scale.getMessage());
-    BadParameter tile = assertThrows(BadParameter.class, () -> PhotoRestoration.SuperResolution.ofScale(2)
-        .withTileSize(-1));
-    assertEquals("tileSize must be 0 (the whole photo at once) or positive, got -1", tile.getMessage());
-    BadParameter mismatch = assertThrows(BadParameter.class, () -> PhotoRestoration.run(
-        options(photo, dir.resolve("out")).superResolution(new PhotoRestoration.SuperResolution(4, rrdb(2).toString(), 0))
-            .build(),
-        WorkflowListener.SILENT, emptyCache));
-    assertEquals("srWeights " + rrdb(2) + " is a x2 network, not the x4 of srScale", mismatch.getMessage());
+    BadParameter tile =
+        assertThrows(
+            BadParameter.class, () -> PhotoRestoration.SuperResolution.ofScale(2).withTileSize(-1));
+    assertEquals(
+        "tileSize must be 0 (the whole photo at once) or positive, got -1", tile.getMessage());
+    BadParameter mismatch =
+        assertThrows(
+            BadParameter.class,
+            () ->
+                PhotoRestoration.run(
+                    options(photo, dir.resolve("out"))
+                        .superResolution(
+                            new PhotoRestoration.SuperResolution(4, rrdb(2).toString(), 0))
+                        .build(),
+                    WorkflowListener.SILENT,
+                    emptyCache));
+    assertEquals(
+        "srWeights " + rrdb(2) + " is a x2 network, not the x4 of srScale", mismatch.getMessage());
   }
 
   @Test
   void aServiceRestoresEachPhotoWithItsOwnRestorerAndFormatAsTheWorkflowDoes() throws Exception {
     PhotoPipeline.Settings resolved =
-        options(photo, dir.resolve("out")).mask(PhotoRestoration.Mask.BOX).build().pipeline()
+        options(photo, dir.resolve("out"))
+            .mask(PhotoRestoration.Mask.BOX)
+            .build()
+            .pipeline()
             .resolve(emptyCache, WorkflowListener.SILENT);
     try (PhotoPipeline pipeline = PhotoPipeline.open(resolved);
         Image image = Images.read(photo);
         PhotoPipeline.Restored expected = pipeline.restore(image, "solvay", "solvay.png")) {
       AtomicInteger handedIn = new AtomicInteger();
-      FaceRestorer counting = new FaceRestorer() {
-        @Override
-        public int size() {
-          return pipeline.restorer().size();
-        }
+      FaceRestorer counting =
+          new FaceRestorer() {
+            @Override
+            public int size() {
+              return pipeline.restorer().size();
+            }
 
-        @Override
-        public List<Mat> restore(List<Mat> faces) {
-          handedIn.addAndGet(faces.size());
-          return pipeline.restorer().restore(faces);
-        }
+            @Override
+            public List<Mat> restore(List<Mat> faces) {
+              handedIn.addAndGet(faces.size());
+              return pipeline.restorer().restore(faces);
+            }
 
-        @Override
-        public String description() {
-          return "counting";
-        }
+            @Override
+            public String description() {
+              return "counting";
+            }
 
-        @Override
-        public void close() {}
-      };
+            @Override
+            public void close() {}
+          };
       PhotoPipeline.Choices choices = new PhotoPipeline.Choices(false, 1.0, false);
       ExecutorService threads = Executors.newFixedThreadPool(3);
       try {
         List<Future<byte[]>> answers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-          answers.add(threads.submit(() -> {
-            try (PhotoPipeline.Restored r = pipeline.restore(image, choices, counting, PhotoPipeline.Format.PNG)) {
-              assertEquals(2, r.faces());
-              assertEquals(List.of("photo_GPEN.png"), r.files().stream().map(PhotoPipeline.OutputFile::name).toList());
-              return bytes(r.photo());
-            }
-          }));
+          answers.add(
+              threads.submit(
+                  () -> {
+                    try (PhotoPipeline.Restored r =
+                        pipeline.restore(image, choices, counting, PhotoPipeline.Format.PNG)) {
+                      assertEquals(2, r.faces());
+                      assertEquals(
+                          List.of("photo_GPEN.png"),
+                          r.files().stream().map(PhotoPipeline.OutputFile::name).toList());
+                      return bytes(r.photo());
+                    }
+                  }));
         }
         for (Future<byte[]> answer : answers) {
-          assertArrayEquals(bytes(expected.photo()), answer.get(), "the PNG the workflow writes, from any thread");
+          assertArrayEquals(
+              bytes(expected.photo()),
+              answer.get(),
+              "the PNG the workflow writes, from any thread");
         }
       } finally {
         threads.shutdown();
       }
       assertEquals(6, handedIn.get(), "every face went through the restorer given");
-      assertArrayEquals(bytes(expected.files().get(0)), pipeline.faceList(image, "solvay.png"),
+      assertArrayEquals(
+          bytes(expected.files().get(0)),
+          pipeline.faceList(image, "solvay.png"),
           "the face list of detection alone is the workflow's");
-      try (PhotoPipeline.Restored jpeg = pipeline.restore(image, new PhotoPipeline.Choices(false, 0.5, false), counting,
-              PhotoPipeline.Format.JPEG);
+      try (PhotoPipeline.Restored jpeg =
+              pipeline.restore(
+                  image,
+                  new PhotoPipeline.Choices(false, 0.5, false),
+                  counting,
+                  PhotoPipeline.Format.JPEG);
           Image decoded = Images.decode(bytes(jpeg.photo()), "jpeg", 1_000_000)) {
         assertEquals("photo_GPEN.jpg", jpeg.photo().name());
         assertEquals(140, decoded.width());
         assertTrue(decoded.alpha().isEmpty(), "a JPEG has no alpha plane");
       }
       PhotoPipeline.Choices withSr = new PhotoPipeline.Choices(false, 1.0, true);
-      BadParameter noSr = assertThrows(BadParameter.class,
-          () -> pipeline.restore(image, withSr, counting, PhotoPipeline.Format.PNG));
-      assertEquals("superResolution needs a super-resolution network, and the pipeline has none", noSr.getMessage());
+      BadParameter noSr =
+          assertThrows(
+              BadParameter.class,
+              () -> pipeline.restore(image, withSr, counting, PhotoPipeline.Format.PNG));
+      assertEquals(
+          "superResolution needs a super-resolution network, and the pipeline has none",
+          noSr.getMessage());
     }
   }
 
@@ -420,7 +512,8 @@ class PhotoPipelineTest {
         assertEquals(2, r.faces());
       }
       pipeline.close();
-      assertThrows(IllegalStateException.class, () -> pipeline.restore(image, "solvay", "solvay.png"));
+      assertThrows(
+          IllegalStateException.class, () -> pipeline.restore(image, "solvay", "solvay.png"));
       assertEquals(2, detector.detect(image.bgr()).size(), "the detector is still open");
       try (Mat restored = restorer.restore(image.bgr())) {
         assertEquals(restorer.size(), restored.cols(), "the restorer is still open");

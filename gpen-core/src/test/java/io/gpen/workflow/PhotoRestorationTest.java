@@ -26,7 +26,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link PhotoRestoration} from Java: the golden 64 px generator and the shared MobileNet RetinaFace. */
+/**
+ * {@link PhotoRestoration} from Java: the golden 64 px generator and the shared MobileNet
+ * RetinaFace.
+ */
 class PhotoRestorationTest {
   @TempDir Path dir;
   private Path photo;
@@ -49,20 +52,26 @@ class PhotoRestorationTest {
   void restoresAPhotoAsTheFaceEnhancerDoesAndWritesEveryOutput() throws IOException {
     Path out = dir.resolve("out");
     RecordingListener listener = new RecordingListener();
-    PhotoRestoration.Result result = PhotoRestoration.run(
-        PhotoRestoration.Options.builder(model, photo, out)
-            .detector(FaceDetectors.Kind.RETINAFACE, detectorWeights)
-            .extra(PhotoRestoration.Extra.COMPARISON, true)
-            .extra(PhotoRestoration.Extra.FACES, true)
-            .build(),
-        listener);
+    PhotoRestoration.Result result =
+        PhotoRestoration.run(
+            PhotoRestoration.Options.builder(model, photo, out)
+                .detector(FaceDetectors.Kind.RETINAFACE, detectorWeights)
+                .extra(PhotoRestoration.Extra.COMPARISON, true)
+                .extra(PhotoRestoration.Extra.FACES, true)
+                .build(),
+            listener);
     assertEquals(1, result.images());
     assertEquals(2, result.faces());
     assertEquals(0, result.skipped());
     assertEquals(List.of(result.model(), result.detector()), listener.info);
     assertTrue(result.detector().startsWith("RetinaFace (MobileNet-0.25)"), result.detector());
     assertTrue(listener.progressTotals.isEmpty(), "no progress for a single photo");
-    for (String name : List.of("solvay_COMP.jpg", "solvay_face00.png", "solvay_face00_GPEN.png", "solvay_face01_GPEN.png")) {
+    for (String name :
+        List.of(
+            "solvay_COMP.jpg",
+            "solvay_face00.png",
+            "solvay_face00_GPEN.png",
+            "solvay_face01_GPEN.png")) {
       assertTrue(Files.isRegularFile(out.resolve(name)), name);
     }
     JsonNode json = new ObjectMapper().readTree(out.resolve("solvay.faces.json").toFile());
@@ -81,12 +90,13 @@ class PhotoRestorationTest {
   @Test
   void alignedFacesAreRestoredWholeWithoutDetection() {
     Path out = dir.resolve("out");
-    PhotoRestoration.Result result = PhotoRestoration.run(
-        PhotoRestoration.Options.builder(model, photo.getParent(), out)
-            .inputs(PhotoRestoration.Inputs.ALIGNED_FACES)
-            .alpha(0.5)
-            .build(),
-        WorkflowListener.SILENT);
+    PhotoRestoration.Result result =
+        PhotoRestoration.run(
+            PhotoRestoration.Options.builder(model, photo.getParent(), out)
+                .inputs(PhotoRestoration.Inputs.ALIGNED_FACES)
+                .alpha(0.5)
+                .build(),
+            WorkflowListener.SILENT);
     assertEquals(1, result.images());
     assertEquals(1, result.faces());
     assertEquals(null, result.detector());
@@ -98,12 +108,19 @@ class PhotoRestorationTest {
 
   @Test
   void badArgumentsNameTheLibrarysParameters() throws IOException {
-    BadParameter alpha = assertThrows(BadParameter.class,
-        () -> PhotoRestoration.Options.builder(model, photo, dir).alpha(1.5).build());
+    BadParameter alpha =
+        assertThrows(
+            BadParameter.class,
+            () -> PhotoRestoration.Options.builder(model, photo, dir).alpha(1.5).build());
     assertEquals("alpha must be between 0 and 1, got 1.5", alpha.getMessage());
     Path file = Files.writeString(dir.resolve("taken"), "x");
-    BadParameter output = assertThrows(BadParameter.class, () -> PhotoRestoration.run(
-        PhotoRestoration.Options.builder(model, photo, file).build(), WorkflowListener.SILENT));
+    BadParameter output =
+        assertThrows(
+            BadParameter.class,
+            () ->
+                PhotoRestoration.run(
+                    PhotoRestoration.Options.builder(model, photo, file).build(),
+                    WorkflowListener.SILENT));
     assertEquals("output " + file + ": not a folder", output.getMessage());
   }
 }

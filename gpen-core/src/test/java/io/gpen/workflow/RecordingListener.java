@@ -7,11 +7,15 @@ import java.util.List;
 /** Keeps what a workflow reports, for the tests to look at. */
 final class RecordingListener implements WorkflowListener {
   final List<String> info = new ArrayList<>();
+
   /** The notes in library terms. */
   final List<String> notes = new ArrayList<>();
+
   final List<String> warnings = new ArrayList<>();
+
   /** The total of each progress started. */
   final List<Long> progressTotals = new ArrayList<>();
+
   /** The images stepped over by all progress. */
   long stepped;
 

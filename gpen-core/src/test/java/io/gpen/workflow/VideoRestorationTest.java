@@ -50,7 +50,8 @@ class VideoRestorationTest {
   void restoresEveryFrameAndKeepsSizeRateFramesAndSound() throws IOException {
     Path clip = TestClips.write(dir.resolve("clip.mp4"), TestClips.Scene.PAN, true);
     RecordingListener listener = new RecordingListener();
-    VideoRestoration.Result result = VideoRestoration.run(options(clip).batchSize(4).build(), listener);
+    VideoRestoration.Result result =
+        VideoRestoration.run(options(clip).batchSize(4).build(), listener);
 
     VideoRestoration.Video video = result.videos().get(0);
     Path output = dir.resolve("out/clip_GPEN.mp4");
@@ -64,8 +65,14 @@ class VideoRestorationTest {
     assertEquals(List.of(20L), listener.progressTotals);
     assertEquals(20, listener.stepped);
     assertEquals(List.of(result.model(), result.detector()), listener.info.subList(0, 2));
-    assertTrue(listener.info.get(2).contains("160x120, 10.000 fps, 20 frames, sound aac copied -> clip_GPEN.mp4"
-        + " (libopenh264, constant quantiser 23)"), listener.info.get(2));
+    assertTrue(
+        listener
+            .info
+            .get(2)
+            .contains(
+                "160x120, 10.000 fps, 20 frames, sound aac copied -> clip_GPEN.mp4"
+                    + " (libopenh264, constant quantiser 23)"),
+        listener.info.get(2));
 
     TestClips.Contents in = TestClips.read(clip);
     TestClips.Contents out = TestClips.read(output);
@@ -77,7 +84,8 @@ class VideoRestorationTest {
         VideoReader.Frame a = next(before);
         VideoReader.Frame b = next(after);
         Mat mask = new Mat()) {
-      // the face (and its paste margin) lies within columns 0-150 and rows 0-120 of the first frame: the
+      // the face (and its paste margin) lies within columns 0-150 and rows 0-120 of the first
+      // frame: the
       // rest is as it was, but for the encoding; the face is not
       try (Rect right = new Rect(150, 0, 10, 120);
           Mat aRight = new Mat(a.bgr(), right);
@@ -85,7 +93,8 @@ class VideoRestorationTest {
           Rect face = new Rect(50, 30, 60, 60);
           Mat aFace = new Mat(a.bgr(), face);
           Mat bFace = new Mat(b.bgr(), face)) {
-        assertTrue(opencv_core.norm(aRight, bRight, opencv_core.NORM_L1, mask) / (10 * 120 * 3) < 3);
+        assertTrue(
+            opencv_core.norm(aRight, bRight, opencv_core.NORM_L1, mask) / (10 * 120 * 3) < 3);
         assertTrue(opencv_core.norm(aFace, bFace, opencv_core.NORM_L1, mask) / (60 * 60 * 3) > 20);
       }
     }
@@ -95,25 +104,39 @@ class VideoRestorationTest {
   @Test
   void smoothingReducesFlickerOnAStaticCamera() {
     Path clip = TestClips.write(dir.resolve("still.mp4"), TestClips.Scene.STATIC, false);
-    FacePipeline.Stats off = VideoRestoration.run(options(clip).smoothing(Smoothing.OFF).build(), WorkflowListener.SILENT)
-        .videos().get(0).stats();
-    FacePipeline.Stats on = VideoRestoration.run(options(clip).build(), WorkflowListener.SILENT).videos().get(0).stats();
-    System.out.printf("flicker in the faces of a static-camera clip: %.3f without smoothing, %.3f with"
-        + " (input %.3f)%n", off.flicker(), on.flicker(), on.inputFlicker());
+    FacePipeline.Stats off =
+        VideoRestoration.run(
+                options(clip).smoothing(Smoothing.OFF).build(), WorkflowListener.SILENT)
+            .videos()
+            .get(0)
+            .stats();
+    FacePipeline.Stats on =
+        VideoRestoration.run(options(clip).build(), WorkflowListener.SILENT)
+            .videos()
+            .get(0)
+            .stats();
+    System.out.printf(
+        "flicker in the faces of a static-camera clip: %.3f without smoothing, %.3f with"
+            + " (input %.3f)%n",
+        off.flicker(), on.flicker(), on.inputFlicker());
     assertEquals(20, off.framesWithFaces());
     assertEquals(20, on.framesWithFaces());
-    assertTrue(on.flicker() < 0.8 * off.flicker(), "flicker " + on.flicker() + " smoothed, " + off.flicker() + " not");
+    assertTrue(
+        on.flicker() < 0.8 * off.flicker(),
+        "flicker " + on.flicker() + " smoothed, " + off.flicker() + " not");
   }
 
   @Test
   void aVideoWithoutFacesIsCopiedWithAWarning() {
     Path clip = TestClips.write(dir.resolve("empty.mp4"), TestClips.Scene.NO_FACE, true);
     RecordingListener listener = new RecordingListener();
-    VideoRestoration.Video video = VideoRestoration.run(options(clip).build(), listener).videos().get(0);
+    VideoRestoration.Video video =
+        VideoRestoration.run(options(clip).build(), listener).videos().get(0);
     Path output = dir.resolve("out/empty_GPEN.mp4");
     assertTrue(video.copied());
     assertEquals(0, video.stats().framesWithFaces());
-    assertEquals(List.of("no face found in " + clip + "; copied unchanged to " + output), listener.warnings);
+    assertEquals(
+        List.of("no face found in " + clip + "; copied unchanged to " + output), listener.warnings);
     assertTrue(TestClips.read(clip).sameSound(TestClips.read(output)));
     try (VideoReader before = VideoReader.open(clip);
         VideoReader after = VideoReader.open(output)) {
@@ -121,7 +144,10 @@ class VideoRestorationTest {
         try (VideoReader.Frame a = next(before);
             VideoReader.Frame b = next(after);
             Mat mask = new Mat()) {
-          assertEquals(0, opencv_core.norm(a.bgr(), b.bgr(), opencv_core.NORM_INF, mask), "frame " + i + " not re-encoded");
+          assertEquals(
+              0,
+              opencv_core.norm(a.bgr(), b.bgr(), opencv_core.NORM_INF, mask),
+              "frame " + i + " not re-encoded");
         }
       }
     }
@@ -130,15 +156,18 @@ class VideoRestorationTest {
   @Test
   void aVideoWithoutSoundAndAPartOfOne() {
     Path quiet = TestClips.write(dir.resolve("quiet.mkv"), TestClips.Scene.STATIC, false);
-    VideoRestoration.Video video = VideoRestoration.run(options(quiet).build(), WorkflowListener.SILENT).videos().get(0);
+    VideoRestoration.Video video =
+        VideoRestoration.run(options(quiet).build(), WorkflowListener.SILENT).videos().get(0);
     assertEquals(dir.resolve("out/quiet_GPEN.mp4"), video.output());
     TestClips.Contents out = TestClips.read(video.output());
     assertEquals(20, out.frames());
     assertTrue(out.audioPackets().isEmpty());
 
     Path clip = TestClips.write(dir.resolve("clip.mp4"), TestClips.Scene.PAN, true);
-    VideoRestoration.Video part = VideoRestoration.run(options(clip).part(0.55, 0.8).build(), WorkflowListener.SILENT)
-        .videos().get(0);
+    VideoRestoration.Video part =
+        VideoRestoration.run(options(clip).part(0.55, 0.8).build(), WorkflowListener.SILENT)
+            .videos()
+            .get(0);
     assertEquals(8, part.stats().frames());
     assertEquals(8, TestClips.read(part.output()).frames());
   }
@@ -146,11 +175,18 @@ class VideoRestorationTest {
   @Test
   void aTruncatedVideoFailsInOneLineAndLeavesNoOutput() throws IOException {
     Path videos = Files.createDirectories(dir.resolve("videos"));
-    Path broken = TestClips.truncated(TestClips.write(dir.resolve("whole.mkv"), TestClips.Scene.STATIC, true),
-        videos.resolve("broken.mkv"), 0.6);
-    GpenException e = assertThrows(GpenException.class,
-        () -> VideoRestoration.run(options(broken).build(), WorkflowListener.SILENT));
-    assertTrue(e.getMessage().startsWith("cannot read video " + broken + ": truncated or corrupt after frame "),
+    Path broken =
+        TestClips.truncated(
+            TestClips.write(dir.resolve("whole.mkv"), TestClips.Scene.STATIC, true),
+            videos.resolve("broken.mkv"),
+            0.6);
+    GpenException e =
+        assertThrows(
+            GpenException.class,
+            () -> VideoRestoration.run(options(broken).build(), WorkflowListener.SILENT));
+    assertTrue(
+        e.getMessage()
+            .startsWith("cannot read video " + broken + ": truncated or corrupt after frame "),
         e.getMessage());
     assertFalse(e.getMessage().contains("\n"));
     assertEquals(List.of(), names(dir.resolve("out")), "nothing half-written, no temporary file");
@@ -169,36 +205,40 @@ class VideoRestorationTest {
   void memoryStaysFlatOnALongVideo() {
     Path clip = TestClips.write(dir.resolve("long.mp4"), TestClips.Scene.PAN, true, 400, 4);
     long[] resident = new long[2];
-    WorkflowListener sampling = new WorkflowListener() {
-      @Override
-      public Progress progress(long total, String unit) {
-        return new Progress() {
-          private long done;
-
+    WorkflowListener sampling =
+        new WorkflowListener() {
           @Override
-          public void stepBy(long frames) {
-            done += frames;
-            if (done == 100) {
-              resident[0] = PeakMemory.residentBytes();
-            }
-            resident[1] = PeakMemory.residentBytes();
+          public Progress progress(long total, String unit) {
+            return new Progress() {
+              private long done;
+
+              @Override
+              public void stepBy(long frames) {
+                done += frames;
+                if (done == 100) {
+                  resident[0] = PeakMemory.residentBytes();
+                }
+                resident[1] = PeakMemory.residentBytes();
+              }
+
+              @Override
+              public void stepTo(long frames) {}
+
+              @Override
+              public void close() {}
+            };
           }
-
-          @Override
-          public void stepTo(long frames) {}
-
-          @Override
-          public void close() {}
         };
-      }
-    };
-    VideoRestoration.Video video = VideoRestoration.run(options(clip).batchSize(4).build(), sampling).videos().get(0);
+    VideoRestoration.Video video =
+        VideoRestoration.run(options(clip).batchSize(4).build(), sampling).videos().get(0);
     assertEquals(400, video.stats().frames());
     long growth = resident[1] - resident[0];
-    System.out.printf("resident memory %d MB at frame 100, %d MB at frame 400 (640x480)%n", resident[0] >> 20,
-        resident[1] >> 20);
+    System.out.printf(
+        "resident memory %d MB at frame 100, %d MB at frame 400 (640x480)%n",
+        resident[0] >> 20, resident[1] >> 20);
     // a frame of 640x480 is 0.9 MB: one kept per frame would add 270 MB over these 300 frames
-    assertTrue(growth < 48L << 20, "resident memory grew by " + (growth >> 20) + " MB over 300 frames");
+    assertTrue(
+        growth < 48L << 20, "resident memory grew by " + (growth >> 20) + " MB over 300 frames");
   }
 
   private static VideoReader.Frame next(VideoReader reader) {

@@ -26,11 +26,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The service's routes on Jetty: the API ({@code POST /v1/restore}, {@code POST /v1/faces}), the
- * operational endpoints ({@code /healthz}, {@code /metrics}, {@code /openapi.json}) and the web page
- * ({@code /}, its script and style, from the jar). Every answer is counted in the metrics; every
- * error is one line of JSON, {@code {"error": "...", "status": N}}: 404 for an unknown path, 405
- * (with {@code Allow}) for a wrong method, 400 for bad input, 413 for a body too large, 503 (with
- * {@code Retry-After}) when the queue is full, a request runs out of time or the server is
+ * operational endpoints ({@code /healthz}, {@code /metrics}, {@code /openapi.json}) and the web
+ * page ({@code /}, its script and style, from the jar). Every answer is counted in the metrics;
+ * every error is one line of JSON, {@code {"error": "...", "status": N}}: 404 for an unknown path,
+ * 405 (with {@code Allow}) for a wrong method, 400 for bad input, 413 for a body too large, 503
+ * (with {@code Retry-After}) when the queue is full, a request runs out of time or the server is
  * shutting down, 500 for anything else (logged); none of them stops the server.
  */
 final class ApiHandler extends Handler.Abstract {
@@ -43,13 +43,18 @@ final class ApiHandler extends Handler.Abstract {
   static final String METRICS = "/metrics";
   static final String OPENAPI = "/openapi.json";
 
-  /** The headers of a restored image: the faces restored and the milliseconds from arrival to answer. */
+  /**
+   * The headers of a restored image: the faces restored and the milliseconds from arrival to
+   * answer.
+   */
   static final String FACES_HEADER = "X-Gpen-Faces";
+
   static final String TIME_HEADER = "X-Gpen-Time-Ms";
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> RESTORE_PARAMETERS = Set.of("aligned", "alpha", "use_sr", "format");
+  private static final Set<String> RESTORE_PARAMETERS =
+      Set.of("aligned", "alpha", "use_sr", "format");
 
   /** A path's methods and what answers it. */
   private record Route(List<String> methods, Action action) {}
@@ -71,16 +76,32 @@ final class ApiHandler extends Handler.Abstract {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
 
-  ApiHandler(ServerOptions options, PhotoService service, ServerMetrics metrics, Map<String, Object> healthFields) {
+  ApiHandler(
+      ServerOptions options,
+      PhotoService service,
+      ServerMetrics metrics,
+      Map<String, Object> healthFields) {
     this.options = options;
     this.service = service;
     this.metrics = metrics;
     this.health = json(healthFields);
     routes.put(RESTORE, new Route(List.of("POST"), this::restore));
     routes.put(FACES, new Route(List.of("POST"), this::faces));
-    routes.put(HEALTH, new Route(List.of("GET", "HEAD"), (q, r, s) -> send(q, r, 200, "application/json", health)));
-    routes.put(METRICS, new Route(List.of("GET", "HEAD"), (q, r, s) -> send(q, r, 200,
-        "text/plain; version=0.0.4; charset=utf-8", metrics.render().getBytes(StandardCharsets.UTF_8))));
+    routes.put(
+        HEALTH,
+        new Route(
+            List.of("GET", "HEAD"), (q, r, s) -> send(q, r, 200, "application/json", health)));
+    routes.put(
+        METRICS,
+        new Route(
+            List.of("GET", "HEAD"),
+            (q, r, s) ->
+                send(
+                    q,
+                    r,
+                    200,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                    metrics.render().getBytes(StandardCharsets.UTF_8))));
     serveFile(OPENAPI, "openapi.json", "application/json");
     serveFile("/", "web/index.html", "text/html; charset=utf-8");
     serveFile("/app.js", "web/app.js", "text/javascript; charset=utf-8");
@@ -94,10 +115,14 @@ final class ApiHandler extends Handler.Abstract {
 
   private void serveFile(String path, String resource, String contentType) {
     StaticFile file = new StaticFile(resource(resource), contentType);
-    routes.put(path, new Route(List.of("GET", "HEAD"), (q, r, s) -> {
-      r.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
-      return send(q, r, 200, file.contentType(), file.bytes());
-    }));
+    routes.put(
+        path,
+        new Route(
+            List.of("GET", "HEAD"),
+            (q, r, s) -> {
+              r.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+              return send(q, r, 200, file.contentType(), file.bytes());
+            }));
   }
 
   static byte[] resource(String name) {
@@ -116,7 +141,10 @@ final class ApiHandler extends Handler.Abstract {
     return inFlight.get();
   }
 
-  /** From now on every request but {@code /metrics} is answered 503, so that those in flight can finish. */
+  /**
+   * From now on every request but {@code /metrics} is answered 503, so that those in flight can
+   * finish.
+   */
   void drain() {
     draining = true;
   }
@@ -126,18 +154,22 @@ final class ApiHandler extends Handler.Abstract {
     long start = System.nanoTime();
     inFlight.incrementAndGet();
     AtomicInteger once = new AtomicInteger();
-    Runnable finished = () -> {
-      if (once.getAndIncrement() == 0) {
-        inFlight.decrementAndGet();
-      }
-    };
-    Callback done = Callback.from(() -> {
-      finished.run();
-      callback.succeeded();
-    }, failure -> {
-      finished.run();
-      callback.failed(failure);
-    });
+    Runnable finished =
+        () -> {
+          if (once.getAndIncrement() == 0) {
+            inFlight.decrementAndGet();
+          }
+        };
+    Callback done =
+        Callback.from(
+            () -> {
+              finished.run();
+              callback.succeeded();
+            },
+            failure -> {
+              finished.run();
+              callback.failed(failure);
+            });
     String path = Request.getPathInContext(request);
     int status;
     try {
@@ -147,66 +179,96 @@ final class ApiHandler extends Handler.Abstract {
       status = fail(request, response, done, e);
     } catch (Throwable t) {
       LOG.warn("{} {} failed", request.getMethod(), path, t);
-      status = fail(request, response, done, new ApiError(500, "internal error: " + t.getClass().getSimpleName()
-          + ": " + Upload.firstLine(t)));
+      status =
+          fail(
+              request,
+              response,
+              done,
+              new ApiError(
+                  500,
+                  "internal error: " + t.getClass().getSimpleName() + ": " + Upload.firstLine(t)));
     }
     metrics.request(path, status, (System.nanoTime() - start) / 1e9);
     return true;
   }
 
-  private int dispatch(String path, Request request, Response response, long start) throws Exception {
+  private int dispatch(String path, Request request, Response response, long start)
+      throws Exception {
     if (draining && !METRICS.equals(path)) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
       throw ApiError.unavailable("the server is shutting down", 5);
     }
     Route route = routes.get(path);
     if (route == null) {
-      throw new ApiError(404, "no such path: " + path + " (the API is described at " + OPENAPI + ")");
+      throw new ApiError(
+          404, "no such path: " + path + " (the API is described at " + OPENAPI + ")");
     }
     String method = request.getMethod();
     if (!route.methods().contains(method)) {
       String allowed = String.join(", ", route.methods());
       response.getHeaders().put(HttpHeader.ALLOW, allowed);
-      throw new ApiError(405, "method " + method + " not allowed on " + path + " (allowed: " + allowed + ")");
+      throw new ApiError(
+          405, "method " + method + " not allowed on " + path + " (allowed: " + allowed + ")");
     }
     return route.action().answer(request, response, start);
   }
 
   private int restore(Request request, Response response, long start) throws IOException {
-    PhotoService.RestoreRequest parameters = restoreParameters(Request.extractQueryParameters(request));
-    return admitted(() -> {
-      try (Upload upload = Upload.read(request, options.maxUploadBytes(), deadline(start));
-          PhotoPipeline.Restored restored = service.restore(upload, parameters, deadline(start))) {
-        String name = upload.fileName() == null ? "upload" : stem(upload.fileName());
-        response.getHeaders().put(HttpHeader.CONTENT_DISPOSITION,
-            "inline; filename=\"" + name + "_GPEN" + parameters.format().encoding.extension() + "\"");
-        response.getHeaders().put(FACES_HEADER, restored.faces());
-        response.getHeaders().put(TIME_HEADER, (System.nanoTime() - start) / 1_000_000);
-        return send(request, response, 200, parameters.format().contentType, restored.photo().buffer());
-      }
-    });
+    PhotoService.RestoreRequest parameters =
+        restoreParameters(Request.extractQueryParameters(request));
+    return admitted(
+        () -> {
+          try (Upload upload = Upload.read(request, options.maxUploadBytes(), deadline(start));
+              PhotoPipeline.Restored restored =
+                  service.restore(upload, parameters, deadline(start))) {
+            String name = upload.fileName() == null ? "upload" : stem(upload.fileName());
+            response
+                .getHeaders()
+                .put(
+                    HttpHeader.CONTENT_DISPOSITION,
+                    "inline; filename=\""
+                        + name
+                        + "_GPEN"
+                        + parameters.format().encoding.extension()
+                        + "\"");
+            response.getHeaders().put(FACES_HEADER, restored.faces());
+            response.getHeaders().put(TIME_HEADER, (System.nanoTime() - start) / 1_000_000);
+            return send(
+                request, response, 200, parameters.format().contentType, restored.photo().buffer());
+          }
+        });
   }
 
   private int faces(Request request, Response response, long start) throws IOException {
     Fields query = Request.extractQueryParameters(request);
     if (!query.getNames().isEmpty()) {
-      throw ApiError.badRequest("unknown query parameter '" + query.getNames().iterator().next() + "' ("
-          + FACES + " takes none)");
+      throw ApiError.badRequest(
+          "unknown query parameter '"
+              + query.getNames().iterator().next()
+              + "' ("
+              + FACES
+              + " takes none)");
     }
-    return admitted(() -> {
-      try (Upload upload = Upload.read(request, options.maxUploadBytes(), deadline(start))) {
-        String name = upload.fileName() == null ? "upload" : baseName(upload.fileName());
-        byte[] json = service.faces(upload, name, deadline(start));
-        return send(request, response, 200, "application/json", json);
-      }
-    });
+    return admitted(
+        () -> {
+          try (Upload upload = Upload.read(request, options.maxUploadBytes(), deadline(start))) {
+            String name = upload.fileName() == null ? "upload" : baseName(upload.fileName());
+            byte[] json = service.faces(upload, name, deadline(start));
+            return send(request, response, 200, "application/json", json);
+          }
+        });
   }
 
   /** Runs {@code work} when the request is taken in, else 503 at once, before its body is read. */
   private int admitted(IoSupplier<Integer> work) throws IOException {
     if (!service.admit()) {
-      throw ApiError.unavailable("too many requests: " + options.workers() + " at work and " + options.maxQueue()
-          + " waiting; retry later", 1);
+      throw ApiError.unavailable(
+          "too many requests: "
+              + options.workers()
+              + " at work and "
+              + options.maxQueue()
+              + " waiting; retry later",
+          1);
     }
     try {
       return work.get();
@@ -228,14 +290,16 @@ final class ApiHandler extends Handler.Abstract {
   PhotoService.RestoreRequest restoreParameters(Fields query) {
     for (String name : query.getNames()) {
       if (!RESTORE_PARAMETERS.contains(name)) {
-        throw ApiError.badRequest("unknown query parameter '" + name + "' (known: aligned, alpha, use_sr, format)");
+        throw ApiError.badRequest(
+            "unknown query parameter '" + name + "' (known: aligned, alpha, use_sr, format)");
       }
     }
     boolean aligned = bool(query, "aligned", options.aligned());
     boolean superResolution = bool(query, "use_sr", options.useSr());
     if (superResolution && !service.hasSuperResolution()) {
-      throw ApiError.badRequest("background SR not available (use_sr=true): start gpen serve with --use_sr,"
-          + " --sr_scale or --sr_weights");
+      throw ApiError.badRequest(
+          "background SR not available (use_sr=true): start gpen serve with --use_sr,"
+              + " --sr_scale or --sr_weights");
     }
     double alpha = options.alpha();
     String a = single(query, "alpha");
@@ -252,11 +316,12 @@ final class ApiHandler extends Handler.Abstract {
     PhotoService.Format format = PhotoService.Format.PNG;
     String f = single(query, "format");
     if (f != null) {
-      format = switch (f.toLowerCase(Locale.ROOT)) {
-        case "png" -> PhotoService.Format.PNG;
-        case "jpeg", "jpg" -> PhotoService.Format.JPEG;
-        default -> throw ApiError.badRequest("format must be png or jpeg, got '" + f + "'");
-      };
+      format =
+          switch (f.toLowerCase(Locale.ROOT)) {
+            case "png" -> PhotoService.Format.PNG;
+            case "jpeg", "jpg" -> PhotoService.Format.JPEG;
+            default -> throw ApiError.badRequest("format must be png or jpeg, got '" + f + "'");
+          };
     }
     return new PhotoService.RestoreRequest(aligned, alpha, superResolution, format);
   }
@@ -287,7 +352,10 @@ final class ApiHandler extends Handler.Abstract {
     return name.substring(name.lastIndexOf('/') + 1);
   }
 
-  /** A client's file name without folder and extension, safe in a header: letters, digits, {@code ._-}. */
+  /**
+   * A client's file name without folder and extension, safe in a header: letters, digits, {@code
+   * ._-}.
+   */
   static String stem(String fileName) {
     String name = baseName(fileName);
     int dot = name.lastIndexOf('.');
@@ -301,19 +369,22 @@ final class ApiHandler extends Handler.Abstract {
     return name.isEmpty() ? "upload" : name;
   }
 
-  private static int send(Request request, Response response, int status, String contentType, byte[] body)
+  private static int send(
+      Request request, Response response, int status, String contentType, byte[] body)
       throws IOException {
     return send(request, response, status, contentType, ByteBuffer.wrap(body));
   }
 
   /** Writes the whole answer and waits until it is written (the body may live in native memory). */
-  private static int send(Request request, Response response, int status, String contentType, ByteBuffer body)
+  private static int send(
+      Request request, Response response, int status, String contentType, ByteBuffer body)
       throws IOException {
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.remaining());
     try (Blocker.Callback written = Blocker.callback()) {
-      response.write(true, "HEAD".equals(request.getMethod()) ? ByteBuffer.allocate(0) : body, written);
+      response.write(
+          true, "HEAD".equals(request.getMethod()) ? ByteBuffer.allocate(0) : body, written);
       written.block();
     }
     return status;
@@ -333,7 +404,10 @@ final class ApiHandler extends Handler.Abstract {
     // reset before the client reads this answer (a client still sending sees "connection reset",
     // not the 413): drop what is left, up to a few times the upload limit for a body too large, and
     // close the connection after a body too large or too slow, or where the rest was too much
-    long drainable = error.status() == 413 ? OVERSIZE_DRAIN_FACTOR * options.maxUploadBytes() : options.maxUploadBytes();
+    long drainable =
+        error.status() == 413
+            ? OVERSIZE_DRAIN_FACTOR * options.maxUploadBytes()
+            : options.maxUploadBytes();
     boolean drained = error.status() != 408 && Upload.discard(request, drainable);
     if (error.status() == 413 || error.status() == 408 || !drained) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");

@@ -13,8 +13,8 @@ import java.util.function.BooleanSupplier;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
- * Dynamic batching: the faces of concurrent requests are restored together, up to {@code
- * maxBatch} per model call, by one thread that owns the model's calls.
+ * Dynamic batching: the faces of concurrent requests are restored together, up to {@code maxBatch}
+ * per model call, by one thread that owns the model's calls.
  *
  * <p>A request hands in all its aligned faces at once ({@link #restore}) and waits for their
  * restorations. The batching thread fills a batch with the faces of the oldest requests, in order;
@@ -48,10 +48,16 @@ final class FaceBatcher implements AutoCloseable {
   /**
    * @param model the restorer all calls go to (not closed here)
    * @param maxBatch the most faces per call
-   * @param waitNanos how long a batch that is not full waits for more faces while {@code moreComing}
+   * @param waitNanos how long a batch that is not full waits for more faces while {@code
+   *     moreComing}
    * @param moreComing whether requests that may still hand in faces are being prepared
    */
-  FaceBatcher(FaceRestorer model, int maxBatch, long waitNanos, BooleanSupplier moreComing, BatchListener listener) {
+  FaceBatcher(
+      FaceRestorer model,
+      int maxBatch,
+      long waitNanos,
+      BooleanSupplier moreComing,
+      BatchListener listener) {
     this.model = model;
     this.maxBatch = maxBatch;
     this.waitNanos = waitNanos;
@@ -121,7 +127,8 @@ final class FaceBatcher implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       } catch (RuntimeException | Error e) {
-        // run() fails the requests of a failed call itself; this keeps the thread alive whatever else
+        // run() fails the requests of a failed call itself; this keeps the thread alive whatever
+        // else
         for (Item item : batch) {
           item.job().fail(e instanceof RuntimeException r ? r : new IllegalStateException(e));
         }
@@ -152,7 +159,11 @@ final class FaceBatcher implements AutoCloseable {
       while (true) {
         take(batch);
         long left = until - System.nanoTime();
-        if (batch.size() >= maxBatch || closed || left <= 0 || !jobs.isEmpty() || !moreComing.getAsBoolean()) {
+        if (batch.size() >= maxBatch
+            || closed
+            || left <= 0
+            || !jobs.isEmpty()
+            || !moreComing.getAsBoolean()) {
           return true;
         }
         handedIn.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(1)));
@@ -162,7 +173,10 @@ final class FaceBatcher implements AutoCloseable {
     }
   }
 
-  /** Moves faces of the oldest requests into the batch until it is full; requests given up are dropped. */
+  /**
+   * Moves faces of the oldest requests into the batch until it is full; requests given up are
+   * dropped.
+   */
   private void take(List<Item> batch) {
     while (batch.size() < maxBatch && !jobs.isEmpty()) {
       Job job = jobs.peekFirst();
@@ -179,7 +193,10 @@ final class FaceBatcher implements AutoCloseable {
     }
   }
 
-  /** One call on the whole batch; where it fails and holds several requests' faces, one call per request. */
+  /**
+   * One call on the whole batch; where it fails and holds several requests' faces, one call per
+   * request.
+   */
   private void run(List<Item> batch) {
     try {
       call(batch);

@@ -43,8 +43,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * /openapi.json} and the web page at {@code /}.
  *
  * <p>{@link #close()} shuts down gracefully: new requests are answered 503 at once, the requests in
- * flight are finished (each is bounded by the request timeout), then the server stops and frees
- * the models it opened.
+ * flight are finished (each is bounded by the request timeout), then the server stops and frees the
+ * models it opened.
  */
 public final class GpenServer implements AutoCloseable {
   private final ServerOptions options;
@@ -61,8 +61,12 @@ public final class GpenServer implements AutoCloseable {
    * Loads the model and the detector, then starts the server: {@link #start(ServerOptions,
    * ServerModels, WorkflowListener)} with the automatic mask and no super-resolution.
    */
-  public static GpenServer start(ServerOptions options, ModelSpec model, FaceDetectors.Kind detector,
-      String detectorWeights, WorkflowListener listener) {
+  public static GpenServer start(
+      ServerOptions options,
+      ModelSpec model,
+      FaceDetectors.Kind detector,
+      String detectorWeights,
+      WorkflowListener listener) {
     return start(options, ServerModels.of(model).withDetector(detector, detectorWeights), listener);
   }
 
@@ -72,9 +76,11 @@ public final class GpenServer implements AutoCloseable {
    * them when it stops.
    *
    * @param listener receives what was loaded, and notes on the settings
-   * @throws GpenException naming the file or setting at fault, or the address that cannot be listened on
+   * @throws GpenException naming the file or setting at fault, or the address that cannot be
+   *     listened on
    */
-  public static GpenServer start(ServerOptions options, ServerModels models, WorkflowListener listener) {
+  public static GpenServer start(
+      ServerOptions options, ServerModels models, WorkflowListener listener) {
     PhotoPipeline.Settings settings =
         models.settings(options.maxBatch()).resolve(ModelRegistry.defaultRegistry(), listener);
     PhotoPipeline pipeline = PhotoPipeline.open(settings);
@@ -92,7 +98,8 @@ public final class GpenServer implements AutoCloseable {
    * {@link #close()}, with the rectangle mask and no super-resolution. The restorer's batch size
    * should be at least {@code maxBatch}.
    */
-  public static GpenServer start(ServerOptions options, FaceRestorer restorer, FaceDetector detector) {
+  public static GpenServer start(
+      ServerOptions options, FaceRestorer restorer, FaceDetector detector) {
     PhotoPipeline pipeline = PhotoPipeline.over(restorer, detector);
     try {
       return new GpenServer(options, pipeline);
@@ -104,18 +111,29 @@ public final class GpenServer implements AutoCloseable {
 
   private GpenServer(ServerOptions options, PhotoPipeline pipeline) {
     if (options.useSr() && pipeline.superResolution() == null) {
-      throw new BadParameter(names -> names.apply("useSr") + " needs a super-resolution network (srScale or"
-          + " srWeights)");
+      throw new BadParameter(
+          names ->
+              names.apply("useSr")
+                  + " needs a super-resolution network (srScale or"
+                  + " srWeights)");
     }
     this.options = options;
     this.pipeline = pipeline;
     this.service = new PhotoService(options, pipeline, this::batchDone);
-    this.metrics = new ServerMetrics(ApiHandler.paths(), options.maxBatch(), service::queueDepth, service::inProgress,
-        service::busyPixels);
-    this.handler = new ApiHandler(options, service, metrics, ApiHandler.healthFields(pipeline, options.maxBatch()));
+    this.metrics =
+        new ServerMetrics(
+            ApiHandler.paths(),
+            options.maxBatch(),
+            service::queueDepth,
+            service::inProgress,
+            service::busyPixels);
+    this.handler =
+        new ApiHandler(
+            options, service, metrics, ApiHandler.healthFields(pipeline, options.maxBatch()));
     // every request taken in holds a thread while it waits: room for all of them, and for the
     // quick answers (health, metrics, refusals) beside them
-    QueuedThreadPool threads = new QueuedThreadPool(Math.max(64, options.workers() + options.maxQueue() + 48), 8);
+    QueuedThreadPool threads =
+        new QueuedThreadPool(Math.max(64, options.workers() + options.maxQueue() + 48), 8);
     threads.setName("gpen-http");
     this.jetty = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
@@ -136,8 +154,16 @@ public final class GpenServer implements AutoCloseable {
       } catch (Exception ignored) {
         // it did not start
       }
-      throw new GpenException("cannot listen on " + options.host() + ":" + options.port() + ": "
-          + (e instanceof IOException && e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+      throw new GpenException(
+          "cannot listen on "
+              + options.host()
+              + ":"
+              + options.port()
+              + ": "
+              + (e instanceof IOException && e.getCause() != null
+                  ? e.getCause().getMessage()
+                  : e.getMessage()),
+          e);
     }
     String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
     this.uri = URI.create("http://" + host + ":" + connector.getLocalPort() + "/");
@@ -212,9 +238,15 @@ public final class GpenServer implements AutoCloseable {
   /** Jetty's own errors (a malformed request, headers too large) as the API's one-line JSON. */
   private static final class JsonErrorHandler extends ErrorHandler {
     @Override
-    protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+    protected void generateResponse(
+        Request request,
+        Response response,
+        int code,
+        String message,
+        Throwable cause,
         Callback callback) {
-      byte[] body = ApiHandler.errorLine(code, message == null || message.isBlank() ? reason(code) : message);
+      byte[] body =
+          ApiHandler.errorLine(code, message == null || message.isBlank() ? reason(code) : message);
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
       response.write(true, ByteBuffer.wrap(body), callback);

@@ -16,9 +16,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
 /**
  * The work behind {@code /v1/restore} and {@code /v1/faces}: admission, the pixel budget and
  * decoding here, the photo itself in the core's {@link PhotoPipeline} as {@code gpen restore} does
- * it ({@link PhotoPipeline#restore(Image, PhotoPipeline.Choices, FaceRestorer, PhotoPipeline.Format)}),
- * so the restored PNG is byte for byte the {@code <name>_GPEN.png} that command writes with the
- * same networks, and the face list its {@code <name>.faces.json}.
+ * it ({@link PhotoPipeline#restore(Image, PhotoPipeline.Choices, FaceRestorer,
+ * PhotoPipeline.Format)}), so the restored PNG is byte for byte the {@code <name>_GPEN.png} that
+ * command writes with the same networks, and the face list its {@code <name>.faces.json}.
  *
  * <p>Admission and memory: at most {@code maxQueue} requests wait for one of {@code workers}
  * workers, beyond that a request is refused at once ({@link #admit}); a worker first reserves room
@@ -66,8 +66,13 @@ final class PhotoService implements AutoCloseable {
     this.pipeline = pipeline;
     this.budget = new PixelBudget(options.busyPixels());
     this.workers = new Semaphore(options.workers(), true);
-    this.batcher = new FaceBatcher(pipeline.restorer(), options.maxBatch(), options.batchWait().toNanos(),
-        () -> preparing.get() > 0, batches);
+    this.batcher =
+        new FaceBatcher(
+            pipeline.restorer(),
+            options.maxBatch(),
+            options.batchWait().toNanos(),
+            () -> preparing.get() > 0,
+            batches);
   }
 
   /** Requests waiting for a worker. */
@@ -108,14 +113,27 @@ final class PhotoService implements AutoCloseable {
    *     {@code maxPixels}
    */
   long declaredPixels(Upload upload) {
-    Images.DeclaredSize size = Images.declaredSize(upload.data()).orElseThrow(() -> ApiError.badRequest(
-        "not an image: the body is not a PNG, JPEG, BMP, TIFF or WebP file"));
+    Images.DeclaredSize size =
+        Images.declaredSize(upload.data())
+            .orElseThrow(
+                () ->
+                    ApiError.badRequest(
+                        "not an image: the body is not a PNG, JPEG, BMP, TIFF or WebP file"));
     if (size.width() == 0 || size.height() == 0) {
-      throw ApiError.badRequest("not an image: " + size.format() + " header declares an empty image");
+      throw ApiError.badRequest(
+          "not an image: " + size.format() + " header declares an empty image");
     }
     if (size.pixels() > options.maxPixels()) {
-      throw ApiError.badRequest("image too large: " + size.format() + " of " + size.width() + "x" + size.height()
-          + " pixels, more than the limit of " + options.maxPixels() + " pixels");
+      throw ApiError.badRequest(
+          "image too large: "
+              + size.format()
+              + " of "
+              + size.width()
+              + "x"
+              + size.height()
+              + " pixels, more than the limit of "
+              + options.maxPixels()
+              + " pixels");
     }
     return size.pixels();
   }
@@ -132,47 +150,65 @@ final class PhotoService implements AutoCloseable {
   PhotoPipeline.Restored restore(Upload upload, RestoreRequest request, long deadline) {
     long pixels = declaredPixels(upload);
     long scale = request.superResolution() ? pipeline.superResolutionScale() : 1;
-    long enlarged = pixels > Long.MAX_VALUE / (scale * scale) ? Long.MAX_VALUE : pixels * scale * scale;
+    long enlarged =
+        pixels > Long.MAX_VALUE / (scale * scale) ? Long.MAX_VALUE : pixels * scale * scale;
     if (request.superResolution() && !request.aligned() && enlarged > options.maxPixels()) {
-      throw ApiError.badRequest("image too large for use_sr: x" + scale + " gives " + enlarged
-          + " pixels, more than the limit of " + options.maxPixels() + " pixels");
+      throw ApiError.badRequest(
+          "image too large for use_sr: x"
+              + scale
+              + " gives "
+              + enlarged
+              + " pixels, more than the limit of "
+              + options.maxPixels()
+              + " pixels");
     }
     // the photo, and with super-resolution the background and the photo at its size
-    long reserve = request.superResolution() && !request.aligned() ? pixels + 2 * Math.min(enlarged, options.maxPixels())
-        : pixels;
+    long reserve =
+        request.superResolution() && !request.aligned()
+            ? pixels + 2 * Math.min(enlarged, options.maxPixels())
+            : pixels;
     PhotoPipeline.Choices choices =
         new PhotoPipeline.Choices(request.aligned(), request.alpha(), request.superResolution());
-    return work(deadline, submitted -> {
-      long granted = budget.acquire(reserve, deadline);
-      try (Image image = decode(upload)) {
-        return pipeline.restore(image, choices, batched(deadline, submitted), request.format().encoding);
-      } finally {
-        budget.release(granted);
-      }
-    });
+    return work(
+        deadline,
+        submitted -> {
+          long granted = budget.acquire(reserve, deadline);
+          try (Image image = decode(upload)) {
+            return pipeline.restore(
+                image, choices, batched(deadline, submitted), request.format().encoding);
+          } finally {
+            budget.release(granted);
+          }
+        });
   }
 
   /** The faces of the photo as {@code gpen restore}'s {@code faces.json}, named {@code name}. */
   byte[] faces(Upload upload, String name, long deadline) {
     long pixels = declaredPixels(upload);
-    return work(deadline, submitted -> {
-      long granted = budget.acquire(pixels, deadline);
-      try (Image image = decode(upload)) {
-        submitted.run();
-        return pipeline.faceList(image, name);
-      } finally {
-        budget.release(granted);
-      }
-    });
+    return work(
+        deadline,
+        submitted -> {
+          long granted = budget.acquire(pixels, deadline);
+          try (Image image = decode(upload)) {
+            submitted.run();
+            return pipeline.faceList(image, name);
+          } finally {
+            budget.release(granted);
+          }
+        });
   }
 
-  /** Runs {@code job} on a worker once one is free; the job calls its argument when its faces are handed in. */
+  /**
+   * Runs {@code job} on a worker once one is free; the job calls its argument when its faces are
+   * handed in.
+   */
   private <T> T work(long deadline, Function<Runnable, T> job) {
     waiting.incrementAndGet();
     try {
       long left = deadline - System.nanoTime();
       if (left <= 0 || !workers.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-        throw ApiError.unavailable("timed out waiting for a worker (" + options.workers() + " busy)", 1);
+        throw ApiError.unavailable(
+            "timed out waiting for a worker (" + options.workers() + " busy)", 1);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -183,11 +219,12 @@ final class PhotoService implements AutoCloseable {
     working.incrementAndGet();
     preparing.incrementAndGet();
     AtomicBoolean prepared = new AtomicBoolean();
-    Runnable submitted = () -> {
-      if (prepared.compareAndSet(false, true)) {
-        preparing.decrementAndGet();
-      }
-    };
+    Runnable submitted =
+        () -> {
+          if (prepared.compareAndSet(false, true)) {
+            preparing.decrementAndGet();
+          }
+        };
     try {
       return job.apply(submitted);
     } finally {

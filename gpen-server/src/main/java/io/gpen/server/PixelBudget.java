@@ -6,7 +6,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Room for the pixels of the images being worked on at once, handed out first come, first served:
  * it bounds the native memory of decoding, detection and paste-back whatever the mix of image
- * sizes. An image larger than the whole budget waits until nothing else is at work, then runs alone.
+ * sizes. An image larger than the whole budget waits until nothing else is at work, then runs
+ * alone.
  */
 final class PixelBudget {
   private final long capacity;

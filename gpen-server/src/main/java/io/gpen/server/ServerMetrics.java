@@ -11,13 +11,15 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * The service's metrics in the Prometheus text format (version 0.0.4), written by hand: requests
- * by endpoint and status, request latency, queue depth, requests at work, faces restored and the
- * sizes of the model's batches. Safe for concurrent use.
+ * The service's metrics in the Prometheus text format (version 0.0.4), written by hand: requests by
+ * endpoint and status, request latency, queue depth, requests at work, faces restored and the sizes
+ * of the model's batches. Safe for concurrent use.
  */
 final class ServerMetrics {
   /** Latency buckets in seconds. */
-  private static final double[] LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  private static final double[] LATENCY_BUCKETS = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
+  };
 
   /** The endpoints counted under their own name; any other path is {@code other}. */
   private final Set<String> endpoints;
@@ -38,7 +40,11 @@ final class ServerMetrics {
    * @param inProgress requests a worker holds, now
    * @param busyPixels pixels reserved by the images at work, now
    */
-  ServerMetrics(Set<String> endpoints, int maxBatch, LongSupplier queueDepth, LongSupplier inProgress,
+  ServerMetrics(
+      Set<String> endpoints,
+      int maxBatch,
+      LongSupplier queueDepth,
+      LongSupplier inProgress,
       LongSupplier busyPixels) {
     this.endpoints = Set.copyOf(endpoints);
     this.queueDepth = queueDepth;
@@ -79,21 +85,30 @@ final class ServerMetrics {
     Map<String, LongAdder> sorted = new TreeMap<>(requests);
     for (Map.Entry<String, LongAdder> e : sorted.entrySet()) {
       String[] parts = e.getKey().split("\u0000");
-      b.append("gpen_requests_total{endpoint=\"").append(escape(parts[0])).append("\",status=\"").append(parts[1])
-          .append("\"} ").append(e.getValue().sum()).append('\n');
+      b.append("gpen_requests_total{endpoint=\"")
+          .append(escape(parts[0]))
+          .append("\",status=\"")
+          .append(parts[1])
+          .append("\"} ")
+          .append(e.getValue().sum())
+          .append('\n');
     }
-    b.append("# HELP gpen_request_duration_seconds Time from a request's arrival to its answer, by endpoint.\n");
+    b.append(
+        "# HELP gpen_request_duration_seconds Time from a request's arrival to its answer, by endpoint.\n");
     b.append("# TYPE gpen_request_duration_seconds histogram\n");
     for (Map.Entry<String, Histogram> e : new TreeMap<>(latency).entrySet()) {
-      e.getValue().render(b, "gpen_request_duration_seconds", "endpoint=\"" + escape(e.getKey()) + "\"");
+      e.getValue()
+          .render(b, "gpen_request_duration_seconds", "endpoint=\"" + escape(e.getKey()) + "\"");
     }
     b.append("# HELP gpen_queue_depth Requests waiting for a worker.\n");
     b.append("# TYPE gpen_queue_depth gauge\n");
     b.append("gpen_queue_depth ").append(queueDepth.getAsLong()).append('\n');
-    b.append("# HELP gpen_requests_in_progress Requests a worker holds (decoding, detecting, restoring, encoding).\n");
+    b.append(
+        "# HELP gpen_requests_in_progress Requests a worker holds (decoding, detecting, restoring, encoding).\n");
     b.append("# TYPE gpen_requests_in_progress gauge\n");
     b.append("gpen_requests_in_progress ").append(inProgress.getAsLong()).append('\n');
-    b.append("# HELP gpen_busy_pixels Pixels reserved by the images being worked on (bounded by twice --max_pixels).\n");
+    b.append(
+        "# HELP gpen_busy_pixels Pixels reserved by the images being worked on (bounded by twice --max_pixels).\n");
     b.append("# TYPE gpen_busy_pixels gauge\n");
     b.append("gpen_busy_pixels ").append(busyPixels.getAsLong()).append('\n');
     b.append("# HELP gpen_faces_restored_total Faces restored by the model.\n");
@@ -153,13 +168,29 @@ final class ServerMetrics {
       long cumulative = 0;
       for (int i = 0; i < bounds.length; i++) {
         cumulative += counts[i].sum();
-        b.append(name).append("_bucket{").append(sep).append("le=\"").append(number(bounds[i])).append("\"} ")
-            .append(cumulative).append('\n');
+        b.append(name)
+            .append("_bucket{")
+            .append(sep)
+            .append("le=\"")
+            .append(number(bounds[i]))
+            .append("\"} ")
+            .append(cumulative)
+            .append('\n');
       }
       long total = Math.max(count.sum(), cumulative);
-      b.append(name).append("_bucket{").append(sep).append("le=\"+Inf\"} ").append(total).append('\n');
+      b.append(name)
+          .append("_bucket{")
+          .append(sep)
+          .append("le=\"+Inf\"} ")
+          .append(total)
+          .append('\n');
       String suffix = labels.isEmpty() ? "" : "{" + labels + "}";
-      b.append(name).append("_sum").append(suffix).append(' ').append(number(sum.sum())).append('\n');
+      b.append(name)
+          .append("_sum")
+          .append(suffix)
+          .append(' ')
+          .append(number(sum.sum()))
+          .append('\n');
       b.append(name).append("_count").append(suffix).append(' ').append(total).append('\n');
     }
   }

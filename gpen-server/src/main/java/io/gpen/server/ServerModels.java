@@ -24,10 +24,10 @@ import java.util.Set;
  * @param detector the face detector
  * @param detectorWeights its weights, a file or a model name (null: the detector's default model)
  * @param mask the paste mask, chosen as {@code gpen restore --mask} chooses it
- * @param parserWeights the face parser's weights (null: {@value PhotoRestoration#PARSER_MODEL} where
- *     it is in the model cache)
- * @param superResolution the background super-resolution network, or null for none (requests
- *     asking for it are then answered 400)
+ * @param parserWeights the face parser's weights (null: {@value PhotoRestoration#PARSER_MODEL}
+ *     where it is in the model cache)
+ * @param superResolution the background super-resolution network, or null for none (requests asking
+ *     for it are then answered 400)
  */
 public record ServerModels(
     ModelSpec model,
@@ -42,9 +42,12 @@ public record ServerModels(
     Objects.requireNonNull(mask, "mask");
   }
 
-  /** The model with RetinaFace (its default weights), the automatic mask and no super-resolution. */
+  /**
+   * The model with RetinaFace (its default weights), the automatic mask and no super-resolution.
+   */
   public static ServerModels of(ModelSpec model) {
-    return new ServerModels(model, FaceDetectors.Kind.RETINAFACE, null, PhotoRestoration.Mask.AUTO, null, null);
+    return new ServerModels(
+        model, FaceDetectors.Kind.RETINAFACE, null, PhotoRestoration.Mask.AUTO, null, null);
   }
 
   /** These models with another detector (weights null: its default model). */
@@ -67,7 +70,16 @@ public record ServerModels(
    * faces; the rest (alpha, aligned input, super-resolution on or off) each request chooses.
    */
   public PhotoPipeline.Settings settings(int batchSize) {
-    return new PhotoPipeline.Settings(model, detector, detectorWeights, 1.0, PhotoRestoration.Inputs.PHOTOS, Set.of(),
-        batchSize, mask, parserWeights, superResolution);
+    return new PhotoPipeline.Settings(
+        model,
+        detector,
+        detectorWeights,
+        1.0,
+        PhotoRestoration.Inputs.PHOTOS,
+        Set.of(),
+        batchSize,
+        mask,
+        parserWeights,
+        superResolution);
   }
 }

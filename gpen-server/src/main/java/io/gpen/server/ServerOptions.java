@@ -10,8 +10,8 @@ import java.util.Objects;
  * @param host the address to listen on ({@code 127.0.0.1}: this machine only)
  * @param port the port; 0 picks a free one ({@link GpenServer#port()} tells which)
  * @param maxBatch the most faces restored in one model call, from one request or several
- * @param batchWait how long the first face of a batch waits for faces of other requests while
- *     other requests are being prepared (none is waited for when no other request is on its way)
+ * @param batchWait how long the first face of a batch waits for faces of other requests while other
+ *     requests are being prepared (none is waited for when no other request is on its way)
  * @param maxQueue the most requests waiting for a worker; one more is answered 503
  * @param workers requests prepared and restored at once (decoding, detection, paste-back and
  *     encoding run in parallel; their faces meet in the model's batches)
@@ -88,8 +88,8 @@ public record ServerOptions(
   }
 
   /**
-   * The defaults: 127.0.0.1:8080, batches of up to 8 faces with a 5 ms wait, 64 requests queued,
-   * 2 workers per face of a batch (16), 25 MiB bodies, 40 megapixels per image and twice that at
+   * The defaults: 127.0.0.1:8080, batches of up to 8 faces with a 5 ms wait, 64 requests queued, 2
+   * workers per face of a batch (16), 25 MiB bodies, 40 megapixels per image and twice that at
    * work, 60 s per request, alpha 1, photos (not aligned faces), no super-resolution.
    */
   public static Builder builder() {
@@ -194,9 +194,24 @@ public record ServerOptions(
 
     public ServerOptions build() {
       int w = workers != null ? workers : 2 * Math.max(1, maxBatch);
-      long busy = busyPixels != null ? busyPixels : (maxPixels > Long.MAX_VALUE / 2 ? maxPixels : 2 * maxPixels);
-      return new ServerOptions(host, port, maxBatch, batchWait, maxQueue, w, maxUploadMb, maxPixels, busy, timeout,
-          alpha, aligned, useSr);
+      long busy =
+          busyPixels != null
+              ? busyPixels
+              : (maxPixels > Long.MAX_VALUE / 2 ? maxPixels : 2 * maxPixels);
+      return new ServerOptions(
+          host,
+          port,
+          maxBatch,
+          batchWait,
+          maxQueue,
+          w,
+          maxUploadMb,
+          maxPixels,
+          busy,
+          timeout,
+          alpha,
+          aligned,
+          useSr);
     }
   }
 }

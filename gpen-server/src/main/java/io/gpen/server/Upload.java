@@ -72,13 +72,16 @@ final class Upload implements AutoCloseable {
     BytePointer body = readBody(request, declared, maxBytes, deadline);
     try {
       String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-      if (type != null && MimeTypes.getContentTypeWithoutCharset(type).trim().toLowerCase(Locale.ROOT)
-          .startsWith("multipart/form-data")) {
+      if (type != null
+          && MimeTypes.getContentTypeWithoutCharset(type)
+              .trim()
+              .toLowerCase(Locale.ROOT)
+              .startsWith("multipart/form-data")) {
         return fromForm(body, type, maxBytes);
       }
       if (body.limit() == 0) {
-        throw ApiError.badRequest("empty body: send the image's bytes, or a multipart form with a field '"
-            + FIELD + "'");
+        throw ApiError.badRequest(
+            "empty body: send the image's bytes, or a multipart form with a field '" + FIELD + "'");
       }
       Upload upload = new Upload(body, null);
       body = null;
@@ -103,7 +106,8 @@ final class Upload implements AutoCloseable {
         }
         if (System.nanoTime() - deadline > 0) {
           // a slow sender would hold its place in the queue: its time counts from its arrival
-          throw new ApiError(408, "the request body was still arriving when the request's time ran out");
+          throw new ApiError(
+              408, "the request body was still arriving when the request's time ran out");
         }
         if (size + n > capacity) {
           capacity = Math.min(maxBytes, Math.max(capacity * 2, size + n));
@@ -152,17 +156,20 @@ final class Upload implements AutoCloseable {
   }
 
   private static Upload fromForm(BytePointer body, String contentType, long maxBytes) {
-    MultiPartConfig config = new MultiPartConfig.Builder()
-        .location(Path.of(System.getProperty("java.io.tmpdir")))
-        .maxParts(16)
-        .maxSize(maxBytes)
-        .maxPartSize(maxBytes)
-        .maxMemoryPartSize(maxBytes)
-        .build();
+    MultiPartConfig config =
+        new MultiPartConfig.Builder()
+            .location(Path.of(System.getProperty("java.io.tmpdir")))
+            .maxParts(16)
+            .maxSize(maxBytes)
+            .maxPartSize(maxBytes)
+            .maxMemoryPartSize(maxBytes)
+            .build();
     ByteBuffer view = body.limit() == 0 ? ByteBuffer.allocate(0) : body.asByteBuffer();
     MultiPartFormData.Parts parts;
     try {
-      parts = MultiPartFormData.getParts(Content.Source.from(view), new Attributes.Mapped(), contentType, config);
+      parts =
+          MultiPartFormData.getParts(
+              Content.Source.from(view), new Attributes.Mapped(), contentType, config);
     } catch (RuntimeException e) {
       throw ApiError.badRequest("not a readable multipart form (" + firstLine(e) + ")");
     }
@@ -175,7 +182,8 @@ final class Upload implements AutoCloseable {
       try {
         content = Content.Source.asByteBuffer(part.getContentSource());
       } catch (IOException | RuntimeException e) {
-        throw ApiError.badRequest("cannot read the form's field '" + FIELD + "' (" + firstLine(e) + ")");
+        throw ApiError.badRequest(
+            "cannot read the form's field '" + FIELD + "' (" + firstLine(e) + ")");
       }
       if (!content.hasRemaining()) {
         throw ApiError.badRequest("the form's field '" + FIELD + "' is empty");
@@ -187,8 +195,13 @@ final class Upload implements AutoCloseable {
   }
 
   private static ApiError tooLarge(String size, long maxBytes) {
-    return new ApiError(413, "request body of " + size + " is larger than the limit of "
-        + maxBytes / (1024 * 1024) + " MiB");
+    return new ApiError(
+        413,
+        "request body of "
+            + size
+            + " is larger than the limit of "
+            + maxBytes / (1024 * 1024)
+            + " MiB");
   }
 
   static String firstLine(Throwable e) {

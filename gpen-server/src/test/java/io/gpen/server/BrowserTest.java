@@ -34,10 +34,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The web page in headless Chromium (Debian's {@code chromium}), driven over the Chrome DevTools
- * protocol with the JDK's WebSocket client: load the page, choose a photo, wait for the
- * restoration and check that it is shown with its face count; a screenshot goes to {@code
- * gpen-server/target/serve-page.png} (and a JPEG copy beside it). Without Chromium the test skips with a message, except on CI
- * ({@code CI=true}), where {@code .ci/run} installs it and its absence fails the test.
+ * protocol with the JDK's WebSocket client: load the page, choose a photo, wait for the restoration
+ * and check that it is shown with its face count; a screenshot goes to {@code
+ * gpen-server/target/serve-page.png} (and a JPEG copy beside it). Without Chromium the test skips
+ * with a message, except on CI ({@code CI=true}), where {@code .ci/run} installs it and its absence
+ * fails the test.
  */
 class BrowserTest {
   private static final Path SCREENSHOT = Path.of("gpen-server", "target", "serve-page.png");
@@ -64,32 +65,63 @@ class BrowserTest {
     Path photo = SharedData.require("faces/Solvay_conference_1927.png");
     try (Restorer restorer = Restorer.builder().weights(TestImages.golden()).batchSize(8).build();
         FaceDetector detector = FaceDetectors.open(TestImages.detector());
-        GpenServer server = GpenServer.start(ServerOptions.builder().port(0).build(), restorer, detector)) {
-      Process chrome = new ProcessBuilder(browser.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-          "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--remote-debugging-port=0",
-          "--window-size=1100,1000", "about:blank")
-          .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile()).start();
+        GpenServer server =
+            GpenServer.start(ServerOptions.builder().port(0).build(), restorer, detector)) {
+      Process chrome =
+          new ProcessBuilder(
+                  browser.toString(),
+                  "--headless",
+                  "--no-sandbox",
+                  "--disable-gpu",
+                  "--disable-background-networking",
+                  "--disable-component-update",
+                  "--disable-sync",
+                  "--no-first-run",
+                  "--disable-dev-shm-usage",
+                  "--user-data-dir=" + profile,
+                  "--remote-debugging-port=0",
+                  "--window-size=1100,1000",
+                  "about:blank")
+              .redirectErrorStream(true)
+              .redirectOutput(profile.resolve("chromium.log").toFile())
+              .start();
       try (DevTools page = DevTools.connect(profile)) {
         page.call("Page.enable", Map.of());
         page.call("Page.navigate", Map.of("url", server.uri().toString()));
         page.waitFor("document.readyState === 'complete' && !!document.getElementById('file')", 30);
         int root = page.call("DOM.getDocument", Map.of()).at("/root/nodeId").asInt();
-        int input = page.call("DOM.querySelector", Map.of("nodeId", root, "selector", "#file")).get("nodeId").asInt();
-        page.call("DOM.setFileInputFiles", Map.of("nodeId", input, "files", List.of(photo.toString())));
-        page.waitFor("!document.getElementById('result').hidden && document.getElementById('restored').complete"
-            + " && document.getElementById('restored').naturalWidth > 0", 120);
-        assertEquals(1328, page.evaluate("document.getElementById('restored').naturalWidth").asInt());
-        assertEquals(1328, page.evaluate("document.getElementById('original').naturalWidth").asInt());
+        int input =
+            page.call("DOM.querySelector", Map.of("nodeId", root, "selector", "#file"))
+                .get("nodeId")
+                .asInt();
+        page.call(
+            "DOM.setFileInputFiles", Map.of("nodeId", input, "files", List.of(photo.toString())));
+        page.waitFor(
+            "!document.getElementById('result').hidden && document.getElementById('restored').complete"
+                + " && document.getElementById('restored').naturalWidth > 0",
+            120);
+        assertEquals(
+            1328, page.evaluate("document.getElementById('restored').naturalWidth").asInt());
+        assertEquals(
+            1328, page.evaluate("document.getElementById('original').naturalWidth").asInt());
         String faces = page.evaluate("document.getElementById('faces').textContent").asText();
-        assertTrue(faces.matches("\\d+ faces restored") && Integer.parseInt(faces.split(" ")[0]) >= 20, faces);
-        assertTrue(page.evaluate("document.getElementById('download').download").asText().endsWith("_GPEN.png"));
+        assertTrue(
+            faces.matches("\\d+ faces restored") && Integer.parseInt(faces.split(" ")[0]) >= 20,
+            faces);
+        assertTrue(
+            page.evaluate("document.getElementById('download').download")
+                .asText()
+                .endsWith("_GPEN.png"));
         assertTrue(page.evaluate("document.getElementById('error').hidden").asBoolean());
-        String shot = page.call("Page.captureScreenshot", Map.of("format", "png")).get("data").asText();
+        String shot =
+            page.call("Page.captureScreenshot", Map.of("format", "png")).get("data").asText();
         Files.createDirectories(SCREENSHOT.getParent());
         Files.write(SCREENSHOT, Base64.getDecoder().decode(shot));
         // a smaller copy for the README (docs/serve.jpg is one of these)
-        String jpeg = page.call("Page.captureScreenshot", Map.of("format", "jpeg", "quality", 70)).get("data").asText();
+        String jpeg =
+            page.call("Page.captureScreenshot", Map.of("format", "jpeg", "quality", 70))
+                .get("data")
+                .asText();
         Files.write(SCREENSHOT.resolveSibling("serve-page.jpg"), Base64.getDecoder().decode(jpeg));
         System.out.println("browser test: screenshot in " + SCREENSHOT.toAbsolutePath());
         page.call("Browser.close", Map.of());
@@ -121,9 +153,11 @@ class BrowserTest {
       HttpClient client = HttpClient.newHttpClient();
       String pageSocket = null;
       for (int i = 0; i < 100 && pageSocket == null; i++) {
-        HttpResponse<String> list = client.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> list =
+            client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         for (JsonNode target : Http.JSON.readTree(list.body())) {
           if ("page".equals(target.get("type").asText())) {
             pageSocket = target.get("webSocketDebuggerUrl").asText();
@@ -134,8 +168,12 @@ class BrowserTest {
         }
       }
       DevTools tools = new DevTools();
-      tools.socket = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-          .buildAsync(URI.create(pageSocket), tools).get(30, TimeUnit.SECONDS);
+      tools.socket =
+          client
+              .newWebSocketBuilder()
+              .connectTimeout(Duration.ofSeconds(10))
+              .buildAsync(URI.create(pageSocket), tools)
+              .get(30, TimeUnit.SECONDS);
       return tools;
     }
 
@@ -156,7 +194,8 @@ class BrowserTest {
     }
 
     JsonNode evaluate(String expression) throws Exception {
-      return call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true)).at("/result/value");
+      return call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true))
+          .at("/result/value");
     }
 
     void waitFor(String condition, int seconds) throws Exception {
@@ -169,7 +208,8 @@ class BrowserTest {
       }
       List<String> state = new ArrayList<>();
       for (String id : List.of("status", "error", "faces")) {
-        state.add(id + "=" + evaluate("document.getElementById('" + id + "').textContent").asText());
+        state.add(
+            id + "=" + evaluate("document.getElementById('" + id + "').textContent").asText());
       }
       fail("the page never showed " + condition + " (" + state + ")");
     }

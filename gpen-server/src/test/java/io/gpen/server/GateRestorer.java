@@ -61,13 +61,16 @@ final class GateRestorer implements FaceRestorer {
     if (failing.get()) {
       throw new IllegalStateException("model failed on purpose");
     }
-    return faces.stream().map(f -> {
-      try (Mat small = Images.resize(f, 64, 64, INTER_AREA)) {
-        Mat out = new Mat();
-        opencv_core.bitwise_not(small, out);
-        return out;
-      }
-    }).toList();
+    return faces.stream()
+        .map(
+            f -> {
+              try (Mat small = Images.resize(f, 64, 64, INTER_AREA)) {
+                Mat out = new Mat();
+                opencv_core.bitwise_not(small, out);
+                return out;
+              }
+            })
+        .toList();
   }
 
   @Override

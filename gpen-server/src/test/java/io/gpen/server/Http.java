@@ -17,7 +17,10 @@ final class Http {
   static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpClient client =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
   private final URI base;
 
   Http(URI base) {
@@ -33,30 +36,44 @@ final class Http {
   }
 
   HttpResponse<byte[]> method(String method, String path) {
-    return send(HttpRequest.newBuilder(uri(path)).method(method, HttpRequest.BodyPublishers.noBody()));
+    return send(
+        HttpRequest.newBuilder(uri(path)).method(method, HttpRequest.BodyPublishers.noBody()));
   }
 
   /** The bytes as the body, with {@code contentType}. */
   HttpResponse<byte[]> post(String path, byte[] body, String contentType) {
-    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
   }
 
   /** A multipart form with one file field. */
   HttpResponse<byte[]> postForm(String path, String field, String fileName, byte[] content) {
     String boundary = "gpen-test-boundary-7d0c";
     ByteArrayOutputStream b = new ByteArrayOutputStream();
-    b.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\""
-        + fileName + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    b.writeBytes(
+        ("--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\""
+                + field
+                + "\"; filename=\""
+                + fileName
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .getBytes(StandardCharsets.UTF_8));
     b.writeBytes(content);
     b.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(b.toByteArray())));
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(b.toByteArray())));
   }
 
   HttpResponse<byte[]> send(HttpRequest.Builder request) {
     try {
-      return client.send(request.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      return client.send(
+          request.timeout(Duration.ofSeconds(120)).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -50,7 +50,9 @@ class ServerApiTest {
   void start() {
     restorer = Restorer.builder().weights(TestImages.golden()).batchSize(8).build();
     detector = FaceDetectors.open(TestImages.detector());
-    server = GpenServer.start(ServerOptions.builder().port(0).maxUploadMb(2).build(), restorer, detector);
+    server =
+        GpenServer.start(
+            ServerOptions.builder().port(0).maxUploadMb(2).build(), restorer, detector);
     http = new Http(server.uri());
   }
 
@@ -67,14 +69,23 @@ class ServerApiTest {
     }
   }
 
-  /** What {@code gpen restore} writes for {@code input} saved as {@code name}: {@code <stem>_GPEN.png} and {@code <stem>.faces.json}. */
-  private Path restoreWithCli(byte[] input, String name, UnaryOperator<PhotoRestoration.Options.Builder> tweak)
+  /**
+   * What {@code gpen restore} writes for {@code input} saved as {@code name}: {@code
+   * <stem>_GPEN.png} and {@code <stem>.faces.json}.
+   */
+  private Path restoreWithCli(
+      byte[] input, String name, UnaryOperator<PhotoRestoration.Options.Builder> tweak)
       throws IOException {
     Path in = Files.createTempDirectory(dir, "in").resolve(name);
     Files.write(in, input);
     Path out = Files.createTempDirectory(dir, "out");
-    PhotoRestoration.run(tweak.apply(PhotoRestoration.Options.builder(ModelSpec.libtorch(TestImages.golden().toString()),
-        in, out).detector(FaceDetectors.Kind.RETINAFACE, TestImages.detector().toString())).build(),
+    PhotoRestoration.run(
+        tweak
+            .apply(
+                PhotoRestoration.Options.builder(
+                        ModelSpec.libtorch(TestImages.golden().toString()), in, out)
+                    .detector(FaceDetectors.Kind.RETINAFACE, TestImages.detector().toString()))
+            .build(),
         WorkflowListener.SILENT);
     return out;
   }
@@ -83,19 +94,24 @@ class ServerApiTest {
     return name.substring(0, name.lastIndexOf('.'));
   }
 
-  private void assertSameAsCli(byte[] input, String query, UnaryOperator<PhotoRestoration.Options.Builder> tweak,
-      int faces) throws IOException {
+  private void assertSameAsCli(
+      byte[] input, String query, UnaryOperator<PhotoRestoration.Options.Builder> tweak, int faces)
+      throws IOException {
     Path out = restoreWithCli(input, "photo.png", tweak);
     byte[] expected = Files.readAllBytes(out.resolve("photo_GPEN.png"));
     HttpResponse<byte[]> raw = http.post("/v1/restore" + query, input, "image/png");
     assertEquals(200, raw.statusCode(), Http.text(raw));
     assertEquals("image/png", raw.headers().firstValue("Content-Type").orElse(""));
-    assertEquals(String.valueOf(faces), raw.headers().firstValue(ApiHandler.FACES_HEADER).orElse(""));
+    assertEquals(
+        String.valueOf(faces), raw.headers().firstValue(ApiHandler.FACES_HEADER).orElse(""));
     assertTrue(raw.headers().firstValue(ApiHandler.TIME_HEADER).isPresent());
-    assertArrayEquals(expected, raw.body(), "the answer is gpen restore's photo_GPEN.png, byte for byte");
+    assertArrayEquals(
+        expected, raw.body(), "the answer is gpen restore's photo_GPEN.png, byte for byte");
     HttpResponse<byte[]> form = http.postForm("/v1/restore" + query, "image", "photo.png", input);
     assertEquals(200, form.statusCode(), Http.text(form));
-    assertEquals("inline; filename=\"photo_GPEN.png\"", form.headers().firstValue("Content-Disposition").orElse(""));
+    assertEquals(
+        "inline; filename=\"photo_GPEN.png\"",
+        form.headers().firstValue("Content-Disposition").orElse(""));
     assertArrayEquals(expected, form.body(), "a multipart upload gives the same bytes");
   }
 
@@ -125,7 +141,8 @@ class ServerApiTest {
 
   @Test
   void jpegOnRequest() {
-    HttpResponse<byte[]> r = http.post("/v1/restore?format=jpeg", TestImages.bytes(TestImages.face(4)), "image/png");
+    HttpResponse<byte[]> r =
+        http.post("/v1/restore?format=jpeg", TestImages.bytes(TestImages.face(4)), "image/png");
     assertEquals(200, r.statusCode(), Http.text(r));
     assertEquals("image/jpeg", r.headers().firstValue("Content-Type").orElse(""));
     try (Image decoded = Images.decode(r.body(), "answer", 1_000_000)) {
@@ -158,24 +175,39 @@ class ServerApiTest {
     assertEquals(64, h.get("face_size").asInt());
     assertTrue(h.get("model").asText().contains("gpen64.pth"), h.toString());
 
-    assertEquals(200, http.post("/v1/restore", TestImages.bytes(TestImages.face(5)), "image/png").statusCode());
+    assertEquals(
+        200,
+        http.post("/v1/restore", TestImages.bytes(TestImages.face(5)), "image/png").statusCode());
     assertEquals(404, http.get("/nothing-here").statusCode());
     HttpResponse<byte[]> metrics = http.get("/metrics");
     assertEquals(200, metrics.statusCode());
-    assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+    assertTrue(
+        metrics
+            .headers()
+            .firstValue("Content-Type")
+            .orElse("")
+            .startsWith("text/plain; version=0.0.4"));
     String text = Http.text(metrics);
-    assertTrue(metric(text, "gpen_requests_total{endpoint=\"/v1/restore\",status=\"200\"}") >= 1, text);
+    assertTrue(
+        metric(text, "gpen_requests_total{endpoint=\"/v1/restore\",status=\"200\"}") >= 1, text);
     assertTrue(metric(text, "gpen_requests_total{endpoint=\"other\",status=\"404\"}") >= 1, text);
-    assertTrue(metric(text, "gpen_request_duration_seconds_count{endpoint=\"/v1/restore\"}") >= 1, text);
-    assertTrue(metric(text, "gpen_request_duration_seconds_bucket{endpoint=\"/v1/restore\",le=\"+Inf\"}") >= 1, text);
+    assertTrue(
+        metric(text, "gpen_request_duration_seconds_count{endpoint=\"/v1/restore\"}") >= 1, text);
+    assertTrue(
+        metric(text, "gpen_request_duration_seconds_bucket{endpoint=\"/v1/restore\",le=\"+Inf\"}")
+            >= 1,
+        text);
     assertTrue(metric(text, "gpen_faces_restored_total") >= 1, text);
     assertTrue(metric(text, "gpen_batch_size_count") >= 1, text);
     assertTrue(metric(text, "gpen_batch_size_bucket{le=\"8\"}") >= 1, text);
     assertEquals(0, metric(text, "gpen_queue_depth"), text);
     assertEquals(1, metric(text, "gpen_model_loaded"), text);
     for (String line : text.split("\n")) {
-      assertTrue(line.startsWith("# HELP ") || line.startsWith("# TYPE ")
-          || line.matches("[a-z_]+(\\{[^}]*\\})? [0-9.eE+-]+"), "not Prometheus text: " + line);
+      assertTrue(
+          line.startsWith("# HELP ")
+              || line.startsWith("# TYPE ")
+              || line.matches("[a-z_]+(\\{[^}]*\\})? [0-9.eE+-]+"),
+          "not Prometheus text: " + line);
     }
 
     HttpResponse<byte[]> openApi = http.get("/openapi.json");
@@ -204,11 +236,14 @@ class ServerApiTest {
     assertEquals(200, page.statusCode());
     assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
     String html = Http.text(page);
-    assertTrue(html.contains("id=\"file\"") && html.contains("app.js") && html.contains("style.css"), html);
+    assertTrue(
+        html.contains("id=\"file\"") && html.contains("app.js") && html.contains("style.css"),
+        html);
     for (String path : new String[] {"/", "/app.js", "/style.css"}) {
       HttpResponse<byte[]> r = http.get(path);
       assertEquals(200, r.statusCode(), path);
-      assertFalse(Http.text(r).matches("(?s).*(https?:)?//[a-z0-9.-]+\\.[a-z]{2,}/.*"),
+      assertFalse(
+          Http.text(r).matches("(?s).*(https?:)?//[a-z0-9.-]+\\.[a-z]{2,}/.*"),
           path + " refers to another site: the page must work offline");
     }
     assertEquals(200, http.method("HEAD", "/").statusCode());
@@ -225,20 +260,29 @@ class ServerApiTest {
   /** After each bad request the server still restores a face. */
   private void assertStillServing() {
     assertEquals(200, http.get("/healthz").statusCode());
-    HttpResponse<byte[]> r = http.post("/v1/restore", TestImages.bytes(TestImages.face(6)), "image/png");
+    HttpResponse<byte[]> r =
+        http.post("/v1/restore", TestImages.bytes(TestImages.face(6)), "image/png");
     assertEquals(200, r.statusCode(), Http.text(r));
   }
 
   @Test
   void refusesWhatIsNotAnImage() {
-    assertError(http.post("/v1/restore", TestImages.notAnImage(), "image/png"), 400, "not an image");
+    assertError(
+        http.post("/v1/restore", TestImages.notAnImage(), "image/png"), 400, "not an image");
     assertError(http.post("/v1/faces", TestImages.notAnImage(), "text/plain"), 400, "not an image");
     assertError(http.post("/v1/restore", new byte[0], "image/png"), 400, "empty body");
-    assertError(http.post("/v1/restore", TestImages.truncated(TestImages.bytes(TestImages.face(7))), "image/png"),
-        400, "not a readable image");
-    assertError(http.postForm("/v1/restore", "photo", "a.png", TestImages.bytes(TestImages.face(7))), 400,
+    assertError(
+        http.post(
+            "/v1/restore", TestImages.truncated(TestImages.bytes(TestImages.face(7))), "image/png"),
+        400,
+        "not a readable image");
+    assertError(
+        http.postForm("/v1/restore", "photo", "a.png", TestImages.bytes(TestImages.face(7))),
+        400,
         "no field 'image'");
-    assertError(http.post("/v1/restore", "--x\r\nbroken".getBytes(), "multipart/form-data; boundary=x"), 400,
+    assertError(
+        http.post("/v1/restore", "--x\r\nbroken".getBytes(), "multipart/form-data; boundary=x"),
+        400,
         "multipart");
     assertStillServing();
   }
@@ -247,9 +291,14 @@ class ServerApiTest {
   void refusesDecompressionBombsBeforeDecoding() {
     byte[] bomb = TestImages.pngDeclaring(50_000, 50_000);
     assertTrue(bomb.length < 1000, "a small file: " + bomb.length + " bytes");
-    assertError(http.post("/v1/restore", bomb, "image/png"), 400, "50000x50000 pixels, more than the limit of 40000000");
+    assertError(
+        http.post("/v1/restore", bomb, "image/png"),
+        400,
+        "50000x50000 pixels, more than the limit of 40000000");
     // under OpenCV's own limit of 2^30 pixels: only the server's header check stands in the way
-    assertError(http.postForm("/v1/faces", "image", "bomb.png", TestImages.pngDeclaring(10_000, 10_000)), 400,
+    assertError(
+        http.postForm("/v1/faces", "image", "bomb.png", TestImages.pngDeclaring(10_000, 10_000)),
+        400,
         "10000x10000 pixels, more than the limit");
     assertStillServing();
   }
@@ -258,22 +307,47 @@ class ServerApiTest {
   void refusesBodiesOverTheLimit() {
     byte[] large = new byte[3 * 1024 * 1024];
     System.arraycopy(TestImages.bytes(TestImages.face(8)), 0, large, 0, 1000);
-    assertError(http.post("/v1/restore", large, "image/png"), 413, "larger than the limit of 2 MiB");
-    assertError(http.postForm("/v1/faces", "image", "large.png", large), 413, "larger than the limit of 2 MiB");
+    assertError(
+        http.post("/v1/restore", large, "image/png"), 413, "larger than the limit of 2 MiB");
+    assertError(
+        http.postForm("/v1/faces", "image", "large.png", large),
+        413,
+        "larger than the limit of 2 MiB");
     assertStillServing();
   }
 
   @Test
   void refusesBadParameters() {
     byte[] face = TestImages.bytes(TestImages.face(9));
-    assertError(http.post("/v1/restore?use_sr=true", face, "image/png"), 400, "background SR not available");
-    assertError(http.post("/v1/restore?alpha=2", face, "image/png"), 400, "alpha must be a number from 0 to 1");
-    assertError(http.post("/v1/restore?alpha=x", face, "image/png"), 400, "alpha must be a number from 0 to 1");
-    assertError(http.post("/v1/restore?aligned=maybe", face, "image/png"), 400, "aligned must be true or false");
-    assertError(http.post("/v1/restore?format=gif", face, "image/png"), 400, "format must be png or jpeg");
-    assertError(http.post("/v1/restore?size=512", face, "image/png"), 400, "unknown query parameter 'size'");
-    assertError(http.post("/v1/faces?aligned=true", face, "image/png"), 400, "unknown query parameter 'aligned'");
-    assertEquals(200, http.post("/v1/restore?use_sr=false&format=png&aligned=0", face, "image/png").statusCode());
+    assertError(
+        http.post("/v1/restore?use_sr=true", face, "image/png"),
+        400,
+        "background SR not available");
+    assertError(
+        http.post("/v1/restore?alpha=2", face, "image/png"),
+        400,
+        "alpha must be a number from 0 to 1");
+    assertError(
+        http.post("/v1/restore?alpha=x", face, "image/png"),
+        400,
+        "alpha must be a number from 0 to 1");
+    assertError(
+        http.post("/v1/restore?aligned=maybe", face, "image/png"),
+        400,
+        "aligned must be true or false");
+    assertError(
+        http.post("/v1/restore?format=gif", face, "image/png"), 400, "format must be png or jpeg");
+    assertError(
+        http.post("/v1/restore?size=512", face, "image/png"),
+        400,
+        "unknown query parameter 'size'");
+    assertError(
+        http.post("/v1/faces?aligned=true", face, "image/png"),
+        400,
+        "unknown query parameter 'aligned'");
+    assertEquals(
+        200,
+        http.post("/v1/restore?use_sr=false&format=png&aligned=0", face, "image/png").statusCode());
     assertStillServing();
   }
 
@@ -287,15 +361,23 @@ class ServerApiTest {
     assertError(http.get("/v2/restore"), 404, "no such path: /v2/restore");
     assertError(http.post("/v1/restore/", new byte[] {1}, "image/png"), 404, "no such path");
     // refused by Jetty before any route: the same JSON line
-    assertError(http.send(HttpRequest.newBuilder(URI.create(server.uri() + "/healthz")).GET()), 400, "Ambiguous URI");
+    assertError(
+        http.send(HttpRequest.newBuilder(URI.create(server.uri() + "/healthz")).GET()),
+        400,
+        "Ambiguous URI");
     assertStillServing();
   }
 
   @Test
   void aPortInUseIsOneLine() {
-    GpenException e = assertThrows(GpenException.class, () -> GpenServer.start(
-        ServerOptions.builder().port(server.port()).build(), restorer, detector));
-    assertEquals("cannot listen on 127.0.0.1:" + server.port() + ": Address already in use", e.getMessage());
+    GpenException e =
+        assertThrows(
+            GpenException.class,
+            () ->
+                GpenServer.start(
+                    ServerOptions.builder().port(server.port()).build(), restorer, detector));
+    assertEquals(
+        "cannot listen on 127.0.0.1:" + server.port() + ": Address already in use", e.getMessage());
     assertStillServing();
   }
 

@@ -48,7 +48,9 @@ class ServerConcurrencyTest {
     for (int i = 0; i < 3000 && !server.metrics().contains("\n" + line + "\n"); i++) {
       Thread.sleep(10);
     }
-    assertTrue(server.metrics().contains("\n" + line + "\n"), "never saw " + line + " in\n" + server.metrics());
+    assertTrue(
+        server.metrics().contains("\n" + line + "\n"),
+        "never saw " + line + " in\n" + server.metrics());
   }
 
   @Test
@@ -69,7 +71,10 @@ class ServerConcurrencyTest {
     model.open();
     assertEquals(200, first.get(60, TimeUnit.SECONDS).statusCode());
     assertEquals(200, second.get(60, TimeUnit.SECONDS).statusCode());
-    assertTrue(server.metrics().contains("gpen_requests_total{endpoint=\"/v1/restore\",status=\"503\"} 1\n"),
+    assertTrue(
+        server
+            .metrics()
+            .contains("gpen_requests_total{endpoint=\"/v1/restore\",status=\"503\"} 1\n"),
         server.metrics());
     assertEquals(200, http.post("/v1/restore", face, "image/png").statusCode());
   }
@@ -93,25 +98,32 @@ class ServerConcurrencyTest {
     Http http = start(ServerOptions.builder().timeout(Duration.ofSeconds(1)));
     byte[] face = TestImages.bytes(TestImages.face(4));
     // the first 64 KiB at once, the rest after the request's second is over
-    InputStream slow = new SequenceInputStream(new ByteArrayInputStream(face, 0, 65536), new InputStream() {
-      private final InputStream rest = new ByteArrayInputStream(face, 65536, face.length - 65536);
-      private boolean waited;
+    InputStream slow =
+        new SequenceInputStream(
+            new ByteArrayInputStream(face, 0, 65536),
+            new InputStream() {
+              private final InputStream rest =
+                  new ByteArrayInputStream(face, 65536, face.length - 65536);
+              private boolean waited;
 
-      @Override
-      public int read() throws IOException {
-        if (!waited) {
-          waited = true;
-          try {
-            Thread.sleep(1500);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
-        return rest.read();
-      }
-    });
-    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(http.uri("/v1/restore"))
-        .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofInputStream(() -> slow)));
+              @Override
+              public int read() throws IOException {
+                if (!waited) {
+                  waited = true;
+                  try {
+                    Thread.sleep(1500);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }
+                return rest.read();
+              }
+            });
+    HttpResponse<byte[]> r =
+        http.send(
+            HttpRequest.newBuilder(http.uri("/v1/restore"))
+                .header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> slow)));
     assertEquals(408, r.statusCode(), Http.text(r));
     assertTrue(Http.oneLineJson(r).get("error").asText().contains("still arriving"), Http.text(r));
     assertEquals(200, http.post("/v1/restore", face, "image/png").statusCode());
@@ -124,7 +136,9 @@ class ServerConcurrencyTest {
     model.failing.set(true);
     HttpResponse<byte[]> failed = http.post("/v1/restore", face, "image/png");
     assertEquals(500, failed.statusCode());
-    assertTrue(Http.oneLineJson(failed).get("error").asText().contains("model failed on purpose"), Http.text(failed));
+    assertTrue(
+        Http.oneLineJson(failed).get("error").asText().contains("model failed on purpose"),
+        Http.text(failed));
     model.failing.set(false);
     assertEquals(200, http.post("/v1/restore", face, "image/png").statusCode());
   }
@@ -137,14 +151,17 @@ class ServerConcurrencyTest {
     CompletableFuture<HttpResponse<byte[]>> inFlight = async(http, face);
     model.awaitEntered();
     CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
-    // the health check turns 503 once the server drains (it is never queued, so the loop cannot block)
+    // the health check turns 503 once the server drains (it is never queued, so the loop cannot
+    // block)
     for (int i = 0; i < 3000 && http.get("/healthz").statusCode() == 200; i++) {
       Thread.sleep(10);
     }
     assertEquals(503, http.get("/healthz").statusCode());
     HttpResponse<byte[]> refused = http.post("/v1/restore", face, "image/png");
     assertEquals(503, refused.statusCode(), "new requests are refused while draining");
-    assertTrue(Http.oneLineJson(refused).get("error").asText().contains("shutting down"), Http.text(refused));
+    assertTrue(
+        Http.oneLineJson(refused).get("error").asText().contains("shutting down"),
+        Http.text(refused));
     assertEquals("5", refused.headers().firstValue("Retry-After").orElse(""));
     assertFalse(closing.isDone(), "close() waits for the request in flight");
     model.open();

@@ -46,8 +46,12 @@ class ServerLoadTest {
   private FaceDetector detector;
   private GpenServer server;
   private Http http;
-  /** 20 distinct inputs (10 faces and their mirror images) and their restorations, one at a time. */
+
+  /**
+   * 20 distinct inputs (10 faces and their mirror images) and their restorations, one at a time.
+   */
   private final List<byte[]> inputs = new ArrayList<>();
+
   private final List<Mat> expected = new ArrayList<>();
 
   @BeforeAll
@@ -56,8 +60,11 @@ class ServerLoadTest {
     detector = FaceDetectors.open(TestImages.detector());
     // 8 workers and 4 places in the queue for 16 clients: the queue fills, and some answers are 503
     // (the clients then back off for the Retry-After second)
-    server = GpenServer.start(ServerOptions.builder().port(0).maxBatch(8).workers(8).maxQueue(4).build(),
-        restorer, detector);
+    server =
+        GpenServer.start(
+            ServerOptions.builder().port(0).maxBatch(8).workers(8).maxQueue(4).build(),
+            restorer,
+            detector);
     http = new Http(server.uri());
     for (int i = 0; i < 10; i++) {
       Path face = TestImages.face(i);
@@ -112,46 +119,61 @@ class ServerLoadTest {
     }
   }
 
-  /** One round of requests; returns the latencies of the 200s in ms, the 503s counted in {@code refused}. */
-  private List<Double> round(int requests, AtomicInteger refused, AtomicInteger mixedUp, AtomicInteger other)
+  /**
+   * One round of requests; returns the latencies of the 200s in ms, the 503s counted in {@code
+   * refused}.
+   */
+  private List<Double> round(
+      int requests, AtomicInteger refused, AtomicInteger mixedUp, AtomicInteger other)
       throws Exception {
     ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
     AtomicInteger next = new AtomicInteger();
     List<Future<List<Double>>> work = new ArrayList<>();
     for (int c = 0; c < CLIENTS; c++) {
-      work.add(clients.submit(() -> {
-        List<Double> latencies = new ArrayList<>();
-        for (int k; (k = next.getAndIncrement()) < requests; ) {
-          int input = k % inputs.size();
-          long t0 = System.nanoTime();
-          HttpResponse<byte[]> r = http.post("/v1/restore", inputs.get(input), "image/png");
-          double ms = (System.nanoTime() - t0) / 1e6;
-          if (r.statusCode() == 503) {
-            // answered: counted, and the client backs off as Retry-After asks (capped at 1 s)
-            refused.incrementAndGet();
-            long wait = r.headers().firstValueAsLong("Retry-After").orElse(1);
-            Thread.sleep(Math.min(1000, 1000 * wait));
-            continue;
-          }
-          if (r.statusCode() != 200) {
-            other.incrementAndGet();
-            System.out.println("unexpected answer " + r.statusCode() + ": " + Http.text(r));
-            continue;
-          }
-          latencies.add(ms);
-          try (Mat answer = decode(r.body())) {
-            int[] own = difference(answer, input);
-            // batching changes libtorch's summation order: at most a few pixels one level apart,
-            // while any other input's restoration differs almost everywhere
-            if (own[1] > 2 || own[0] > answer.total() * 3 / 100) {
-              mixedUp.incrementAndGet();
-              System.out.println("request " + k + " (input " + input + "): " + own[0] + " samples differ, up to "
-                  + own[1]);
-            }
-          }
-        }
-        return latencies;
-      }));
+      work.add(
+          clients.submit(
+              () -> {
+                List<Double> latencies = new ArrayList<>();
+                for (int k; (k = next.getAndIncrement()) < requests; ) {
+                  int input = k % inputs.size();
+                  long t0 = System.nanoTime();
+                  HttpResponse<byte[]> r = http.post("/v1/restore", inputs.get(input), "image/png");
+                  double ms = (System.nanoTime() - t0) / 1e6;
+                  if (r.statusCode() == 503) {
+                    // answered: counted, and the client backs off as Retry-After asks (capped at 1
+                    // s)
+                    refused.incrementAndGet();
+                    long wait = r.headers().firstValueAsLong("Retry-After").orElse(1);
+                    Thread.sleep(Math.min(1000, 1000 * wait));
+                    continue;
+                  }
+                  if (r.statusCode() != 200) {
+                    other.incrementAndGet();
+                    System.out.println("unexpected answer " + r.statusCode() + ": " + Http.text(r));
+                    continue;
+                  }
+                  latencies.add(ms);
+                  try (Mat answer = decode(r.body())) {
+                    int[] own = difference(answer, input);
+                    // batching changes libtorch's summation order: at most a few pixels one level
+                    // apart,
+                    // while any other input's restoration differs almost everywhere
+                    if (own[1] > 2 || own[0] > answer.total() * 3 / 100) {
+                      mixedUp.incrementAndGet();
+                      System.out.println(
+                          "request "
+                              + k
+                              + " (input "
+                              + input
+                              + "): "
+                              + own[0]
+                              + " samples differ, up to "
+                              + own[1]);
+                    }
+                  }
+                }
+                return latencies;
+              }));
     }
     List<Double> latencies = new ArrayList<>();
     for (Future<List<Double>> f : work) {
@@ -172,9 +194,12 @@ class ServerLoadTest {
 
   @Test
   void twoHundredRequestsFromSixteenClients() throws Exception {
-    // the inputs' restorations differ from each other almost everywhere (the check above can tell them apart)
+    // the inputs' restorations differ from each other almost everywhere (the check above can tell
+    // them apart)
     for (int i = 1; i < expected.size(); i++) {
-      assertTrue(difference(expected.get(0), i)[0] > expected.get(0).total(), "inputs 0 and " + i + " too alike");
+      assertTrue(
+          difference(expected.get(0), i)[0] > expected.get(0).total(),
+          "inputs 0 and " + i + " too alike");
     }
     System.gc();
     long nativeBefore = Pointer.totalBytes();
@@ -192,11 +217,18 @@ class ServerLoadTest {
     assertEquals(REQUESTS, latencies.size() + refused.get(), "no request lost");
     assertEquals(0, mixedUp.get(), "each answer is its own input's restoration");
     assertTrue(latencies.size() >= CLIENTS, "most requests are served: " + latencies.size());
-    double calls = metric(metrics, "gpen_batch_size_count") - metric(metricsBefore, "gpen_batch_size_count");
-    double faces = metric(metrics, "gpen_batch_size_sum") - metric(metricsBefore, "gpen_batch_size_sum");
+    double calls =
+        metric(metrics, "gpen_batch_size_count") - metric(metricsBefore, "gpen_batch_size_count");
+    double faces =
+        metric(metrics, "gpen_batch_size_sum") - metric(metricsBefore, "gpen_batch_size_sum");
     assertEquals(latencies.size(), (int) faces, "one face restored per request served");
-    assertTrue(faces > calls, "faces of concurrent requests shared model calls: " + faces + " faces in " + calls
-        + " calls");
+    assertTrue(
+        faces > calls,
+        "faces of concurrent requests shared model calls: "
+            + faces
+            + " faces in "
+            + calls
+            + " calls");
     // afterwards: idle, and every upload and encoded answer freed
     assertEquals(0, metric(metrics, "gpen_queue_depth"));
     assertEquals(0, metric(metrics, "gpen_requests_in_progress"));
@@ -204,16 +236,33 @@ class ServerLoadTest {
     System.gc();
     Thread.sleep(200);
     long nativeAfter = Pointer.totalBytes();
-    assertTrue(nativeAfter - nativeBefore < 4 << 20,
-        "JavaCPP-allocated native memory back to its level: " + nativeBefore + " -> " + nativeAfter);
+    assertTrue(
+        nativeAfter - nativeBefore < 4 << 20,
+        "JavaCPP-allocated native memory back to its level: "
+            + nativeBefore
+            + " -> "
+            + nativeAfter);
 
     List<Double> sorted = new ArrayList<>(latencies);
     sorted.sort(null);
-    System.out.printf(Locale.ROOT, "load test: %d requests, %d clients: %d answered 200, %d answered 503 (queue"
-        + " full); %.1f s, %.1f requests/s served; latency of the 200s p50 %.0f ms, p99 %.0f ms; %.0f faces in %.0f"
-        + " model calls (%.2f per call); resident memory %d -> %d MB%n", REQUESTS, CLIENTS, latencies.size(),
-        refused.get(), seconds, latencies.size() / seconds, percentile(sorted, 50), percentile(sorted, 99), faces,
-        calls, faces / calls, rssBefore >> 20, residentBytes() >> 20);
+    System.out.printf(
+        Locale.ROOT,
+        "load test: %d requests, %d clients: %d answered 200, %d answered 503 (queue"
+            + " full); %.1f s, %.1f requests/s served; latency of the 200s p50 %.0f ms, p99 %.0f ms; %.0f faces in %.0f"
+            + " model calls (%.2f per call); resident memory %d -> %d MB%n",
+        REQUESTS,
+        CLIENTS,
+        latencies.size(),
+        refused.get(),
+        seconds,
+        latencies.size() / seconds,
+        percentile(sorted, 50),
+        percentile(sorted, 99),
+        faces,
+        calls,
+        faces / calls,
+        rssBefore >> 20,
+        residentBytes() >> 20);
   }
 
   @Test
@@ -227,9 +276,14 @@ class ServerLoadTest {
     round(REQUESTS, ignored, ignored, ignored);
     System.gc();
     long after3 = residentBytes();
-    System.out.printf(Locale.ROOT, "resident memory after 1 round %d MB, after 3 rounds %d MB%n", after1 >> 20,
+    System.out.printf(
+        Locale.ROOT,
+        "resident memory after 1 round %d MB, after 3 rounds %d MB%n",
+        after1 >> 20,
         after3 >> 20);
-    assertTrue(after3 - after1 < 64L << 20, "resident memory grew by " + ((after3 - after1) >> 20) + " MB");
+    assertTrue(
+        after3 - after1 < 64L << 20,
+        "resident memory grew by " + ((after3 - after1) >> 20) + " MB");
   }
 
   static long residentBytes() throws IOException {

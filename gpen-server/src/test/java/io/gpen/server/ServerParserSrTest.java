@@ -50,8 +50,11 @@ class ServerParserSrTest {
 
   @BeforeAll
   void start() {
-    server = GpenServer.start(ServerOptions.builder().port(0).build(),
-        models().withSuperResolution(PhotoRestoration.SuperResolution.ofWeights(rrdb())), WorkflowListener.SILENT);
+    server =
+        GpenServer.start(
+            ServerOptions.builder().port(0).build(),
+            models().withSuperResolution(PhotoRestoration.SuperResolution.ofWeights(rrdb())),
+            WorkflowListener.SILENT);
     http = new Http(server.uri());
   }
 
@@ -62,18 +65,27 @@ class ServerParserSrTest {
     }
   }
 
-  private byte[] restoreWithCli(byte[] input, UnaryOperator<PhotoRestoration.Options.Builder> tweak) throws IOException {
+  private byte[] restoreWithCli(byte[] input, UnaryOperator<PhotoRestoration.Options.Builder> tweak)
+      throws IOException {
     Path in = Files.createTempDirectory(dir, "in").resolve("photo.png");
     Files.write(in, input);
     Path out = Files.createTempDirectory(dir, "out");
-    PhotoRestoration.run(tweak.apply(PhotoRestoration.Options.builder(ModelSpec.libtorch(TestImages.golden().toString()),
-            in, out).detector(FaceDetectors.Kind.RETINAFACE, TestImages.detector().toString())
-        .mask(PhotoRestoration.Mask.PARSE).parserWeights(parser())).build(), WorkflowListener.SILENT);
+    PhotoRestoration.run(
+        tweak
+            .apply(
+                PhotoRestoration.Options.builder(
+                        ModelSpec.libtorch(TestImages.golden().toString()), in, out)
+                    .detector(FaceDetectors.Kind.RETINAFACE, TestImages.detector().toString())
+                    .mask(PhotoRestoration.Mask.PARSE)
+                    .parserWeights(parser()))
+            .build(),
+        WorkflowListener.SILENT);
     return Files.readAllBytes(out.resolve("photo_GPEN.png"));
   }
 
-  private void assertSame(byte[] input, String query, UnaryOperator<PhotoRestoration.Options.Builder> tweak,
-      int width) throws IOException {
+  private void assertSame(
+      byte[] input, String query, UnaryOperator<PhotoRestoration.Options.Builder> tweak, int width)
+      throws IOException {
     HttpResponse<byte[]> r = http.post("/v1/restore" + query, input, "image/png");
     assertEquals(200, r.statusCode(), Http.text(r));
     assertArrayEquals(restoreWithCli(input, tweak), r.body(), "gpen restore's bytes for " + query);
@@ -91,10 +103,15 @@ class ServerParserSrTest {
   @Test
   void backgroundSuperResolutionAsGpenRestore() throws IOException {
     PhotoRestoration.SuperResolution sr = PhotoRestoration.SuperResolution.ofWeights(rrdb());
-    assertSame(TestImages.bytes(TestImages.face(1)), "?use_sr=true", b -> b.superResolution(sr), 512);
-    assertSame(TestImages.solvayPart(), "?use_sr=true", b -> b.superResolution(sr).batchSize(8), 280);
-    assertSame(TestImages.bytes(TestImages.face(2)), "?use_sr=true&aligned=true",
-        b -> b.superResolution(sr).inputs(PhotoRestoration.Inputs.ALIGNED_FACES), 128);
+    assertSame(
+        TestImages.bytes(TestImages.face(1)), "?use_sr=true", b -> b.superResolution(sr), 512);
+    assertSame(
+        TestImages.solvayPart(), "?use_sr=true", b -> b.superResolution(sr).batchSize(8), 280);
+    assertSame(
+        TestImages.bytes(TestImages.face(2)),
+        "?use_sr=true&aligned=true",
+        b -> b.superResolution(sr).inputs(PhotoRestoration.Inputs.ALIGNED_FACES),
+        128);
   }
 
   @Test
@@ -106,8 +123,14 @@ class ServerParserSrTest {
 
   @Test
   void useSrNeedsTheNetwork() {
-    BadParameter e = assertThrows(BadParameter.class, () -> GpenServer.start(
-        ServerOptions.builder().port(0).useSr(true).build(), models(), WorkflowListener.SILENT));
+    BadParameter e =
+        assertThrows(
+            BadParameter.class,
+            () ->
+                GpenServer.start(
+                    ServerOptions.builder().port(0).useSr(true).build(),
+                    models(),
+                    WorkflowListener.SILENT));
     assertEquals("useSr needs a super-resolution network (srScale or srWeights)", e.getMessage());
   }
 }

@@ -25,8 +25,15 @@ final class EvaluationNetworks implements AutoCloseable {
    * @param identityWeights the face embedder, or null: identity skipped
    * @param files how many files the evaluation has (FID needs at least 2)
    */
-  record Spec(ShippedModel model, int batchSize, String inception, String lpips, String lpipsTrunk, String identityWeights,
-      long files) implements Serializable {}
+  record Spec(
+      ShippedModel model,
+      int batchSize,
+      String inception,
+      String lpips,
+      String lpipsTrunk,
+      String identityWeights,
+      long files)
+      implements Serializable {}
 
   final FaceRestorer restorer;
   private final MetricNetworks metrics;
@@ -44,9 +51,16 @@ final class EvaluationNetworks implements AutoCloseable {
   static EvaluationNetworks open(Spec spec, int threads) {
     FaceRestorer restorer = spec.model().spec(threads).open(spec.batchSize());
     try {
-      return new EvaluationNetworks(restorer, MetricNetworks.open(Shipping.local(spec.inception()),
-          Shipping.local(spec.lpips()), Shipping.local(spec.lpipsTrunk()), Shipping.local(spec.identityWeights()),
-          spec.model().device(), spec.files(), ModelRegistry.defaultRegistry()));
+      return new EvaluationNetworks(
+          restorer,
+          MetricNetworks.open(
+              Shipping.local(spec.inception()),
+              Shipping.local(spec.lpips()),
+              Shipping.local(spec.lpipsTrunk()),
+              Shipping.local(spec.identityWeights()),
+              spec.model().device(),
+              spec.files(),
+              ModelRegistry.defaultRegistry()));
     } catch (RuntimeException | Error e) {
       restorer.close();
       throw e;

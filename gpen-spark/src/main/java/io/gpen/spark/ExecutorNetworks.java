@@ -9,10 +9,10 @@ import java.util.Objects;
 import org.apache.spark.TaskContext;
 
 /**
- * A serialisable handle on networks that each executor JVM loads once and shares between its
- * tasks, as DJL's Spark extension does with its model loader: the handle (what to load, as a
- * small serialisable spec) travels with every task, the loaded networks stay in a per-JVM table
- * keyed by that spec and the thread count, and the handle keeps a transient reference to them.
+ * A serialisable handle on networks that each executor JVM loads once and shares between its tasks,
+ * as DJL's Spark extension does with its model loader: the handle (what to load, as a small
+ * serialisable spec) travels with every task, the loaded networks stay in a per-JVM table keyed by
+ * that spec and the thread count, and the handle keeps a transient reference to them.
  *
  * <p>Networks are loaded on first use, with as many libtorch threads as the task has CPUs ({@code
  * spark.task.cpus}), so an executor whose every input is skipped loads nothing. Where {@code
@@ -23,7 +23,8 @@ import org.apache.spark.TaskContext;
  * @param <S> the spec
  * @param <T> the networks
  */
-final class ExecutorNetworks<S extends Serializable, T extends AutoCloseable> implements Serializable {
+final class ExecutorNetworks<S extends Serializable, T extends AutoCloseable>
+    implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** JavaCPP's system property for the folder its native libraries are unpacked into. */
@@ -85,17 +86,20 @@ final class ExecutorNetworks<S extends Serializable, T extends AutoCloseable> im
    */
   void release() {
     synchronized (LOADED) {
-      LOADED.entrySet().removeIf(e -> {
-        if (!e.getKey().spec().equals(spec)) {
-          return false;
-        }
-        try {
-          e.getValue().close();
-        } catch (Exception ex) {
-          throw new IllegalStateException("cannot close the networks of " + spec, ex);
-        }
-        return true;
-      });
+      LOADED
+          .entrySet()
+          .removeIf(
+              e -> {
+                if (!e.getKey().spec().equals(spec)) {
+                  return false;
+                }
+                try {
+                  e.getValue().close();
+                } catch (Exception ex) {
+                  throw new IllegalStateException("cannot close the networks of " + spec, ex);
+                }
+                return true;
+              });
     }
     networks = null;
   }

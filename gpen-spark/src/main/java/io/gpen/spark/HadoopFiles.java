@@ -67,7 +67,8 @@ final class HadoopFiles implements Serializable {
         byte[] chunk = new byte[(int) Math.min(CHUNK, length)];
         long at = 0;
         int n;
-        while (at < length && (n = in.read(chunk, 0, (int) Math.min(chunk.length, length - at))) > 0) {
+        while (at < length
+            && (n = in.read(chunk, 0, (int) Math.min(chunk.length, length - at))) > 0) {
           data.position(at).put(chunk, 0, n);
           at += n;
         }
@@ -83,9 +84,9 @@ final class HadoopFiles implements Serializable {
 
   /**
    * Writes {@code bytes} (position to limit) to {@code target}: into a hidden temporary file in the
-   * same folder named after the target and {@code attempt}, then renamed onto the target. Where
-   * the target exists already (written meanwhile by another attempt of the same task, or earlier
-   * and to be overwritten), an identical file is kept as it is and another is replaced.
+   * same folder named after the target and {@code attempt}, then renamed onto the target. Where the
+   * target exists already (written meanwhile by another attempt of the same task, or earlier and to
+   * be overwritten), an identical file is kept as it is and another is replaced.
    *
    * @param attempt what makes the temporary name unique to this task attempt
    * @throws GpenException naming the target when it cannot be written
@@ -161,7 +162,10 @@ final class HadoopFiles implements Serializable {
     int deleted = 0;
     for (FileStatus s : fs.listStatus(dir)) {
       String name = s.getPath().getName();
-      if (s.isFile() && name.startsWith(".") && name.endsWith(TEMP_SUFFIX) && name.contains("." + attemptPrefix)) {
+      if (s.isFile()
+          && name.startsWith(".")
+          && name.endsWith(TEMP_SUFFIX)
+          && name.contains("." + attemptPrefix)) {
         deleted += fs.delete(s.getPath(), false) ? 1 : 0;
       }
     }

@@ -23,17 +23,27 @@ record PipelineSpec(
     String parserWeights,
     Integer srScale,
     String srWeights,
-    Integer tileSize) implements Serializable {
+    Integer tileSize)
+    implements Serializable {
 
   /** Ships the networks of resolved settings ({@link PhotoPipeline.Settings#resolve}). */
   static PipelineSpec ship(PhotoPipeline.Settings resolved, Shipping shipping) {
     PhotoRestoration.SuperResolution sr = resolved.superResolution();
     EnumSet<PhotoRestoration.Extra> extras = EnumSet.noneOf(PhotoRestoration.Extra.class);
     extras.addAll(resolved.extras());
-    return new PipelineSpec(ShippedModel.ship(resolved.model(), shipping), resolved.detector(),
-        shipping.ship(resolved.detectorWeights()), resolved.alpha(), resolved.inputs(), extras, resolved.batchSize(),
-        resolved.mask(), shipping.ship(resolved.parserWeights()), sr == null ? null : sr.scale(),
-        sr == null ? null : shipping.ship(sr.weights()), sr == null ? null : sr.tileSize());
+    return new PipelineSpec(
+        ShippedModel.ship(resolved.model(), shipping),
+        resolved.detector(),
+        shipping.ship(resolved.detectorWeights()),
+        resolved.alpha(),
+        resolved.inputs(),
+        extras,
+        resolved.batchSize(),
+        resolved.mask(),
+        shipping.ship(resolved.parserWeights()),
+        sr == null ? null : sr.scale(),
+        sr == null ? null : shipping.ship(sr.weights()),
+        sr == null ? null : sr.tileSize());
   }
 
   /** Opens the pipeline on this executor, the model on {@code threads} CPU threads. */
@@ -43,10 +53,20 @@ record PipelineSpec(
 
   /** The settings on this executor. */
   PhotoPipeline.Settings settings(int threads) {
-    PhotoRestoration.SuperResolution sr = srScale == null
-        ? null
-        : new PhotoRestoration.SuperResolution(srScale, Shipping.local(srWeights), tileSize);
-    return new PhotoPipeline.Settings(model.spec(threads), detector, Shipping.local(detectorWeights), alpha, inputs,
-        Set.copyOf(extras), batchSize, mask, Shipping.local(parserWeights), sr);
+    PhotoRestoration.SuperResolution sr =
+        srScale == null
+            ? null
+            : new PhotoRestoration.SuperResolution(srScale, Shipping.local(srWeights), tileSize);
+    return new PhotoPipeline.Settings(
+        model.spec(threads),
+        detector,
+        Shipping.local(detectorWeights),
+        alpha,
+        inputs,
+        Set.copyOf(extras),
+        batchSize,
+        mask,
+        Shipping.local(parserWeights),
+        sr);
   }
 }

@@ -9,18 +9,36 @@ import java.io.Serializable;
  * A {@link ModelSpec} as it travels to the executors: its weights named by the file shipped with
  * the job ({@link Shipping}). The threads are the executor's to choose.
  */
-record ShippedModel(Engine engine, String weights, String key, Integer size, Integer channelMultiplier, Double narrow,
-    String device) implements Serializable {
+record ShippedModel(
+    Engine engine,
+    String weights,
+    String key,
+    Integer size,
+    Integer channelMultiplier,
+    Double narrow,
+    String device)
+    implements Serializable {
   /** Ships the weights of a model whose weights are a local file (resolved). */
   static ShippedModel ship(ModelSpec resolved, Shipping shipping) {
     ModelFiles.Overrides a = resolved.architecture();
-    return new ShippedModel(resolved.engine(), shipping.ship(resolved.weights()), resolved.key(), a.size(),
-        a.channelMultiplier(), a.narrow(), resolved.device());
+    return new ShippedModel(
+        resolved.engine(),
+        shipping.ship(resolved.weights()),
+        resolved.key(),
+        a.size(),
+        a.channelMultiplier(),
+        a.narrow(),
+        resolved.device());
   }
 
   /** The model on this executor, with {@code threads} CPU threads. */
   ModelSpec spec(int threads) {
-    return new ModelSpec(engine, Shipping.local(weights), key, new ModelFiles.Overrides(size, channelMultiplier, narrow),
-        device, threads);
+    return new ModelSpec(
+        engine,
+        Shipping.local(weights),
+        key,
+        new ModelFiles.Overrides(size, channelMultiplier, narrow),
+        device,
+        threads);
   }
 }

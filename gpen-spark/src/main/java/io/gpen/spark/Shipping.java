@@ -38,11 +38,19 @@ final class Shipping {
     String name = file.getFileName().toString();
     Path earlier = shipped.putIfAbsent(name, file);
     if (earlier != null && !earlier.equals(file)) {
-      throw new GpenException("two network files are both named " + name + " (" + earlier + " and " + file
-          + "); the executors find shipped files by name: rename one");
+      throw new GpenException(
+          "two network files are both named "
+              + name
+              + " ("
+              + earlier
+              + " and "
+              + file
+              + "); the executors find shipped files by name: rename one");
     }
     // a session that runs several jobs ships a file once
-    if (earlier == null && !CollectionConverters.asJava(sc.listFiles()).contains(file.toFile().toURI().toString())) {
+    if (earlier == null
+        && !CollectionConverters.asJava(sc.listFiles())
+            .contains(file.toFile().toURI().toString())) {
       sc.addFile(file.toString());
     }
     return name;

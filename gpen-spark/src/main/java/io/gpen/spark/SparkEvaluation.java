@@ -52,15 +52,15 @@ import scala.Tuple2;
  * takes a range of whole batches, and each image i is resized to the model size, degraded with the
  * test degradation keyed by (seed, i) exactly as {@link FolderEvaluation} degrades it ({@link
  * FaceLoader#evaluationSample}), restored, and scored by the scorers of {@code gpen test} in
- * batches of the same size. Each task returns its part of the evaluation ({@link
- * Evaluator.Part}: per-image values, FID feature statistics); the driver merges the parts in order
- * and writes {@code metrics.json} as {@code gpen test} does.
+ * batches of the same size. Each task returns its part of the evaluation ({@link Evaluator.Part}:
+ * per-image values, FID feature statistics); the driver merges the parts in order and writes {@code
+ * metrics.json} as {@code gpen test} does.
  *
  * <p>Per-image values and their means are those of {@code gpen test} bit for bit (the batches the
  * model and the metrics see are the same); FID merges the parts' feature statistics by Chan et
- * al.'s update and so agrees to rounding (about 1e-12 relative). An unreadable image is reported and
- * left out, as there; after one, the batches of {@code gpen test} (filled with the next readable
- * image) and of the job (one partition's range) may differ in composition.
+ * al.'s update and so agrees to rounding (about 1e-12 relative). An unreadable image is reported
+ * and left out, as there; after one, the batches of {@code gpen test} (filled with the next
+ * readable image) and of the job (one partition's range) may differ in composition.
  *
  * <p>The parts are kept on the executors' disks until the driver has read them one at a time, so
  * the driver holds two parts at most (with FID, about 100 MB each).
@@ -86,8 +86,18 @@ final class SparkEvaluation {
    * @param partitions how many tasks share the images; 0: one per core of the application
    * @param javacppCacheDir JavaCPP's cache folder on the executors; null: their default
    */
-  record Job(ModelSpec model, String input, String output, long seed, int batchSize, String inception, String lpips,
-      String lpipsTrunk, String identityWeights, int partitions, String javacppCacheDir) {
+  record Job(
+      ModelSpec model,
+      String input,
+      String output,
+      long seed,
+      int batchSize,
+      String inception,
+      String lpips,
+      String lpipsTrunk,
+      String identityWeights,
+      int partitions,
+      String javacppCacheDir) {
     Job {
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(input, "input");
@@ -112,7 +122,13 @@ final class SparkEvaluation {
    * @param metricsFile where {@code metrics.json} went
    * @param seconds wall time, listing to report
    */
-  record Result(Evaluation evaluation, long files, long unreadable, long resized, String summary, String metricsFile,
+  record Result(
+      Evaluation evaluation,
+      long files,
+      long unreadable,
+      long resized,
+      String summary,
+      String metricsFile,
       double seconds) {}
 
   /** One image of the set: where it is, its name in the reports. */
@@ -131,8 +147,17 @@ final class SparkEvaluation {
    * @param channelMultiplier the architecture's, where the model tells it
    * @param narrow the architecture's, where the model tells it
    */
-  record PartResult(Evaluator.Part part, long files, long unreadable, long resized, List<String> warnings,
-      String model, int size, Integer channelMultiplier, Double narrow) implements Serializable {}
+  record PartResult(
+      Evaluator.Part part,
+      long files,
+      long unreadable,
+      long resized,
+      List<String> warnings,
+      String model,
+      int size,
+      Integer channelMultiplier,
+      Double narrow)
+      implements Serializable {}
 
   /**
    * Runs the evaluation.
@@ -148,34 +173,47 @@ final class SparkEvaluation {
       FileSystem fs = files.fileSystem(inputDir);
       inputDir = fs.makeQualified(inputDir);
       if (!fs.exists(inputDir) || !fs.getFileStatus(inputDir).isDirectory()) {
-        throw BadParameter.of("input", job.input() + ": " + (fs.exists(inputDir) ? "not a folder" : "no such folder"));
+        throw BadParameter.of(
+            "input",
+            job.input() + ": " + (fs.exists(inputDir) ? "not a folder" : "no such folder"));
       }
       FileSystem out = files.fileSystem(outputDir);
       outputDir = out.makeQualified(outputDir);
       out.mkdirs(outputDir);
     } catch (IOException e) {
-      throw new GpenException("cannot use " + job.input() + " and " + job.output() + ": " + HadoopFiles.reason(e), e);
+      throw new GpenException(
+          "cannot use " + job.input() + " and " + job.output() + ": " + HadoopFiles.reason(e), e);
     }
 
     Dataset<Row> listed = list(spark, inputDir);
     long count = listed.count();
     if (count == 0) {
-      throw BadParameter.of("input", job.input() + ": no ." + String.join(", .", Images.EXTENSIONS)
-          + " files in it or below it");
+      throw BadParameter.of(
+          "input",
+          job.input()
+              + ": no ."
+              + String.join(", .", Images.EXTENSIONS)
+              + " files in it or below it");
     }
     EvaluationNetworks.Spec spec = ship(job, count, new Shipping(spark.sparkContext()));
     ExecutorNetworks<EvaluationNetworks.Spec, EvaluationNetworks> networks =
         new ExecutorNetworks<>(spec, EvaluationNetworks::open, job.javacppCacheDir());
 
-    int wanted = job.partitions() > 0 ? job.partitions() : spark.sparkContext().defaultParallelism();
+    int wanted =
+        job.partitions() > 0 ? job.partitions() : spark.sparkContext().defaultParallelism();
     long batches = (count + job.batchSize() - 1) / job.batchSize();
     long perPartition = job.batchSize() * ((batches + wanted - 1) / wanted);
     int partitions = (int) ((count + perPartition - 1) / perPartition);
-    JavaRDD<PartResult> parts = listed.orderBy("name").javaRDD().zipWithIndex()
-        .mapToPair(t -> new Tuple2<>(t._2(), new Listed(t._1().getString(0), t._1().getString(1))))
-        .repartitionAndSortWithinPartitions(new Ranges(partitions, perPartition))
-        .mapPartitionsWithIndex(new Score(networks, files, job.seed(), job.batchSize()), true)
-        .persist(StorageLevel.DISK_ONLY());
+    JavaRDD<PartResult> parts =
+        listed
+            .orderBy("name")
+            .javaRDD()
+            .zipWithIndex()
+            .mapToPair(
+                t -> new Tuple2<>(t._2(), new Listed(t._1().getString(0), t._1().getString(1))))
+            .repartitionAndSortWithinPartitions(new Ranges(partitions, perPartition))
+            .mapPartitionsWithIndex(new Score(networks, files, job.seed(), job.batchSize()), true)
+            .persist(StorageLevel.DISK_ONLY());
     PartResult merged = null;
     long unreadable = 0;
     long resized = 0;
@@ -200,12 +238,25 @@ final class SparkEvaluation {
       }
     }
     if (merged.part().count() == 0) {
-      throw BadParameter.of("input", job.input() + ": none of its " + count + " image(s) could be read");
+      throw BadParameter.of(
+          "input", job.input() + ": none of its " + count + " image(s) could be read");
     }
     Evaluation evaluation = merged.part().finish();
-    String summary = evaluation.count() + " of " + count + " image(s) of " + job.input() + " at " + merged.size() + "x"
-        + merged.size() + " (" + resized + " resized), seed " + job.seed()
-        + (unreadable > 0 ? ", " + unreadable + " unreadable" : "");
+    String summary =
+        evaluation.count()
+            + " of "
+            + count
+            + " image(s) of "
+            + job.input()
+            + " at "
+            + merged.size()
+            + "x"
+            + merged.size()
+            + " ("
+            + resized
+            + " resized), seed "
+            + job.seed()
+            + (unreadable > 0 ? ", " + unreadable + " unreadable" : "");
     Map<String, Object> counts = new LinkedHashMap<>();
     counts.put("files", count);
     counts.put("evaluated", evaluation.count());
@@ -213,8 +264,15 @@ final class SparkEvaluation {
     counts.put("resized", resized);
     Path metrics = new Path(outputDir, FolderEvaluation.METRICS_FILE);
     byte[] json = Reports.json(evaluation, config(job, merged, partitions), job.seed(), counts);
-    files.writeAtomically(metrics, ByteBuffer.wrap(json), "gpen-" + spark.sparkContext().applicationId());
-    return new Result(evaluation, count, unreadable, resized, summary, metrics.toString(),
+    files.writeAtomically(
+        metrics, ByteBuffer.wrap(json), "gpen-" + spark.sparkContext().applicationId());
+    return new Result(
+        evaluation,
+        count,
+        unreadable,
+        resized,
+        summary,
+        metrics.toString(),
         (System.nanoTime() - start) / 1e9);
   }
 
@@ -224,11 +282,25 @@ final class SparkEvaluation {
    */
   private static Dataset<Row> list(SparkSession spark, Path dir) {
     String prefix = dir.toString().endsWith("/") ? dir.toString() : dir + "/";
-    UserDefinedFunction name = udf((UDF1<String, String>) path -> new Path(path).toUri().getPath()
-        .substring(new Path(prefix).toUri().getPath().length() + 1), DataTypes.StringType);
-    UserDefinedFunction isImage = udf((UDF1<String, Boolean>) path ->
-        Images.isImageName(java.nio.file.Path.of(new Path(path).getName())), DataTypes.BooleanType);
-    return spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(dir.toString())
+    UserDefinedFunction name =
+        udf(
+            (UDF1<String, String>)
+                path ->
+                    new Path(path)
+                        .toUri()
+                        .getPath()
+                        .substring(new Path(prefix).toUri().getPath().length() + 1),
+            DataTypes.StringType);
+    UserDefinedFunction isImage =
+        udf(
+            (UDF1<String, Boolean>)
+                path -> Images.isImageName(java.nio.file.Path.of(new Path(path).getName())),
+            DataTypes.BooleanType);
+    return spark
+        .read()
+        .format("binaryFile")
+        .option("recursiveFileLookup", "true")
+        .load(dir.toString())
         .select(col("path"))
         .filter(isImage.apply(col("path")))
         .withColumn("name", name.apply(col("path")));
@@ -238,14 +310,23 @@ final class SparkEvaluation {
   private static EvaluationNetworks.Spec ship(Job job, long files, Shipping shipping) {
     ModelRegistry registry = ModelRegistry.defaultRegistry();
     ModelSpec m = job.model();
-    ModelSpec resolved = new ModelSpec(m.engine(), resolve(registry, "weights", m.weights()), m.key(),
-        m.architecture(), m.device(), m.threads());
+    ModelSpec resolved =
+        new ModelSpec(
+            m.engine(),
+            resolve(registry, "weights", m.weights()),
+            m.key(),
+            m.architecture(),
+            m.device(),
+            m.threads());
     boolean lpips = job.lpips() != null;
-    return new EvaluationNetworks.Spec(ShippedModel.ship(resolved, shipping), job.batchSize(),
+    return new EvaluationNetworks.Spec(
+        ShippedModel.ship(resolved, shipping),
+        job.batchSize(),
         shipping.ship(resolve(registry, "inception", job.inception())),
         shipping.ship(resolve(registry, "lpips", job.lpips())),
         lpips ? shipping.ship(resolve(registry, "lpipsTrunk", job.lpipsTrunk())) : null,
-        shipping.ship(resolve(registry, "identityWeights", job.identityWeights())), files);
+        shipping.ship(resolve(registry, "identityWeights", job.identityWeights())),
+        files);
   }
 
   private static String resolve(ModelRegistry registry, String parameter, String weights) {
@@ -316,7 +397,8 @@ final class SparkEvaluation {
 
   /** The work of one partition: its images scored batch by batch; one {@link PartResult}. */
   static final class Score
-      implements Function2<Integer, Iterator<Tuple2<Long, Listed>>, Iterator<PartResult>>, Serializable {
+      implements Function2<Integer, Iterator<Tuple2<Long, Listed>>, Iterator<PartResult>>,
+          Serializable {
     private static final long serialVersionUID = 1L;
 
     private final ExecutorNetworks<EvaluationNetworks.Spec, EvaluationNetworks> networks;
@@ -324,7 +406,10 @@ final class SparkEvaluation {
     private final long seed;
     private final int batchSize;
 
-    Score(ExecutorNetworks<EvaluationNetworks.Spec, EvaluationNetworks> networks, HadoopFiles files, long seed,
+    Score(
+        ExecutorNetworks<EvaluationNetworks.Spec, EvaluationNetworks> networks,
+        HadoopFiles files,
+        long seed,
         int batchSize) {
       this.networks = networks;
       this.files = files;
@@ -378,9 +463,18 @@ final class SparkEvaluation {
         }
       }
       Optional<GpenConfig> architecture = nets.restorer.architecture();
-      return List.of(new PartResult(evaluator.part(), count, unreadable, resized, warnings,
-          nets.restorer.description(), size, architecture.map(GpenConfig::channelMultiplier).orElse(null),
-          architecture.map(GpenConfig::narrow).orElse(null))).iterator();
+      return List.of(
+              new PartResult(
+                  evaluator.part(),
+                  count,
+                  unreadable,
+                  resized,
+                  warnings,
+                  nets.restorer.description(),
+                  size,
+                  architecture.map(GpenConfig::channelMultiplier).orElse(null),
+                  architecture.map(GpenConfig::narrow).orElse(null)))
+          .iterator();
     }
   }
 }

@@ -51,24 +51,26 @@ import org.bytedeco.javacpp.BytePointer;
  * file to a temporary name in the output folder and renames it ({@link HadoopFiles}), the restored
  * photo last. So a retried or speculative task never leaves a partial file, and a restored photo
  * whose file exists has all its files. An input whose restored photo exists is skipped unless
- * {@code overwrite}. An input that cannot be read or restored (corrupt, not an image, too large)
- * is an error row; the job goes on. Two inputs whose outputs would have the same name (a.png and
+ * {@code overwrite}. An input that cannot be read or restored (corrupt, not an image, too large) is
+ * an error row; the job goes on. Two inputs whose outputs would have the same name (a.png and
  * a.jpg, or one name in two folders of a glob): the first by path is restored, the others are error
  * rows.
  */
 final class SparkRestoration {
   /** The manifest's columns: one row per input. */
-  static final StructType MANIFEST = new StructType()
-      .add("path", DataTypes.StringType, false)
-      .add("output", DataTypes.StringType, true)
-      .add("status", DataTypes.StringType, false)
-      .add("faces", DataTypes.IntegerType, true)
-      .add("size", DataTypes.LongType, false)
-      .add("seconds", DataTypes.DoubleType, true)
-      .add("error", DataTypes.StringType, true);
+  static final StructType MANIFEST =
+      new StructType()
+          .add("path", DataTypes.StringType, false)
+          .add("output", DataTypes.StringType, true)
+          .add("status", DataTypes.StringType, false)
+          .add("faces", DataTypes.IntegerType, true)
+          .add("size", DataTypes.LongType, false)
+          .add("seconds", DataTypes.DoubleType, true)
+          .add("error", DataTypes.StringType, true);
 
   /** Manifest statuses. */
   static final String OK = "ok";
+
   static final String SKIPPED = "skipped";
   static final String ERROR = "error";
 
@@ -87,7 +89,13 @@ final class SparkRestoration {
    * @param partitions how many tasks share the inputs; 0: four per core of the application
    * @param javacppCacheDir JavaCPP's cache folder on the executors; null: their default
    */
-  record Job(String input, String output, String manifest, boolean overwrite, int partitions, String javacppCacheDir) {
+  record Job(
+      String input,
+      String output,
+      String manifest,
+      boolean overwrite,
+      int partitions,
+      String javacppCacheDir) {
     Job {
       Objects.requireNonNull(input, "input");
       Objects.requireNonNull(output, "output");
@@ -107,18 +115,21 @@ final class SparkRestoration {
    * @param seconds wall time of the job, listing to manifest
    * @param manifest the manifest's URI
    */
-  record Result(long restored, long skipped, long failed, long faces, double seconds, String manifest) {}
+  record Result(
+      long restored, long skipped, long failed, long faces, double seconds, String manifest) {}
 
   /**
    * Runs the job.
    *
    * @throws GpenException naming the input, output or network at fault
    */
-  static Result run(SparkSession spark, PhotoPipeline.Settings settings, Job job, WorkflowListener listener) {
+  static Result run(
+      SparkSession spark, PhotoPipeline.Settings settings, Job job, WorkflowListener listener) {
     long start = System.nanoTime();
     HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
     Path outputDir = new Path(job.output());
-    String manifest = job.manifest() != null ? job.manifest() : new Path(outputDir, MANIFEST_FOLDER).toString();
+    String manifest =
+        job.manifest() != null ? job.manifest() : new Path(outputDir, MANIFEST_FOLDER).toString();
     try {
       FileSystem fs = files.fileSystem(outputDir);
       outputDir = fs.makeQualified(outputDir);
@@ -127,25 +138,36 @@ final class SparkRestoration {
         throw BadParameter.of("output", job.output() + ": not a folder");
       }
     } catch (IOException e) {
-      throw new BadParameter(names -> names.apply("output") + " " + job.output() + ": cannot create the folder: "
-          + HadoopFiles.reason(e), e);
+      throw new BadParameter(
+          names ->
+              names.apply("output")
+                  + " "
+                  + job.output()
+                  + ": cannot create the folder: "
+                  + HadoopFiles.reason(e),
+          e);
     }
     PhotoPipeline.Settings resolved = settings.resolve(ModelRegistry.defaultRegistry(), listener);
     PipelineSpec spec = PipelineSpec.ship(resolved, new Shipping(spark.sparkContext()));
     ExecutorNetworks<PipelineSpec, PhotoPipeline> networks =
         new ExecutorNetworks<>(spec, PipelineSpec::open, job.javacppCacheDir());
 
-    int partitions = job.partitions() > 0 ? job.partitions() : 4 * spark.sparkContext().defaultParallelism();
+    int partitions =
+        job.partitions() > 0 ? job.partitions() : 4 * spark.sparkContext().defaultParallelism();
     String attempts = "gpen-" + spark.sparkContext().applicationId();
     Dataset<Row> inputs = list(spark, files, job.input());
     WindowSpec byStem = Window.partitionBy("stem").orderBy("path");
-    Dataset<Row> work = inputs
-        .withColumn("rank", row_number().over(byStem))
-        .withColumn("first", first("path").over(byStem))
-        .repartition(partitions, col("path"));
+    Dataset<Row> work =
+        inputs
+            .withColumn("rank", row_number().over(byStem))
+            .withColumn("first", first("path").over(byStem))
+            .repartition(partitions, col("path"));
     Restore restore = new Restore(networks, files, outputDir.toString(), job.overwrite(), attempts);
     try {
-      work.mapPartitions(restore, Encoders.row(MANIFEST)).write().mode(SaveMode.Overwrite).parquet(manifest);
+      work.mapPartitions(restore, Encoders.row(MANIFEST))
+          .write()
+          .mode(SaveMode.Overwrite)
+          .parquet(manifest);
     } finally {
       if (spark.sparkContext().isLocal()) {
         networks.release();
@@ -153,20 +175,26 @@ final class SparkRestoration {
       try {
         files.deleteTemporaryFiles(outputDir, attempts);
       } catch (IOException e) {
-        listener.warning("cannot remove temporary files from " + outputDir + ": " + HadoopFiles.reason(e));
+        listener.warning(
+            "cannot remove temporary files from " + outputDir + ": " + HadoopFiles.reason(e));
       }
     }
     long[] counts = new long[3];
     long faces = 0;
-    for (Row r : spark.read().parquet(manifest).groupBy("status")
-        .agg(count("*"), sum("faces"))
-        .collectAsList()) {
+    for (Row r :
+        spark
+            .read()
+            .parquet(manifest)
+            .groupBy("status")
+            .agg(count("*"), sum("faces"))
+            .collectAsList()) {
       String status = r.getString(0);
       int k = status.equals(OK) ? 0 : status.equals(SKIPPED) ? 1 : 2;
       counts[k] = r.getLong(1);
       faces += r.isNullAt(2) ? 0 : r.getLong(2);
     }
-    return new Result(counts[0], counts[1], counts[2], faces, (System.nanoTime() - start) / 1e9, manifest);
+    return new Result(
+        counts[0], counts[1], counts[2], faces, (System.nanoTime() - start) / 1e9, manifest);
   }
 
   /**
@@ -181,14 +209,23 @@ final class SparkRestoration {
         throw BadParameter.of("input", input + ": no such file or folder");
       }
     } catch (IOException e) {
-      throw new BadParameter(names -> names.apply("input") + " " + input + ": " + HadoopFiles.reason(e), e);
+      throw new BadParameter(
+          names -> names.apply("input") + " " + input + ": " + HadoopFiles.reason(e), e);
     }
-    Dataset<Row> files = spark.read().format("binaryFile").load(input).select(col("path"), col("length"));
-    UserDefinedFunction stem = udf((UDF1<String, String>)
-        path -> OutputPaths.stem(java.nio.file.Path.of(new Path(path).getName())), DataTypes.StringType);
-    UserDefinedFunction isOutput = udf((UDF1<String, Boolean>)
-        path -> PhotoRestoration.isOutputName(new Path(path).getName()), DataTypes.BooleanType);
-    return files.filter(not(isOutput.apply(col("path")))).withColumn("stem", stem.apply(col("path")));
+    Dataset<Row> files =
+        spark.read().format("binaryFile").load(input).select(col("path"), col("length"));
+    UserDefinedFunction stem =
+        udf(
+            (UDF1<String, String>)
+                path -> OutputPaths.stem(java.nio.file.Path.of(new Path(path).getName())),
+            DataTypes.StringType);
+    UserDefinedFunction isOutput =
+        udf(
+            (UDF1<String, Boolean>) path -> PhotoRestoration.isOutputName(new Path(path).getName()),
+            DataTypes.BooleanType);
+    return files
+        .filter(not(isOutput.apply(col("path"))))
+        .withColumn("stem", stem.apply(col("path")));
   }
 
   /** The work of one partition: each input restored and written, one manifest row each. */
@@ -201,8 +238,12 @@ final class SparkRestoration {
     private final boolean overwrite;
     private final String attempts;
 
-    Restore(ExecutorNetworks<PipelineSpec, PhotoPipeline> networks, HadoopFiles files, String outputDir,
-        boolean overwrite, String attempts) {
+    Restore(
+        ExecutorNetworks<PipelineSpec, PhotoPipeline> networks,
+        HadoopFiles files,
+        String outputDir,
+        boolean overwrite,
+        String attempts) {
       this.networks = networks;
       this.files = files;
       this.outputDir = outputDir;
@@ -213,7 +254,8 @@ final class SparkRestoration {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
       TaskContext task = TaskContext.get();
-      String attempt = attempts + "-" + task.stageId() + "-" + task.partitionId() + "-" + task.attemptNumber();
+      String attempt =
+          attempts + "-" + task.stageId() + "-" + task.partitionId() + "-" + task.attemptNumber();
       return new Iterator<>() {
         @Override
         public boolean hasNext() {
@@ -233,8 +275,18 @@ final class SparkRestoration {
       String stem = in.getAs("stem");
       Path target = new Path(new Path(outputDir), stem + PhotoRestoration.SUFFIX + ".png");
       if (in.<Integer>getAs("rank") > 1) {
-        return RowFactory.create(path, null, ERROR, null, size, null, "its output " + target.getName()
-            + " is also that of " + in.getAs("first") + ", which is restored instead");
+        return RowFactory.create(
+            path,
+            null,
+            ERROR,
+            null,
+            size,
+            null,
+            "its output "
+                + target.getName()
+                + " is also that of "
+                + in.getAs("first")
+                + ", which is restored instead");
       }
       long start = System.nanoTime();
       try {
@@ -253,18 +305,37 @@ final class SparkRestoration {
         for (PhotoPipeline.OutputFile f : restored.files()) {
           files.writeAtomically(new Path(new Path(outputDir), f.name()), f.buffer(), attempt);
         }
-        return RowFactory.create(path, target.toString(), OK, restored.faces(), size,
-            (System.nanoTime() - start) / 1e9, null);
+        return RowFactory.create(
+            path,
+            target.toString(),
+            OK,
+            restored.faces(),
+            size,
+            (System.nanoTime() - start) / 1e9,
+            null);
       } catch (GpenException e) {
-        return error(path, size, start, e instanceof BadParameter bad ? bad.message(Flags::of) : e.getMessage());
+        return error(
+            path,
+            size,
+            start,
+            e instanceof BadParameter bad ? bad.message(Flags::of) : e.getMessage());
       } catch (RuntimeException e) {
-        return error(path, size, start, "cannot restore " + path + ": " + e.getClass().getSimpleName() + ": "
-            + HadoopFiles.reason(e));
+        return error(
+            path,
+            size,
+            start,
+            "cannot restore "
+                + path
+                + ": "
+                + e.getClass().getSimpleName()
+                + ": "
+                + HadoopFiles.reason(e));
       }
     }
 
     private static Row error(String path, long size, long start, String message) {
-      return RowFactory.create(path, null, ERROR, null, size, (System.nanoTime() - start) / 1e9, message);
+      return RowFactory.create(
+          path, null, ERROR, null, size, (System.nanoTime() - start) / 1e9, message);
     }
   }
 }

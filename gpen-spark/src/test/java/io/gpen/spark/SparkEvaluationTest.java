@@ -25,21 +25,46 @@ class SparkEvaluationTest {
     String weights = SharedData.require("golden/gpen64.pth").toString();
     Path faces = TestSets.twentyFaces(dir.resolve("faces"));
     Path inception = TestWeights.inception(dir.resolve("pt_inception.safetensors"), 3);
-    // gpen test's library call (LibraryMatchesCommandsTest holds it to the command, byte for byte), on two
-    // threads as the job's tasks (local[2]: spark.task.cpus=2): libtorch's results change with the thread count
+    // gpen test's library call (LibraryMatchesCommandsTest holds it to the command, byte for byte),
+    // on two
+    // threads as the job's tasks (local[2]: spark.task.cpus=2): libtorch's results change with the
+    // thread count
     Path expected = dir.resolve("metrics.json");
     FolderEvaluation.run(
         FolderEvaluation.Options.builder(ModelSpec.libtorch(weights).withThreads(2), faces)
-            .seed(5).batchSize(4).inception(inception.toString()).metricsFile(expected).build(),
+            .seed(5)
+            .batchSize(4)
+            .inception(inception.toString())
+            .metricsFile(expected)
+            .build(),
         WorkflowListener.SILENT);
 
     Path out = dir.resolve("spark");
     // 5 batches of 4 in 3 partitions (2, 2 and 1 batches): the parts are merged on the driver
-    SparkRun run = SparkRun.of("--master", "local[2]", "--task", "test", "--input", faces.toString(), "--output",
-        out.toString(), "-w", weights, "--seed", "5", "--batch_size", "4", "--inception", inception.toString(),
-        "--partitions", "3");
+    SparkRun run =
+        SparkRun.of(
+            "--master",
+            "local[2]",
+            "--task",
+            "test",
+            "--input",
+            faces.toString(),
+            "--output",
+            out.toString(),
+            "-w",
+            weights,
+            "--seed",
+            "5",
+            "--batch_size",
+            "4",
+            "--inception",
+            inception.toString(),
+            "--partitions",
+            "3");
     assertEquals(0, run.exitCode(), run.err());
-    assertTrue(run.out().startsWith("20 of 20 image(s) of " + faces + " at 64x64 (20 resized), seed 5"), run.out());
+    assertTrue(
+        run.out().startsWith("20 of 20 image(s) of " + faces + " at 64x64 (20 resized), seed 5"),
+        run.out());
 
     ObjectMapper json = new ObjectMapper();
     JsonNode want = json.readTree(expected.toFile());

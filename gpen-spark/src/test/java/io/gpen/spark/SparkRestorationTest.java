@@ -26,7 +26,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The restoration job in local mode against {@code gpen predict}, with a corrupt input and reruns. */
+/**
+ * The restoration job in local mode against {@code gpen predict}, with a corrupt input and reruns.
+ */
 class SparkRestorationTest {
   private static SparkSession spark;
 
@@ -46,21 +48,31 @@ class SparkRestorationTest {
   void alignedFacesAreThoseOfPredictACorruptFileIsOneErrorRowAndARerunSkips() throws IOException {
     String weights = SharedData.require("golden/gpen64.pth").toString();
     Path faces = TestSets.twentyFaces(dir.resolve("faces"));
-    // gpen predict's library call (LibraryMatchesCommandsTest holds it to the command, byte for byte), on one
-    // thread as the job's tasks (spark.task.cpus=1): libtorch's results may change with the thread count
+    // gpen predict's library call (LibraryMatchesCommandsTest holds it to the command, byte for
+    // byte), on one
+    // thread as the job's tasks (spark.task.cpus=1): libtorch's results may change with the thread
+    // count
     Path predicted = dir.resolve("predicted");
-    FolderRestoration.Result predict = FolderRestoration.run(
-        FolderRestoration.Options.builder(ModelSpec.libtorch(weights).withThreads(1), faces).output(predicted).build(),
-        WorkflowListener.SILENT);
+    FolderRestoration.Result predict =
+        FolderRestoration.run(
+            FolderRestoration.Options.builder(ModelSpec.libtorch(weights).withThreads(1), faces)
+                .output(predicted)
+                .build(),
+            WorkflowListener.SILENT);
     assertEquals(20, predict.restored());
     byte[] png = Files.readAllBytes(faces.resolve("face03.png"));
     Files.write(faces.resolve("broken.png"), Arrays.copyOf(png, png.length / 3));
 
     Path out = dir.resolve("out");
-    String[] args = {"--input", faces.toUri().toString(), "--output", out.toString(), "-w", weights, "--aligned"};
+    String[] args = {
+      "--input", faces.toUri().toString(), "--output", out.toString(), "-w", weights, "--aligned"
+    };
     SparkRun first = SparkRun.of(args);
     assertEquals(1, first.exitCode(), first.err());
-    assertTrue(first.err().contains("restored 20 image(s), 20 face(s); 0 skipped (outputs exist), 1 error(s)"),
+    assertTrue(
+        first
+            .err()
+            .contains("restored 20 image(s), 20 face(s); 0 skipped (outputs exist), 1 error(s)"),
         first.err());
     Map<String, Row> rows = manifest(out);
     assertEquals(21, rows.size());
@@ -73,15 +85,20 @@ class SparkRestorationTest {
       assertTrue(row.<Double>getAs("seconds") > 0);
       assertNull(row.getAs("error"));
       assertEquals("file:" + out.resolve(face + "_GPEN.png"), row.getAs("output"));
-      assertArrayEquals(Files.readAllBytes(predicted.resolve(face + "_predict.png")),
-          Files.readAllBytes(out.resolve(face + "_GPEN.png")), face);
+      assertArrayEquals(
+          Files.readAllBytes(predicted.resolve(face + "_predict.png")),
+          Files.readAllBytes(out.resolve(face + "_GPEN.png")),
+          face);
     }
     Row broken = rows.get("broken.png");
     assertEquals("error", broken.getAs("status"));
     assertNull(broken.getAs("faces"));
     assertNull(broken.getAs("output"));
     String error = broken.getAs("error");
-    assertTrue(error.startsWith("cannot read image ") && error.contains("broken.png: not a readable image"), error);
+    assertTrue(
+        error.startsWith("cannot read image ")
+            && error.contains("broken.png: not a readable image"),
+        error);
     assertFalse(error.contains("\n"), error);
     assertFalse(Files.exists(out.resolve("broken_GPEN.png")));
     assertEquals(List.of(), hiddenFiles(out), "no temporary file is left");
@@ -89,7 +106,10 @@ class SparkRestorationTest {
     FileTime written = Files.getLastModifiedTime(out.resolve("face07_GPEN.png"));
     SparkRun again = SparkRun.of(args);
     assertEquals(1, again.exitCode(), again.err());
-    assertTrue(again.err().contains("restored 0 image(s), 0 face(s); 20 skipped (outputs exist), 1 error(s)"),
+    assertTrue(
+        again
+            .err()
+            .contains("restored 0 image(s), 0 face(s); 20 skipped (outputs exist), 1 error(s)"),
         again.err());
     Map<String, Row> rerun = manifest(out);
     assertEquals("skipped", rerun.get("face07.png").getAs("status"));
@@ -98,11 +118,17 @@ class SparkRestorationTest {
 
     Files.delete(faces.resolve("broken.png"));
     Files.delete(out.resolve("face11_GPEN.png"));
-    SparkRun overwrite = SparkRun.of(Stream.concat(Arrays.stream(args), Stream.of("--overwrite")).toArray(String[]::new));
+    SparkRun overwrite =
+        SparkRun.of(
+            Stream.concat(Arrays.stream(args), Stream.of("--overwrite")).toArray(String[]::new));
     assertEquals(0, overwrite.exitCode(), overwrite.err());
-    assertTrue(overwrite.err().contains("restored 20 image(s), 20 face(s); 0 skipped (outputs exist), 0 error(s)"),
+    assertTrue(
+        overwrite
+            .err()
+            .contains("restored 20 image(s), 20 face(s); 0 skipped (outputs exist), 0 error(s)"),
         overwrite.err());
-    assertArrayEquals(Files.readAllBytes(predicted.resolve("face11_predict.png")),
+    assertArrayEquals(
+        Files.readAllBytes(predicted.resolve("face11_predict.png")),
         Files.readAllBytes(out.resolve("face11_GPEN.png")));
   }
 

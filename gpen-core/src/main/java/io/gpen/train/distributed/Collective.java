@@ -12,31 +12,32 @@ import org.bytedeco.pytorch.Tensor;
  */
 public interface Collective {
   /** The one-process run: rank 0 of 1. */
-  Collective SINGLE = new Collective() {
-    @Override
-    public int rank() {
-      return 0;
-    }
+  Collective SINGLE =
+      new Collective() {
+        @Override
+        public int rank() {
+          return 0;
+        }
 
-    @Override
-    public int size() {
-      return 1;
-    }
+        @Override
+        public int size() {
+          return 1;
+        }
 
-    @Override
-    public void average(List<Tensor> tensors) {}
+        @Override
+        public void average(List<Tensor> tensors) {}
 
-    @Override
-    public void sum(Tensor tensor) {}
+        @Override
+        public void sum(Tensor tensor) {}
 
-    @Override
-    public Tensor gather(Tensor local) {
-      return local.detach();
-    }
+        @Override
+        public Tensor gather(Tensor local) {
+          return local.detach();
+        }
 
-    @Override
-    public void broadcast(List<Tensor> tensors) {}
-  };
+        @Override
+        public void broadcast(List<Tensor> tensors) {}
+      };
 
   /** This process's rank. */
   int rank();

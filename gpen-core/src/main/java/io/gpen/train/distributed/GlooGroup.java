@@ -62,23 +62,31 @@ public final class GlooGroup implements Collective, AutoCloseable {
     TCPStore store = null;
     try {
       Milliseconds ms = new Milliseconds(timeout.toMillis());
-      TCPStoreOptions options = new TCPStoreOptions().port((short) port).isServer(rank == 0).timeout(ms);
+      TCPStoreOptions options =
+          new TCPStoreOptions().port((short) port).isServer(rank == 0).timeout(ms);
       store = new TCPStore(address, options);
       ProcessGroupGloo.Options gloo = new ProcessGroupGloo.Options(ms);
       // bound to the address the ranks reach each other by on this machine; across machines, the
       // host's own name, as torch.distributed does without GLOO_SOCKET_IFNAME
       String iface = System.getenv("GLOO_SOCKET_IFNAME");
-      gloo.devices(new GlooDeviceVector(iface != null ? ProcessGroupGloo.createDeviceForInterface(iface)
-          : isLoopback(address) ? ProcessGroupGloo.createDeviceForHostname(address)
-          : ProcessGroupGloo.createDefaultDevice()));
+      gloo.devices(
+          new GlooDeviceVector(
+              iface != null
+                  ? ProcessGroupGloo.createDeviceForInterface(iface)
+                  : isLoopback(address)
+                      ? ProcessGroupGloo.createDeviceForHostname(address)
+                      : ProcessGroupGloo.createDefaultDevice()));
       ProcessGroupGloo group = new ProcessGroupGloo(store, rank, size, gloo);
       return new GlooGroup(rank, size, store, group);
     } catch (RuntimeException e) {
       if (store != null) {
         store.close();
       }
-      throw new GpenException(String.format("rank %d of %d: cannot join the process group at %s:%d within %d s: %s",
-          rank, size, address, port, timeout.toSeconds(), firstLine(e)), e);
+      throw new GpenException(
+          String.format(
+              "rank %d of %d: cannot join the process group at %s:%d within %d s: %s",
+              rank, size, address, port, timeout.toSeconds(), firstLine(e)),
+          e);
     }
   }
 
@@ -188,14 +196,20 @@ public final class GlooGroup implements Collective, AutoCloseable {
     }
   }
 
-  /** Starts an operation and waits for it; a failure (a rank gone, the timeout passed) becomes one line. */
+  /**
+   * Starts an operation and waits for it; a failure (a rank gone, the timeout passed) becomes one
+   * line.
+   */
   private void run(String what, Supplier<Work> start) {
     long t0 = System.nanoTime();
     try {
       start.get()._wait();
     } catch (RuntimeException e) {
-      throw new GpenException(String.format("rank %d of %d: %s failed, another worker stopped or timed out: %s",
-          rank, size, what, firstLine(e)), e);
+      throw new GpenException(
+          String.format(
+              "rank %d of %d: %s failed, another worker stopped or timed out: %s",
+              rank, size, what, firstLine(e)),
+          e);
     } finally {
       nanos += System.nanoTime() - t0;
       calls++;

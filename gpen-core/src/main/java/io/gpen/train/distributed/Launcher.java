@@ -17,21 +17,21 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
- * Starts this machine's worker processes of a data-parallel run, as {@code torch.distributed.launch}
- * does: each a JVM with this one's java binary, JVM options and class path, running {@code
- * mainClass} with the same arguments, told its place by torchrun's environment variables ({@code
- * RANK}, {@code WORLD_SIZE}, {@code LOCAL_RANK}, {@code LOCAL_WORLD_SIZE}, {@code MASTER_ADDR},
- * {@code MASTER_PORT}) and given an equal share of the cores ({@code OMP_NUM_THREADS}). Their
- * stdout and stderr lines are passed on, each to its own side, prefixed with the rank. When one
- * worker fails the others are stopped.
+ * Starts this machine's worker processes of a data-parallel run, as {@code
+ * torch.distributed.launch} does: each a JVM with this one's java binary, JVM options and class
+ * path, running {@code mainClass} with the same arguments, told its place by torchrun's environment
+ * variables ({@code RANK}, {@code WORLD_SIZE}, {@code LOCAL_RANK}, {@code LOCAL_WORLD_SIZE}, {@code
+ * MASTER_ADDR}, {@code MASTER_PORT}) and given an equal share of the cores ({@code
+ * OMP_NUM_THREADS}). Their stdout and stderr lines are passed on, each to its own side, prefixed
+ * with the rank. When one worker fails the others are stopped.
  */
 public final class Launcher {
   /** How long a stopped worker gets to exit before it is killed. */
   private static final long GRACE_MS = 5000;
 
   /**
-   * The notice c10d's Gloo backend prints at every start, whatever {@code TORCH_CPP_LOG_LEVEL} says;
-   * the console shows only the project's lines.
+   * The notice c10d's Gloo backend prints at every start, whatever {@code TORCH_CPP_LOG_LEVEL}
+   * says; the console shows only the project's lines.
    */
   private static final Pattern GLOO_NOTICE =
       Pattern.compile("\\[Gloo\\] Rank \\d+ is connected to \\d+ peer ranks\\..*");
@@ -47,14 +47,18 @@ public final class Launcher {
    * @param masterAddress where rank 0 serves the rendezvous store
    * @param masterPort its port; 0 on a single machine: a free one
    */
-  public record Layout(int processesPerNode, int nodes, int nodeRank, String masterAddress, int masterPort) {
+  public record Layout(
+      int processesPerNode, int nodes, int nodeRank, String masterAddress, int masterPort) {
     public Layout {
       if (processesPerNode < 1 || nodes < 1 || nodeRank < 0 || nodeRank >= nodes) {
-        throw new GpenException(String.format("bad layout: %d process(es) per node, %d node(s), node rank %d",
-            processesPerNode, nodes, nodeRank));
+        throw new GpenException(
+            String.format(
+                "bad layout: %d process(es) per node, %d node(s), node rank %d",
+                processesPerNode, nodes, nodeRank));
       }
       if (masterPort == 0 && nodes > 1) {
-        throw new GpenException("a run over " + nodes + " machines needs the master port of rank 0's machine");
+        throw new GpenException(
+            "a run over " + nodes + " machines needs the master port of rank 0's machine");
       }
     }
   }
@@ -67,10 +71,16 @@ public final class Launcher {
    *     lines
    * @return 0 when every worker succeeded, else the exit code of the first that failed
    */
-  public static int run(Layout layout, String mainClass, List<String> args, Consumer<String> out, Consumer<String> err) {
+  public static int run(
+      Layout layout,
+      String mainClass,
+      List<String> args,
+      Consumer<String> out,
+      Consumer<String> err) {
     int port = layout.masterPort() != 0 ? layout.masterPort() : freePort();
     int world = layout.processesPerNode() * layout.nodes();
-    int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / layout.processesPerNode());
+    int threads =
+        Math.max(1, Runtime.getRuntime().availableProcessors() / layout.processesPerNode());
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -84,7 +94,8 @@ public final class Launcher {
     List<Process> workers = new ArrayList<>();
     List<Thread> pumps = new ArrayList<>();
     // a launcher stopped by a signal takes its workers with it
-    Thread reaper = new Thread(() -> workers.forEach(Process::destroyForcibly), "gpen-launcher-reaper");
+    Thread reaper =
+        new Thread(() -> workers.forEach(Process::destroyForcibly), "gpen-launcher-reaper");
     Runtime.getRuntime().addShutdownHook(reaper);
     try {
       for (int local = 0; local < layout.processesPerNode(); local++) {
@@ -116,7 +127,8 @@ public final class Launcher {
     try {
       return pb.start();
     } catch (IOException e) {
-      throw new GpenException("cannot start a worker process (" + pb.command().get(0) + "): " + e.getMessage(), e);
+      throw new GpenException(
+          "cannot start a worker process (" + pb.command().get(0) + "): " + e.getMessage(), e);
     }
   }
 
@@ -130,8 +142,10 @@ public final class Launcher {
           if (p.isAlive()) {
             running = true;
           } else if (p.exitValue() != 0) {
-            out.accept(String.format("gpen train: rank %d exited with code %d; stopping the other workers",
-                firstRank + i, p.exitValue()));
+            out.accept(
+                String.format(
+                    "gpen train: rank %d exited with code %d; stopping the other workers",
+                    firstRank + i, p.exitValue()));
             workers.forEach(Launcher::stop);
             return p.exitValue();
           }
@@ -181,17 +195,21 @@ public final class Launcher {
 
   /** Passes a worker's output on line by line, on a daemon thread that ends with the stream. */
   private static Thread pump(InputStream stream, String prefix, Consumer<String> out) {
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-          if (!GLOO_NOTICE.matcher(line).matches()) {
-            out.accept(prefix + line);
-          }
-        }
-      } catch (IOException e) {
-        // the worker was killed: its last lines are lost, its exit code tells what happened
-      }
-    }, "gpen-launcher-" + prefix.strip());
+    Thread t =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                  if (!GLOO_NOTICE.matcher(line).matches()) {
+                    out.accept(prefix + line);
+                  }
+                }
+              } catch (IOException e) {
+                // the worker was killed: its last lines are lost, its exit code tells what happened
+              }
+            },
+            "gpen-launcher-" + prefix.strip());
     t.setDaemon(true);
     t.start();
     return t;

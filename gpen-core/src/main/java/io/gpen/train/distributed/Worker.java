@@ -17,7 +17,13 @@ import java.util.Optional;
  * @param timeout how long a rendezvous or collective may wait for the other ranks
  */
 public record Worker(
-    int rank, int worldSize, int localRank, int localWorldSize, String masterAddress, int masterPort, Duration timeout) {
+    int rank,
+    int worldSize,
+    int localRank,
+    int localWorldSize,
+    String masterAddress,
+    int masterPort,
+    Duration timeout) {
 
   /**
    * The worker the environment describes: {@code RANK}, {@code WORLD_SIZE}, {@code MASTER_ADDR},
@@ -34,13 +40,21 @@ public record Worker(
     int world = number(env, "WORLD_SIZE", null);
     String address = env.get("MASTER_ADDR");
     if (address == null || address.isBlank()) {
-      throw new GpenException("MASTER_ADDR is not set: a worker with RANK set needs the address of rank 0");
+      throw new GpenException(
+          "MASTER_ADDR is not set: a worker with RANK set needs the address of rank 0");
     }
     if (rank < 0 || rank >= world) {
       throw new GpenException("RANK " + rank + " is not below WORLD_SIZE " + world);
     }
-    return Optional.of(new Worker(rank, world, number(env, "LOCAL_RANK", rank), number(env, "LOCAL_WORLD_SIZE", 1),
-        address, number(env, "MASTER_PORT", null), timeout));
+    return Optional.of(
+        new Worker(
+            rank,
+            world,
+            number(env, "LOCAL_RANK", rank),
+            number(env, "LOCAL_WORLD_SIZE", 1),
+            address,
+            number(env, "MASTER_PORT", null),
+            timeout));
   }
 
   private static int number(Map<String, String> env, String name, Integer fallback) {
@@ -51,7 +65,8 @@ public record Worker(
     try {
       return Integer.parseInt(v == null ? "" : v.strip());
     } catch (NumberFormatException e) {
-      throw new GpenException(name + " must be a whole number, got " + (v == null ? "nothing" : "'" + v + "'"));
+      throw new GpenException(
+          name + " must be a whole number, got " + (v == null ? "nothing" : "'" + v + "'"));
     }
   }
 

@@ -57,8 +57,13 @@ class DataParallelTest {
   }
 
   FaceLoader loader(TrainConfig c, int shard, int shards) {
-    return FaceLoader.builder(c.trainPath(), c.size()).batchSize(c.batchSize()).seed(c.seed()).threads(1)
-        .degradation(c.degradation()).shard(shard, shards).build();
+    return FaceLoader.builder(c.trainPath(), c.size())
+        .batchSize(c.batchSize())
+        .seed(c.seed())
+        .threads(1)
+        .degradation(c.degradation())
+        .shard(shard, shards)
+        .build();
   }
 
   @Test
@@ -84,16 +89,19 @@ class DataParallelTest {
     List<Future<Double>> done = new ArrayList<>();
     for (int r = 0; r < 2; r++) {
       int rank = r;
-      done.add(pool.submit(() -> {
-        try (GlooGroup group = GlooGroup.connect("127.0.0.1", port, rank, 2, Duration.ofSeconds(60));
-            FaceLoader l = loader(half, rank, 2)) {
-          ranks[rank].distribute(group);
-          for (int i = 0; i < ITERATIONS; i++) {
-            DoublePrecision.step(ranks[rank], l.next());
-          }
-          return group.seconds();
-        }
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                try (GlooGroup group =
+                        GlooGroup.connect("127.0.0.1", port, rank, 2, Duration.ofSeconds(60));
+                    FaceLoader l = loader(half, rank, 2)) {
+                  ranks[rank].distribute(group);
+                  for (int i = 0; i < ITERATIONS; i++) {
+                    DoublePrecision.step(ranks[rank], l.next());
+                  }
+                  return group.seconds();
+                }
+              }));
     }
     pool.shutdown();
     for (Future<Double> f : done) {
@@ -102,7 +110,8 @@ class DataParallelTest {
 
     for (Trainer t : ranks) {
       assertEquals(ITERATIONS, t.iteration());
-      assertEquals(single.meanPathLength(), t.meanPathLength(), 1e-6 * Math.abs(single.meanPathLength()));
+      assertEquals(
+          single.meanPathLength(), t.meanPathLength(), 1e-6 * Math.abs(single.meanPathLength()));
       assertClose("G", initial.generator(), single.generator(), t.generator());
       assertClose("D", initial.discriminator(), single.discriminator(), t.discriminator());
       assertClose("g_ema", initial.emaGenerator(), single.emaGenerator(), t.emaGenerator());
@@ -138,6 +147,7 @@ class DataParallelTest {
     }
     return Math.sqrt(sum);
   }
+
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
