@@ -206,12 +206,7 @@ class OnnxSuperResolutionTest {
     torch.manual_seed(2);
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard();
-        FullGenerator g =
-            ModelFiles.loadGenerator(
-                    SharedData.require("golden/gpen_sr32to64.pth"), null, ModelFiles.Overrides.NONE)
-                .model()) {
-      g.generator().convs().get(6).noise().weight().zero_();
-      g.generator().convs().get(7).noise().weight().zero_();
+        FullGenerator g = quietGoldenModel()) {
       Path file = dir.resolve("quiet.onnx");
       OnnxExport.writeModel(g, file, 0);
       Tensor input = Tensors.fromData(io.get("sr_gen_input"));
@@ -227,6 +222,19 @@ class OnnxSuperResolutionTest {
     }
   }
 
+  /** The golden 32→64 model with the drawn layers' noise weights zeroed: it draws nothing. */
+  private static FullGenerator quietGoldenModel() {
+    FullGenerator g =
+        ModelFiles.loadGenerator(
+                SharedData.require("golden/gpen_sr32to64.pth"), null, ModelFiles.Overrides.NONE)
+            .model();
+    try (NoGradGuard noGrad = new NoGradGuard()) {
+      g.generator().convs().get(6).noise().weight().zero_();
+      g.generator().convs().get(7).noise().weight().zero_();
+    }
+    return g;
+  }
+
   /**
    * The ONNX restorer reads the larger output side from the model: with the drawn layers' noise
    * weights zeroed, it restores faces as the libtorch restorer does (32 px in, 64 px out).
@@ -234,13 +242,8 @@ class OnnxSuperResolutionTest {
   @Test
   void onnxRestorerGivesTheDecodersSide() {
     try (PointerScope scope = new PointerScope();
-        NoGradGuard noGrad = new NoGradGuard();
-        FullGenerator g =
-            ModelFiles.loadGenerator(
-                    SharedData.require("golden/gpen_sr32to64.pth"), null, ModelFiles.Overrides.NONE)
-                .model()) {
-      g.generator().convs().get(6).noise().weight().zero_();
-      g.generator().convs().get(7).noise().weight().zero_();
+        NoGradGuard noGrad = new NoGradGuard()) {
+      FullGenerator g = quietGoldenModel(); // the libtorch restorer below owns it
       Path file = dir.resolve("quiet.onnx");
       OnnxExport.writeModel(g, file, 0);
       try (Image face = Images.read(SharedData.require("faces/ffhq256/00001.png"));
