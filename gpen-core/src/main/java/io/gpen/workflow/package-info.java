@@ -10,8 +10,7 @@
  * io.gpen.workflow.ModelExport}).
  *
  * <p>A {@link io.gpen.workflow.ModelSpec} says which model runs on which engine; a {@link
- * io.gpen.workflow.WorkflowListener} receives progress, notes and warnings. Errors name the file
- * at fault, or the parameter ({@link io.gpen.BadParameter}), which the command line maps to its
- * flags.
+ * io.gpen.workflow.WorkflowListener} receives progress, notes and warnings. Errors name the file at
+ * fault, or the parameter ({@link io.gpen.BadParameter}), which the command line maps to its flags.
  */
 package io.gpen.workflow;
