@@ -8,7 +8,6 @@ import io.gpen.bench.InferenceBench;
 import io.gpen.bench.PhotoBench;
 import io.gpen.bench.TrainingBench;
 import io.gpen.bench.VideoBench;
-import io.gpen.model.ModelFiles;
 import io.gpen.nn.Precision;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -197,7 +196,10 @@ public final class BenchCommand implements Callable<Integer> {
       report =
           TrainingBench.run(
                   TrainingBench.Options.builder()
-                      .architecture(model.size, model.mul, model.narrow)
+                      .architecture(
+                          model.architecture.size,
+                          model.architecture.mul,
+                          model.architecture.narrow)
                       .identity(TrainingBench.IdentityNetwork.of(identity))
                       .batchSize(batch)
                       .iterations(iters)
@@ -211,8 +213,7 @@ public final class BenchCommand implements Callable<Integer> {
           new BenchModel(
               model.weights,
               model.key,
-              new ModelFiles.Overrides(model.size, model.mul, model.narrow, model.outSize)
-                  .allowingNonFinite(model.allowNonFinite),
+              model.architecture.overrides().allowingNonFinite(model.allowNonFinite),
               model.device,
               model.threads,
               referencePath ? BenchModel.ForwardPass.REFERENCE : BenchModel.ForwardPass.FAST,

@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -49,30 +50,7 @@ public final class ExportCommand implements Callable<Integer> {
       description = "Output folder.")
   Path saveDir;
 
-  @Option(
-      names = "--size",
-      paramLabel = "N",
-      description = "Model size. Default: inferred from the weights.")
-  Integer size;
-
-  @Option(
-      names = "--mul",
-      paramLabel = "M",
-      description = "Channel multiplier. Default: inferred from the weights.")
-  Integer mul;
-
-  @Option(
-      names = "--narrow",
-      paramLabel = "F",
-      description = "Width factor. Default: inferred from the weights.")
-  Double narrow;
-
-  @Option(
-      names = "--out_size",
-      paramLabel = "N",
-      description =
-          "Output side of a FullGenerator_SR model (larger than --size). Default: inferred from the weights.")
-  Integer outSize;
+  @Mixin ArchitectureOptions architecture;
 
   @Option(
       names = "--batch",
@@ -88,7 +66,8 @@ public final class ExportCommand implements Callable<Integer> {
         ModelExport.run(
             ModelExport.Options.builder(weights, saveDir)
                 .key(key)
-                .architecture(size, mul, narrow, outSize)
+                .architecture(
+                    architecture.size, architecture.mul, architecture.narrow, architecture.outSize)
                 .fixedBatch(fixedBatch)
                 .build(),
             new CommandListener(spec));

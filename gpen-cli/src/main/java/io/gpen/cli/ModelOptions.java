@@ -3,6 +3,7 @@ package io.gpen.cli;
 import io.gpen.GpenException;
 import io.gpen.api.Engine;
 import io.gpen.workflow.ModelSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options that choose a GPEN generator: weights, checkpoint entry, architecture, device. */
@@ -20,30 +21,7 @@ public final class ModelOptions {
       description = "Entry of a training checkpoint (g, g_ema, ...). Default: g_ema when present.")
   String key;
 
-  @Option(
-      names = "--size",
-      paramLabel = "N",
-      description = "Model size. Default: inferred from the weights.")
-  Integer size;
-
-  @Option(
-      names = "--mul",
-      paramLabel = "M",
-      description = "Channel multiplier. Default: inferred from the weights.")
-  Integer mul;
-
-  @Option(
-      names = "--narrow",
-      paramLabel = "F",
-      description = "Width factor. Default: inferred from the weights.")
-  Double narrow;
-
-  @Option(
-      names = "--out_size",
-      paramLabel = "N",
-      description =
-          "Output side of a FullGenerator_SR model (larger than --size). Default: inferred from the weights.")
-  Integer outSize;
+  @Mixin ArchitectureOptions architecture;
 
   @Option(
       names = "--allow_nonfinite",
@@ -77,7 +55,8 @@ public final class ModelOptions {
   ModelSpec spec(Engine engine) {
     return ModelSpec.of(engine, requireWeights())
         .withKey(key)
-        .withArchitecture(size, mul, narrow, outSize)
+        .withArchitecture(
+            architecture.size, architecture.mul, architecture.narrow, architecture.outSize)
         .withNonFiniteWeights(allowNonFinite)
         .withDevice(device)
         .withThreads(threads);
