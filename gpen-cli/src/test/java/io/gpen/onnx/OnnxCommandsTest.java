@@ -235,6 +235,17 @@ class OnnxCommandsTest {
         "--output",
         blocker.resolve("out.png").toString());
 
+    // export refuses an unusable folder before it loads the model
+    assertOneLineError(
+        1,
+        "cannot create output folder " + blocker.toAbsolutePath().resolve("GPEN"),
+        "export",
+        "-w",
+        SharedData.require("golden/gpen64.pth").toString(),
+        "--save_dir",
+        blocker.resolve("GPEN").toString());
+    assertFalse(err.toString().contains("GPEN size=64"), "the model was loaded: " + err);
+
     assumeFalse(
         OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
         "CUDA is available here");

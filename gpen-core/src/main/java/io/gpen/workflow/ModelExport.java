@@ -4,6 +4,7 @@ import io.gpen.model.FullGenerator;
 import io.gpen.model.ModelFiles;
 import io.gpen.onnx.OnnxExport;
 import io.gpen.registry.ModelRegistry;
+import io.gpen.util.AtomicFiles;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -107,6 +108,8 @@ public final class ModelExport {
    *     the model cannot be written
    */
   public static Result run(Options options, WorkflowListener listener) {
+    // before the model loads, as for the other workflows
+    AtomicFiles.requireWritableFolder(options.saveDir());
     Path file = ModelRegistry.defaultRegistry().resolve(options.weights());
     ModelFiles.LoadedGenerator loaded =
         ModelFiles.loadGenerator(file, options.key(), options.architecture());
