@@ -15,8 +15,15 @@ import org.junit.jupiter.api.Test;
 
 /** {@link FaceDetectors}: detectors by kind and weights, or by weights file alone. */
 class FaceDetectorsTest {
-  private static final Path MOBILENET = SharedData.require("models/retinaface_mobilenet0.25.pth");
-  private static final Path YUNET = SharedData.require("models/face_detection_yunet.onnx");
+  // read in each test, so that a missing ../shared skips the tests (or fails them on CI) rather
+  // than the class failing to load
+  private static Path mobilenet() {
+    return SharedData.require("models/retinaface_mobilenet0.25.pth");
+  }
+
+  private static Path yunet() {
+    return SharedData.require("models/face_detection_yunet.onnx");
+  }
 
   /** The faces found in a part of the Solvay photo with two faces. */
   private static int faces(FaceDetector detector) {
@@ -32,8 +39,9 @@ class FaceDetectorsTest {
     assertEquals("retinaface", FaceDetectors.Kind.RETINAFACE.toString());
     assertEquals("RetinaFace-R50", FaceDetectors.Kind.RETINAFACE.defaultModel());
     try (FaceDetector retina =
-            FaceDetectors.open(FaceDetectors.Kind.of("retinaface"), MOBILENET.toString());
-        FaceDetector yunet = FaceDetectors.open(FaceDetectors.Kind.of("yunet"), YUNET.toString())) {
+            FaceDetectors.open(FaceDetectors.Kind.of("retinaface"), mobilenet().toString());
+        FaceDetector yunet =
+            FaceDetectors.open(FaceDetectors.Kind.of("yunet"), yunet().toString())) {
       assertTrue(
           retina.description().startsWith("RetinaFace (MobileNet-0.25) from "),
           retina.description());
@@ -47,13 +55,13 @@ class FaceDetectorsTest {
 
   @Test
   void byWeightsFileAlone() {
-    try (FaceDetector retina = FaceDetectors.open(MOBILENET);
-        FaceDetector yunet = FaceDetectors.open(YUNET)) {
+    try (FaceDetector retina = FaceDetectors.open(mobilenet());
+        FaceDetector yunet = FaceDetectors.open(yunet())) {
       assertTrue(
-          retina.description().startsWith("RetinaFace (MobileNet-0.25) from " + MOBILENET),
+          retina.description().startsWith("RetinaFace (MobileNet-0.25) from " + mobilenet()),
           retina.description());
       assertTrue(
-          yunet.description().startsWith("YuNet (OpenCV FaceDetectorYN) from " + YUNET),
+          yunet.description().startsWith("YuNet (OpenCV FaceDetectorYN) from " + yunet()),
           yunet.description());
     }
   }
@@ -63,7 +71,7 @@ class FaceDetectorsTest {
     GpenException e =
         assertThrows(
             GpenException.class,
-            () -> FaceDetectors.open(FaceDetectors.Kind.YUNET, MOBILENET.toString()).close());
-    assertTrue(e.getMessage().startsWith(MOBILENET.toString()), e.getMessage());
+            () -> FaceDetectors.open(FaceDetectors.Kind.YUNET, mobilenet().toString()).close());
+    assertTrue(e.getMessage().startsWith(mobilenet().toString()), e.getMessage());
   }
 }

@@ -171,12 +171,13 @@ class FolderEvaluationTest {
   @Test
   void badArgumentsNameTheLibrarysParameters() throws IOException {
     Path faces = TestFaces.folder(dir.resolve("faces"), 1);
+    ModelSpec golden = golden(); // outside the lambdas: a missing ../shared skips, not fails
     BadParameter inside =
         assertThrows(
             BadParameter.class,
             () ->
                 FolderEvaluation.run(
-                    FolderEvaluation.Options.builder(golden(), faces)
+                    FolderEvaluation.Options.builder(golden, faces)
                         .saveDir(faces.resolve("eval"))
                         .build(),
                     WorkflowListener.SILENT));
@@ -193,7 +194,7 @@ class FolderEvaluationTest {
                 BadParameter.class,
                 () ->
                     FolderEvaluation.run(
-                        FolderEvaluation.Options.builder(golden(), missing).build(),
+                        FolderEvaluation.Options.builder(golden, missing).build(),
                         WorkflowListener.SILENT))
             .getMessage());
 
@@ -201,7 +202,7 @@ class FolderEvaluationTest {
     RecordingListener listener = new RecordingListener();
     Path stats = dir.resolve("stats.safetensors");
     FolderEvaluation.run(
-        FolderEvaluation.Options.builder(golden(), faces)
+        FolderEvaluation.Options.builder(golden, faces)
             .inception("FID-InceptionV3")
             .fidStatistics(stats)
             .build(),
@@ -218,7 +219,7 @@ class FolderEvaluationTest {
             BadParameter.class,
             () ->
                 FolderEvaluation.run(
-                    FolderEvaluation.Options.builder(golden(), broken).build(),
+                    FolderEvaluation.Options.builder(golden, broken).build(),
                     WorkflowListener.SILENT));
     assertEquals(
         "input " + broken + ": none of its 1 image(s) could be read", unreadable.getMessage());
