@@ -1,9 +1,7 @@
 package io.gpen.api;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 
-import io.gpen.image.Images;
 import io.gpen.image.ModelIo;
 import java.nio.ByteBuffer;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -42,38 +40,8 @@ public enum PixelRange {
   public void toModelInput(Mat bgr, int size, float[] dst, int offset) {
     if (this == SIGNED) {
       ModelIo.toModelInput(bgr, size, dst, offset);
-      return;
-    }
-    if (bgr.empty() || bgr.type() != CV_8UC3) {
-      throw new IllegalArgumentException("image must be a non-empty CV_8UC3 matrix");
-    }
-    int plane = size * size;
-    if (offset < 0 || dst.length - offset < 3 * plane) {
-      throw new IllegalArgumentException(
-          "destination too small: "
-              + dst.length
-              + " floats from offset "
-              + offset
-              + " for "
-              + 3 * plane);
-    }
-    boolean resize = bgr.cols() != size || bgr.rows() != size;
-    Mat src = resize ? Images.resize(bgr, size, size, INTER_LINEAR) : bgr;
-    try {
-      ByteBuffer px = pixels(src);
-      long step = src.step();
-      for (int y = 0, o = offset; y < size; y++) {
-        int i = (int) (y * step);
-        for (int x = 0; x < size; x++, o++, i += 3) {
-          dst[o + 2 * plane] = UNIT_LEVELS[px.get(i) & 0xFF];
-          dst[o + plane] = UNIT_LEVELS[px.get(i + 1) & 0xFF];
-          dst[o] = UNIT_LEVELS[px.get(i + 2) & 0xFF];
-        }
-      }
-    } finally {
-      if (resize) {
-        src.close();
-      }
+    } else {
+      ModelIo.toModelInput(bgr, size, dst, offset, UNIT_LEVELS);
     }
   }
 

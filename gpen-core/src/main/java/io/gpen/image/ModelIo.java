@@ -48,6 +48,17 @@ public final class ModelIo {
    * @param bgr a {@code CV_8UC3} image of any size; it is not modified
    */
   public static void toModelInput(Mat bgr, int size, float[] dst, int offset) {
+    toModelInput(bgr, size, dst, offset, LEVELS);
+  }
+
+  /**
+   * As {@link #toModelInput(Mat, int, float[], int)} with another value for each 8-bit level
+   * ({@code levels[v]}, 256 of them): the model input of another pixel range.
+   */
+  public static void toModelInput(Mat bgr, int size, float[] dst, int offset, float[] levels) {
+    if (levels.length != 256) {
+      throw new IllegalArgumentException("levels must hold 256 values, got " + levels.length);
+    }
     if (bgr.empty() || bgr.type() != CV_8UC3) {
       throw new IllegalArgumentException("image must be a non-empty CV_8UC3 matrix");
     }
@@ -72,9 +83,9 @@ public final class ModelIo {
       for (int y = 0, o = 0; y < size; y++) {
         int i = (int) (y * step);
         for (int x = 0; x < size; x++, o++, i += 3) {
-          dst[b + o] = LEVELS[px.get(i) & 0xFF];
-          dst[g + o] = LEVELS[px.get(i + 1) & 0xFF];
-          dst[r + o] = LEVELS[px.get(i + 2) & 0xFF];
+          dst[b + o] = levels[px.get(i) & 0xFF];
+          dst[g + o] = levels[px.get(i + 1) & 0xFF];
+          dst[r + o] = levels[px.get(i + 2) & 0xFF];
         }
       }
     } finally {
