@@ -136,15 +136,15 @@ public final class OnnxRestorer implements FaceRestorer {
     if (!Files.isRegularFile(modelFile)) {
       throw BadParameter.of("modelFile", modelFile + ": no such file");
     }
-    // ONNX Runtime's own warnings (graph-optimiser notes on every session) are not the user's
-    // business; its errors still print, and failures reach the user as exceptions
+    // ONNX Runtime's own log (graph-optimiser warnings on every session, and errors it also
+    // returns) is not the user's: its failures reach the user as exceptions, in one line
     OrtEnvironment env =
-        OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "gpen");
+        OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "gpen");
     String settings;
     OrtSession session;
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+      options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
       if (threads > 0) {
         options.setIntraOpNumThreads(threads);
       }
