@@ -3,8 +3,7 @@
 # against 2 worker processes × 1 thread (batch 1 each, the same global batch), and the time per
 # iteration the workers spend in collectives (allreduce, gather; waiting for the other rank
 # included), from train.log: the mean over iterations 4–15 (3 path-length steps, no R1 step).
-# Usage: scripts/bench-ddp.sh FACES_DIR [SIZE NARROW]   e.g. ../shared/faces/ffhq256 64 0.25; at 256
-# give the native memory the model needs: GPEN_JAVA_OPTS=-Dorg.bytedeco.javacpp.maxPhysicalBytes=10g
+# Usage: scripts/bench-ddp.sh FACES_DIR [SIZE NARROW]   e.g. ../shared/faces/ffhq256 64 0.25
 set -euo pipefail
 cd "$(dirname "$0")/.."
 faces="$1"; size="${2:-64}"; narrow="${3:-0.25}"

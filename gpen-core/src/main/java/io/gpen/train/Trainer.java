@@ -10,6 +10,7 @@ import io.gpen.model.GpenConfig;
 import io.gpen.model.ModelFiles;
 import io.gpen.nn.Devices;
 import io.gpen.nn.Module;
+import io.gpen.nn.SecondOrderGradients;
 import io.gpen.nn.Tensors;
 import io.gpen.train.distributed.Collective;
 import java.nio.file.Path;
@@ -311,7 +312,7 @@ public final class Trainer implements AutoCloseable {
         Tensor real = collective.gather(gt).set_requires_grad(true);
         Tensor r1 = Losses.r1(d.forward(real), real);
         Tensor weighted = r1.mul(Tensors.scalar(config.r1() / 2 * config.dRegEvery()));
-        dOptim.step(gradients(weighted, d));
+        dOptim.step(SecondOrderGradients.compute(() -> gradients(weighted, d)));
         lastR1 = r1.item_double();
       }
       long t2 = System.nanoTime();
@@ -369,7 +370,7 @@ public final class Trainer implements AutoCloseable {
               penalty
                   .sub(localMean.mul(coupling))
                   .mul(Tensors.scalar(config.pathRegularize() * config.gRegEvery()));
-          gOptim.step(gradients(weighted, g));
+          gOptim.step(SecondOrderGradients.compute(() -> gradients(weighted, g)));
           meanPathLength = mean.item_float();
         } else {
           meanLength = lengths.mean();
@@ -377,7 +378,7 @@ public final class Trainer implements AutoCloseable {
           penalty = lengths.sub(mean).pow(Tensors.scalar(2)).mean();
           Tensor weighted =
               penalty.mul(Tensors.scalar(config.pathRegularize() * config.gRegEvery()));
-          gOptim.step(gradients(weighted, g));
+          gOptim.step(SecondOrderGradients.compute(() -> gradients(weighted, g)));
           meanPathLength = mean.item_float();
         }
         lastPath = penalty.item_double();
