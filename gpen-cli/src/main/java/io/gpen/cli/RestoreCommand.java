@@ -242,9 +242,6 @@ public final class RestoreCommand implements Callable<Integer> {
   }
 
   private int restoreVideos() {
-    if (useSr) {
-      throw new GpenException("--use_sr applies to photos; videos are restored at their size");
-    }
     ModelSpec modelSpec = model.spec(engine.engine).withPrecision(precision.value());
     VideoRestoration.Result result =
         VideoRestoration.run(
@@ -256,6 +253,7 @@ public final class RestoreCommand implements Callable<Integer> {
                 .smoothing(noSmoothing ? Smoothing.OFF : Smoothing.DEFAULT)
                 .mask(mask)
                 .parserWeights(parserWeights)
+                .superResolution(superResolution())
                 .encoding(new VideoWriter.Encoding(videoCodec, crf))
                 .part(start, duration == null ? Double.POSITIVE_INFINITY : duration)
                 .build(),

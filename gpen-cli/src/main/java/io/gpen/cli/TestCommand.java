@@ -41,6 +41,8 @@ public final class TestCommand implements Callable<Integer> {
 
   @Mixin EngineOption engine;
 
+  @Mixin PrecisionOption precision;
+
   @Option(
       names = "--test_path",
       required = true,
@@ -136,7 +138,8 @@ public final class TestCommand implements Callable<Integer> {
                 : Path.of(FolderEvaluation.METRICS_FILE);
     FolderEvaluation.Result result =
         FolderEvaluation.run(
-            FolderEvaluation.Options.builder(model.spec(engine.engine), input)
+            FolderEvaluation.Options.builder(
+                    model.spec(engine.engine).withPrecision(precision.value()), input)
                 .seed(seed)
                 .batchSize(batchSize)
                 .inception(inception)

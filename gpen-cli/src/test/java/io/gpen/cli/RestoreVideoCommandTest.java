@@ -9,6 +9,7 @@ import io.gpen.image.Images;
 import io.gpen.video.TestClips;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.junit.jupiter.api.Test;
@@ -98,7 +99,7 @@ class RestoreVideoCommandTest {
         truncated.err());
   }
 
-  /** Videos are pasted under the face parser's mask as photos are; background SR is for photos. */
+  /** Videos are pasted under the face parser's mask as photos are. */
   @Test
   void videosTakeTheParsersMask() throws Exception {
     Path clip = TestClips.write(dir.resolve("clip.mp4"), TestClips.Scene.PAN, false);
@@ -121,8 +122,25 @@ class RestoreVideoCommandTest {
             >= 0,
         "the parser's mask changes the frames");
     assertEquals(3, TestClips.read(dir.resolve("parsed/clip_GPEN.mp4")).frames());
-    assertEquals(
-        "gpen restore: error: --use_sr applies to photos; videos are restored at their size",
-        restore(clip, dir.resolve("sr"), "--use_sr").err().strip());
+  }
+
+  /**
+   * With --use_sr every frame is super-resolved as a photo's background and the faces are restored
+   * on the frame enlarged to that size: the video comes out twice as large, its frame count and
+   * rate kept.
+   */
+  @Test
+  void superResolvedVideosAreScaleTimesLarger() throws Exception {
+    Path clip = TestClips.write(dir.resolve("clip.mp4"), TestClips.Scene.PAN, false);
+    String rrdb = SharedData.require("golden/rrdb_x2_small.pth").toString();
+    CliRun sr =
+        restore(clip, dir.resolve("sr"), "--use_sr", "--sr_weights", rrdb, "--duration", "0.3");
+    assertEquals(0, sr.exitCode(), sr.err());
+    assertTrue(sr.err().contains("RRDBNet x2"), sr.err());
+    assertTrue(sr.err().contains("-> clip_GPEN.mp4 at 320x240"), sr.err());
+    TestClips.Contents out = TestClips.read(dir.resolve("sr/clip_GPEN.mp4"));
+    assertEquals(List.of(3, 320, 240), List.of(out.frames(), out.width(), out.height()));
+    assertEquals(10.0, out.fps(), 1e-9);
+    assertTrue(sr.err().contains("3 frames (3 with faces"), sr.err());
   }
 }

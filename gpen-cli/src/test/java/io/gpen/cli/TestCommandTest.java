@@ -4,6 +4,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -185,6 +186,37 @@ class TestCommandTest {
     assertEquals(1, json.at("/counts/unreadable").asInt());
     assertEquals(1, json.at("/counts/resized").asInt());
     assertEquals(List.of("a.png", "b.jpg"), json.get("images").findValuesAsText("name"));
+  }
+
+  @Test
+  void precisionBf16ReachesTheModelAndIsRecorded() throws IOException {
+    Path faces = TestFaces.folder(tmp.resolve("faces"), 2);
+    double[] psnr = new double[2];
+    String[] model = new String[2];
+    String[] precisions = {"fp32", "bf16"};
+    for (int i = 0; i < 2; i++) {
+      Path out = tmp.resolve(precisions[i] + ".json");
+      CliRun run =
+          CliRun.of(
+              "test",
+              "-w",
+              golden().toString(),
+              "--test_path",
+              faces.toString(),
+              "--precision",
+              precisions[i],
+              "--output",
+              out.toString());
+      assertEquals(0, run.exitCode(), run.err());
+      JsonNode json = JSON.readTree(out.toFile());
+      psnr[i] = json.at("/metrics/PSNR/restored/value").asDouble();
+      model[i] = json.at("/config/model").asText();
+    }
+    assertFalse(model[0].contains("bf16"), model[0]);
+    assertTrue(model[1].contains("bf16 convolutions"), model[1]);
+    assertNotEquals(psnr[0], psnr[1], "bf16 restored the fp32 images");
+    // bf16 stays within a level or so of fp32 (Bf16RestorerTest): the scores barely move
+    assertEquals(psnr[0], psnr[1], 0.5);
   }
 
   @Test

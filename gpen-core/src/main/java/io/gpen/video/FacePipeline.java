@@ -1,10 +1,14 @@
 package io.gpen.video;
 
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
+
 import io.gpen.GpenException;
 import io.gpen.api.FaceRestorer;
 import io.gpen.face.FaceAlignment;
 import io.gpen.face.FaceDetector;
 import io.gpen.face.FaceEnhancer;
+import io.gpen.image.Images;
+import io.gpen.sr.RealEsrNet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -22,7 +26,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * Restores every face of a video as its frames stream through a bounded pipeline:
  *
  * <pre>
- * decode (thread) → [queue] → detect, track, align; restore in batches; paste → [queue] → encode (thread)
+ * decode (thread) → [queue] → [super-resolve,] detect, track, align; restore in batches; paste → [queue] → encode (thread)
  * </pre>
  *
  * <p>The middle stage runs on the calling thread, which owns the detector. Frames whose faces are
@@ -90,14 +94,37 @@ public final class FacePipeline {
   private final FaceRestorer restorer;
   private final FaceEnhancer enhancer;
   private final Settings settings;
+  private final RealEsrNet upscaler;
+  private final int tileSize;
 
   /** The enhancer pastes with {@code restorer}'s size; all three stay the caller's. */
   public FacePipeline(
       FaceDetector detector, FaceRestorer restorer, FaceEnhancer enhancer, Settings settings) {
+    this(detector, restorer, enhancer, settings, null, 0);
+  }
+
+  /**
+   * As {@link #FacePipeline(FaceDetector, FaceRestorer, FaceEnhancer, Settings)}, with every frame
+   * super-resolved as the reference's {@code --use_sr} treats a photo: the faces are found, aligned
+   * and restored on the frame resized (bilinear) to the super-resolved size, and pasted onto the
+   * super-resolved frame. The writer must take frames {@code upscaler.scale()} times larger.
+   *
+   * @param upscaler the background super-resolution (the caller's), or null for none
+   * @param tileSize its tile side in input pixels, 0 for whole frames
+   */
+  public FacePipeline(
+      FaceDetector detector,
+      FaceRestorer restorer,
+      FaceEnhancer enhancer,
+      Settings settings,
+      RealEsrNet upscaler,
+      int tileSize) {
     this.detector = Objects.requireNonNull(detector, "detector");
     this.restorer = Objects.requireNonNull(restorer, "restorer");
     this.enhancer = Objects.requireNonNull(enhancer, "enhancer");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.upscaler = upscaler;
+    this.tileSize = tileSize;
   }
 
   /**
@@ -244,13 +271,28 @@ public final class FacePipeline {
       }
     }
 
-    /** Finds (or holds) the frame's faces and cuts out each one aligned. */
+    /**
+     * Finds (or holds) the frame's faces and cuts out each one aligned, from the frame or, with
+     * super-resolution, from the frame resized to the super-resolved size.
+     */
     private Aligned align(VideoReader.Frame frame) {
+      Aligned aligned = new Aligned(frame);
+      if (upscaler != null) {
+        try {
+          aligned.background = upscaler.process(frame.bgr(), tileSize);
+          aligned.enlarged =
+              Images.resize(
+                  frame.bgr(), aligned.background.cols(), aligned.background.rows(), INTER_LINEAR);
+        } catch (RuntimeException e) {
+          aligned.close();
+          throw e;
+        }
+      }
+      Mat source = aligned.source();
       List<FaceTracker.Tracked> tracked =
           frame.index() % settings.detectEvery() == 0
-              ? tracker.update(detector.detect(frame.bgr()), frame.seconds())
+              ? tracker.update(detector.detect(source), frame.seconds())
               : tracker.current();
-      Aligned aligned = new Aligned(frame);
       for (FaceTracker.Tracked t : tracked) {
         double[] transform;
         try {
@@ -259,7 +301,7 @@ public final class FacePipeline {
           continue;
         }
         aligned.faces.add(t);
-        aligned.crops.add(FaceAlignment.crop(frame.bgr(), transform, restorer.size()));
+        aligned.crops.add(FaceAlignment.crop(source, transform, restorer.size()));
       }
       return aligned;
     }
@@ -303,33 +345,42 @@ public final class FacePipeline {
     /** Pastes a frame's restored faces (if any), measures it, and sends it to the encoder. */
     private void emit(Aligned a) throws InterruptedException {
       VideoReader.Frame frame = a.frame;
-      if (a.crops.isEmpty()) {
-        flicker.add(frame.bgr(), frame.bgr(), null);
-      } else {
-        List<FaceEnhancer.Face> pasted = new ArrayList<>();
-        for (int i = 0; i < a.crops.size(); i++) {
-          pasted.add(
-              new FaceEnhancer.Face(a.faces.get(i).face(), a.crops.get(i), a.restored.get(i)));
-        }
-        a.crops.clear();
-        a.restored.clear();
-        FaceEnhancer.Result result;
-        try {
-          result = enhancer.paste(frame.bgr(), pasted);
-        } catch (RuntimeException e) {
-          for (FaceEnhancer.Face f : pasted) {
-            f.aligned().close();
-            f.restored().close();
+      try {
+        Mat input = a.source();
+        Mat canvas = a.background != null ? a.background : frame.bgr();
+        if (a.crops.isEmpty()) {
+          flicker.add(input, canvas, null);
+          if (canvas != frame.bgr()) {
+            canvas.copyTo(frame.bgr());
           }
-          frame.close();
-          throw e;
+        } else {
+          List<FaceEnhancer.Face> pasted = new ArrayList<>();
+          for (int i = 0; i < a.crops.size(); i++) {
+            pasted.add(
+                new FaceEnhancer.Face(a.faces.get(i).face(), a.crops.get(i), a.restored.get(i)));
+          }
+          a.crops.clear();
+          a.restored.clear();
+          FaceEnhancer.Result result;
+          try {
+            result = enhancer.paste(canvas, pasted);
+          } catch (RuntimeException e) {
+            for (FaceEnhancer.Face f : pasted) {
+              f.aligned().close();
+              f.restored().close();
+            }
+            frame.close();
+            throw e;
+          }
+          try (result) {
+            flicker.add(input, result.image(), result.mask());
+            result.image().copyTo(frame.bgr());
+          }
+          framesWithFaces++;
+          faces += pasted.size();
         }
-        try (result) {
-          flicker.add(frame.bgr(), result.image(), result.mask());
-          result.image().copyTo(frame.bgr());
-        }
-        framesWithFaces++;
-        faces += pasted.size();
+      } finally {
+        a.closeEnlargements();
       }
       frames++;
       put(out, frame, consumer);
@@ -361,8 +412,29 @@ public final class FacePipeline {
     final List<Mat> crops = new ArrayList<>();
     final List<Mat> restored = new ArrayList<>();
 
+    /** With super-resolution: the super-resolved frame, onto which the faces go; else null. */
+    Mat background;
+
+    /** With super-resolution: the frame resized to the background's size; else null. */
+    Mat enlarged;
+
     Aligned(VideoReader.Frame frame) {
       this.frame = frame;
+    }
+
+    /** The image the faces are found in and cut from. */
+    Mat source() {
+      return enlarged != null ? enlarged : frame.bgr();
+    }
+
+    void closeEnlargements() {
+      for (Mat m : new Mat[] {background, enlarged}) {
+        if (m != null) {
+          m.close();
+        }
+      }
+      background = null;
+      enlarged = null;
     }
 
     @Override
@@ -370,6 +442,7 @@ public final class FacePipeline {
       frame.close();
       crops.forEach(Mat::close);
       restored.forEach(Mat::close);
+      closeEnlargements();
     }
   }
 

@@ -125,13 +125,13 @@ public final class VideoWriter implements AutoCloseable {
   private long lastPts = Long.MIN_VALUE;
   private boolean closed;
 
-  private VideoWriter(Path file, VideoReader source, Encoding encoding) {
+  private VideoWriter(Path file, VideoReader source, Encoding encoding, int scale) {
     this.file = file;
     AVCodec codec = encoder(encoding.videoCodec());
     this.muxer = new Muxer(file);
     this.encoder = avcodec_alloc_context3(codec);
     try {
-      this.description = open(codec, source, encoding);
+      this.description = open(codec, source, encoding, scale);
       this.videoOut = muxer.addEncoded(encoder);
       AVStream sound = source.audioStream();
       this.audioOut = sound == null ? null : muxer.addCopyOf(sound);
@@ -144,12 +144,15 @@ public final class VideoWriter implements AutoCloseable {
     }
   }
 
-  /** Sets the encoder up for the source's frames and opens it; returns its description. */
-  private String open(AVCodec codec, VideoReader source, Encoding encoding) {
+  /**
+   * Sets the encoder up for the source's frames enlarged {@code scale} times and opens it; returns
+   * its description.
+   */
+  private String open(AVCodec codec, VideoReader source, Encoding encoding, int scale) {
     VideoInfo info = source.info();
     AVCodecParameters in = source.videoStream().codecpar();
-    encoder.width(info.width());
-    encoder.height(info.height());
+    encoder.width(info.width() * scale);
+    encoder.height(info.height() * scale);
     encoder.pix_fmt(pixelFormat(codec));
     encoder.time_base(source.videoTimeBase());
     try (AVRational rate = source.frameRate()) {
@@ -191,9 +194,9 @@ public final class VideoWriter implements AutoCloseable {
               + ": encoder "
               + name
               + " refuses "
-              + info.width()
+              + encoder.width()
               + "x"
-              + info.height()
+              + encoder.height()
               + " at "
               + info.frameRate()
               + " fps ("
@@ -225,9 +228,20 @@ public final class VideoWriter implements AutoCloseable {
    *     created; {@link BadParameter} naming {@code videoCodec} for an unknown encoder
    */
   public static VideoWriter create(Path file, VideoReader source, Encoding encoding) {
+    return create(file, source, encoding, 1);
+  }
+
+  /**
+   * As {@link #create(Path, VideoReader, Encoding)}, for the source's frames enlarged {@code scale}
+   * times in each direction (super-resolved).
+   */
+  public static VideoWriter create(Path file, VideoReader source, Encoding encoding, int scale) {
     Ffmpeg.init();
     Objects.requireNonNull(source, "source");
-    return new VideoWriter(file, source, encoding);
+    if (scale < 1) {
+      throw new IllegalArgumentException("scale must be at least 1, got " + scale);
+    }
+    return new VideoWriter(file, source, encoding, scale);
   }
 
   /**

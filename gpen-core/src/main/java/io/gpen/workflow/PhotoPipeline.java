@@ -464,7 +464,7 @@ public final class PhotoPipeline implements AutoCloseable {
   }
 
   /** Loads the super-resolution network; its scale must be the one asked for (0: any). */
-  private static RealEsrNet loadSuperResolution(SuperResolution sr, Precision precision) {
+  static RealEsrNet loadSuperResolution(SuperResolution sr, Precision precision) {
     RealEsrNet net;
     try {
       net = RealEsrNet.load(Path.of(sr.weights()), precision);

@@ -9,6 +9,7 @@ import io.gpen.face.FaceEnhancer;
 import io.gpen.image.OutputPaths;
 import io.gpen.parse.FaceParser;
 import io.gpen.registry.ModelRegistry;
+import io.gpen.sr.RealEsrNet;
 import io.gpen.util.AtomicFiles;
 import io.gpen.video.FacePipeline;
 import io.gpen.video.Smoothing;
@@ -72,6 +73,8 @@ public final class VideoRestoration {
    * @param mask which mask pastes the faces back, as for photos
    * @param parserWeights the face parser's weights, a file or a model name; null: {@value
    *     PhotoRestoration#PARSER_MODEL} where it is cached
+   * @param superResolution every frame super-resolved as a photo's background, the faces restored
+   *     at the enlarged size (the output is {@code scale} times larger); null: none
    */
   public record Options(
       ModelSpec model,
@@ -87,7 +90,8 @@ public final class VideoRestoration {
       double start,
       double duration,
       PhotoRestoration.Mask mask,
-      String parserWeights) {
+      String parserWeights,
+      PhotoRestoration.SuperResolution superResolution) {
     public Options {
       Objects.requireNonNull(mask, "mask");
       Objects.requireNonNull(model, "model");
@@ -140,6 +144,7 @@ public final class VideoRestoration {
       private Smoothing smoothing = Smoothing.DEFAULT;
       private PhotoRestoration.Mask mask = PhotoRestoration.Mask.AUTO;
       private String parserWeights;
+      private PhotoRestoration.SuperResolution superResolution;
       private VideoWriter.Encoding encoding = VideoWriter.Encoding.DEFAULT;
       private double start;
       private double duration = Double.POSITIVE_INFINITY;
@@ -215,6 +220,12 @@ public final class VideoRestoration {
         return this;
       }
 
+      /** Super-resolves every frame (default: none, the video keeps its size). */
+      public Builder superResolution(PhotoRestoration.SuperResolution superResolution) {
+        this.superResolution = superResolution;
+        return this;
+      }
+
       public Options build() {
         return new Options(
             model,
@@ -230,7 +241,8 @@ public final class VideoRestoration {
             start,
             duration,
             mask,
-            parserWeights);
+            parserWeights,
+            superResolution);
       }
     }
   }
@@ -309,17 +321,25 @@ public final class VideoRestoration {
                 options.batchSize(),
                 options.mask(),
                 options.parserWeights(),
-                null)
+                options.superResolution())
             .resolve(ModelRegistry.defaultRegistry(), listener);
     try (FaceParser parser =
             resolved.mask() == PhotoRestoration.Mask.PARSE
                 ? PhotoPipeline.loadParser(resolved.parserWeights(), options.model().precision())
                 : null;
+        RealEsrNet upscaler =
+            resolved.superResolution() == null
+                ? null
+                : PhotoPipeline.loadSuperResolution(
+                    resolved.superResolution(), options.model().precision());
         FaceRestorer restorer = resolved.model().open(options.batchSize());
         FaceDetector detector = FaceDetectors.open(options.detector(), resolved.detectorWeights());
         FaceEnhancer enhancer = new FaceEnhancer(restorer, options.alpha(), parser)) {
       if (parser != null) {
         listener.info(parser.description());
+      }
+      if (upscaler != null) {
+        listener.info(upscaler.description());
       }
       listener.info(restorer.description());
       listener.info(detector.description());
@@ -329,13 +349,16 @@ public final class VideoRestoration {
               restorer,
               enhancer,
               new FacePipeline.Settings(
-                  options.batchSize(), options.detectEvery(), options.smoothing()));
+                  options.batchSize(), options.detectEvery(), options.smoothing()),
+              upscaler,
+              resolved.superResolution() == null ? 0 : resolved.superResolution().tileSize());
+      int scale = upscaler == null ? 1 : upscaler.scale();
       long start = System.nanoTime();
       List<Video> done = new ArrayList<>();
       int failed = 0;
       for (Path video : videos) {
         try {
-          done.add(restore(options, pipeline, video, listener));
+          done.add(restore(options, pipeline, scale, video, listener));
         } catch (GpenException e) {
           if (!folder) {
             throw e;
@@ -352,7 +375,7 @@ public final class VideoRestoration {
 
   /** Restores one video into the output folder. */
   private static Video restore(
-      Options options, FacePipeline pipeline, Path file, WorkflowListener listener) {
+      Options options, FacePipeline pipeline, int scale, Path file, WorkflowListener listener) {
     long start = System.nanoTime();
     String name = OutputPaths.stem(file) + SUFFIX;
     try (VideoReader reader = VideoReader.open(file, options.start(), options.duration())) {
@@ -363,10 +386,10 @@ public final class VideoRestoration {
       AtomicFiles.write(
           target,
           temp -> {
-            try (VideoWriter writer = VideoWriter.create(temp, reader, options.encoding());
+            try (VideoWriter writer = VideoWriter.create(temp, reader, options.encoding(), scale);
                 WorkflowListener.Progress progress = listener.progress(info.frames(), "frame");
                 TempFileGuard guard = new TempFileGuard(temp)) {
-              listener.info(describe(file, info, target, writer));
+              listener.info(describe(file, info, scale, target, writer));
               stats[0] = pipeline.run(reader, writer, progress::stepBy);
             }
             if (stats[0].frames() == 0) {
@@ -386,7 +409,10 @@ public final class VideoRestoration {
       Path written = target;
       boolean copied = false;
       if (stats[0].framesWithFaces() == 0) {
-        if (options.cut()) {
+        if (scale > 1) {
+          listener.warning(
+              "no face found in " + file + "; its frames are written super-resolved to " + target);
+        } else if (options.cut()) {
           listener.warning(
               "no face found in " + file + "; its frames are written unchanged to " + target);
         } else {
@@ -407,10 +433,11 @@ public final class VideoRestoration {
     }
   }
 
-  private static String describe(Path file, VideoInfo info, Path target, VideoWriter writer) {
+  private static String describe(
+      Path file, VideoInfo info, int scale, Path target, VideoWriter writer) {
     return String.format(
         Locale.ROOT,
-        "%s: %dx%d, %.3f fps, %s, %s -> %s (%s%s)",
+        "%s: %dx%d, %.3f fps, %s, %s -> %s%s (%s%s)",
         file,
         info.width(),
         info.height(),
@@ -418,6 +445,7 @@ public final class VideoRestoration {
         info.frames() < 0 ? "frames not counted" : info.frames() + " frames",
         info.hasAudio() ? "sound " + info.audioCodec() + " copied" : "no sound",
         target.getFileName(),
+        scale == 1 ? "" : " at " + info.width() * scale + "x" + info.height() * scale,
         writer.description(),
         info.rotation() == 0 ? "" : ", turned upright by " + info.rotation() + " degrees");
   }

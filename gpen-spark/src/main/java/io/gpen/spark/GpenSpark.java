@@ -5,6 +5,7 @@ import io.gpen.GpenException;
 import io.gpen.api.Engine;
 import io.gpen.face.FaceDetectors;
 import io.gpen.metrics.Lpips;
+import io.gpen.nn.Precision;
 import io.gpen.workflow.ModelSpec;
 import io.gpen.workflow.PhotoPipeline;
 import io.gpen.workflow.PhotoRestoration;
@@ -156,6 +157,23 @@ public final class GpenSpark implements Callable<Integer> {
       paramLabel = "F",
       description = "Width factor. Default: inferred from the weights.")
   Double narrow;
+
+  @Option(
+      names = "--out_size",
+      paramLabel = "N",
+      description =
+          "Output side of a FullGenerator_SR model (larger than --size). Default: inferred from the"
+              + " weights.")
+  Integer outSize;
+
+  @Option(
+      names = "--precision",
+      paramLabel = "P",
+      defaultValue = "fp32",
+      description =
+          "Convolutions in fp32, or in bf16 (faster on CPUs with AVX-512-BF16). Engine libtorch"
+              + " only.")
+  String precision;
 
   @Option(
       names = "--batch_size",
@@ -336,7 +354,10 @@ public final class GpenSpark implements Callable<Integer> {
   @Override
   public Integer call() {
     ModelSpec model =
-        ModelSpec.of(engine, weights).withKey(key).withArchitecture(size, mul, narrow);
+        ModelSpec.of(engine, weights)
+            .withKey(key)
+            .withArchitecture(size, mul, narrow, outSize)
+            .withPrecision(Precision.of(precision));
     WorkflowListener listener = listener(spec.commandLine().getErr());
     SparkSession existing = SparkSession.getDefaultSession().getOrElse(() -> null);
     SparkSession spark = session();

@@ -2,6 +2,7 @@ package io.gpen.spark;
 
 import io.gpen.api.Engine;
 import io.gpen.model.ModelFiles;
+import io.gpen.nn.Precision;
 import io.gpen.workflow.ModelSpec;
 import java.io.Serializable;
 
@@ -16,7 +17,10 @@ record ShippedModel(
     Integer size,
     Integer channelMultiplier,
     Double narrow,
-    String device)
+    Integer outSize,
+    boolean allowNonFinite,
+    String device,
+    Precision precision)
     implements Serializable {
   /** Ships the weights of a model whose weights are a local file (resolved). */
   static ShippedModel ship(ModelSpec resolved, Shipping shipping) {
@@ -28,7 +32,10 @@ record ShippedModel(
         a.size(),
         a.channelMultiplier(),
         a.narrow(),
-        resolved.device());
+        a.outSize(),
+        a.allowNonFinite(),
+        resolved.device(),
+        resolved.precision());
   }
 
   /** The model on this executor, with {@code threads} CPU threads. */
@@ -37,8 +44,9 @@ record ShippedModel(
         engine,
         Shipping.local(weights),
         key,
-        new ModelFiles.Overrides(size, channelMultiplier, narrow),
+        new ModelFiles.Overrides(size, channelMultiplier, narrow, outSize, allowNonFinite),
         device,
-        threads);
+        threads,
+        precision);
   }
 }

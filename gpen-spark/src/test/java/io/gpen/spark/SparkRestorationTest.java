@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpen.SharedData;
+import io.gpen.nn.Precision;
 import io.gpen.workflow.FolderRestoration;
 import io.gpen.workflow.ModelSpec;
 import io.gpen.workflow.WorkflowListener;
@@ -130,6 +131,55 @@ class SparkRestorationTest {
     assertArrayEquals(
         Files.readAllBytes(predicted.resolve("face11_predict.png")),
         Files.readAllBytes(out.resolve("face11_GPEN.png")));
+  }
+
+  /** --precision and --out_size travel to the executors: bf16 faces are those of predict's bf16. */
+  @Test
+  void bf16FacesAreThoseOfPredictInBf16() throws IOException {
+    String weights = SharedData.require("golden/gpen64.pth").toString();
+    Path faces = TestSets.twentyFaces(dir.resolve("faces"));
+    Path predicted = dir.resolve("predicted");
+    FolderRestoration.run(
+        FolderRestoration.Options.builder(
+                ModelSpec.libtorch(weights).withThreads(1).withPrecision(Precision.BF16), faces)
+            .output(predicted)
+            .build(),
+        WorkflowListener.SILENT);
+    Path out = dir.resolve("out");
+    SparkRun run =
+        SparkRun.of(
+            "--input",
+            faces.toUri().toString(),
+            "--output",
+            out.toString(),
+            "-w",
+            weights,
+            "--aligned",
+            "--out_size",
+            "64",
+            "--precision",
+            "bf16");
+    assertEquals(0, run.exitCode(), run.err());
+    for (String face : List.of("face00", "face13")) {
+      assertArrayEquals(
+          Files.readAllBytes(predicted.resolve(face + "_predict.png")),
+          Files.readAllBytes(out.resolve(face + "_GPEN.png")),
+          face);
+    }
+    SparkRun bad =
+        SparkRun.of(
+            "--input",
+            faces.toUri().toString(),
+            "--output",
+            out.toString(),
+            "-w",
+            weights,
+            "--aligned",
+            "--precision",
+            "fp16");
+    assertEquals(1, bad.exitCode(), bad.err());
+    assertEquals(
+        "gpen spark: error: --precision must be fp32 or bf16, got 'fp16'", bad.err().strip());
   }
 
   /** The manifest's rows by input file name. */
