@@ -11,6 +11,8 @@ final class Flags {
       Map.ofEntries(
           Map.entry("weights", "--weights"),
           Map.entry("key", "--key"),
+          Map.entry("size", "--size"),
+          Map.entry("precision", "--precision"),
           Map.entry("input", "--input"),
           Map.entry("output", "--output"),
           Map.entry("alpha", "--alpha"),
