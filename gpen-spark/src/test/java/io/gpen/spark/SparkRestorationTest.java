@@ -146,19 +146,13 @@ class SparkRestorationTest {
             .build(),
         WorkflowListener.SILENT);
     Path out = dir.resolve("out");
+    String[] job = {
+      "--input", faces.toUri().toString(), "--output", out.toString(), "-w", weights, "--aligned"
+    };
     SparkRun run =
         SparkRun.of(
-            "--input",
-            faces.toUri().toString(),
-            "--output",
-            out.toString(),
-            "-w",
-            weights,
-            "--aligned",
-            "--out_size",
-            "64",
-            "--precision",
-            "bf16");
+            Stream.concat(Arrays.stream(job), Stream.of("--out_size", "64", "--precision", "bf16"))
+                .toArray(String[]::new));
     assertEquals(0, run.exitCode(), run.err());
     for (String face : List.of("face00", "face13")) {
       assertArrayEquals(
@@ -168,15 +162,8 @@ class SparkRestorationTest {
     }
     SparkRun bad =
         SparkRun.of(
-            "--input",
-            faces.toUri().toString(),
-            "--output",
-            out.toString(),
-            "-w",
-            weights,
-            "--aligned",
-            "--precision",
-            "fp16");
+            Stream.concat(Arrays.stream(job), Stream.of("--precision", "fp16"))
+                .toArray(String[]::new));
     assertEquals(1, bad.exitCode(), bad.err());
     assertEquals(
         "gpen spark: error: --precision must be fp32 or bf16, got 'fp16'", bad.err().strip());
