@@ -191,6 +191,12 @@ public final class Images {
               + maxPixels,
           null);
     }
+    if (size.format().equals("PNG")) {
+      String damage = PngChunks.damage(data.asByteBuffer());
+      if (damage != null) {
+        throw unreadable(source, "not a readable image (" + damage + ")", null);
+      }
+    }
     return decodeBoth(data, source);
   }
 

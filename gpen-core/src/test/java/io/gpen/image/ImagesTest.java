@@ -277,7 +277,25 @@ class ImagesTest {
     }
     byte[] bytes = Files.readAllBytes(whole);
     Path half = Files.write(dir.resolve("half.png"), Arrays.copyOf(bytes, bytes.length / 2));
-    assertReadFails(half, "not a readable image (corrupt, truncated or unsupported format)");
+    assertReadFails(half, "not a readable image (PNG cut short in its IDAT chunk)");
+    Path noEnd = Files.write(dir.resolve("no-end.png"), Arrays.copyOf(bytes, bytes.length - 12));
+    assertReadFails(noEnd, "not a readable image (PNG cut short: no IEND chunk)");
+  }
+
+  /**
+   * A damaged chunk is named by its CRC, before libpng sees it (libpng would print its own line to
+   * the process's standard error).
+   */
+  @Test
+  void pngWithADamagedChunk() throws IOException {
+    Path whole = dir.resolve("whole.png");
+    try (Mat m = gradient(64, 64)) {
+      assertTrue(imwrite(whole.toString(), m));
+    }
+    byte[] bytes = Files.readAllBytes(whole);
+    bytes[29] ^= 1; // the CRC of IHDR
+    Path damaged = Files.write(dir.resolve("damaged.png"), bytes);
+    assertReadFails(damaged, "not a readable image (PNG damaged: CRC error in its IHDR chunk)");
   }
 
   private static void assertReadFails(Path f, String why) {
