@@ -1,5 +1,6 @@
 package io.gpen.bench;
 
+import io.gpen.api.Restorer;
 import io.gpen.model.FullGenerator;
 import io.gpen.model.GpenConfig;
 import io.gpen.model.ModelFiles;
@@ -93,5 +94,19 @@ public record BenchModel(
     }
     Path file = ModelRegistry.defaultRegistry().resolve(weights);
     return ModelFiles.loadGenerator(file, key, architecture);
+  }
+
+  /**
+   * A restorer of {@code generator} (which it takes over) on this model's device, threads, forward
+   * pass and precision.
+   */
+  Restorer restorer(FullGenerator generator, int batchSize) {
+    return Restorer.builder()
+        .device(device)
+        .threads(threads)
+        .batchSize(batchSize)
+        .referencePath(forwardPass == ForwardPass.REFERENCE)
+        .precision(precision)
+        .build(generator);
   }
 }

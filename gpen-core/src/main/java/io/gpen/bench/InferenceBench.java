@@ -412,14 +412,7 @@ public final class InferenceBench {
           FullGenerator g = first ? generator : m.load(options.seed()).model();
           generator = null;
           first = false;
-          try (Restorer restorer =
-              Restorer.builder()
-                  .device(m.device())
-                  .threads(m.threads())
-                  .batchSize(options.batchSize())
-                  .referencePath(m.forwardPass() == BenchModel.ForwardPass.REFERENCE)
-                  .precision(precision)
-                  .build(g)) {
+          try (Restorer restorer = m.withPrecision(precision).restorer(g, options.batchSize())) {
             String what =
                 String.format(
                     "libtorch %s, %s, %s, %s, %d threads, batch %d",

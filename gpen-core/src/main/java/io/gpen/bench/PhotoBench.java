@@ -288,14 +288,7 @@ public final class PhotoBench {
     BenchModel m = options.model();
     ModelFiles.LoadedGenerator loaded = m.load(options.seed());
     int warmup = options.warmup();
-    try (Restorer restorer =
-            Restorer.builder()
-                .device(m.device())
-                .threads(m.threads())
-                .batchSize(options.batchSize())
-                .referencePath(m.forwardPass() == BenchModel.ForwardPass.REFERENCE)
-                .precision(m.precision())
-                .build(loaded.model());
+    try (Restorer restorer = m.restorer(loaded.model(), options.batchSize());
         Image image = Images.read(options.photo());
         FaceDetector detector = FaceDetectors.open(options.detector(), options.detectorWeights());
         FaceEnhancer enhancer = new FaceEnhancer(restorer, 1.0)) {

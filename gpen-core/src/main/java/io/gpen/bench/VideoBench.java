@@ -180,14 +180,7 @@ public final class VideoBench {
       throw new GpenException(
           "cannot create a temporary file for the encoded video: " + e.getMessage(), e);
     }
-    try (Restorer restorer =
-            Restorer.builder()
-                .device(m.device())
-                .threads(m.threads())
-                .batchSize(options.batchSize())
-                .referencePath(m.forwardPass() == BenchModel.ForwardPass.REFERENCE)
-                .precision(m.precision())
-                .build(loaded.model());
+    try (Restorer restorer = m.restorer(loaded.model(), options.batchSize());
         FaceDetector detector = FaceDetectors.open(options.detector(), options.detectorWeights());
         FaceEnhancer enhancer = new FaceEnhancer(restorer, 1.0)) {
       warmUp(options.video(), detector, enhancer);
