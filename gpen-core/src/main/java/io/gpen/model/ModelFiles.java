@@ -7,6 +7,7 @@ import io.gpen.checkpoint.StateDict;
 import io.gpen.checkpoint.TensorData;
 import io.gpen.nn.Module;
 import io.gpen.nn.Tensors;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -58,7 +59,8 @@ public final class ModelFiles {
       Integer channelMultiplier,
       Double narrow,
       Integer outSize,
-      boolean allowNonFinite) {
+      boolean allowNonFinite)
+      implements Serializable {
     public static final Overrides NONE = new Overrides(null, null, null, null);
 
     /** Settings of a model whose output side is left to the checkpoint (or equals {@code size}). */

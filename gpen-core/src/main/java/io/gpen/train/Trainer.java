@@ -312,7 +312,7 @@ public final class Trainer implements AutoCloseable {
         Tensor real = collective.gather(gt).set_requires_grad(true);
         Tensor r1 = Losses.r1(d.forward(real), real);
         Tensor weighted = r1.mul(Tensors.scalar(config.r1() / 2 * config.dRegEvery()));
-        dOptim.step(SecondOrderGradients.compute(() -> gradients(weighted, d)));
+        dOptim.step(secondOrderGradients(weighted, d));
         lastR1 = r1.item_double();
       }
       long t2 = System.nanoTime();
@@ -353,6 +353,8 @@ public final class Trainer implements AutoCloseable {
         Tensor lengths = Losses.pathLengths(image, reg.latent(), noise);
         Tensor penalty;
         Tensor meanLength;
+        Tensor mean;
+        Tensor weighted;
         Scalar runningMean = Tensors.scalar(meanPathLength);
         Scalar decay = Tensors.scalar(Losses.PATH_LENGTH_DECAY);
         if (parallel()) {
@@ -363,24 +365,21 @@ public final class Trainer implements AutoCloseable {
           meanLength = localMean.detach().clone();
           collective.sum(meanLength);
           meanLength.div_(Tensors.scalar(collective.size()));
-          Tensor mean = meanLength.sub(runningMean).mul(decay).add(runningMean);
+          mean = meanLength.sub(runningMean).mul(decay).add(runningMean);
           penalty = lengths.sub(mean).pow(Tensors.scalar(2)).mean();
           Tensor coupling = meanLength.sub(mean).mul(Tensors.scalar(2 * Losses.PATH_LENGTH_DECAY));
-          Tensor weighted =
+          weighted =
               penalty
                   .sub(localMean.mul(coupling))
                   .mul(Tensors.scalar(config.pathRegularize() * config.gRegEvery()));
-          gOptim.step(SecondOrderGradients.compute(() -> gradients(weighted, g)));
-          meanPathLength = mean.item_float();
         } else {
           meanLength = lengths.mean();
-          Tensor mean = meanLength.sub(runningMean).mul(decay).add(runningMean);
+          mean = meanLength.sub(runningMean).mul(decay).add(runningMean);
           penalty = lengths.sub(mean).pow(Tensors.scalar(2)).mean();
-          Tensor weighted =
-              penalty.mul(Tensors.scalar(config.pathRegularize() * config.gRegEvery()));
-          gOptim.step(SecondOrderGradients.compute(() -> gradients(weighted, g)));
-          meanPathLength = mean.item_float();
+          weighted = penalty.mul(Tensors.scalar(config.pathRegularize() * config.gRegEvery()));
         }
+        gOptim.step(secondOrderGradients(weighted, g));
+        meanPathLength = mean.item_float();
         lastPath = penalty.item_double();
         lastPathLength = meanLength.item_double();
       }
@@ -453,6 +452,14 @@ public final class Trainer implements AutoCloseable {
             true);
     collective.average(Arrays.asList(grads.get()));
     return grads;
+  }
+
+  /**
+   * {@link #gradients} of a loss that differentiates a gradient (R1, path length), on kernels that
+   * compute second-order gradients right ({@link SecondOrderGradients}).
+   */
+  private TensorVector secondOrderGradients(Tensor loss, Module m) {
+    return SecondOrderGradients.compute(() -> gradients(loss, m));
   }
 
   /**

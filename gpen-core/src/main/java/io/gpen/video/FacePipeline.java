@@ -127,6 +127,11 @@ public final class FacePipeline {
     this.tileSize = tileSize;
   }
 
+  /** How many times wider and taller the frames come out: the upscaler's scale, or 1. */
+  public int scale() {
+    return upscaler == null ? 1 : upscaler.scale();
+  }
+
   /**
    * Reads every item of {@code reader}, restores the faces of its frames and writes them and the
    * sound to {@code writer}, then finishes the writer. {@code progress} hears of each frame that

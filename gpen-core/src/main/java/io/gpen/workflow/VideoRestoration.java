@@ -352,13 +352,12 @@ public final class VideoRestoration {
                   options.batchSize(), options.detectEvery(), options.smoothing()),
               upscaler,
               resolved.superResolution() == null ? 0 : resolved.superResolution().tileSize());
-      int scale = upscaler == null ? 1 : upscaler.scale();
       long start = System.nanoTime();
       List<Video> done = new ArrayList<>();
       int failed = 0;
       for (Path video : videos) {
         try {
-          done.add(restore(options, pipeline, scale, video, listener));
+          done.add(restore(options, pipeline, video, listener));
         } catch (GpenException e) {
           if (!folder) {
             throw e;
@@ -375,8 +374,9 @@ public final class VideoRestoration {
 
   /** Restores one video into the output folder. */
   private static Video restore(
-      Options options, FacePipeline pipeline, int scale, Path file, WorkflowListener listener) {
+      Options options, FacePipeline pipeline, Path file, WorkflowListener listener) {
     long start = System.nanoTime();
+    int scale = pipeline.scale();
     String name = OutputPaths.stem(file) + SUFFIX;
     try (VideoReader reader = VideoReader.open(file, options.start(), options.duration())) {
       VideoInfo info = reader.info();

@@ -271,11 +271,7 @@ class ImagesTest {
 
   @Test
   void truncatedPng() throws IOException {
-    Path whole = dir.resolve("whole.png");
-    try (Mat m = gradient(64, 64)) {
-      assertTrue(imwrite(whole.toString(), m));
-    }
-    byte[] bytes = Files.readAllBytes(whole);
+    byte[] bytes = gradientPng();
     Path half = Files.write(dir.resolve("half.png"), Arrays.copyOf(bytes, bytes.length / 2));
     assertReadFails(half, "not a readable image (PNG cut short in its IDAT chunk)");
     Path noEnd = Files.write(dir.resolve("no-end.png"), Arrays.copyOf(bytes, bytes.length - 12));
@@ -288,14 +284,19 @@ class ImagesTest {
    */
   @Test
   void pngWithADamagedChunk() throws IOException {
+    byte[] bytes = gradientPng();
+    bytes[29] ^= 1; // the CRC of IHDR
+    Path damaged = Files.write(dir.resolve("damaged.png"), bytes);
+    assertReadFails(damaged, "not a readable image (PNG damaged: CRC error in its IHDR chunk)");
+  }
+
+  /** The bytes of a 64x64 gradient written as PNG by OpenCV. */
+  private byte[] gradientPng() throws IOException {
     Path whole = dir.resolve("whole.png");
     try (Mat m = gradient(64, 64)) {
       assertTrue(imwrite(whole.toString(), m));
     }
-    byte[] bytes = Files.readAllBytes(whole);
-    bytes[29] ^= 1; // the CRC of IHDR
-    Path damaged = Files.write(dir.resolve("damaged.png"), bytes);
-    assertReadFails(damaged, "not a readable image (PNG damaged: CRC error in its IHDR chunk)");
+    return Files.readAllBytes(whole);
   }
 
   private static void assertReadFails(Path f, String why) {

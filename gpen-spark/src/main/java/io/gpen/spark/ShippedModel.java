@@ -14,26 +14,17 @@ record ShippedModel(
     Engine engine,
     String weights,
     String key,
-    Integer size,
-    Integer channelMultiplier,
-    Double narrow,
-    Integer outSize,
-    boolean allowNonFinite,
+    ModelFiles.Overrides architecture,
     String device,
     Precision precision)
     implements Serializable {
   /** Ships the weights of a model whose weights are a local file (resolved). */
   static ShippedModel ship(ModelSpec resolved, Shipping shipping) {
-    ModelFiles.Overrides a = resolved.architecture();
     return new ShippedModel(
         resolved.engine(),
         shipping.ship(resolved.weights()),
         resolved.key(),
-        a.size(),
-        a.channelMultiplier(),
-        a.narrow(),
-        a.outSize(),
-        a.allowNonFinite(),
+        resolved.architecture(),
         resolved.device(),
         resolved.precision());
   }
@@ -41,12 +32,6 @@ record ShippedModel(
   /** The model on this executor, with {@code threads} CPU threads. */
   ModelSpec spec(int threads) {
     return new ModelSpec(
-        engine,
-        Shipping.local(weights),
-        key,
-        new ModelFiles.Overrides(size, channelMultiplier, narrow, outSize, allowNonFinite),
-        device,
-        threads,
-        precision);
+        engine, Shipping.local(weights), key, architecture, device, threads, precision);
   }
 }
