@@ -232,10 +232,11 @@ public final class RestoreCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     err.printf(
         Locale.ROOT,
-        "restored %d image(s), %d face(s) in %.1f s%s%n",
+        "restored %d image(s), %d face(s) in %.1f s (%.2f faces/s)%s%n",
         result.images(),
         result.faces(),
         result.seconds(),
+        result.facesPerSecond(),
         result.skipped() > 0 ? ", " + result.skipped() + " skipped" : "");
     err.flush();
     return result.skipped() == 0 ? status : 1;

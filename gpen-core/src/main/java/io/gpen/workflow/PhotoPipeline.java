@@ -546,10 +546,82 @@ public final class PhotoPipeline implements AutoCloseable {
    * @throws IllegalStateException once closed
    */
   public synchronized Restored restore(Image image, String name, String source) {
+    return restore(image, null, name, source);
+  }
+
+  /**
+   * As {@link #restore(Image, String, String)}, with the faces {@link #detect(Image)} found in
+   * {@code image} beforehand.
+   *
+   * @param found what {@link #detect(Image)} gave for {@code image}, or null to detect here; not
+   *     closed
+   */
+  public synchronized Restored restore(Image image, Detected found, String name, String source) {
     return whileOpen(
         () ->
             restore(
-                image, defaults, enhancer, new Outputs(name, source, extras, true, Format.PNG)));
+                image,
+                defaults,
+                enhancer,
+                new Outputs(name, source, extras, true, Format.PNG),
+                found));
+  }
+
+  /**
+   * The faces of a photo, found as {@link #restore(Image, String, String)} finds them: on the photo
+   * itself, or, with super-resolution, on the photo resized to the super-resolved size (a pipeline
+   * of aligned faces finds none and detects nothing). It is not serialised with {@code restore}: a
+   * folder's next photo is searched while this one is restored ({@link PhotoRestoration}).
+   *
+   * @param image the decoded photo; not closed, and must outlive the result
+   * @throws IllegalStateException once closed
+   */
+  public Detected detect(Image image) {
+    return whileOpen(() -> detect(image, defaults));
+  }
+
+  /**
+   * The faces found in a photo ahead of its restoration ({@link #detect(Image)}), with the image
+   * they were found on where it is not the photo itself. Close it to free that image.
+   */
+  public static final class Detected implements AutoCloseable {
+    private final Mat resized;
+    private final List<DetectedFace> faces;
+
+    private Detected(Mat resized, List<DetectedFace> faces) {
+      this.resized = resized;
+      this.faces = faces;
+    }
+
+    /** How many faces were detected (some may be left out for a degenerate alignment). */
+    public int count() {
+      return faces.size();
+    }
+
+    @Override
+    public void close() {
+      if (resized != null) {
+        resized.close();
+      }
+    }
+  }
+
+  private Detected detect(Image image, Choices choices) {
+    if (choices.aligned()) {
+      return new Detected(null, List.of());
+    }
+    if (!choices.superResolution()) {
+      return new Detected(null, detect(image.bgr()));
+    }
+    int scale = upscaler.scale();
+    Mat resized =
+        Images.resize(image.bgr(), image.width() * scale, image.height() * scale, INTER_LINEAR);
+    try {
+      return new Detected(resized, detect(resized));
+    } catch (RuntimeException | Error e) {
+      resized.close();
+      throw e;
+    }
   }
 
   /**
@@ -580,7 +652,7 @@ public final class PhotoPipeline implements AutoCloseable {
         () -> {
           try (FaceEnhancer own = new FaceEnhancer(faces, choices.alpha(), parser)) {
             return restore(
-                image, choices, own, new Outputs("photo", "photo", Set.of(), false, format));
+                image, choices, own, new Outputs("photo", "photo", Set.of(), false, format), null);
           }
         });
   }
@@ -642,13 +714,17 @@ public final class PhotoPipeline implements AutoCloseable {
   private record Outputs(
       String name, String source, Set<Extra> extras, boolean faceList, Format format) {}
 
-  private Restored restore(Image image, Choices choices, FaceEnhancer enhancer, Outputs outputs) {
+  /**
+   * @param found the photo's faces found beforehand, or null to detect them here
+   */
+  private Restored restore(
+      Image image, Choices choices, FaceEnhancer enhancer, Outputs outputs, Detected found) {
     List<OutputFile> files = new ArrayList<>();
     try {
       int faces =
           choices.aligned()
               ? restoreAligned(image, choices, enhancer, outputs, files)
-              : restorePhoto(image, choices, enhancer, outputs, files);
+              : restorePhoto(image, choices, enhancer, outputs, files, found);
       return new Restored(faces, files);
     } catch (RuntimeException | Error e) {
       files.forEach(OutputFile::close);
@@ -666,29 +742,27 @@ public final class PhotoPipeline implements AutoCloseable {
       Choices choices,
       FaceEnhancer enhancer,
       Outputs outputs,
-      List<OutputFile> files) {
+      List<OutputFile> files,
+      Detected found) {
     Mat background = null;
-    Mat photo = null;
     Mat alpha = null;
     boolean sr = choices.superResolution();
     String name = outputs.name();
+    Detected faces = found != null ? found : detect(image, choices);
     try {
+      Mat photo = sr ? faces.resized : image.bgr();
       if (!sr) {
-        photo = image.bgr();
         background = photo;
         alpha = image.alpha().orElse(null);
       } else {
-        Mat enlarged = upscaler.process(image.bgr(), tileSize);
-        background = enlarged;
-        photo = Images.resize(image.bgr(), enlarged.cols(), enlarged.rows(), INTER_LINEAR);
+        background = upscaler.process(image.bgr(), tileSize);
         alpha =
             image
                 .alpha()
-                .map(a -> Images.resize(a, enlarged.cols(), enlarged.rows(), INTER_LINEAR))
+                .map(a -> Images.resize(a, photo.cols(), photo.rows(), INTER_LINEAR))
                 .orElse(null);
       }
-      List<DetectedFace> detected = detect(photo);
-      try (FaceEnhancer.Result result = enhancer.enhance(photo, background, detected)) {
+      try (FaceEnhancer.Result result = enhancer.enhance(photo, background, faces.faces)) {
         if (outputs.extras().contains(Extra.COMPARISON)) {
           files.add(comparison(name, photo, result.image()));
         }
@@ -715,7 +789,10 @@ public final class PhotoPipeline implements AutoCloseable {
       }
     } finally {
       if (sr) {
-        close(background, photo, alpha);
+        close(background, alpha);
+      }
+      if (found == null) {
+        faces.close();
       }
     }
   }

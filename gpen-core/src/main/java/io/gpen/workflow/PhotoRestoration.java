@@ -4,7 +4,6 @@ import io.gpen.BadParameter;
 import io.gpen.GpenException;
 import io.gpen.face.FaceDetectors;
 import io.gpen.face.FaceEnhancer;
-import io.gpen.image.Image;
 import io.gpen.image.Images;
 import io.gpen.image.OutputPaths;
 import io.gpen.parse.FaceParser;
@@ -377,7 +376,12 @@ public final class PhotoRestoration {
       int images,
       int faces,
       int skipped,
-      double seconds) {}
+      double seconds) {
+    /** Faces restored per second over the whole run (reading, detection and writing included). */
+    public double facesPerSecond() {
+      return seconds > 0 ? faces / seconds : 0;
+    }
+  }
 
   /**
    * Restores the photos. The input and the output folder, and the face parser's availability, are
@@ -407,10 +411,12 @@ public final class PhotoRestoration {
       int faces = 0;
       int failed = 0;
       try (WorkflowListener.Progress progress =
-          folder ? listener.progress(inputs.size()) : WorkflowListener.Progress.NONE) {
-        for (Path p : inputs) {
-          try {
-            faces += restore(pipeline, p, options.output(), options.maxPixels(), listener);
+              folder ? listener.progress(inputs.size()) : WorkflowListener.Progress.NONE;
+          PhotoPrefetch photos = new PhotoPrefetch(pipeline, inputs, options.maxPixels())) {
+        for (int i = 0; i < inputs.size(); i++) {
+          Path p = inputs.get(i);
+          try (PhotoPrefetch.Found found = photos.take(i)) {
+            faces += restore(pipeline, found, p, options.output(), listener);
           } catch (GpenException e) {
             if (!folder) {
               throw e;
@@ -434,12 +440,19 @@ public final class PhotoRestoration {
     }
   }
 
-  /** Restores one photo and writes its files into {@code output}; returns its number of faces. */
+  /**
+   * Restores one photo, read and searched for faces beforehand, and writes its files into {@code
+   * output}; returns its number of faces.
+   */
   private static int restore(
-      PhotoPipeline pipeline, Path file, Path output, long maxPixels, WorkflowListener listener) {
-    try (Image image = Images.read(file, maxPixels);
-        PhotoPipeline.Restored restored =
-            pipeline.restore(image, OutputPaths.stem(file), file.getFileName().toString())) {
+      PhotoPipeline pipeline,
+      PhotoPrefetch.Found found,
+      Path file,
+      Path output,
+      WorkflowListener listener) {
+    try (PhotoPipeline.Restored restored =
+        pipeline.restore(
+            found.image(), found.faces(), OutputPaths.stem(file), file.getFileName().toString())) {
       if (restored.faces() == 0) {
         listener.warning("no face found in " + file + "; written unchanged");
       }

@@ -87,6 +87,43 @@ class PhotoRestorationTest {
     }
   }
 
+  /**
+   * A folder's next photo is read and searched while one is restored ({@link PhotoPrefetch}): the
+   * files are those of each photo restored alone, and a photo that cannot be read is skipped
+   * between two that can.
+   */
+  @Test
+  void aFolderReadAheadGivesTheFilesOfEachPhotoAloneAndSkipsABrokenOne() throws IOException {
+    Path folder = photo.getParent();
+    try (Mat whole = imread(SharedData.require("faces/Solvay_conference_1927.png").toString());
+        Mat part = new Mat(whole, new Rect(300, 180, 150, 150))) {
+      Images.write(folder.resolve("c.png"), part);
+    }
+    Files.writeString(folder.resolve("b.png"), "not an image");
+    Path out = dir.resolve("out");
+    RecordingListener listener = new RecordingListener();
+    PhotoRestoration.Result result = PhotoRestoration.run(options(folder, out), listener);
+    assertEquals(2, result.images());
+    assertEquals(1, result.skipped());
+    assertEquals(1, listener.warnings.size(), listener.warnings.toString());
+    assertTrue(listener.warnings.get(0).contains("b.png"), listener.warnings.get(0));
+    assertTrue(result.faces() >= 3, "faces: " + result.faces());
+    for (String name : List.of("solvay", "c")) {
+      Path alone = dir.resolve("alone-" + name);
+      PhotoRestoration.run(options(folder.resolve(name + ".png"), alone), WorkflowListener.SILENT);
+      String restored = name + "_GPEN.png";
+      assertArrayEquals(Bytes.of(alone.resolve(restored)), Bytes.of(out.resolve(restored)));
+      String faces = name + ".faces.json";
+      assertEquals(Files.readString(alone.resolve(faces)), Files.readString(out.resolve(faces)));
+    }
+  }
+
+  private PhotoRestoration.Options options(Path input, Path output) {
+    return PhotoRestoration.Options.builder(model, input, output)
+        .detector(FaceDetectors.Kind.RETINAFACE, detectorWeights)
+        .build();
+  }
+
   @Test
   void alignedFacesAreRestoredWholeWithoutDetection() {
     Path out = dir.resolve("out");
