@@ -142,6 +142,10 @@ public final class AtomicFiles {
         || e instanceof java.nio.file.NotDirectoryException) {
       return "a path component is a file, not a folder";
     }
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      // its message is only the path, which the caller's message names already
+      return "no such file or folder";
+    }
     if (e instanceof FileSystemException fse && fse.getReason() != null) {
       return fse.getReason();
     }
