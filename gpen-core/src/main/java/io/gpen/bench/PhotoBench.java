@@ -10,6 +10,7 @@ import io.gpen.image.Image;
 import io.gpen.image.Images;
 import io.gpen.model.GpenConfig;
 import io.gpen.model.ModelFiles;
+import io.gpen.nn.Precision;
 import io.gpen.sr.RealEsrNet;
 import io.gpen.sr.RrdbNet;
 import java.nio.file.Path;
@@ -344,7 +345,7 @@ public final class PhotoBench {
    * photoRuns} timed runs on the whole photo.
    */
   private static SuperResolution timeSuperResolution(int scale, Mat bgr, Options options) {
-    try (RealEsrNet network = randomUpscaler(scale, options.seed())) {
+    try (RealEsrNet network = randomUpscaler(scale, options.seed(), options.model().precision())) {
       if (options.warmup() > 0) {
         try (Rect corner = new Rect(0, 0, Math.min(64, bgr.cols()), Math.min(64, bgr.rows()));
             Mat part = new Mat(bgr, corner)) {
@@ -364,10 +365,11 @@ public final class PhotoBench {
   /**
    * A Real-ESRNet of the official layout at {@code scale} with random weights drawn from {@code
    * seed}: each convolution weight normal with the deviation of He initialisation, scaled by 0.1 in
-   * the dense blocks (as basicsr initialises them), biases zero. Only the speed means anything; the
-   * activations keep their scale through the network, so no denormal floats slow it down.
+   * the dense blocks (as basicsr initialises them), biases zero, run in {@code precision} (as the
+   * photo pipeline runs it with the generator's). Only the speed means anything; the activations
+   * keep their scale through the network, so no denormal floats slow it down.
    */
-  static RealEsrNet randomUpscaler(int scale, long seed) {
+  static RealEsrNet randomUpscaler(int scale, long seed, Precision precision) {
     RrdbNet net = new RrdbNet(RrdbNet.Layout.realEsrNet(scale));
     torch.manual_seed(seed);
     for (Map.Entry<String, Tensor> e : net.namedParameters().entrySet()) {
@@ -381,6 +383,7 @@ public final class PhotoBench {
         }
       }
     }
-    return new RealEsrNet(net, net.describe() + ", random weights");
+    String note = precision == Precision.FP32 ? "" : ", " + precision.label();
+    return new RealEsrNet(net, net.describe() + ", random weights" + note, precision);
   }
 }

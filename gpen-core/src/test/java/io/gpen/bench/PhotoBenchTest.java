@@ -8,6 +8,7 @@ import io.gpen.SharedData;
 import io.gpen.face.FaceDetectors;
 import io.gpen.image.Images;
 import io.gpen.model.ModelFiles;
+import io.gpen.nn.Precision;
 import io.gpen.sr.RealEsrNet;
 import java.nio.file.Path;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -69,10 +70,18 @@ class PhotoBenchTest {
                 16,
                 org.bytedeco.opencv.global.opencv_core.CV_8UC3,
                 new org.bytedeco.opencv.opencv_core.Scalar(40, 120, 200, 0));
-        RealEsrNet a = PhotoBench.randomUpscaler(2, 5);
-        RealEsrNet b = PhotoBench.randomUpscaler(2, 5);
+        RealEsrNet a = PhotoBench.randomUpscaler(2, 5, Precision.FP32);
+        RealEsrNet b = PhotoBench.randomUpscaler(2, 5, Precision.FP32);
+        RealEsrNet half = PhotoBench.randomUpscaler(2, 5, Precision.BF16);
         Mat outA = a.process(photo);
-        Mat outB = b.process(photo)) {
+        Mat outB = b.process(photo);
+        Mat outHalf = half.process(photo)) {
+      assertTrue(half.description().endsWith(", random weights, bf16"), half.description());
+      assertTrue(
+          org.bytedeco.opencv.global.opencv_core.norm(
+                  outA, outHalf, org.bytedeco.opencv.global.opencv_core.NORM_INF, new Mat())
+              > 0,
+          "bf16 runs in bfloat16, not the fp32 network again");
       assertTrue(
           a.description().startsWith("RRDBNet x2 (32 features, 23 blocks, growth 32)"),
           a.description());
