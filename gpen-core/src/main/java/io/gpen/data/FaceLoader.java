@@ -1,6 +1,7 @@
 package io.gpen.data;
 
 import io.gpen.GpenException;
+import io.gpen.util.Futures;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -12,7 +13,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -205,19 +205,10 @@ public final class FaceLoader implements Iterator<Batch>, AutoCloseable {
     Future<Sample> f = inFlight.poll();
     Sample s;
     try {
-      s = f.get();
+      s = Futures.get(f);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while loading images from " + data.root(), e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(cause);
     }
     for (int file : s.failed) {
       if (reported.add(file)) {

@@ -9,12 +9,12 @@ import io.gpen.face.FaceDetector;
 import io.gpen.face.FaceEnhancer;
 import io.gpen.image.Images;
 import io.gpen.sr.RealEsrNet;
+import io.gpen.util.Futures;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -486,18 +486,7 @@ public final class FacePipeline {
 
   /** Waits for a stage and rethrows its failure as it was thrown. */
   private static void await(Future<?> stage) throws InterruptedException {
-    try {
-      stage.get();
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(cause);
-    }
+    Futures.get(stage);
   }
 
   private static void awaitQuietly(ExecutorService threads) {

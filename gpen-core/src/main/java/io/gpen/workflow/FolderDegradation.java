@@ -7,6 +7,7 @@ import io.gpen.data.DegradationConfig;
 import io.gpen.data.FaceDataset;
 import io.gpen.image.Images;
 import io.gpen.util.AtomicFiles;
+import io.gpen.util.Futures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -273,18 +273,10 @@ public final class FolderDegradation {
 
   private static String await(Future<String> f) {
     try {
-      return f.get();
+      return Futures.get(f);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new GpenException("interrupted", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      if (e.getCause() instanceof Error error) {
-        throw error;
-      }
-      throw new IllegalStateException(e.getCause());
     }
   }
 

@@ -2,9 +2,9 @@ package io.gpen.workflow;
 
 import io.gpen.image.Image;
 import io.gpen.image.Images;
+import io.gpen.util.Futures;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -80,18 +80,10 @@ final class PhotoPrefetch implements AutoCloseable {
 
   private static Found await(Future<Found> f) {
     try {
-      return f.get();
+      return Futures.get(f);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while reading a photo", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(e.getCause());
     }
   }
 
