@@ -553,8 +553,7 @@ public final class PhotoPipeline implements AutoCloseable {
    * As {@link #restore(Image, String, String)}, with the faces {@link #detect(Image)} found in
    * {@code image} beforehand.
    *
-   * @param found what {@link #detect(Image)} gave for {@code image}, or null to detect here; not
-   *     closed
+   * @param found what {@link #detect(Image)} gave for {@code image}, or null to detect here
    */
   public synchronized Restored restore(Image image, Detected found, String name, String source) {
     return whileOpen(
@@ -573,55 +572,42 @@ public final class PhotoPipeline implements AutoCloseable {
    * of aligned faces finds none and detects nothing). It is not serialised with {@code restore}: a
    * folder's next photo is searched while this one is restored ({@link PhotoRestoration}).
    *
-   * @param image the decoded photo; not closed, and must outlive the result
+   * @param image the decoded photo; not closed
    * @throws IllegalStateException once closed
    */
   public Detected detect(Image image) {
-    return whileOpen(() -> detect(image, defaults));
+    return whileOpen(
+        () -> {
+          if (defaults.aligned()) {
+            return new Detected(List.of());
+          }
+          if (!defaults.superResolution()) {
+            return new Detected(detect(image.bgr()));
+          }
+          try (Mat resized = detectedSize(image)) {
+            return new Detected(detect(resized));
+          }
+        });
   }
 
   /**
-   * The faces found in a photo ahead of its restoration ({@link #detect(Image)}), with the image
-   * they were found on where it is not the photo itself. Close it to free that image.
+   * The faces found in a photo ahead of its restoration ({@link #detect(Image)}), in the pixels of
+   * the photo they were found on: the photo, or its resized copy with super-resolution. Only the
+   * face list is kept, not the resized copy, so that a photo read ahead holds no more memory than
+   * its decoded self.
+   *
+   * @param faces as the detector gave them (some may be left out for a degenerate alignment)
    */
-  public static final class Detected implements AutoCloseable {
-    private final Mat resized;
-    private final List<DetectedFace> faces;
-
-    private Detected(Mat resized, List<DetectedFace> faces) {
-      this.resized = resized;
-      this.faces = faces;
-    }
-
-    /** How many faces were detected (some may be left out for a degenerate alignment). */
-    public int count() {
-      return faces.size();
-    }
-
-    @Override
-    public void close() {
-      if (resized != null) {
-        resized.close();
-      }
+  public record Detected(List<DetectedFace> faces) {
+    public Detected {
+      faces = List.copyOf(faces);
     }
   }
 
-  private Detected detect(Image image, Choices choices) {
-    if (choices.aligned()) {
-      return new Detected(null, List.of());
-    }
-    if (!choices.superResolution()) {
-      return new Detected(null, detect(image.bgr()));
-    }
+  /** The photo resized bilinearly to the super-resolved size, on which faces are found. */
+  private Mat detectedSize(Image image) {
     int scale = upscaler.scale();
-    Mat resized =
-        Images.resize(image.bgr(), image.width() * scale, image.height() * scale, INTER_LINEAR);
-    try {
-      return new Detected(resized, detect(resized));
-    } catch (RuntimeException | Error e) {
-      resized.close();
-      throw e;
-    }
+    return Images.resize(image.bgr(), image.width() * scale, image.height() * scale, INTER_LINEAR);
   }
 
   /**
@@ -745,24 +731,27 @@ public final class PhotoPipeline implements AutoCloseable {
       List<OutputFile> files,
       Detected found) {
     Mat background = null;
+    Mat photo = null;
     Mat alpha = null;
     boolean sr = choices.superResolution();
     String name = outputs.name();
-    Detected faces = found != null ? found : detect(image, choices);
     try {
-      Mat photo = sr ? faces.resized : image.bgr();
       if (!sr) {
+        photo = image.bgr();
         background = photo;
         alpha = image.alpha().orElse(null);
       } else {
-        background = upscaler.process(image.bgr(), tileSize);
+        Mat enlarged = upscaler.process(image.bgr(), tileSize);
+        background = enlarged;
+        photo = detectedSize(image);
         alpha =
             image
                 .alpha()
-                .map(a -> Images.resize(a, photo.cols(), photo.rows(), INTER_LINEAR))
+                .map(a -> Images.resize(a, enlarged.cols(), enlarged.rows(), INTER_LINEAR))
                 .orElse(null);
       }
-      try (FaceEnhancer.Result result = enhancer.enhance(photo, background, faces.faces)) {
+      List<DetectedFace> detected = found != null ? found.faces() : detect(photo);
+      try (FaceEnhancer.Result result = enhancer.enhance(photo, background, detected)) {
         if (outputs.extras().contains(Extra.COMPARISON)) {
           files.add(comparison(name, photo, result.image()));
         }
@@ -789,10 +778,7 @@ public final class PhotoPipeline implements AutoCloseable {
       }
     } finally {
       if (sr) {
-        close(background, alpha);
-      }
-      if (found == null) {
-        faces.close();
+        close(background, photo, alpha);
       }
     }
   }

@@ -15,13 +15,11 @@ import java.util.concurrent.Future;
  * detection overlap the GPEN passes. At most one photo is held ahead.
  */
 final class PhotoPrefetch implements AutoCloseable {
-  /** A photo read and searched for faces. Close it to free both. */
+  /** A photo read and searched for faces. Close it to free the image. */
   record Found(Image image, PhotoPipeline.Detected faces) implements AutoCloseable {
     @Override
     public void close() {
-      try (Image i = image) {
-        faces.close();
-      }
+      image.close();
     }
   }
 
