@@ -143,4 +143,20 @@ class RestoreVideoCommandTest {
     assertEquals(10.0, out.fps(), 1e-9);
     assertTrue(sr.err().contains("3 frames (3 with faces"), sr.err());
   }
+
+  /** A video without faces is still super-resolved with --use_sr, not copied at its own size. */
+  @Test
+  void aSuperResolvedVideoWithoutFacesComesOutEnlarged() throws Exception {
+    Path clip = TestClips.write(dir.resolve("empty.mp4"), TestClips.Scene.NO_FACE, false);
+    String rrdb = SharedData.require("golden/rrdb_x2_small.pth").toString();
+    CliRun sr =
+        restore(clip, dir.resolve("sr"), "--use_sr", "--sr_weights", rrdb, "--duration", "0.3");
+    assertEquals(0, sr.exitCode(), sr.err());
+    assertTrue(
+        sr.err().contains("no face found in " + clip + "; its frames are written super-resolved"),
+        sr.err());
+    TestClips.Contents out = TestClips.read(dir.resolve("sr/empty_GPEN.mp4"));
+    assertEquals(List.of(3, 320, 240), List.of(out.frames(), out.width(), out.height()));
+    assertEquals(10.0, out.fps(), 1e-9);
+  }
 }
