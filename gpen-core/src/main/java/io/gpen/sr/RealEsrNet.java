@@ -2,8 +2,10 @@ package io.gpen.sr;
 
 import static org.bytedeco.opencv.global.opencv_core.BORDER_REFLECT_101;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 
 import io.gpen.GpenException;
+import io.gpen.image.Images;
 import io.gpen.nn.Layer;
 import io.gpen.nn.Precision;
 import io.gpen.nn.Tensors;
@@ -135,6 +137,16 @@ public final class RealEsrNet implements AutoCloseable {
   /** How many times larger the output is than the input: 1, 2 or 4. */
   public int scale() {
     return layout.scale();
+  }
+
+  /**
+   * {@code image} resized bilinearly to the size {@link #process} gives it ({@code scale()} times
+   * its width and height): what the reference detects faces on beside the super-resolved photo, and
+   * how it enlarges an alpha plane. A new image of {@code image}'s type.
+   */
+  public Mat resizeToOutput(Mat image) {
+    int s = scale();
+    return Images.resize(image, image.cols() * s, image.rows() * s, INTER_LINEAR);
   }
 
   /** {@link #process(Mat, int)} without tiling. */

@@ -1,13 +1,10 @@
 package io.gpen.video;
 
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
-
 import io.gpen.GpenException;
 import io.gpen.api.FaceRestorer;
 import io.gpen.face.FaceAlignment;
 import io.gpen.face.FaceDetector;
 import io.gpen.face.FaceEnhancer;
-import io.gpen.image.Images;
 import io.gpen.sr.RealEsrNet;
 import io.gpen.util.Futures;
 import java.util.ArrayList;
@@ -285,9 +282,7 @@ public final class FacePipeline {
       if (upscaler != null) {
         try {
           aligned.background = upscaler.process(frame.bgr(), tileSize);
-          aligned.enlarged =
-              Images.resize(
-                  frame.bgr(), aligned.background.cols(), aligned.background.rows(), INTER_LINEAR);
+          aligned.enlarged = upscaler.resizeToOutput(frame.bgr());
         } catch (RuntimeException e) {
           aligned.close();
           throw e;

@@ -584,7 +584,7 @@ public final class PhotoPipeline implements AutoCloseable {
           if (!defaults.superResolution()) {
             return new Detected(detect(image.bgr()));
           }
-          try (Mat resized = detectedSize(image)) {
+          try (Mat resized = upscaler.resizeToOutput(image.bgr())) {
             return new Detected(detect(resized));
           }
         });
@@ -602,12 +602,6 @@ public final class PhotoPipeline implements AutoCloseable {
     public Detected {
       faces = List.copyOf(faces);
     }
-  }
-
-  /** The photo resized bilinearly to the super-resolved size, on which faces are found. */
-  private Mat detectedSize(Image image) {
-    int scale = upscaler.scale();
-    return Images.resize(image.bgr(), image.width() * scale, image.height() * scale, INTER_LINEAR);
   }
 
   /**
@@ -741,14 +735,9 @@ public final class PhotoPipeline implements AutoCloseable {
         background = photo;
         alpha = image.alpha().orElse(null);
       } else {
-        Mat enlarged = upscaler.process(image.bgr(), tileSize);
-        background = enlarged;
-        photo = detectedSize(image);
-        alpha =
-            image
-                .alpha()
-                .map(a -> Images.resize(a, enlarged.cols(), enlarged.rows(), INTER_LINEAR))
-                .orElse(null);
+        background = upscaler.process(image.bgr(), tileSize);
+        photo = upscaler.resizeToOutput(image.bgr());
+        alpha = image.alpha().map(upscaler::resizeToOutput).orElse(null);
       }
       List<DetectedFace> detected = found != null ? found.faces() : detect(photo);
       try (FaceEnhancer.Result result = enhancer.enhance(photo, background, detected)) {
