@@ -131,32 +131,39 @@ class RestoreVideoCommandTest {
    */
   @Test
   void superResolvedVideosAreScaleTimesLarger() throws Exception {
-    Path clip = TestClips.write(dir.resolve("clip.mp4"), TestClips.Scene.PAN, false);
-    String rrdb = SharedData.require("golden/rrdb_x2_small.pth").toString();
-    CliRun sr =
-        restore(clip, dir.resolve("sr"), "--use_sr", "--sr_weights", rrdb, "--duration", "0.3");
-    assertEquals(0, sr.exitCode(), sr.err());
+    CliRun sr = restoredAtTwiceTheSize(TestClips.Scene.PAN, "clip");
     assertTrue(sr.err().contains("RRDBNet x2"), sr.err());
     assertTrue(sr.err().contains("-> clip_GPEN.mp4 at 320x240"), sr.err());
-    TestClips.Contents out = TestClips.read(dir.resolve("sr/clip_GPEN.mp4"));
-    assertEquals(List.of(3, 320, 240), List.of(out.frames(), out.width(), out.height()));
-    assertEquals(10.0, out.fps(), 1e-9);
     assertTrue(sr.err().contains("3 frames (3 with faces"), sr.err());
   }
 
   /** A video without faces is still super-resolved with --use_sr, not copied at its own size. */
   @Test
   void aSuperResolvedVideoWithoutFacesComesOutEnlarged() throws Exception {
-    Path clip = TestClips.write(dir.resolve("empty.mp4"), TestClips.Scene.NO_FACE, false);
+    CliRun sr = restoredAtTwiceTheSize(TestClips.Scene.NO_FACE, "empty");
+    assertTrue(
+        sr.err()
+            .contains(
+                "no face found in "
+                    + dir.resolve("empty.mp4")
+                    + "; its frames are written super-resolved"),
+        sr.err());
+  }
+
+  /**
+   * Restores the first 0.3 s (3 frames) of a 160x120 clip of {@code scene} with --use_sr and the
+   * golden x2 network into sr/, and checks that {@code <name>_GPEN.mp4} came out at 320x240 with
+   * the frames and rate kept.
+   */
+  private CliRun restoredAtTwiceTheSize(TestClips.Scene scene, String name) throws Exception {
+    Path clip = TestClips.write(dir.resolve(name + ".mp4"), scene, false);
     String rrdb = SharedData.require("golden/rrdb_x2_small.pth").toString();
     CliRun sr =
         restore(clip, dir.resolve("sr"), "--use_sr", "--sr_weights", rrdb, "--duration", "0.3");
     assertEquals(0, sr.exitCode(), sr.err());
-    assertTrue(
-        sr.err().contains("no face found in " + clip + "; its frames are written super-resolved"),
-        sr.err());
-    TestClips.Contents out = TestClips.read(dir.resolve("sr/empty_GPEN.mp4"));
+    TestClips.Contents out = TestClips.read(dir.resolve("sr/" + name + "_GPEN.mp4"));
     assertEquals(List.of(3, 320, 240), List.of(out.frames(), out.width(), out.height()));
     assertEquals(10.0, out.fps(), 1e-9);
+    return sr;
   }
 }

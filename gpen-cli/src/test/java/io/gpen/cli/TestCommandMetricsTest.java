@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.gpen.SharedData;
 import io.gpen.data.TestFaces;
 import io.gpen.eval.TestWeights;
 import io.gpen.metrics.FeatureStatistics;
@@ -42,22 +41,14 @@ class TestCommandMetricsTest {
     TestWeights.lpips(heads, trunk, 5);
   }
 
-  private static Path golden() {
-    return SharedData.require("golden/gpen64.pth");
-  }
-
   @Test
   void computesLpipsAndFidAndSavesTheRealStatistics() throws IOException {
     Path faces = TestFaces.folder(tmp.resolve("faces"), 2);
     Path stats = tmp.resolve("real-stats.safetensors");
     Path out = tmp.resolve("m.json");
     CliRun run =
-        CliRun.of(
-            "test",
-            "-w",
-            golden().toString(),
-            "--test_path",
-            faces.toString(),
+        TestCommandTest.testGolden(
+            faces,
             "--inception",
             inception.toString(),
             "--fid_stats",
@@ -110,12 +101,8 @@ class TestCommandMetricsTest {
     Path stats = tmp.resolve("other.safetensors");
     new FeatureStatistics(new double[4], new double[16], 5, "something else").save(stats);
     CliRun run =
-        CliRun.of(
-            "test",
-            "-w",
-            golden().toString(),
-            "--test_path",
-            faces.toString(),
+        TestCommandTest.testGolden(
+            faces,
             "--inception",
             inception.toString(),
             "--fid_stats",
@@ -148,12 +135,8 @@ class TestCommandMetricsTest {
     }
     new FeatureStatistics(new double[FidInception.DIMS], cov, 7, FidInception.FEATURES).save(stats);
     CliRun run =
-        CliRun.of(
-            "test",
-            "-w",
-            golden().toString(),
-            "--test_path",
-            faces.toString(),
+        TestCommandTest.testGolden(
+            faces,
             "--inception",
             inception.toString(),
             "--fid_stats",
@@ -179,12 +162,8 @@ class TestCommandMetricsTest {
   void skipsFidForASingleImage() throws IOException {
     Path faces = TestFaces.folder(tmp.resolve("faces"), 1);
     CliRun run =
-        CliRun.of(
-            "test",
-            "-w",
-            golden().toString(),
-            "--test_path",
-            faces.toString(),
+        TestCommandTest.testGolden(
+            faces,
             "--inception",
             inception.toString(),
             "--fid_stats",

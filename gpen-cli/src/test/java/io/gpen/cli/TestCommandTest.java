@@ -37,6 +37,17 @@ class TestCommandTest {
 
   @TempDir Path tmp;
 
+  /**
+   * {@code gpen test} of the golden model on the faces of {@code testPath}, then {@code options}.
+   */
+  static CliRun testGolden(Path testPath, String... options) {
+    List<String> args =
+        new ArrayList<>(
+            List.of("test", "-w", golden().toString(), "--test_path", testPath.toString()));
+    args.addAll(List.of(options));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
   private static Path golden() {
     return SharedData.require("golden/gpen64.pth");
   }
@@ -168,15 +179,7 @@ class TestCommandTest {
     TestFaces.draw(faces.resolve("b.jpg"), 90, 70, 2);
     Files.writeString(faces.resolve("c.png"), "not an image");
     Path out = tmp.resolve("m.json");
-    CliRun run =
-        CliRun.of(
-            "test",
-            "-w",
-            golden().toString(),
-            "--test_path",
-            faces.toString(),
-            "--output",
-            out.toString());
+    CliRun run = testGolden(faces, "--output", out.toString());
     assertEquals(1, run.exitCode(), "an unreadable image gives exit status 1: " + run.err());
     assertTrue(run.err().contains("1 of 3 image(s) are not 64x64"), run.err());
     assertTrue(run.err().contains("warning: skipped") && run.err().contains("c.png"), run.err());
@@ -196,17 +199,7 @@ class TestCommandTest {
     String[] precisions = {"fp32", "bf16"};
     for (int i = 0; i < 2; i++) {
       Path out = tmp.resolve(precisions[i] + ".json");
-      CliRun run =
-          CliRun.of(
-              "test",
-              "-w",
-              golden().toString(),
-              "--test_path",
-              faces.toString(),
-              "--precision",
-              precisions[i],
-              "--output",
-              out.toString());
+      CliRun run = testGolden(faces, "--precision", precisions[i], "--output", out.toString());
       assertEquals(0, run.exitCode(), run.err());
       JsonNode json = JSON.readTree(out.toFile());
       psnr[i] = json.at("/metrics/PSNR/restored/value").asDouble();
@@ -221,8 +214,7 @@ class TestCommandTest {
 
   @Test
   void missingOrEmptyFolderFailsWithOneLine() throws IOException {
-    CliRun missing =
-        CliRun.of("test", "-w", golden().toString(), "--test_path", tmp.resolve("nope").toString());
+    CliRun missing = testGolden(tmp.resolve("nope"));
     assertEquals(1, missing.exitCode());
     assertEquals(1, missing.errorLines(), missing.err());
     assertTrue(
@@ -230,15 +222,7 @@ class TestCommandTest {
         missing.err());
 
     Path empty = Files.createDirectories(tmp.resolve("empty"));
-    CliRun none =
-        CliRun.of(
-            "test",
-            "-w",
-            golden().toString(),
-            "--test_path",
-            empty.toString(),
-            "--output",
-            tmp.resolve("m.json").toString());
+    CliRun none = testGolden(empty, "--output", tmp.resolve("m.json").toString());
     assertEquals(1, none.exitCode());
     assertEquals(1, none.errorLines(), none.err());
     assertTrue(none.err().contains(empty + ": no .png"), none.err());
@@ -263,12 +247,8 @@ class TestCommandTest {
     assertTrue(run.err().contains(notWeights.toString()), run.err());
 
     CliRun id =
-        CliRun.of(
-            "test",
-            "-w",
-            golden().toString(),
-            "--test_path",
-            faces.toString(),
+        testGolden(
+            faces,
             "--id_weights",
             golden().toString(),
             "--output",
@@ -286,15 +266,7 @@ class TestCommandTest {
   void unusableSaveDirFailsBeforeAnyWork() throws IOException {
     Path faces = TestFaces.folder(tmp.resolve("faces"), 1);
     Path blocker = Files.writeString(tmp.resolve("blocker"), "a file, not a folder");
-    CliRun run =
-        CliRun.of(
-            "test",
-            "-w",
-            golden().toString(),
-            "--test_path",
-            faces.toString(),
-            "--save_dir",
-            blocker.resolve("out").toString());
+    CliRun run = testGolden(faces, "--save_dir", blocker.resolve("out").toString());
     assertEquals(1, run.exitCode());
     assertEquals(1, run.errorLines(), run.err());
     assertTrue(
@@ -302,15 +274,7 @@ class TestCommandTest {
         run.err());
     assertFalse(run.err().contains("GPEN size="), "fails before the model is loaded: " + run.err());
 
-    CliRun inside =
-        CliRun.of(
-            "test",
-            "-w",
-            golden().toString(),
-            "--test_path",
-            faces.toString(),
-            "--save_dir",
-            faces.resolve("eval").toString());
+    CliRun inside = testGolden(faces, "--save_dir", faces.resolve("eval").toString());
     assertEquals(1, inside.exitCode());
     assertTrue(inside.err().contains("is inside --test_path"), inside.err());
   }
