@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every benchmark quoted in the README, in one run (random weights; about 15 minutes on 2 cores).
+# Every benchmark quoted in the README, in one run (random weights; about 15 minutes on 2 cores, 2 more
+# with a photo).
 # Usage: scripts/bench.sh [PHOTO DETECTOR_WEIGHTS [SR_PHOTO [VIDEO]]]   e.g. a group photo and
 # RetinaFace-MobileNet0.25, a small photo (256 to 512 px) for the background super-resolution (x4 takes
 # minutes per megapixel) and a 720p clip
@@ -28,6 +29,10 @@ run bench --train --size 64 --mul 1 --narrow 0.25 --iters 8
 if [ $# -ge 2 ]; then
   run bench --photo "$1" --detector_weights "$2" --size 256 --mul 1 --narrow 0.5 --iters 10 --photo_runs 2
   run bench --photo "$1" --detector_weights "$2" --size 512 --mul 2 --narrow 1 --iters 10 --photo_runs 1
+  # the face parser's paste mask (about 2 s per face at fp32 here: a minute for a 29-face photo)
+  for p in fp32 bf16; do
+    run bench --photo "$1" --detector_weights "$2" --size 256 --mul 1 --narrow 0.5 --iters 2 --mask parse --precision "$p"
+  done
 fi
 if [ $# -ge 3 ]; then
   run bench --photo "$3" --detector_weights "$2" --use_sr --size 64 --mul 1 --narrow 0.25 --iters 2 --photo_runs 2

@@ -44,7 +44,10 @@ import picocli.CommandLine.Spec;
       "With --photo, times the photo pipeline instead: face detection (ms) and the whole photo"
           + " (detection, alignment, restoration of every face, paste-back; seconds); with --use_sr"
           + " also the background super-resolution of the photo at x2 and x4 (seconds per input"
-          + " megapixel; random weights of the official Real-ESRNet layout, 32 features, 23 blocks).",
+          + " megapixel; random weights of the official Real-ESRNet layout, 32 features, 23 blocks);"
+          + " with --mask parse the faces are pasted under the face parser's masks, as restore --mask"
+          + " parse does, and the parser is timed per face (random weights of ParseNet-latest's"
+          + " layout).",
       "With --video, times the video pipeline instead: the whole video decoded, its faces detected,"
           + " tracked, restored and pasted back, and encoded (frames per second).",
       "With --train, times training iterations instead (random weights and faces, the reference's"
@@ -88,6 +91,15 @@ public final class BenchCommand implements Callable<Integer> {
           "With --photo: also time the super-resolution of the photo at x2 and x4 (--photo_runs runs each,"
               + " after one on a 64 px corner).")
   boolean useSr;
+
+  @Option(
+      names = "--mask",
+      paramLabel = "MASK",
+      defaultValue = "box",
+      description =
+          "With --photo: box (the rectangle mask) or parse (the face parser's, timed per face; the"
+              + " whole photo then includes it).")
+  String mask;
 
   @Option(
       names = "--tile_size",
@@ -176,6 +188,11 @@ public final class BenchCommand implements Callable<Integer> {
       throw new GpenException(
           "--use_sr times the super-resolution of a photo; give it with --photo");
     }
+    boolean parseMask = parseMask();
+    if (parseMask && photo == null) {
+      throw new GpenException(
+          "--mask parse times the face parser on a photo; give it with --photo");
+    }
     Set<Precision> precisionSet = parsePrecisions();
     if (qualityFaces != null && precisionSet.size() < 2) {
       throw new GpenException("--faces compares bf16 with fp32: give --precision both");
@@ -253,6 +270,7 @@ public final class BenchCommand implements Callable<Integer> {
                         .photoRuns(photoRuns)
                         .seed(seed)
                         .superResolution(useSr ? SR_SCALES : List.of(), tileSize)
+                        .parseMask(parseMask)
                         .build())
                 .report();
       } else {
@@ -274,6 +292,15 @@ public final class BenchCommand implements Callable<Integer> {
     out.print(report);
     out.flush();
     return 0;
+  }
+
+  /** Whether --mask names the face parser's mask rather than the rectangle. */
+  private boolean parseMask() {
+    return switch (mask) {
+      case "parse" -> true;
+      case "box" -> false;
+      default -> throw new GpenException("--mask must be box or parse, got '" + mask + "'");
+    };
   }
 
   /** The precisions --precision names: one, or fp32 and bf16. */

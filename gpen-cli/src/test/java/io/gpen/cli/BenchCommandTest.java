@@ -152,6 +152,19 @@ class BenchCommandTest {
   }
 
   @Test
+  void theParseMaskNeedsAPhotoAndAKnownMask() {
+    CliRun noPhoto = CliRun.of("bench", "--mask", "parse", "--size", "64");
+    assertEquals(1, noPhoto.exitCode());
+    assertEquals(
+        "gpen bench: error: --mask parse times the face parser on a photo; give it with --photo",
+        noPhoto.err().strip());
+    CliRun unknown = CliRun.of("bench", "--mask", "oval", "--size", "64");
+    assertEquals(1, unknown.exitCode());
+    assertEquals(
+        "gpen bench: error: --mask must be box or parse, got 'oval'", unknown.err().strip());
+  }
+
+  @Test
   void badCountsAreRefused() {
     CliRun r = CliRun.of("bench", "--size", "64", "--iters", "0");
     assertEquals(1, r.exitCode());

@@ -11,6 +11,8 @@ import io.gpen.image.Images;
 import io.gpen.model.GpenConfig;
 import io.gpen.model.ModelFiles;
 import io.gpen.nn.Precision;
+import io.gpen.parse.FaceParser;
+import io.gpen.parse.ParseNet;
 import io.gpen.sr.RealEsrNet;
 import io.gpen.sr.RrdbNet;
 import java.nio.file.Path;
@@ -29,7 +31,9 @@ import org.bytedeco.pytorch.global.torch;
  * alignment, restoration of every face, paste-back; seconds per run), after warm-up; where asked,
  * the background super-resolution of the photo too (seconds per megapixel of input, per scale),
  * with random weights of the official Real-ESRNet layout (RRDBNet, 32 features, 23 blocks, growth
- * 32).
+ * 32); and where asked, the face parser's paste mask (per face), with random weights of the layout
+ * of the official ParseNet-latest, which the whole-photo runs then include as {@code restore --mask
+ * parse} does.
  *
  * <pre>{@code
  * PhotoBench.Result r = PhotoBench.run(PhotoBench.Options.builder(BenchModel.random(), Path.of("photo.jpg")).build());
@@ -53,6 +57,8 @@ public final class PhotoBench {
    * @param seed the seed of the random weights
    * @param srScales the super-resolution scales to time (1, 2 or 4), none for no super-resolution
    * @param tileSize the super-resolution's tile side in input pixels, 0 for the whole photo at once
+   * @param parseMask whether faces are pasted under the face parser's masks (timed per face) rather
+   *     than the rectangle mask
    */
   public record Options(
       BenchModel model,
@@ -65,7 +71,8 @@ public final class PhotoBench {
       int photoRuns,
       long seed,
       List<Integer> srScales,
-      int tileSize) {
+      int tileSize,
+      boolean parseMask) {
     public Options {
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(photo, "photo");
@@ -96,7 +103,7 @@ public final class PhotoBench {
 
     /**
      * Options with the defaults: RetinaFace, batch 1, 10 detection runs after 2, 1 photo run, seed
-     * 0, no super-resolution.
+     * 0, no super-resolution, the rectangle mask.
      */
     public static Builder builder(BenchModel model, Path photo) {
       return new Builder(model, photo);
@@ -115,6 +122,7 @@ public final class PhotoBench {
       private long seed;
       private List<Integer> srScales = List.of();
       private int tileSize;
+      private boolean parseMask;
 
       private Builder(BenchModel model, Path photo) {
         this.model = model;
@@ -168,6 +176,15 @@ public final class PhotoBench {
         return this;
       }
 
+      /**
+       * Pastes the faces under the face parser's masks (random weights of ParseNet-latest's layout)
+       * and times the parser per face; default: the rectangle mask.
+       */
+      public Builder parseMask(boolean parseMask) {
+        this.parseMask = parseMask;
+        return this;
+      }
+
       public Options build() {
         return new Options(
             model,
@@ -180,7 +197,8 @@ public final class PhotoBench {
             photoRuns,
             seed,
             srScales,
-            tileSize);
+            tileSize,
+            parseMask);
       }
     }
   }
@@ -201,6 +219,9 @@ public final class PhotoBench {
    * @param detection milliseconds of each timed detection
    * @param wholePhoto milliseconds of each timed whole-photo run
    * @param superResolution the super-resolution timings, one per scale asked for
+   * @param parser the face parser's description, or null with the rectangle mask
+   * @param parseMask milliseconds of each face's paste mask (parsing and post-processing), or null
+   *     with the rectangle mask
    * @param peakBytes the peak resident memory, or -1 where unknown
    */
   public record Result(
@@ -217,6 +238,8 @@ public final class PhotoBench {
       Timings detection,
       Timings wholePhoto,
       List<SuperResolution> superResolution,
+      String parser,
+      Timings parseMask,
       long peakBytes) {
     public Result {
       superResolution = List.copyOf(superResolution);
@@ -239,12 +262,23 @@ public final class PhotoBench {
       out.append(
           String.format(
               "whole photo median %.2f s, min %.2f s (%d run%s: detection, alignment, restoration,"
-                  + " paste-back), %.2f s per face%n",
+                  + "%s paste-back), %.2f s per face%n",
               p.median() / 1000,
               p.min() / 1000,
               p.count(),
               p.count() == 1 ? "" : "s",
+              parseMask == null ? "" : " parse mask,",
               faces == 0 ? 0.0 : p.median() / 1000 / faces));
+      if (parseMask != null) {
+        out.append(
+            String.format(
+                "parse mask  median %.1f ms per face, min %.1f ms (%d face%s); %s%n",
+                parseMask.median(),
+                parseMask.min(),
+                parseMask.count(),
+                parseMask.count() == 1 ? "" : "s",
+                parser));
+      }
       for (SuperResolution sr : superResolution) {
         out.append(
             String.format(
@@ -292,7 +326,9 @@ public final class PhotoBench {
     try (Restorer restorer = m.restorer(loaded.model(), options.batchSize());
         Image image = Images.read(options.photo());
         FaceDetector detector = FaceDetectors.open(options.detector(), options.detectorWeights());
-        FaceEnhancer enhancer = new FaceEnhancer(restorer, 1.0)) {
+        FaceParser parser =
+            options.parseMask() ? randomParser(options.seed(), m.precision()) : null;
+        FaceEnhancer enhancer = new FaceEnhancer(restorer, 1.0, parser)) {
       Mat bgr = image.bgr();
       List<DetectedFace> faces = List.of();
       double[] detectMs = new double[options.iterations()];
@@ -307,10 +343,14 @@ public final class PhotoBench {
         enhancer.enhance(bgr, faces.subList(0, 1)).close();
       }
       double[] photoMs = new double[options.photoRuns()];
+      Timings parseMs = null;
       for (int i = 0; i < options.photoRuns(); i++) {
         long t0 = System.nanoTime();
         try (FaceEnhancer.Result r = enhancer.enhance(bgr, detector.detect(bgr))) {
           photoMs[i] = (System.nanoTime() - t0) / 1e6;
+          if (parser != null && i == options.photoRuns() - 1 && !r.faces().isEmpty()) {
+            parseMs = timeParser(parser, r.faces(), restorer.size());
+          }
         }
       }
       List<SuperResolution> sr = new ArrayList<>();
@@ -335,6 +375,8 @@ public final class PhotoBench {
           new Timings(detectMs),
           new Timings(photoMs),
           sr,
+          parser == null ? null : parser.description(),
+          parseMs,
           PeakMemory.peakResidentBytes());
     }
   }
@@ -360,6 +402,45 @@ public final class PhotoBench {
       }
       return new SuperResolution(scale, network.description(), options.tileSize(), new Timings(ms));
     }
+  }
+
+  /** Milliseconds of each restored face's paste mask. */
+  private static Timings timeParser(FaceParser parser, List<FaceEnhancer.Face> faces, int size) {
+    double[] ms = new double[faces.size()];
+    for (int i = 0; i < ms.length; i++) {
+      long t0 = System.nanoTime();
+      parser.pasteMask(faces.get(i).restored(), size).close();
+      ms[i] = (System.nanoTime() - t0) / 1e6;
+    }
+    return new Timings(ms);
+  }
+
+  /**
+   * A face parser of the layout of the official ParseNet-latest with random weights drawn from
+   * {@code seed}: each convolution weight normal with the deviation of He initialisation, biases
+   * zero, batch norms the identity (unit scale and variance, zero shift and mean), run in {@code
+   * precision}. Only the speed means anything.
+   */
+  static FaceParser randomParser(long seed, Precision precision) {
+    ParseNet net = new ParseNet(ParseNet.Layout.parseNetLatest());
+    torch.manual_seed(seed);
+    for (Map.Entry<String, Tensor> e : net.stateDict().entrySet()) {
+      String name = e.getKey();
+      Tensor t = e.getValue();
+      // in place: the calls return the tensor itself, which the network owns
+      if (t.dim() == 4) {
+        double fanIn = (double) t.size(1) * t.size(2) * t.size(3);
+        try (Scalar deviation = new Scalar(Math.sqrt(2 / fanIn))) {
+          t.normal_().mul_(deviation);
+        }
+      } else if (name.endsWith("norm.weight") || name.endsWith("running_var")) {
+        try (Scalar one = new Scalar(1.0)) {
+          t.fill_(one);
+        }
+      }
+    }
+    String note = precision == Precision.FP32 ? "" : ", " + precision.label();
+    return new FaceParser(net, net.describe() + ", random weights" + note, precision);
   }
 
   /**

@@ -450,10 +450,12 @@ public final class GeneratorInference implements AutoCloseable {
    */
   private static Tensor demodulation(Tensor st, Tensor norms) {
     if (st.size(0) == 1) {
+      // a matrix-vector product, as in affine: BLAS packs both operands of a one-row product
       return torch
-          .mm(st.pow(scalar(2)), norms)
+          .mv(norms.t(), st.pow(scalar(2)).view(-1))
           .add_(scalar(GeneratorPlan.DEMODULATION_EPS))
-          .rsqrt();
+          .rsqrt()
+          .view(1, -1);
     }
     List<Tensor> rows = new ArrayList<>();
     for (long b = 0; b < st.size(0); b++) {

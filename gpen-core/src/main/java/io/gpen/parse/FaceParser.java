@@ -138,7 +138,7 @@ public final class FaceParser implements AutoCloseable {
       if (precision != Precision.FP32) {
         x = x.to(precision.scalarType());
       }
-      labels = ParseMask.argmax(net.forward(x.contiguous(MemoryFormat.ChannelsLast)).mask());
+      labels = ParseMask.argmax(net.mask(x.contiguous(MemoryFormat.ChannelsLast)));
     }
     // made outside the scope, which would free it
     return labels.toMat();

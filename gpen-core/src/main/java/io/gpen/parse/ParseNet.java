@@ -286,8 +286,23 @@ public final class ParseNet extends Module {
    * classes, H', W'] and the image [N, 3, H', W'], where H' = {@link Layout#outputSide}(H).
    */
   public Output forward(Tensor x) {
-    Tensor feat = encoder.forward(x);
-    Tensor y = decoder.forward(body.forward(feat).add(feat));
+    Tensor y = features(x);
     return new Output(outMaskConv.forward(y), outImgConv.forward(y));
+  }
+
+  /**
+   * The parsing logits of {@link #forward} alone, without the image head: what a paste mask needs.
+   */
+  public Tensor mask(Tensor x) {
+    return outMaskConv.forward(features(x));
+  }
+
+  /**
+   * The decoder's output, which both heads read. Each block runs in its own scope ({@link
+   * Sequential#forwardFreeing}): at 512×512 a block's temporaries are hundreds of megabytes.
+   */
+  private Tensor features(Tensor x) {
+    Tensor feat = encoder.forwardFreeing(x);
+    return decoder.forwardFreeing(body.forwardFreeing(feat).add(feat));
   }
 }

@@ -2,12 +2,12 @@ package io.gpen.bench;
 
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpen.SharedData;
 import io.gpen.face.FaceDetectors;
 import io.gpen.image.Images;
-import io.gpen.model.ModelFiles;
 import io.gpen.nn.Precision;
 import io.gpen.sr.RealEsrNet;
 import java.nio.file.Path;
@@ -20,6 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
 class PhotoBenchTest {
   @TempDir Path dir;
 
+  /** Options for {@code photo}: the small random model, RetinaFace MobileNet-0.25. */
+  private static PhotoBench.Options.Builder options(Path photo) {
+    return PhotoBench.Options.builder(BenchFixtures.smallRandomModel(), photo)
+        .detector(FaceDetectors.Kind.RETINAFACE, BenchFixtures.retinaFaceWeights());
+  }
+
   @Test
   void timesDetectionAndTheWholePhoto() {
     Path photo = dir.resolve("solvay.png");
@@ -27,23 +33,7 @@ class PhotoBenchTest {
         Mat part = new Mat(whole, new Rect(580, 60, 140, 160))) {
       Images.write(photo, part);
     }
-    BenchModel model =
-        new BenchModel(
-            null,
-            null,
-            new ModelFiles.Overrides(64, 1, 0.25),
-            "cpu",
-            0,
-            BenchModel.ForwardPass.FAST);
-    PhotoBench.Result result =
-        PhotoBench.run(
-            PhotoBench.Options.builder(model, photo)
-                .detector(
-                    FaceDetectors.Kind.RETINAFACE,
-                    SharedData.require("models/retinaface_mobilenet0.25.pth").toString())
-                .iterations(2)
-                .warmup(1)
-                .build());
+    PhotoBench.Result result = PhotoBench.run(options(photo).iterations(2).warmup(1).build());
     assertEquals(2, result.faces());
     assertEquals(2, result.detection().count());
     assertEquals(1, result.wholePhoto().count());
@@ -57,6 +47,40 @@ class PhotoBenchTest {
         }) {
       assertTrue(report.contains(field), field + " missing from:\n" + report);
     }
+  }
+
+  @Test
+  void theParseMaskIsTimedPerFaceAndIncludedInTheWholePhoto() {
+    PhotoBench.Result result =
+        PhotoBench.run(
+            options(SharedData.require("faces/ffhq256/00000.png"))
+                .iterations(1)
+                .warmup(0)
+                .parseMask(true)
+                .build());
+    assertEquals(1, result.faces());
+    assertEquals(1, result.parseMask().count(), "one timing per restored face");
+    assertTrue(result.parseMask().min() > 0);
+    String report = result.report();
+    for (String field :
+        new String[] {
+          "restoration, parse mask, paste-back",
+          "parse mask  median",
+          "ms per face",
+          // the official ParseNet-latest's layout
+          "ParseNet (stem 64, down [128, 256, 256, 256], 10 body blocks, up [256, 256, 128, 64], 19"
+              + " classes), random weights"
+        }) {
+      assertTrue(report.contains(field), field + " missing from:\n" + report);
+    }
+    String boxOnly =
+        PhotoBench.run(
+                options(SharedData.require("faces/ffhq256/00000.png"))
+                    .iterations(1)
+                    .warmup(0)
+                    .build())
+            .report();
+    assertFalse(boxOnly.contains("parse"), boxOnly);
   }
 
   @Test

@@ -3,9 +3,7 @@ package io.gpen.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.gpen.SharedData;
 import io.gpen.face.FaceDetectors;
-import io.gpen.model.ModelFiles;
 import io.gpen.video.TestClips;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,20 +16,10 @@ class VideoBenchTest {
   @Test
   void timesTheWholeVideo() {
     Path clip = TestClips.write(dir.resolve("clip.mp4"), TestClips.Scene.PAN, true);
-    BenchModel model =
-        new BenchModel(
-            null,
-            null,
-            new ModelFiles.Overrides(64, 1, 0.25),
-            "cpu",
-            0,
-            BenchModel.ForwardPass.FAST);
     VideoBench.Result result =
         VideoBench.run(
-            VideoBench.Options.builder(model, clip)
-                .detector(
-                    FaceDetectors.Kind.RETINAFACE,
-                    SharedData.require("models/retinaface_mobilenet0.25.pth").toString())
+            VideoBench.Options.builder(BenchFixtures.smallRandomModel(), clip)
+                .detector(FaceDetectors.Kind.RETINAFACE, BenchFixtures.retinaFaceWeights())
                 .batchSize(2)
                 .build());
     assertEquals(20, result.stats().frames());
