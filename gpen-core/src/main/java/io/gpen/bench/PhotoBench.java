@@ -267,7 +267,7 @@ public final class PhotoBench {
               p.min() / 1000,
               p.count(),
               p.count() == 1 ? "" : "s",
-              parseMask == null ? "" : " parse mask,",
+              parser == null ? "" : " parse mask,",
               faces == 0 ? 0.0 : p.median() / 1000 / faces));
       if (parseMask != null) {
         out.append(
@@ -427,20 +427,16 @@ public final class PhotoBench {
     for (Map.Entry<String, Tensor> e : net.stateDict().entrySet()) {
       String name = e.getKey();
       Tensor t = e.getValue();
-      // in place: the calls return the tensor itself, which the network owns
       if (t.dim() == 4) {
-        double fanIn = (double) t.size(1) * t.size(2) * t.size(3);
-        try (Scalar deviation = new Scalar(Math.sqrt(2 / fanIn))) {
-          t.normal_().mul_(deviation);
-        }
+        heNormal(t, 1);
       } else if (name.endsWith("norm.weight") || name.endsWith("running_var")) {
+        // in place: the call returns the tensor itself, which the network owns
         try (Scalar one = new Scalar(1.0)) {
           t.fill_(one);
         }
       }
     }
-    String note = precision == Precision.FP32 ? "" : ", " + precision.label();
-    return new FaceParser(net, net.describe() + ", random weights" + note, precision);
+    return new FaceParser(net, net.describe() + ", random weights", precision);
   }
 
   /**
@@ -456,15 +452,21 @@ public final class PhotoBench {
     for (Map.Entry<String, Tensor> e : net.namedParameters().entrySet()) {
       Tensor t = e.getValue();
       if (t.dim() == 4) {
-        double fanIn = (double) t.size(1) * t.size(2) * t.size(3);
-        double he = Math.sqrt(2 / fanIn);
-        // in place: the calls return the parameter itself, which the network owns
-        try (Scalar deviation = new Scalar(e.getKey().contains(".rdb") ? 0.1 * he : he)) {
-          t.normal_().mul_(deviation);
-        }
+        heNormal(t, e.getKey().contains(".rdb") ? 0.1 : 1);
       }
     }
-    String note = precision == Precision.FP32 ? "" : ", " + precision.label();
-    return new RealEsrNet(net, net.describe() + ", random weights" + note, precision);
+    return new RealEsrNet(net, net.describe() + ", random weights", precision);
+  }
+
+  /**
+   * Fills a convolution weight [out, in, k, k] with normal values of He initialisation's deviation
+   * √(2 / fan-in), times {@code gain}, from libtorch's default generator.
+   */
+  private static void heNormal(Tensor weight, double gain) {
+    double fanIn = (double) weight.size(1) * weight.size(2) * weight.size(3);
+    // in place: the calls return the tensor itself, which the network owns
+    try (Scalar deviation = new Scalar(gain * Math.sqrt(2 / fanIn))) {
+      weight.normal_().mul_(deviation);
+    }
   }
 }

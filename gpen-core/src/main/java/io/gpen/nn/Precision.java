@@ -35,6 +35,14 @@ public enum Precision {
   }
 
   /**
+   * What a network's description says of this precision: nothing at {@link #FP32} (the default),
+   * {@code ", bf16"} otherwise.
+   */
+  public String descriptionSuffix() {
+    return this == FP32 ? "" : ", " + label();
+  }
+
+  /**
    * The precision named {@code fp32} or {@code bf16} (any case).
    *
    * @throws BadParameter naming {@code precision} for any other name

@@ -51,15 +51,16 @@ public final class FaceParser implements AutoCloseable {
 
   /**
    * A parser running {@code net} in {@code precision} (its weights converted now), which it owns
-   * from now on (closing the parser closes it). In bf16 the whole network runs in bfloat16; classes
-   * whose scores are nearly tied may come out otherwise than in fp32.
+   * from now on (closing the parser closes it); its description ends with the precision where that
+   * is not fp32 ({@link Precision#descriptionSuffix}). In bf16 the whole network runs in bfloat16;
+   * classes whose scores are nearly tied may come out otherwise than in fp32.
    */
   public FaceParser(ParseNet net, String description, Precision precision) {
     if (precision != Precision.FP32) {
       net.convert(precision.scalarType());
     }
     this.net = net;
-    this.description = description;
+    this.description = description + precision.descriptionSuffix();
     this.precision = precision;
   }
 
@@ -77,8 +78,7 @@ public final class FaceParser implements AutoCloseable {
   /** Loads a ParseNet checkpoint as {@link #load(Path)} to run in {@code precision}. */
   public static FaceParser load(Path weights, Precision precision) {
     ParseNet net = ParseNet.load(weights);
-    String note = precision == Precision.FP32 ? "" : ", " + precision.label();
-    return new FaceParser(net, net.describe() + " from " + weights + note, precision);
+    return new FaceParser(net, net.describe() + " from " + weights, precision);
   }
 
   public String description() {

@@ -78,7 +78,8 @@ public final class RealEsrNet implements AutoCloseable {
 
   /**
    * Runs {@code net} in {@code precision} (its weights converted now), which it owns from now on
-   * (closing this closes it). In bf16 the whole network runs in bfloat16.
+   * (closing this closes it). In bf16 the whole network runs in bfloat16. The description ends with
+   * the precision where that is not fp32 ({@link Precision#descriptionSuffix}).
    */
   public RealEsrNet(RrdbNet net, String description, Precision precision) {
     this(convert(net, precision), net.layout(), net, description, precision);
@@ -102,7 +103,7 @@ public final class RealEsrNet implements AutoCloseable {
     this.network = network;
     this.layout = layout;
     this.owner = owner;
-    this.description = description;
+    this.description = description + precision.descriptionSuffix();
   }
 
   /**
@@ -119,8 +120,7 @@ public final class RealEsrNet implements AutoCloseable {
   /** Loads an RRDBNet checkpoint as {@link #load(Path)} to run in {@code precision}. */
   public static RealEsrNet load(Path weights, Precision precision) {
     RrdbNet net = RrdbNet.load(weights);
-    String note = precision == Precision.FP32 ? "" : ", " + precision.label();
-    return new RealEsrNet(net, net.describe() + " from " + weights + note, precision);
+    return new RealEsrNet(net, net.describe() + " from " + weights, precision);
   }
 
   private static RrdbNet convert(RrdbNet net, Precision precision) {
