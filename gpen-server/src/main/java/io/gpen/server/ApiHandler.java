@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,6 +37,12 @@ import org.slf4j.LoggerFactory;
 final class ApiHandler extends Handler.Abstract {
   /** A body too large is still read and dropped up to this many times the upload limit. */
   private static final long OVERSIZE_DRAIN_FACTOR = 4;
+
+  /**
+   * How long the rest of a body answered early is still read and dropped before the connection is
+   * closed on its sender.
+   */
+  private static final Duration DRAIN_GRACE = Duration.ofSeconds(5);
 
   static final String RESTORE = "/v1/restore";
   static final String FACES = "/v1/faces";
@@ -402,13 +409,14 @@ final class ApiHandler extends Handler.Abstract {
     }
     // a body left unread would reach the next request on the connection, or make the connection
     // reset before the client reads this answer (a client still sending sees "connection reset",
-    // not the 413): drop what is left, up to a few times the upload limit for a body too large, and
-    // close the connection after a body too large or too slow, or where the rest was too much
+    // not the 413 or 408): drop what is left, up to a few times the upload limit for a body too
+    // large and for a few seconds at most, and close the connection after a body too large or too
+    // slow, or where the rest was too much or too late
     long drainable =
         error.status() == 413
             ? OVERSIZE_DRAIN_FACTOR * options.maxUploadBytes()
             : options.maxUploadBytes();
-    boolean drained = error.status() != 408 && Upload.discard(request, drainable);
+    boolean drained = Upload.discard(request, drainable, DRAIN_GRACE);
     if (error.status() == 413 || error.status() == 408 || !drained) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }

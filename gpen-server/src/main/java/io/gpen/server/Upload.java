@@ -1,9 +1,9 @@
 package io.gpen.server;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import org.bytedeco.javacpp.BytePointer;
 import org.eclipse.jetty.http.HttpHeader;
@@ -22,8 +22,6 @@ import org.eclipse.jetty.util.Attributes;
 final class Upload implements AutoCloseable {
   /** The multipart field that holds the image. */
   static final String FIELD = "image";
-
-  private static final int CHUNK = 64 * 1024;
 
   private BytePointer data;
   private final String fileName;
@@ -95,29 +93,43 @@ final class Upload implements AutoCloseable {
 
   private static BytePointer readBody(Request request, long declared, long maxBytes, long deadline)
       throws IOException {
+    RequestBody chunks = RequestBody.of(request);
     long capacity = declared >= 0 ? Math.max(declared, 1) : Math.min(maxBytes, 1024 * 1024);
     BytePointer body = new BytePointer(capacity);
     long size = 0;
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      byte[] chunk = new byte[CHUNK];
-      for (int n; (n = in.read(chunk)) >= 0; ) {
-        if (size + n > maxBytes) {
-          throw tooLarge("more than " + maxBytes + " bytes", maxBytes);
+    try {
+      for (boolean last = false; !last; ) {
+        // a slow sender would hold its place in the queue: its time counts from its arrival
+        Content.Chunk chunk = chunks.next(deadline);
+        if (chunk == null) {
+          throw stillArriving();
         }
-        if (System.nanoTime() - deadline > 0) {
-          // a slow sender would hold its place in the queue: its time counts from its arrival
-          throw new ApiError(
-              408, "the request body was still arriving when the request's time ran out");
+        try {
+          if (Content.Chunk.isFailure(chunk)) {
+            throw new IOException("reading the request body failed", chunk.getFailure());
+          }
+          if (!chunk.isLast() && System.nanoTime() - deadline > 0) {
+            throw stillArriving();
+          }
+          int n = chunk.remaining();
+          if (size + n > maxBytes) {
+            throw tooLarge("more than " + maxBytes + " bytes", maxBytes);
+          }
+          if (size + n > capacity) {
+            capacity = Math.min(maxBytes, Math.max(capacity * 2, size + n));
+            BytePointer larger = new BytePointer(capacity);
+            larger.position(0).put(body.position(0).limit(size));
+            body.close();
+            body = larger;
+          }
+          if (n > 0) {
+            body.limit(capacity).position(size).asByteBuffer().put(chunk.getByteBuffer());
+          }
+          size += n;
+          last = chunk.isLast();
+        } finally {
+          chunk.release();
         }
-        if (size + n > capacity) {
-          capacity = Math.min(maxBytes, Math.max(capacity * 2, size + n));
-          BytePointer larger = new BytePointer(capacity);
-          larger.position(0).put(body.position(0).limit(size));
-          body.close();
-          body = larger;
-        }
-        body.limit(capacity).position(size).put(chunk, 0, n);
-        size += n;
       }
       body.position(0).limit(size);
       BytePointer done = body;
@@ -131,28 +143,36 @@ final class Upload implements AutoCloseable {
   }
 
   /**
-   * Reads and drops what is left of the body, at most {@code maxBytes}: a request answered before
-   * its body was read (refused, or a bad parameter) still gets its answer on a connection that can
-   * carry the next request. Returns false where more was left (the connection is then closed).
+   * Reads and drops what is left of the body, at most {@code maxBytes}, for at most {@code grace}:
+   * a request answered before its body was read (refused, a bad parameter, out of time) still gets
+   * its answer on a connection that can carry the next request, and a client still sending reads
+   * that answer rather than a reset connection. Returns false where more was left, or where the
+   * rest did not arrive in time (the connection is then closed).
    */
-  static boolean discard(Request request, long maxBytes) {
+  static boolean discard(Request request, long maxBytes, Duration grace) {
     long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
     if (declared > maxBytes) {
       return false;
     }
+    RequestBody chunks = RequestBody.of(request);
+    long until = System.nanoTime() + grace.toNanos();
     long left = maxBytes;
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      byte[] chunk = new byte[CHUNK];
-      for (int n; (n = in.read(chunk)) >= 0; ) {
-        left -= n;
-        if (left < 0) {
+    for (boolean last = false; !last; ) {
+      Content.Chunk chunk = chunks.next(until);
+      if (chunk == null) {
+        return false;
+      }
+      try {
+        left -= chunk.remaining();
+        if (Content.Chunk.isFailure(chunk) || left < 0) {
           return false;
         }
+        last = chunk.isLast();
+      } finally {
+        chunk.release();
       }
-      return true;
-    } catch (IOException | RuntimeException e) {
-      return false;
     }
+    return true;
   }
 
   private static Upload fromForm(BytePointer body, String contentType, long maxBytes) {
@@ -192,6 +212,10 @@ final class Upload implements AutoCloseable {
       image.asByteBuffer().put(content);
       return new Upload(image, part.getFileName());
     }
+  }
+
+  private static ApiError stillArriving() {
+    return new ApiError(408, "the request body was still arriving when the request's time ran out");
   }
 
   private static ApiError tooLarge(String size, long maxBytes) {

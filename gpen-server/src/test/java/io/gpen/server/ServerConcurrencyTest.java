@@ -9,11 +9,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -126,6 +130,30 @@ class ServerConcurrencyTest {
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> slow)));
     assertEquals(408, r.statusCode(), Http.text(r));
     assertTrue(Http.oneLineJson(r).get("error").asText().contains("still arriving"), Http.text(r));
+    assertEquals(200, http.post("/v1/restore", face, "image/png").statusCode());
+  }
+
+  @Test
+  void aSenderThatStopsIsAnswered408AndItsConnectionClosed() throws Exception {
+    Http http = start(ServerOptions.builder().timeout(Duration.ofSeconds(1)));
+    byte[] face = TestImages.bytes(TestImages.face(5));
+    try (Socket socket = new Socket(server.uri().getHost(), server.port())) {
+      socket.setSoTimeout(60_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/restore HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
+                  + "Content-Length: "
+                  + face.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.write(face, 0, face.length / 2);
+      out.flush();
+      // the rest never comes: the answer, then the end of the connection
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(answer.startsWith("HTTP/1.1 408 "), answer);
+      assertTrue(answer.toLowerCase(Locale.ROOT).contains("\r\nconnection: close\r\n"), answer);
+      assertTrue(answer.contains("still arriving"), answer);
+    }
     assertEquals(200, http.post("/v1/restore", face, "image/png").statusCode());
   }
 
