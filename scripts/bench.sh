@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every benchmark quoted in the README, in one run (random weights; about 15 minutes on 2 cores, 2 more
 # with a photo).
-# Usage: scripts/bench.sh [PHOTO DETECTOR_WEIGHTS [SR_PHOTO [VIDEO]]]   e.g. a group photo and
-# RetinaFace-MobileNet0.25, a small photo (256 to 512 px) for the background super-resolution (x4 takes
-# minutes per megapixel) and a 720p clip
+# Usage: scripts/bench.sh [PHOTO DETECTOR_WEIGHTS [SR_PHOTO [VIDEO [SR_VIDEO]]]]   e.g. a group photo
+# and RetinaFace-MobileNet0.25, a small photo (256 to 512 px) for the background super-resolution (x4
+# takes minutes per megapixel), a 720p clip, and a small clip (320x240) for the face parser and the
+# super-resolution of every frame (seconds per frame)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run() { echo; echo "\$ ./gpen $*"; ./gpen "$@"; }
@@ -40,4 +41,10 @@ fi
 if [ $# -ge 4 ]; then
   run bench --video "$4" --detector_weights "$2" --size 256 --mul 1 --narrow 0.5
   run bench --video "$4" --detector_weights "$2" --size 512 --mul 2 --narrow 1
+fi
+if [ $# -ge 5 ]; then
+  # the parser's mask and the background super-resolution on every frame (seconds per frame)
+  for p in fp32 bf16; do
+    run bench --video "$5" --detector_weights "$2" --size 256 --mul 1 --narrow 0.5 --mask parse --use_sr --precision "$p"
+  done
 fi

@@ -49,14 +49,20 @@ import picocli.CommandLine.Spec;
           + " parse does, and the parser is timed per face (random weights of ParseNet-latest's"
           + " layout).",
       "With --video, times the video pipeline instead: the whole video decoded, its faces detected,"
-          + " tracked, restored and pasted back, and encoded (frames per second).",
+          + " tracked, restored and pasted back, and encoded (frames per second); with --use_sr every"
+          + " frame is super-resolved first (x--sr_scale, default 2) and with --mask parse the faces"
+          + " are pasted under the face parser's masks, as restore does (random weights of the same"
+          + " layouts as with --photo).",
       "With --train, times training iterations instead (random weights and faces, the reference's"
           + " losses and schedule): seconds per plain iteration (D step, G step, average update), per R1"
           + " step and per path-length step, and per iteration with both amortised at their frequencies."
     })
 public final class BenchCommand implements Callable<Integer> {
-  /** The super-resolution scales --use_sr times. */
-  private static final List<Integer> SR_SCALES = List.of(2, 4);
+  /** The super-resolution scales --use_sr times on a photo where --sr_scale is not given. */
+  private static final List<Integer> PHOTO_SR_SCALES = List.of(2, 4);
+
+  /** The super-resolution scale of a video where --sr_scale is not given (restore's default). */
+  private static final int VIDEO_SR_SCALE = 2;
 
   @Spec CommandSpec spec;
 
@@ -89,16 +95,24 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--use_sr",
       description =
           "With --photo: also time the super-resolution of the photo at x2 and x4 (--photo_runs runs each,"
-              + " after one on a 64 px corner).")
+              + " after one on a 64 px corner). With --video: super-resolve every frame.")
   boolean useSr;
+
+  @Option(
+      names = "--sr_scale",
+      paramLabel = "S",
+      description =
+          "With --use_sr: time this scale alone (1, 2 or 4). Default: x2 and x4 with --photo, x2 with"
+              + " --video.")
+  Integer srScale;
 
   @Option(
       names = "--mask",
       paramLabel = "MASK",
       defaultValue = "box",
       description =
-          "With --photo: box (the rectangle mask) or parse (the face parser's, timed per face; the"
-              + " whole photo then includes it).")
+          "With --photo or --video: box (the rectangle mask) or parse (the face parser's; with --photo"
+              + " it is timed per face, and the whole photo then includes it).")
   String mask;
 
   @Option(
@@ -106,7 +120,7 @@ public final class BenchCommand implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "0",
       description =
-          "With --use_sr: super-resolve in tiles of N input pixels; 0 runs the whole photo at once.")
+          "With --use_sr: super-resolve in tiles of N input pixels; 0 runs the whole photo or frame at once.")
   int tileSize;
 
   @Option(
@@ -184,14 +198,17 @@ public final class BenchCommand implements Callable<Integer> {
     int batch = batchSize != null ? batchSize : train ? 2 : 1;
     int iters = iterations != null ? iterations : train ? 5 : 10;
     String report;
-    if (useSr && photo == null) {
+    if (useSr && photo == null && video == null) {
       throw new GpenException(
-          "--use_sr times the super-resolution of a photo; give it with --photo");
+          "--use_sr times the super-resolution of a photo or video; give it with --photo or --video");
+    }
+    if (srScale != null && !useSr) {
+      throw new GpenException("--sr_scale applies with --use_sr");
     }
     boolean parseMask = parseMask();
-    if (parseMask && photo == null) {
+    if (parseMask && photo == null && video == null) {
       throw new GpenException(
-          "--mask parse times the face parser on a photo; give it with --photo");
+          "--mask parse times the face parser on a photo or video; give it with --photo or --video");
     }
     Set<Precision> precisionSet = parsePrecisions();
     if (qualityFaces != null && precisionSet.size() < 2) {
@@ -253,6 +270,9 @@ public final class BenchCommand implements Callable<Integer> {
                         .detector(detection.detector, detection.detectorWeights)
                         .batchSize(batch)
                         .seed(seed)
+                        .parseMask(parseMask)
+                        .superResolution(
+                            useSr ? srScale != null ? srScale : VIDEO_SR_SCALE : 0, tileSize)
                         .build())
                 .report();
       } else if (photo != null) {
@@ -269,7 +289,11 @@ public final class BenchCommand implements Callable<Integer> {
                         .warmup(warmup)
                         .photoRuns(photoRuns)
                         .seed(seed)
-                        .superResolution(useSr ? SR_SCALES : List.of(), tileSize)
+                        .superResolution(
+                            !useSr
+                                ? List.of()
+                                : srScale != null ? List.of(srScale) : PHOTO_SR_SCALES,
+                            tileSize)
                         .parseMask(parseMask)
                         .build())
                 .report();

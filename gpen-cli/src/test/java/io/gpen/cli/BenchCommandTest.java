@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gpen.SharedData;
 import io.gpen.image.Images;
+import io.gpen.video.TestClips;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
@@ -152,11 +154,12 @@ class BenchCommandTest {
   }
 
   @Test
-  void theParseMaskNeedsAPhotoAndAKnownMask() {
+  void theParseMaskNeedsAPhotoOrVideoAndAKnownMask() {
     CliRun noPhoto = CliRun.of("bench", "--mask", "parse", "--size", "64");
     assertEquals(1, noPhoto.exitCode());
     assertEquals(
-        "gpen bench: error: --mask parse times the face parser on a photo; give it with --photo",
+        "gpen bench: error: --mask parse times the face parser on a photo or video; give it with"
+            + " --photo or --video",
         noPhoto.err().strip());
     CliRun unknown = CliRun.of("bench", "--mask", "oval", "--size", "64");
     assertEquals(1, unknown.exitCode());
@@ -180,23 +183,8 @@ class BenchCommandTest {
       Images.write(photo, part);
     }
     CliRun run =
-        CliRun.of(
-            "bench",
-            "--photo",
-            photo.toString(),
-            "--use_sr",
-            "--size",
-            "64",
-            "--mul",
-            "1",
-            "--narrow",
-            "0.25",
-            "--iters",
-            "1",
-            "--warmup",
-            "0",
-            "--detector_weights",
-            SharedData.require("models/retinaface_mobilenet0.25.pth").toString());
+        benchOnASmallModel(
+            "--photo", photo.toString(), "--use_sr", "--iters", "1", "--warmup", "0");
     assertEquals(0, run.exitCode(), run.err());
     for (String field :
         new String[] {
@@ -211,7 +199,48 @@ class BenchCommandTest {
     CliRun noPhoto = CliRun.of("bench", "--use_sr", "--size", "64");
     assertEquals(1, noPhoto.exitCode());
     assertEquals(
-        "gpen bench: error: --use_sr times the super-resolution of a photo; give it with --photo",
+        "gpen bench: error: --use_sr times the super-resolution of a photo or video; give it with"
+            + " --photo or --video",
         noPhoto.err().strip());
+    CliRun noSr = CliRun.of("bench", "--photo", photo.toString(), "--sr_scale", "4");
+    assertEquals(1, noSr.exitCode());
+    assertEquals("gpen bench: error: --sr_scale applies with --use_sr", noSr.err().strip());
+    CliRun badScale =
+        CliRun.of(
+            "bench", "--photo", photo.toString(), "--use_sr", "--sr_scale", "3", "--size", "64");
+    assertEquals(1, badScale.exitCode());
+    assertEquals("gpen bench: error: --sr_scale must be 1, 2 or 4, got 3", badScale.err().strip());
+  }
+
+  @Test
+  void videoBenchSuperResolvesEveryFrameAtTheScaleAsked(@TempDir Path dir) {
+    Path clip = TestClips.write(dir.resolve("two.mp4"), TestClips.Scene.PAN, false, 2, 1);
+    CliRun run = benchOnASmallModel("--video", clip.toString(), "--use_sr", "--sr_scale", "1");
+    assertEquals(0, run.exitCode(), run.err());
+    for (String field :
+        new String[] {
+          "upscaler    RRDBNet x1 (32 features, 23 blocks, growth 32), random weights",
+          "video       two.mp4, 160x120, 10.000 fps, 2 frames, 2 faces in 2 frames",
+          "(decoding, super-resolution x1, detection,"
+        }) {
+      assertTrue(run.out().contains(field), field + " missing from:\n" + run.out());
+    }
+  }
+
+  /** {@code gpen bench ARGS} on a random 64 px model, with the shared RetinaFace weights. */
+  private static CliRun benchOnASmallModel(String... args) {
+    List<String> all = new ArrayList<>(List.of("bench"));
+    all.addAll(List.of(args));
+    all.addAll(
+        List.of(
+            "--size",
+            "64",
+            "--mul",
+            "1",
+            "--narrow",
+            "0.25",
+            "--detector_weights",
+            SharedData.require("models/retinaface_mobilenet0.25.pth").toString()));
+    return CliRun.of(all.toArray(String[]::new));
   }
 }

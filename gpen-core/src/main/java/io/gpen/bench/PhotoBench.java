@@ -79,8 +79,8 @@ public final class PhotoBench {
       Objects.requireNonNull(detector, "detector");
       srScales = List.copyOf(srScales);
       for (int s : srScales) {
-        if (s != 1 && s != 2 && s != 4) {
-          throw BadParameter.of("srScales", "must be 1, 2 or 4, got " + s);
+        if (!RrdbNet.Layout.isScale(s)) {
+          throw BadParameter.of("srScale", "must be 1, 2 or 4, got " + s);
         }
       }
       if (tileSize < 0) {
@@ -389,10 +389,7 @@ public final class PhotoBench {
   private static SuperResolution timeSuperResolution(int scale, Mat bgr, Options options) {
     try (RealEsrNet network = randomUpscaler(scale, options.seed(), options.model().precision())) {
       if (options.warmup() > 0) {
-        try (Rect corner = new Rect(0, 0, Math.min(64, bgr.cols()), Math.min(64, bgr.rows()));
-            Mat part = new Mat(bgr, corner)) {
-          network.process(part, options.tileSize()).close();
-        }
+        warmUpOnCorner(network, bgr, options.tileSize());
       }
       double[] ms = new double[options.photoRuns()];
       for (int i = 0; i < ms.length; i++) {
@@ -401,6 +398,17 @@ public final class PhotoBench {
         ms[i] = (System.nanoTime() - t0) / 1e6;
       }
       return new SuperResolution(scale, network.description(), options.tileSize(), new Timings(ms));
+    }
+  }
+
+  /**
+   * Super-resolves a corner of {@code bgr} of at most 64×64 pixels, untimed: the first run of a
+   * network plans its layers.
+   */
+  static void warmUpOnCorner(RealEsrNet network, Mat bgr, int tileSize) {
+    try (Rect corner = new Rect(0, 0, Math.min(64, bgr.cols()), Math.min(64, bgr.rows()));
+        Mat part = new Mat(bgr, corner)) {
+      network.process(part, tileSize).close();
     }
   }
 

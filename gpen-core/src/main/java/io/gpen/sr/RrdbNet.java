@@ -47,12 +47,17 @@ public final class RrdbNet extends Module implements Layer {
    */
   public record Layout(int scale, int numFeat, int numBlock, int numGrowCh) {
     public Layout {
-      if (scale != 1 && scale != 2 && scale != 4) {
+      if (!isScale(scale)) {
         throw new IllegalArgumentException("RRDBNet scale must be 1, 2 or 4, got " + scale);
       }
       if (numFeat < 1 || numGrowCh < 1 || numBlock < 0) {
         throw new IllegalArgumentException("feature and growth channels must be positive: " + this);
       }
+    }
+
+    /** Whether an RRDBNet can enlarge by {@code scale}: 1, 2 or 4. */
+    public static boolean isScale(int scale) {
+      return scale == 1 || scale == 2 || scale == 4;
     }
 
     /** The layout of the official {@code realesrnet_x<scale>.pth}. */

@@ -9,6 +9,7 @@ import io.gpen.image.OutputPaths;
 import io.gpen.parse.FaceParser;
 import io.gpen.registry.ModelRegistry;
 import io.gpen.sr.RealEsrNet;
+import io.gpen.sr.RrdbNet;
 import io.gpen.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -123,7 +124,7 @@ public final class PhotoRestoration {
    */
   public record SuperResolution(int scale, String weights, int tileSize) {
     public SuperResolution {
-      if (scale != 1 && scale != 2 && scale != 4 && !(scale == 0 && weights != null)) {
+      if (!RrdbNet.Layout.isScale(scale) && !(scale == 0 && weights != null)) {
         throw BadParameter.of("srScale", "must be 1, 2 or 4, got " + scale);
       }
       if (tileSize < 0) {
