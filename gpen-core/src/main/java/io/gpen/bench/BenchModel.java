@@ -109,4 +109,14 @@ public record BenchModel(
         .precision(precision)
         .build(generator);
   }
+
+  /**
+   * How libtorch runs this model in a photo or video pipeline, once its restorer is open (the
+   * threads are libtorch's count then): version, device, precision, threads and batch.
+   */
+  String pipelineEngine(int batchSize) {
+    return String.format(
+        "libtorch %s, %s, %s, %d threads, batch %d",
+        Machine.libtorchVersion(), device, precision.label(), torch.get_num_threads(), batchSize);
+  }
 }

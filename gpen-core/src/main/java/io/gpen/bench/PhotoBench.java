@@ -357,16 +357,12 @@ public final class PhotoBench {
       for (int scale : options.srScales()) {
         sr.add(timeSuperResolution(scale, bgr, options));
       }
-      String engine =
-          String.format(
-              "libtorch %s, %s, %d threads, batch %d",
-              Machine.libtorchVersion(), m.device(), torch.get_num_threads(), options.batchSize());
       return new Result(
           Machine.describe(),
           restorer.config(),
           loaded.note(),
           detector.description(),
-          engine,
+          m.pipelineEngine(options.batchSize()),
           options.photo().getFileName().toString(),
           image.width(),
           image.height(),

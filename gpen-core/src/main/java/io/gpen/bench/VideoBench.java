@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Times the video pipeline on libtorch ({@link FacePipeline}): a whole video decoded, its faces
@@ -264,13 +263,6 @@ public final class VideoBench {
         long t0 = System.nanoTime();
         FacePipeline.Stats stats = pipeline.run(reader, writer, frames -> {});
         double seconds = (System.nanoTime() - t0) / 1e9;
-        String engine =
-            String.format(
-                "libtorch %s, %s, %d threads, batch %d",
-                Machine.libtorchVersion(),
-                m.device(),
-                torch.get_num_threads(),
-                options.batchSize());
         return new Result(
             Machine.describe(),
             restorer.config(),
@@ -278,7 +270,7 @@ public final class VideoBench {
             detector.description(),
             parser == null ? null : parser.description(),
             upscaler == null ? null : upscaler.description(),
-            engine,
+            m.pipelineEngine(options.batchSize()),
             writer.description(),
             options.video().getFileName().toString(),
             reader.info(),

@@ -32,6 +32,7 @@ class VideoBenchTest {
     for (String field :
         new String[] {
           "model       GPEN size=64",
+          ", cpu, fp32, ",
           "video       clip.mp4, 160x120, 10.000 fps, 20 frames," + " 20 faces in 20 frames",
           "frames/s",
           "encoding with libopenh264"
