@@ -9,6 +9,7 @@ import io.gpen.bench.PhotoBench;
 import io.gpen.bench.TrainingBench;
 import io.gpen.bench.VideoBench;
 import io.gpen.nn.Precision;
+import io.gpen.workflow.PhotoRestoration;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -60,9 +61,6 @@ import picocli.CommandLine.Spec;
 public final class BenchCommand implements Callable<Integer> {
   /** The super-resolution scales --use_sr times on a photo where --sr_scale is not given. */
   private static final List<Integer> PHOTO_SR_SCALES = List.of(2, 4);
-
-  /** The super-resolution scale of a video where --sr_scale is not given (restore's default). */
-  private static final int VIDEO_SR_SCALE = 2;
 
   @Spec CommandSpec spec;
 
@@ -271,8 +269,7 @@ public final class BenchCommand implements Callable<Integer> {
                         .batchSize(batch)
                         .seed(seed)
                         .parseMask(parseMask)
-                        .superResolution(
-                            useSr ? srScale != null ? srScale : VIDEO_SR_SCALE : 0, tileSize)
+                        .superResolution(videoSrScale(), tileSize)
                         .build())
                 .report();
       } else if (photo != null) {
@@ -289,11 +286,7 @@ public final class BenchCommand implements Callable<Integer> {
                         .warmup(warmup)
                         .photoRuns(photoRuns)
                         .seed(seed)
-                        .superResolution(
-                            !useSr
-                                ? List.of()
-                                : srScale != null ? List.of(srScale) : PHOTO_SR_SCALES,
-                            tileSize)
+                        .superResolution(photoSrScales(), tileSize)
                         .parseMask(parseMask)
                         .build())
                 .report();
@@ -316,6 +309,25 @@ public final class BenchCommand implements Callable<Integer> {
     out.print(report);
     out.flush();
     return 0;
+  }
+
+  /** The scales --photo's super-resolution is timed at: none without --use_sr. */
+  private List<Integer> photoSrScales() {
+    if (!useSr) {
+      return List.of();
+    }
+    return srScale != null ? List.of(srScale) : PHOTO_SR_SCALES;
+  }
+
+  /**
+   * The scale every frame of --video is super-resolved by: 0 without --use_sr, else --sr_scale or
+   * restore's default.
+   */
+  private int videoSrScale() {
+    if (!useSr) {
+      return 0;
+    }
+    return srScale != null ? srScale : PhotoRestoration.SuperResolution.DEFAULT_SCALE;
   }
 
   /** Whether --mask names the face parser's mask rather than the rectangle. */

@@ -1,5 +1,6 @@
 package io.gpen.cli;
 
+import static io.gpen.TextAssertions.assertContainsAll;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,18 +33,15 @@ class BenchCommandTest {
             "--warmup",
             "1");
     assertEquals(0, r.exitCode(), r.err());
-    for (String field :
-        new String[] {
-          "median",
-          "p90",
-          "faces/s",
-          "GFLOP per face",
-          "GFLOP/s achieved",
-          "peak resident",
-          "threads"
-        }) {
-      assertTrue(r.out().contains(field), field + " missing from:\n" + r.out());
-    }
+    assertContainsAll(
+        r.out(),
+        "median",
+        "p90",
+        "faces/s",
+        "GFLOP per face",
+        "GFLOP/s achieved",
+        "peak resident",
+        "threads");
     assertTrue(r.out().contains("size=64 mul=1 narrow=0.25"), r.out());
   }
 
@@ -130,19 +128,16 @@ class BenchCommandTest {
             "--identity",
             "none");
     assertEquals(0, r.exitCode(), r.err());
-    for (String field :
-        new String[] {
-          "s plain (D step",
-          "R1 step",
-          "every 16 iterations",
-          "path step",
-          "every 4 iterations",
-          "s per iteration (plain + R1/16 + path/4)",
-          "batch 2",
-          "peak resident"
-        }) {
-      assertTrue(r.out().contains(field), field + " missing from:\n" + r.out());
-    }
+    assertContainsAll(
+        r.out(),
+        "s plain (D step",
+        "R1 step",
+        "every 16 iterations",
+        "path step",
+        "every 4 iterations",
+        "s per iteration (plain + R1/16 + path/4)",
+        "batch 2",
+        "peak resident");
   }
 
   @Test
@@ -186,16 +181,13 @@ class BenchCommandTest {
         benchOnASmallModel(
             "--photo", photo.toString(), "--use_sr", "--iters", "1", "--warmup", "0");
     assertEquals(0, run.exitCode(), run.err());
-    for (String field :
-        new String[] {
-          "sr x2       ",
-          "sr x4       ",
-          "s per input megapixel",
-          "RRDBNet x4 (32 features, 23 blocks, growth 32), random weights",
-          "untiled"
-        }) {
-      assertTrue(run.out().contains(field), field + " missing from:\n" + run.out());
-    }
+    assertContainsAll(
+        run.out(),
+        "sr x2       ",
+        "sr x4       ",
+        "s per input megapixel",
+        "RRDBNet x4 (32 features, 23 blocks, growth 32), random weights",
+        "untiled");
     CliRun noPhoto = CliRun.of("bench", "--use_sr", "--size", "64");
     assertEquals(1, noPhoto.exitCode());
     assertEquals(
@@ -217,14 +209,11 @@ class BenchCommandTest {
     Path clip = TestClips.write(dir.resolve("two.mp4"), TestClips.Scene.PAN, false, 2, 1);
     CliRun run = benchOnASmallModel("--video", clip.toString(), "--use_sr", "--sr_scale", "1");
     assertEquals(0, run.exitCode(), run.err());
-    for (String field :
-        new String[] {
-          "upscaler    RRDBNet x1 (32 features, 23 blocks, growth 32), random weights",
-          "video       two.mp4, 160x120, 10.000 fps, 2 frames, 2 faces in 2 frames",
-          "(decoding, super-resolution x1, detection,"
-        }) {
-      assertTrue(run.out().contains(field), field + " missing from:\n" + run.out());
-    }
+    assertContainsAll(
+        run.out(),
+        "upscaler    RRDBNet x1 (32 features, 23 blocks, growth 32), random weights",
+        "video       two.mp4, 160x120, 10.000 fps, 2 frames, 2 faces in 2 frames",
+        "(decoding, super-resolution x1, detection,");
   }
 
   /** {@code gpen bench ARGS} on a random 64 px model, with the shared RetinaFace weights. */

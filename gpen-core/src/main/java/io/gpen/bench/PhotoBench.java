@@ -10,21 +10,14 @@ import io.gpen.image.Image;
 import io.gpen.image.Images;
 import io.gpen.model.GpenConfig;
 import io.gpen.model.ModelFiles;
-import io.gpen.nn.Precision;
 import io.gpen.parse.FaceParser;
-import io.gpen.parse.ParseNet;
 import io.gpen.sr.RealEsrNet;
 import io.gpen.sr.RrdbNet;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Rect;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Times the photo pipeline on libtorch: face detection (ms per run) and the whole photo (detection,
@@ -327,7 +320,7 @@ public final class PhotoBench {
         Image image = Images.read(options.photo());
         FaceDetector detector = FaceDetectors.open(options.detector(), options.detectorWeights());
         FaceParser parser =
-            options.parseMask() ? randomParser(options.seed(), m.precision()) : null;
+            options.parseMask() ? BenchNetworks.randomParser(options.seed(), m.precision()) : null;
         FaceEnhancer enhancer = new FaceEnhancer(restorer, 1.0, parser)) {
       Mat bgr = image.bgr();
       List<DetectedFace> faces = List.of();
@@ -383,9 +376,10 @@ public final class PhotoBench {
    * photoRuns} timed runs on the whole photo.
    */
   private static SuperResolution timeSuperResolution(int scale, Mat bgr, Options options) {
-    try (RealEsrNet network = randomUpscaler(scale, options.seed(), options.model().precision())) {
+    try (RealEsrNet network =
+        BenchNetworks.randomUpscaler(scale, options.seed(), options.model().precision())) {
       if (options.warmup() > 0) {
-        warmUpOnCorner(network, bgr, options.tileSize());
+        BenchNetworks.warmUp(network, bgr, options.tileSize());
       }
       double[] ms = new double[options.photoRuns()];
       for (int i = 0; i < ms.length; i++) {
@@ -394,17 +388,6 @@ public final class PhotoBench {
         ms[i] = (System.nanoTime() - t0) / 1e6;
       }
       return new SuperResolution(scale, network.description(), options.tileSize(), new Timings(ms));
-    }
-  }
-
-  /**
-   * Super-resolves a corner of {@code bgr} of at most 64×64 pixels, untimed: the first run of a
-   * network plans its layers.
-   */
-  static void warmUpOnCorner(RealEsrNet network, Mat bgr, int tileSize) {
-    try (Rect corner = new Rect(0, 0, Math.min(64, bgr.cols()), Math.min(64, bgr.rows()));
-        Mat part = new Mat(bgr, corner)) {
-      network.process(part, tileSize).close();
     }
   }
 
@@ -417,60 +400,5 @@ public final class PhotoBench {
       ms[i] = (System.nanoTime() - t0) / 1e6;
     }
     return new Timings(ms);
-  }
-
-  /**
-   * A face parser of the layout of the official ParseNet-latest with random weights drawn from
-   * {@code seed}: each convolution weight normal with the deviation of He initialisation, biases
-   * zero, batch norms the identity (unit scale and variance, zero shift and mean), run in {@code
-   * precision}. Only the speed means anything.
-   */
-  static FaceParser randomParser(long seed, Precision precision) {
-    ParseNet net = new ParseNet(ParseNet.Layout.parseNetLatest());
-    torch.manual_seed(seed);
-    for (Map.Entry<String, Tensor> e : net.stateDict().entrySet()) {
-      String name = e.getKey();
-      Tensor t = e.getValue();
-      if (t.dim() == 4) {
-        heNormal(t, 1);
-      } else if (name.endsWith("norm.weight") || name.endsWith("running_var")) {
-        // in place: the call returns the tensor itself, which the network owns
-        try (Scalar one = new Scalar(1.0)) {
-          t.fill_(one);
-        }
-      }
-    }
-    return new FaceParser(net, net.describe() + ", random weights", precision);
-  }
-
-  /**
-   * A Real-ESRNet of the official layout at {@code scale} with random weights drawn from {@code
-   * seed}: each convolution weight normal with the deviation of He initialisation, scaled by 0.1 in
-   * the dense blocks (as basicsr initialises them), biases zero, run in {@code precision} (as the
-   * photo pipeline runs it with the generator's). Only the speed means anything; the activations
-   * keep their scale through the network, so no denormal floats slow it down.
-   */
-  static RealEsrNet randomUpscaler(int scale, long seed, Precision precision) {
-    RrdbNet net = new RrdbNet(RrdbNet.Layout.realEsrNet(scale));
-    torch.manual_seed(seed);
-    for (Map.Entry<String, Tensor> e : net.namedParameters().entrySet()) {
-      Tensor t = e.getValue();
-      if (t.dim() == 4) {
-        heNormal(t, e.getKey().contains(".rdb") ? 0.1 : 1);
-      }
-    }
-    return new RealEsrNet(net, net.describe() + ", random weights", precision);
-  }
-
-  /**
-   * Fills a convolution weight [out, in, k, k] with normal values of He initialisation's deviation
-   * √(2 / fan-in), times {@code gain}, from libtorch's default generator.
-   */
-  private static void heNormal(Tensor weight, double gain) {
-    double fanIn = (double) weight.size(1) * weight.size(2) * weight.size(3);
-    // in place: the calls return the tensor itself, which the network owns
-    try (Scalar deviation = new Scalar(gain * Math.sqrt(2 / fanIn))) {
-      weight.normal_().mul_(deviation);
-    }
   }
 }

@@ -28,7 +28,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * file, deleted), in frames per second, after the faces of its first frame were restored once as
  * warm-up. Optionally the faces are pasted under the face parser's masks and every frame is
  * super-resolved first, as {@code gpen restore --mask parse --use_sr} does, with random weights of
- * the official layouts ({@link PhotoBench#randomParser}, {@link PhotoBench#randomUpscaler}).
+ * the official layouts ({@link BenchNetworks}).
  *
  * <pre>{@code
  * VideoBench.Result r = VideoBench.run(VideoBench.Options.builder(BenchModel.random(), Path.of("clip.mp4")).build());
@@ -242,11 +242,11 @@ public final class VideoBench {
     try (Restorer restorer = m.restorer(loaded.model(), options.batchSize());
         FaceDetector detector = FaceDetectors.open(options.detector(), options.detectorWeights());
         FaceParser parser =
-            options.parseMask() ? PhotoBench.randomParser(options.seed(), m.precision()) : null;
+            options.parseMask() ? BenchNetworks.randomParser(options.seed(), m.precision()) : null;
         RealEsrNet upscaler =
             options.srScale() == 0
                 ? null
-                : PhotoBench.randomUpscaler(options.srScale(), options.seed(), m.precision());
+                : BenchNetworks.randomUpscaler(options.srScale(), options.seed(), m.precision());
         FaceEnhancer enhancer = new FaceEnhancer(restorer, 1.0, parser)) {
       warmUp(options.video(), detector, enhancer, upscaler, options.tileSize());
       FacePipeline pipeline =
@@ -303,7 +303,7 @@ public final class VideoBench {
         try (frame) {
           Mat bgr = frame.bgr();
           if (upscaler != null) {
-            PhotoBench.warmUpOnCorner(upscaler, bgr, tileSize);
+            BenchNetworks.warmUp(upscaler, bgr, tileSize);
           }
           enhancer.enhance(bgr, detector.detect(bgr)).close();
         }

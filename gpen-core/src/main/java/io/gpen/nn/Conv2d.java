@@ -1,6 +1,5 @@
 package io.gpen.nn;
 
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -41,13 +40,22 @@ public final class Conv2d extends Module implements Layer {
   public static Conv2d heNormal(
       int in, int out, int kernel, int stride, int padding, int groups, boolean bias) {
     Conv2d c = new Conv2d(in, out, kernel, stride, padding, groups, bias);
-    int fanIn = in / groups * kernel * kernel;
-    try (PointerScope scope = new PointerScope();
-        NoGradGuard noGrad = new NoGradGuard()) {
-      c.weight.copy_(
-          torch.randn(out, in / groups, kernel, kernel).mul_(new Scalar(Math.sqrt(2.0 / fanIn))));
-    }
+    fillHeNormal(c.weight, 1);
     return c;
+  }
+
+  /**
+   * Fills a convolution weight [out, in/groups, kh, kw] in place with normal values of He
+   * initialisation's deviation √(2 / fan-in), times {@code gain}, from libtorch's default
+   * generator.
+   */
+  public static void fillHeNormal(Tensor weight, double gain) {
+    double fanIn = (double) weight.size(1) * weight.size(2) * weight.size(3);
+    // in place: the calls return the tensor itself, which its owner keeps
+    try (NoGradGuard noGrad = new NoGradGuard();
+        Scalar deviation = new Scalar(gain * Math.sqrt(2 / fanIn))) {
+      weight.normal_().mul_(deviation);
+    }
   }
 
   public Tensor weight() {

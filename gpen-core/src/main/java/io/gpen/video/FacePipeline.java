@@ -165,7 +165,7 @@ public final class FacePipeline {
       try {
         middle.run(decoded, decoding);
         put(restored, END, encoding);
-        await(encoding);
+        Futures.get(encoding);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new GpenException("interrupted while restoring " + reader.file());
@@ -452,7 +452,7 @@ public final class FacePipeline {
     try {
       while (!queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
         if (consumer.isDone()) {
-          await(consumer);
+          Futures.get(consumer);
           throw new IllegalStateException("the encoder stopped early");
         }
       }
@@ -473,15 +473,10 @@ public final class FacePipeline {
         return item;
       }
       if (producer.isDone() && queue.isEmpty()) {
-        await(producer);
+        Futures.get(producer);
         throw new IllegalStateException("the decoder stopped early");
       }
     }
-  }
-
-  /** Waits for a stage and rethrows its failure as it was thrown. */
-  private static void await(Future<?> stage) throws InterruptedException {
-    Futures.get(stage);
   }
 
   private static void awaitQuietly(ExecutorService threads) {

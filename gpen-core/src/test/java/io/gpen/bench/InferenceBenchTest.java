@@ -1,5 +1,6 @@
 package io.gpen.bench;
 
+import static io.gpen.TextAssertions.assertContainsAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,12 +29,8 @@ class InferenceBenchTest {
     assertEquals(2, result.libtorch().timings().count());
     assertTrue(result.libtorch().engine().contains("fast path"), result.libtorch().engine());
     String report = result.report();
-    for (String field :
-        new String[] {
-          "machine", "size=64", "engine      libtorch", "median", "faces/s", "GFLOP/s"
-        }) {
-      assertTrue(report.contains(field), field + " missing from:\n" + report);
-    }
+    assertContainsAll(
+        report, "machine", "size=64", "engine      libtorch", "median", "faces/s", "GFLOP/s");
   }
 
   @Test

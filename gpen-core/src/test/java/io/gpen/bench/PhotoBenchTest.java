@@ -1,5 +1,6 @@
 package io.gpen.bench;
 
+import static io.gpen.TextAssertions.assertContainsAll;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -38,15 +39,12 @@ class PhotoBenchTest {
     assertEquals(2, result.detection().count());
     assertEquals(1, result.wholePhoto().count());
     String report = result.report();
-    for (String field :
-        new String[] {
-          "detector    RetinaFace (MobileNet-0.25)",
-          "photo       solvay.png, 140x160, 2 faces",
-          "whole photo median",
-          "s per face"
-        }) {
-      assertTrue(report.contains(field), field + " missing from:\n" + report);
-    }
+    assertContainsAll(
+        report,
+        "detector    RetinaFace (MobileNet-0.25)",
+        "photo       solvay.png, 140x160, 2 faces",
+        "whole photo median",
+        "s per face");
   }
 
   @Test
@@ -62,17 +60,14 @@ class PhotoBenchTest {
     assertEquals(1, result.parseMask().count(), "one timing per restored face");
     assertTrue(result.parseMask().min() > 0);
     String report = result.report();
-    for (String field :
-        new String[] {
-          "restoration, parse mask, paste-back",
-          "parse mask  median",
-          "ms per face",
-          // the official ParseNet-latest's layout
-          "ParseNet (stem 64, down [128, 256, 256, 256], 10 body blocks, up [256, 256, 128, 64], 19"
-              + " classes), random weights"
-        }) {
-      assertTrue(report.contains(field), field + " missing from:\n" + report);
-    }
+    assertContainsAll(
+        report,
+        "restoration, parse mask, paste-back",
+        "parse mask  median",
+        "ms per face",
+        // the official ParseNet-latest's layout
+        "ParseNet (stem 64, down [128, 256, 256, 256], 10 body blocks, up [256, 256, 128, 64], 19"
+            + " classes), random weights");
     String boxOnly =
         PhotoBench.run(
                 options(SharedData.require("faces/ffhq256/00000.png"))
@@ -94,9 +89,9 @@ class PhotoBenchTest {
                 16,
                 org.bytedeco.opencv.global.opencv_core.CV_8UC3,
                 new org.bytedeco.opencv.opencv_core.Scalar(40, 120, 200, 0));
-        RealEsrNet a = PhotoBench.randomUpscaler(2, 5, Precision.FP32);
-        RealEsrNet b = PhotoBench.randomUpscaler(2, 5, Precision.FP32);
-        RealEsrNet half = PhotoBench.randomUpscaler(2, 5, Precision.BF16);
+        RealEsrNet a = BenchNetworks.randomUpscaler(2, 5, Precision.FP32);
+        RealEsrNet b = BenchNetworks.randomUpscaler(2, 5, Precision.FP32);
+        RealEsrNet half = BenchNetworks.randomUpscaler(2, 5, Precision.BF16);
         Mat outA = a.process(photo);
         Mat outB = b.process(photo);
         Mat outHalf = half.process(photo)) {
